@@ -1,0 +1,59 @@
+// Domain errors. The API maps each code to one HTTP status and the single error format
+// `{ error, message, details }`; workers use `retryable` to decide a job's fate.
+
+export type ErrorCode =
+  | 'validation_failed'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'invalid_transition'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'internal';
+
+export class DomainError extends Error {
+  override readonly name: string = 'DomainError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  override readonly name = 'NotFoundError';
+  constructor(kind: string, id: string) {
+    super('not_found', `${kind} ${id} not found`, { kind, id });
+  }
+}
+
+export class ValidationError extends DomainError {
+  override readonly name = 'ValidationError';
+  constructor(message: string, details?: unknown) {
+    super('validation_failed', message, details);
+  }
+}
+
+export class ConflictError extends DomainError {
+  override readonly name = 'ConflictError';
+  constructor(message: string, details?: unknown) {
+    super('conflict', message, details);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  override readonly name = 'ForbiddenError';
+  constructor(message = 'this action is not allowed for your role') {
+    super('forbidden', message);
+  }
+}
+
+export class InvalidTransitionError extends DomainError {
+  override readonly name = 'InvalidTransitionError';
+  constructor(from: string, to: string) {
+    super('invalid_transition', `cannot move a case from ${from} to ${to}`, { from, to });
+  }
+}

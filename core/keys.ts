@@ -1,0 +1,46 @@
+// Every Redis key and BullMQ prefix of the system, built in one place. `prefix` is REDIS_PREFIX.
+// Keys that Lua scripts touch together share a {hash tag} so the layout also works on Redis Cluster.
+import type { RegistryKind } from './registry.ts';
+
+export function redisKeys(prefix: string) {
+  const p = `${prefix}:`;
+  return {
+    /** BullMQ `prefix` option for every queue of this deployment. */
+    bullPrefix: `${prefix}:bull`,
+
+    // ---- registry (system of record) ----
+    /** Hash id → JSON of one registry kind. */
+    registry: (kind: RegistryKind) => `${p}reg:${kind}`,
+    /** Counter bumped on every change of a kind (cache invalidation, spatial index rebuild). */
+    registryVersion: (kind: RegistryKind) => `${p}reg:version:${kind}`,
+    /** Set of VINs of one customer. */
+    customerVehicles: (customerId: string) => `${p}reg:customer-vehicles:${customerId}`,
+    /** Hash region → JSON Assignment (fixed point + advisor) of one customer. */
+    assignments: (customerId: string) => `${p}assign:${customerId}`,
+    /** List of JSON assignment changes of one customer, newest first. */
+    assignmentHistory: (customerId: string) => `${p}assign-history:${customerId}`,
+
+    // ---- live vehicle state (ingest) ----
+    /** Hash of a vehicle's latest state. */
+    live: (vin: string) => `${p}live:${vin}`,
+    /** GEO set of current vehicle positions. */
+    liveGeo: `${p}live:geo`,
+
+    // ---- ingest ----
+    /** Capped list of dead-lettered device messages (JSON). */
+    deadLetters: `${p}ingest:dead-letters`,
+    /** Hash reason → count of dead-lettered messages. */
+    deadLetterCounts: `${p}ingest:dead-letter-counts`,
+
+    // ---- rescue cases (dispatcher) ----
+    case: (caseId: string) => `${p}case:${caseId}`,
+    caseIndex: `${p}cases`,
+    openCaseOfVehicle: (vin: string) => `${p}case-open:${vin}`,
+
+    // ---- event stream ----
+    /** Redis Stream of events for SSE and webhooks. */
+    events: `${p}events`,
+  };
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;

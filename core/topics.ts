@@ -1,0 +1,26 @@
+// MQTT topics of the device contract (docs/protocol.md). The root is `fleet/v1` in every deployment;
+// it is a parameter only so that test files can use isolated namespaces on one broker.
+
+export const DEFAULT_TOPIC_ROOT = 'fleet/v1';
+export type DeviceChannel = 'position' | 'dm1' | 'status';
+export const DEVICE_CHANNELS: readonly DeviceChannel[] = ['position', 'dm1', 'status'];
+
+export function deviceTopic(root: string, vin: string, channel: DeviceChannel): string {
+  return `${root}/${vin}/${channel}`;
+}
+
+/** Subscription filter for one channel of every truck; `shareGroup` makes it a shared subscription. */
+export function deviceFilter(root: string, channel: DeviceChannel | '+', shareGroup?: string): string {
+  const filter = `${root}/+/${channel}`;
+  return shareGroup ? `$share/${shareGroup}/${filter}` : filter;
+}
+
+/** Splits a received topic into VIN and channel; undefined when it is not a device topic under `root`. */
+export function parseDeviceTopic(root: string, topic: string): { vin: string; channel: DeviceChannel } | undefined {
+  if (!topic.startsWith(root + '/')) return undefined;
+  const rest = topic.slice(root.length + 1).split('/');
+  if (rest.length !== 2) return undefined;
+  const [vin, channel] = rest as [string, string];
+  if (!(DEVICE_CHANNELS as readonly string[]).includes(channel)) return undefined;
+  return { vin, channel: channel as DeviceChannel };
+}

@@ -1,0 +1,210 @@
+// Starts private redis-server, mosquitto and influxd (1.x, Debian) on loopback for the demo and the
+// test harness. Each service gets its own directory and free ports; nothing touches standard ports.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync, existsSync, readFileSync, appendFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { join } from 'node:path';
+import { mosquittoAcl, mosquittoPasswordLine } from './mosquitto-auth.ts';
+
+export interface LocalService {
+  readonly name: string;
+  readonly url: string;
+  readonly port: number;
+  readonly dir: string;
+  readonly child: ChildProcess;
+  /** SIGTERM, then SIGKILL after a grace period; resolves when the process has exited. */
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function which(candidates: string[]): string {
+  for (const path of candidates) if (existsSync(path)) return path;
+  return candidates[candidates.length - 1]!;
+}
+
+async function waitUntil(what: string, child: ChildProcess, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const started = Date.now();
+  let exited: string | undefined;
+  child.once('exit', (code, signal) => {
+    exited = `exited with ${code ?? signal}`;
+  });
+  while (Date.now() - started < timeoutMs) {
+    if (exited) throw new Error(`${what} ${exited} during start-up`);
+    if (await probe().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what} did not become ready within ${timeoutMs} ms`);
+}
+
+function tcpOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function redisPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.setTimeout(1000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => {
+      socket.destroy();
+      resolve(data.toString().startsWith('+PONG'));
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function stopper(child: ChildProcess, graceMs = 10_000): () => Promise<void> {
+  return () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+}
+
+function launch(command: string, args: string[], logFile: string): ChildProcess {
+  writeFileSync(logFile, '', { flag: 'a' });
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (chunk: Buffer) => appendFileSync(logFile, chunk));
+  child.stderr?.on('data', (chunk: Buffer) => appendFileSync(logFile, chunk));
+  return child;
+}
+
+export async function startRedis(opts: { dir: string; port?: number }): Promise<LocalService> {
+  mkdirSync(opts.dir, { recursive: true });
+  const port = opts.port ?? (await freePort());
+  const child = launch(
+    which(['/usr/bin/redis-server', 'redis-server']),
+    [
+      '--port', String(port), '--bind', '127.0.0.1', '--dir', opts.dir,
+      '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction',
+      '--save', '', '--daemonize', 'no', '--protected-mode', 'yes', '--loglevel', 'warning',
+    ],
+    join(opts.dir, 'redis.log'),
+  );
+  await waitUntil('redis-server', child, () => redisPing(port));
+  return { name: 'redis', url: `redis://127.0.0.1:${port}`, port, dir: opts.dir, child, stop: stopper(child) };
+}
+
+export interface MosquittoAccounts {
+  /** Account the ingester(s) use. */
+  readonly ingester: { username: string; password: string };
+  /** Operations account (simulators' load mode, tests, provisioning checks). */
+  readonly ops: { username: string; password: string };
+}
+
+export async function startMosquitto(opts: {
+  dir: string;
+  port?: number;
+  topicRoot?: string;
+  accounts: MosquittoAccounts;
+  /** Extra truck accounts (username = VIN). More can be added later with the provisioning script. */
+  trucks?: ReadonlyArray<{ username: string; password: string }>;
+  maxQueuedMessages?: number;
+}): Promise<LocalService & { passwordFile: string; aclFile: string }> {
+  mkdirSync(opts.dir, { recursive: true });
+  const port = opts.port ?? (await freePort());
+  const topicRoot = opts.topicRoot ?? 'fleet/v1';
+  const passwordFile = join(opts.dir, 'passwd');
+  const aclFile = join(opts.dir, 'acl');
+  const confFile = join(opts.dir, 'mosquitto.conf');
+  const existing = existsSync(passwordFile) ? readFileSync(passwordFile, 'utf8') : '';
+  const known = new Set(existing.split('\n').filter(Boolean).map((line) => line.split(':')[0]));
+  const lines: string[] = [];
+  for (const account of [opts.accounts.ingester, opts.accounts.ops, ...(opts.trucks ?? [])]) {
+    if (!known.has(account.username)) lines.push(mosquittoPasswordLine(account.username, account.password));
+  }
+  if (lines.length) appendFileSync(passwordFile, lines.join('\n') + '\n');
+  writeFileSync(aclFile, mosquittoAcl(topicRoot, { ingester: opts.accounts.ingester.username, ops: opts.accounts.ops.username }));
+  writeFileSync(
+    confFile,
+    [
+      // Started as root, mosquitto would drop to the `mosquitto` user and lose access to our private directory.
+      ...(process.getuid?.() === 0 ? ['user root'] : []),
+      'per_listener_settings false',
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous false',
+      `password_file ${passwordFile}`,
+      `acl_file ${aclFile}`,
+      'persistence true',
+      `persistence_location ${opts.dir}/`,
+      'autosave_interval 1',
+      'autosave_on_changes false',
+      `max_queued_messages ${opts.maxQueuedMessages ?? 1_000_000}`,
+      'max_inflight_messages 1000',
+      'max_packet_size 1048576',
+      'log_dest stderr',
+      'log_type error',
+      'log_type warning',
+      '',
+    ].join('\n'),
+  );
+  const child = launch(which(['/usr/sbin/mosquitto', 'mosquitto']), ['-c', confFile], join(opts.dir, 'mosquitto.log'));
+  await waitUntil('mosquitto', child, () => tcpOpen(port));
+  return { name: 'mosquitto', url: `mqtt://127.0.0.1:${port}`, port, dir: opts.dir, child, stop: stopper(child), passwordFile, aclFile };
+}
+
+export async function startInflux(opts: { dir: string; port?: number }): Promise<LocalService> {
+  mkdirSync(opts.dir, { recursive: true });
+  const port = opts.port ?? (await freePort());
+  const rpcPort = await freePort();
+  const confFile = join(opts.dir, 'influxdb.conf');
+  writeFileSync(
+    confFile,
+    [
+      'reporting-disabled = true',
+      `bind-address = "127.0.0.1:${rpcPort}"`,
+      '[meta]',
+      `  dir = "${opts.dir}/meta"`,
+      '[data]',
+      `  dir = "${opts.dir}/data"`,
+      `  wal-dir = "${opts.dir}/wal"`,
+      '  query-log-enabled = false',
+      '  index-version = "tsi1"',
+      '  cache-max-memory-size = "1g"',
+      '  max-series-per-database = 0',
+      '  max-values-per-tag = 0',
+      '[http]',
+      `  bind-address = "127.0.0.1:${port}"`,
+      '  log-enabled = false',
+      '  max-body-size = 0',
+      '[monitor]',
+      '  store-enabled = false',
+      '[continuous_queries]',
+      '  enabled = false',
+      '[logging]',
+      '  level = "warn"',
+      '',
+    ].join('\n'),
+  );
+  const child = launch(which(['/usr/bin/influxd', 'influxd']), ['-config', confFile], join(opts.dir, 'influxd.log'));
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntil('influxd', child, async () => (await fetch(`${url}/ping`)).status === 204, 60_000);
+  return { name: 'influxdb', url, port, dir: opts.dir, child, stop: stopper(child, 20_000) };
+}

@@ -1,0 +1,34 @@
+#!/bin/sh
+# One-time, idempotent set-up shared by `npm run demo` and `npm test`:
+# Debian services (redis-server, mosquitto, influxdb) and npm dependencies.
+# Plain POSIX shell on purpose: it must run before node_modules exists.
+set -eu
+cd "$(dirname "$0")/.."
+
+need=""
+command -v redis-server >/dev/null 2>&1 || need="$need redis-server"
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need="$need mosquitto"
+command -v mosquitto_passwd >/dev/null 2>&1 || need="$need mosquitto-clients"
+command -v influxd >/dev/null 2>&1 || need="$need influxdb"
+if [ -n "$need" ]; then
+  if [ "$(id -u)" = "0" ]; then
+    echo "bootstrap: installing Debian packages:$need"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $need >/dev/null
+  else
+    echo "bootstrap: missing Debian packages:$need" >&2
+    echo "bootstrap: run: sudo apt-get install -y$need" >&2
+    exit 1
+  fi
+fi
+
+# npm dependencies: (re)install when node_modules is missing or older than the lockfile.
+stamp=node_modules/.bootstrap-stamp
+lockhash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lockhash" ]; then
+  echo "bootstrap: installing npm dependencies"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lockhash" > "$stamp"
+fi
