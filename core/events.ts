@@ -1,0 +1,23 @@
+// Events on the live stream (Redis Stream `events` of core/keys.ts), read by the API's SSE endpoint and
+// the webhook deliverer. The scoping fields say who may see an event; the API filters by them.
+
+export type LiveEventType =
+  | 'vehicle.position'
+  | 'vehicle.status'
+  | 'vehicle.fault'
+  | `rescue.${string}`;
+
+export interface LiveEvent {
+  type: LiveEventType;
+  /** ISO time the event happened (server time). */
+  at: string;
+  vin?: string;
+  customerId?: string;
+  caseId?: string;
+  /** Stations allowed to see this event (offered or assigned station of a case). */
+  stationIds?: string[];
+  data: Record<string, unknown>;
+}
+
+/** Cap of the live stream; it is a feed, not a store (cases and telemetry live elsewhere). */
+export const LIVE_STREAM_MAXLEN = 100_000;
