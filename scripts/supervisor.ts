@@ -1,0 +1,27 @@
+// `npm start`: ingest + dispatcher + api under one supervisor on a single box. Configuration comes from
+// the environment exactly as for the single-process scripts (README, configuration table).
+import { createSupervisor } from '../infra/supervisor.ts';
+
+const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+const supervisor = createSupervisor({
+  children: ['ingest', 'dispatcher', 'api'].map((name) => ({
+    name,
+    // `node --import tsx` runs the entry in this very process: a signal reaches the service itself.
+    command: process.execPath,
+    args: ['--import', 'tsx', `${name}/main.ts`],
+    env,
+    output: 'inherit-prefixed' as const,
+  })),
+  onFatal: () => void shutdown(2),
+});
+
+let exiting = false;
+async function shutdown(code: number): Promise<void> {
+  if (exiting) return;
+  exiting = true;
+  await supervisor.stop();
+  process.exit(code);
+}
+process.once('SIGINT', () => void shutdown(0));
+process.once('SIGTERM', () => void shutdown(0));
+supervisor.start();
