@@ -114,11 +114,16 @@ export interface MqttConfig {
   readonly topicRoot: string;
 }
 
-export function readMqttConfig(env: Env, defaultUsername?: string): MqttConfig {
+export function readMqttTopicRoot(env: Env): string {
   const topicRoot = requireString(env, 'MQTT_TOPIC_ROOT', 'fleet/v1');
   if (!/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/.test(topicRoot)) {
     throw new ConfigError('MQTT_TOPIC_ROOT', `must be slash-separated words without wildcards (got "${topicRoot}")`);
   }
+  return topicRoot;
+}
+
+export function readMqttConfig(env: Env, defaultUsername?: string): MqttConfig {
+  const topicRoot = readMqttTopicRoot(env);
   return {
     url: requireUrl(env, 'MQTT_URL', ['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:']),
     username: optionalString(env, 'MQTT_USERNAME') ?? defaultUsername,
