@@ -21,3 +21,6 @@ export interface LiveEvent {
 
 /** Cap of the live stream; it is a feed, not a store (cases and telemetry live elsewhere). */
 export const LIVE_STREAM_MAXLEN = 100_000;
+
+/** A LiveEvent is stored in the stream as one field holding its JSON: `XADD events * event <json>`. */
+export const LIVE_EVENT_FIELD = 'event';
