@@ -36,6 +36,18 @@ export function redisKeys(prefix: string) {
     case: (caseId: string) => `${p}case:${caseId}`,
     caseIndex: `${p}cases`,
     openCaseOfVehicle: (vin: string) => `${p}case-open:${vin}`,
+    /** Sorted set caseId → escalateAt (ms) of cases in an open status: the dispatcher's sweep list. */
+    activeCases: `${p}cases:active`,
+    /** Sorted sets caseId → reportedAt (ms) per customer / vehicle / station (offered or assigned). */
+    customerCases: (customerId: string) => `${p}cases:customer:${customerId}`,
+    vehicleCases: (vin: string) => `${p}cases:vehicle:${vin}`,
+    stationCases: (stationId: string) => `${p}cases:station:${stationId}`,
+    /** Set of caseIds holding one of a station's rescue vans (pending offer or launched rescue). */
+    stationVansInUse: (stationId: string) => `${p}station-vans:${stationId}`,
+    /** List of JSON webhook deliveries that failed their last try, newest first (capped). */
+    webhookDeadLetters: `${p}webhooks:dead-letters`,
+    /** Consumer group cursor of the webhook relay on the event stream. */
+    webhookGroup: 'webhooks',
 
     // ---- event stream ----
     /** Redis Stream of events for SSE and webhooks. */

@@ -48,3 +48,32 @@ export const QUEUES = {
 export interface QueuePayloads {
   [QUEUES.faultEvents]: FaultEvent;
 }
+
+/** Dispatcher work on one rescue case: commands (from the API or the dispatcher) and timers (delayed jobs). */
+export type RescueJob =
+  | { kind: 'advance'; caseId: string }
+  | { kind: 'offer_timeout'; caseId: string; attempt: number }
+  | { kind: 'escalate'; caseId: string }
+  | { kind: 'sla_warning'; caseId: string; clock: 'launch' | 'repair' }
+  | { kind: 'driving_check'; caseId: string }
+  | { kind: 'sweep' };
+
+/** One customer webhook delivery of a rescue event (`streamId` = its id on the live stream). */
+export interface WebhookDelivery {
+  customerId: string;
+  streamId: string;
+  /** The LiveEvent JSON exactly as it will be signed and sent. */
+  body: string;
+}
+
+export const RESCUE_QUEUES = {
+  /** API + dispatcher → dispatcher: case commands and timers. */
+  rescueJobs: 'rescue-jobs',
+  /** Dispatcher → webhook deliverer: signed customer notifications. */
+  webhooks: 'rescue-webhooks',
+} as const;
+
+export interface RescueQueuePayloads {
+  [RESCUE_QUEUES.rescueJobs]: RescueJob;
+  [RESCUE_QUEUES.webhooks]: WebhookDelivery;
+}
