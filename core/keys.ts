@@ -31,6 +31,10 @@ export function redisKeys(prefix: string) {
     deadLetters: `${p}ingest:dead-letters`,
     /** Hash reason → count of dead-lettered messages. */
     deadLetterCounts: `${p}ingest:dead-letter-counts`,
+    /** Hash {spoolId, segment, offset}: how far one ingester (by INGEST_CLIENT_ID) has applied its local spool. */
+    ingestCheckpoint: (clientId: string) => `${p}ingest:checkpoint:${clientId}`,
+    /** Stream of fault events written atomically with the live state; relayed to the fault-events queue. */
+    ingestOutbox: `${p}ingest:outbox`,
 
     // ---- rescue cases (dispatcher) ----
     case: (caseId: string) => `${p}case:${caseId}`,
@@ -52,6 +56,10 @@ export function redisKeys(prefix: string) {
     // ---- event stream ----
     /** Redis Stream of events for SSE and webhooks. */
     events: `${p}events`,
+
+    // ---- API ----
+    /** Namespace of the API's per-caller rate-limit counters. */
+    rateLimit: `${p}ratelimit:`,
   };
 }
 

@@ -1,0 +1,83 @@
+// Builds the API as a Fastify instance and NEVER listens (api/main.ts does). Tests build the real app
+// and call `app.inject()`.
+//
+// Adding an area: write `api/routes/<area>.ts` exporting a default `RoutePlugin` and add it to ROUTES.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { DomainError } from '../core/errors.ts';
+import { installAuth } from './auth.ts';
+import { createApiContext, type AppDeps, type RoutePlugin } from './context.ts';
+import { ErrorResponseSchema, installErrorHandling } from './errors.ts';
+import { installMetrics } from './metrics.ts';
+import type { TypeBoxTypeProvider } from './typebox.ts';
+import healthRoutes from './routes/health.ts';
+
+/** Every route area, in registration order. `prefix` is prepended to the plugin's paths. */
+const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
+  { plugin: healthRoutes, prefix: '' },
+];
+
+export type ApiApp = FastifyInstance;
+
+export async function buildApp(deps: AppDeps): Promise<ApiApp> {
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
+    trustProxy: false,
+    bodyLimit: 20 * 1024 * 1024,
+    ajv: {
+      customOptions: {
+        // Reject unknown fields instead of silently dropping them: a client must learn that it cannot
+        // set e.g. an ownership field, and a typo must not look like success.
+        removeAdditional: false,
+        useDefaults: true,
+        coerceTypes: 'array',
+        allErrors: false,
+      },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const ctx = createApiContext(deps);
+  installErrorHandling(app);
+  app.addSchema(ErrorResponseSchema);
+
+  // Swagger UI's own routes are public documentation.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), public: true };
+  });
+  installAuth(app, deps.tokens);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Fleet rescue API',
+        version: '1',
+        description: 'Registry of the service network, live vehicle state, rescue dispatch. Errors: `{error, message, details}`.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+
+  await app.register(rateLimit, {
+    global: true,
+    hook: 'preHandler', // after authentication, so the limit is per caller rather than per IP
+    max: deps.rateLimitMax,
+    timeWindow: deps.rateLimitWindowMs,
+    redis: deps.redis,
+    nameSpace: ctx.keys.rateLimit,
+    keyGenerator: (request) => (request.caller ? `caller:${request.caller.role}:${request.caller.sub}` : `ip:${request.ip}`),
+    errorResponseBuilder: (_request, context) =>
+      new DomainError('rate_limited', `too many requests: limit ${context.max} per ${context.after}, retry later`, {
+        limit: context.max,
+        retryAfter: context.after,
+      }),
+  });
+
+  installMetrics(app);
+  for (const { plugin, prefix } of ROUTES) await app.register(plugin, { ...ctx, prefix });
+  return app;
+}

@@ -1,0 +1,55 @@
+// Composition root of the API process: reads the environment once, builds the clients, builds the app,
+// listens, and shuts down gracefully (stop accepting, finish requests, then close the clients).
+import mqtt from 'mqtt';
+import { readCommonConfig, readInfluxConfig, readMqttConfig } from '../infra/config.ts';
+import { createTokenVerifier, readJwtConfig } from '../infra/jwt.ts';
+import { createLogger } from '../infra/logger.ts';
+import { createRedis, ensureRedisDurability } from '../infra/redis.ts';
+import { runMain } from '../infra/run-main.ts';
+import { createShutdown } from '../infra/shutdown.ts';
+import { createTelemetryStore } from '../infra/telemetry-store.ts';
+import { buildApp } from './app.ts';
+import { readApiConfig } from './config.ts';
+
+runMain('api', async () => {
+  const env = process.env;
+  const common = readCommonConfig(env);
+  const influxConfig = readInfluxConfig(env);
+  const mqttConfig = readMqttConfig(env, 'ops');
+  const jwtConfig = readJwtConfig(env);
+  const apiConfig = readApiConfig(env);
+
+  const logger = createLogger({ level: common.logLevel, name: 'api' });
+  const shutdown = createShutdown(logger);
+  shutdown.installSignalHandlers();
+
+  const redis = createRedis(common.redisUrl, 'fail-fast');
+  shutdown.register('redis', () => redis.quit());
+  await ensureRedisDurability(redis);
+
+  const telemetry = createTelemetryStore(influxConfig);
+  const tokens = await createTokenVerifier(jwtConfig);
+  // Only for the health report: the API neither publishes nor subscribes.
+  const mqttClient = mqtt.connect(mqttConfig.url, {
+    username: mqttConfig.username,
+    password: mqttConfig.password,
+    clientId: `api-${process.pid}-${Date.now().toString(36)}`,
+    reconnectPeriod: 5000,
+    connectTimeout: 5000,
+  });
+  mqttClient.on('error', (err) => logger.warn({ err: err.message }, 'mqtt connection problem'));
+  shutdown.register('mqtt', () => mqttClient.endAsync());
+
+  const app = await buildApp({
+    redis,
+    redisPrefix: common.redisPrefix,
+    tokens,
+    telemetry,
+    mqtt: mqttClient,
+    rateLimitMax: apiConfig.rateLimitMax,
+    rateLimitWindowMs: apiConfig.rateLimitWindowMs,
+    logger,
+  });
+  shutdown.register('http', () => app.close());
+  await app.listen({ port: apiConfig.port, host: apiConfig.host });
+});

@@ -1,0 +1,79 @@
+// Who is calling and what they may see. Pure rules: the API resolves the data a rule needs (e.g. the
+// customers an advisor looks after) and asks these functions; nothing here does I/O.
+import { DomainError } from './errors.ts';
+
+export const ROLES = ['admin', 'agent', 'advisor', 'customer', 'station'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** The authenticated caller, built from verified JWT claims. */
+export interface Caller {
+  readonly sub: string;
+  readonly role: Role;
+  readonly customerId?: string;
+  readonly stationId?: string;
+  readonly advisorId?: string;
+}
+
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The claim that ties each scoped role to its object. */
+export const SCOPE_CLAIM: Readonly<Partial<Record<Role, 'customerId' | 'stationId' | 'advisorId'>>> = {
+  customer: 'customerId',
+  station: 'stationId',
+  advisor: 'advisorId',
+};
+
+/** Turns verified JWT claims into a Caller; a token without a usable role or scope claim is unauthenticated. */
+export function callerFromClaims(claims: Readonly<Record<string, unknown>>): Caller {
+  const { sub, role } = claims;
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) {
+    throw new DomainError('unauthenticated', 'token has no subject (sub)');
+  }
+  if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
+    throw new DomainError('unauthenticated', `token role must be one of ${ROLES.join(', ')}`);
+  }
+  const caller: { -readonly [K in keyof Caller]: Caller[K] } = { sub, role: role as Role };
+  const claim = SCOPE_CLAIM[role as Role];
+  if (claim) {
+    const value = claims[claim];
+    if (typeof value !== 'string' || !ID.test(value)) {
+      throw new DomainError('unauthenticated', `a ${role} token needs the claim ${claim}`);
+    }
+    caller[claim] = value;
+  }
+  return caller;
+}
+
+/** Admin and call-center agents see every object. */
+export function seesEverything(caller: Caller): boolean {
+  return caller.role === 'admin' || caller.role === 'agent';
+}
+
+/** 403 unless the caller's role is one of `roles`. */
+export function requireRole(caller: Caller, roles: readonly Role[]): void {
+  if (!roles.includes(caller.role)) {
+    throw new DomainError('forbidden', `this action needs the role ${roles.join(' or ')} (you are ${caller.role})`);
+  }
+}
+
+/**
+ * What a caller may see of the customer side of the registry: every customer, or an explicit set
+ * (a customer itself; an advisor's assigned customers; a station's served customers).
+ */
+export type CustomerScope = { readonly all: true } | { readonly all: false; readonly customerIds: ReadonlySet<string> };
+
+export function customerInScope(scope: CustomerScope, customerId: string): boolean {
+  return scope.all || scope.customerIds.has(customerId);
+}
+
+/** A station may see its own record; admin/agent every station; others see stations as public network data. */
+export function stationInScope(caller: Caller, stationId: string): boolean {
+  return caller.role !== 'station' || caller.stationId === stationId;
+}
+
+/** An advisor may see its own record; admin/agent every advisor; customers see their advisors (resolved by the API). */
+export function advisorInScope(caller: Caller, advisorId: string, advisorsOfCaller: ReadonlySet<string>): boolean {
+  if (seesEverything(caller)) return true;
+  if (caller.role === 'advisor') return caller.advisorId === advisorId;
+  return advisorsOfCaller.has(advisorId);
+}

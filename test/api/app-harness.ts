@@ -1,0 +1,63 @@
+// Builds the real API app (never listening) against the harness's Redis, InfluxDB and Mosquitto, and
+// signs tokens with the same code as `npm run token`.
+import mqtt, { type MqttClient } from 'mqtt';
+import { buildApp, type ApiApp } from '../../api/app.ts';
+import type { Role } from '../../core/auth.ts';
+import { createTokenVerifier, signToken, type JwtConfig } from '../../infra/jwt.ts';
+import { createRedis, ensureRedisDurability, type Redis } from '../../infra/redis.ts';
+import { createTelemetryStore } from '../../infra/telemetry-store.ts';
+import { testServices, type TestServices } from '../harness/context.ts';
+
+export const TEST_JWT: JwtConfig = { secret: 'test-jwt-secret-at-least-32-characters-long' };
+
+export interface ApiHarness {
+  app: ApiApp;
+  redis: Redis;
+  mqtt: MqttClient;
+  services: TestServices;
+  token(role: Role, scope?: { customerId?: string; stationId?: string; advisorId?: string; sub?: string }): Promise<string>;
+  /** Authorization header for `inject`. */
+  auth(token: string): { authorization: string };
+  close(): Promise<void>;
+}
+
+export async function startApiHarness(label: string, opts: { rateLimitMax?: number } = {}): Promise<ApiHarness> {
+  const services = testServices(label);
+  const redis = createRedis(services.redisUrl, 'fail-fast');
+  await ensureRedisDurability(redis);
+  const telemetry = createTelemetryStore({ version: 1, url: services.influxUrl, database: services.influxDb });
+  await telemetry.ensureDatabase();
+  const mqttClient = await mqtt.connectAsync(services.mqttUrl, {
+    username: services.accounts.ops.username,
+    password: services.accounts.ops.password,
+    reconnectPeriod: 1000,
+  });
+  const app = await buildApp({
+    redis,
+    redisPrefix: services.redisPrefix,
+    tokens: await createTokenVerifier(TEST_JWT),
+    telemetry,
+    mqtt: mqttClient,
+    rateLimitMax: opts.rateLimitMax ?? 100_000,
+    rateLimitWindowMs: 60_000,
+  });
+  await app.ready();
+  return {
+    app,
+    redis,
+    mqtt: mqttClient,
+    services,
+    token: (role, scope = {}) => {
+      const { sub, ...claims } = scope;
+      return signToken(TEST_JWT, { sub: sub ?? `${role}-${claims.customerId ?? claims.stationId ?? claims.advisorId ?? 'user'}`, role, ...claims });
+    },
+    auth: (token) => ({ authorization: `Bearer ${token}` }),
+    async close() {
+      await app.close();
+      await mqttClient.endAsync();
+      const keys = await redis.keys(`${services.redisPrefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SignJWT, generateKeyPair, exportSPKI } from 'jose';
+import { createTokenVerifier } from '../../infra/jwt.ts';
+import { startApiHarness, TEST_JWT, type ApiHarness } from './app-harness.ts';
+
+let h: ApiHarness;
+beforeAll(async () => {
+  h = await startApiHarness('apifoundation', { rateLimitMax: 5 });
+});
+afterAll(async () => h?.close());
+
+describe('API foundation', () => {
+  it('GET /health reports each backing service and needs no token', async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/health' });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.status).toBe('ok');
+    expect(body.services.redis.ok).toBe(true);
+    expect(body.services.influx.ok).toBe(true);
+    expect(body.services.mqtt.ok).toBe(true);
+  });
+
+  it('serves the OpenAPI document and Swagger UI', async () => {
+    const doc = await h.app.inject({ method: 'GET', url: '/docs/json' });
+    expect(doc.statusCode).toBe(200);
+    const openapi = doc.json();
+    expect(openapi.openapi).toMatch(/^3\./);
+    expect(openapi.paths['/health']).toBeDefined();
+    expect(openapi.components.securitySchemes.bearerAuth.scheme).toBe('bearer');
+    const ui = await h.app.inject({ method: 'GET', url: '/docs' });
+    expect([200, 302]).toContain(ui.statusCode);
+  });
+
+  it('unknown routes answer the one error format', async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/v1/nope' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({ error: 'not_found', message: expect.stringContaining('/v1/nope'), details: null });
+  });
+
+  it('serves Prometheus metrics with the request histogram', async () => {
+    await h.app.inject({ method: 'GET', url: '/health' });
+    const res = await h.app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toMatch(/http_request_duration_seconds_bucket\{[^}]*route="\/health"/);
+  });
+});
+
+describe('token verification', () => {
+  it('accepts an HS256 token signed like `npm run token` and builds the caller', async () => {
+    const verifier = await createTokenVerifier(TEST_JWT);
+    const caller = await verifier.verify(await h.token('customer', { customerId: 'C1' }));
+    expect(caller).toEqual({ sub: 'customer-C1', role: 'customer', customerId: 'C1' });
+  });
+
+  it('rejects a wrong signature, an unknown role, a missing scope claim, and no expiry', async () => {
+    const verifier = await createTokenVerifier(TEST_JWT);
+    const other = new TextEncoder().encode('another-secret-that-is-32-characters-long!');
+    const forged = await new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setExpirationTime('1h').sign(other);
+    await expect(verifier.verify(forged)).rejects.toMatchObject({ code: 'unauthenticated' });
+    const key = new TextEncoder().encode(TEST_JWT.secret);
+    const badRole = await new SignJWT({ role: 'root' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setExpirationTime('1h').sign(key);
+    await expect(verifier.verify(badRole)).rejects.toThrow(/role/);
+    const noScope = await new SignJWT({ role: 'station' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setExpirationTime('1h').sign(key);
+    await expect(verifier.verify(noScope)).rejects.toThrow(/stationId/);
+    const noExp = await new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').sign(key);
+    await expect(verifier.verify(noExp)).rejects.toThrow(/expiry/);
+    const expired = await new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(key);
+    await expect(verifier.verify(expired)).rejects.toThrow(/expired/);
+  });
+
+  it('accepts RS256 tokens when a public key is configured, and refuses alg none', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const verifier = await createTokenVerifier({ ...TEST_JWT, publicKeyPem: await exportSPKI(publicKey) });
+    const rs = await new SignJWT({ role: 'agent' }).setProtectedHeader({ alg: 'RS256' }).setSubject('idp-user').setExpirationTime('1h').sign(privateKey);
+    expect(await verifier.verify(rs)).toEqual({ sub: 'idp-user', role: 'agent' });
+    const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'x', role: 'admin', exp: 9e9 })).toString('base64url')}.`;
+    await expect(verifier.verify(none)).rejects.toMatchObject({ code: 'unauthenticated' });
+  });
+});
