@@ -35,10 +35,6 @@ export function redisKeys(prefix: string) {
     ingestCheckpoint: (clientId: string) => `${p}ingest:checkpoint:${clientId}`,
     /** Stream of fault events written atomically with the live state; relayed to the fault-events queue. */
     ingestOutbox: `${p}ingest:outbox`,
-    /** Hash {spoolId, segment, offset}: how far one ingester (by INGEST_CLIENT_ID) has applied its local spool. */
-    ingestCheckpoint: (clientId: string) => `${p}ingest:checkpoint:${clientId}`,
-    /** Stream of fault events written atomically with the live state; relayed to the fault-events queue. */
-    ingestOutbox: `${p}ingest:outbox`,
 
     // ---- rescue cases (dispatcher) ----
     case: (caseId: string) => `${p}case:${caseId}`,
