@@ -1,0 +1,100 @@
+// Builds and starts one dispatcher instance from its config: the workers of the fault-event, rescue-job
+// and webhook queues, the periodic sweep and the webhook relay. main.ts runs it as a process; tests run
+// the very same thing in-process against the harness's Redis.
+import { hostname } from 'node:os';
+import { Queue, Worker } from 'bullmq';
+import { redisKeys } from '../core/keys.ts';
+import { QUEUES, RESCUE_QUEUES, type FaultEvent, type RescueJob, type WebhookDelivery } from '../core/queues.ts';
+import { createEtaModel } from '../core/eta.ts';
+import type { Logger } from '../infra/logger.ts';
+import { createRedis } from '../infra/redis.ts';
+import { createRegistryStore } from '../infra/registry-store.ts';
+import { createCaseStore } from '../infra/case-store.ts';
+import { createWebhookDeliverer } from '../infra/webhooks.ts';
+import type { DispatcherConfig } from './config.ts';
+import { createNetworkView } from './network-view.ts';
+import { createRescueProcessor, type RescueProcessorDeps } from './rescue-processor.ts';
+import { createWebhookRelay } from './webhook-relay.ts';
+
+export interface RunningDispatcher {
+  processor: ReturnType<typeof createRescueProcessor>;
+  /** Closes workers, queues and connections (in-flight jobs finish first). */
+  stop(): Promise<void>;
+}
+
+export async function startDispatcher(
+  config: DispatcherConfig,
+  logger: Logger,
+  hooks: Pick<RescueProcessorDeps, 'onDecision'> = {},
+): Promise<RunningDispatcher> {
+  const { redisUrl, redisPrefix } = config.common;
+  const keys = redisKeys(redisPrefix);
+  const connection = { url: redisUrl, maxRetriesPerRequest: null };
+  const closers: Array<() => Promise<unknown>> = [];
+
+  const redis = createRedis(redisUrl, 'worker');
+  closers.push(() => redis.quit());
+  const registry = createRegistryStore({ redis, prefix: redisPrefix });
+  const etaModel = createEtaModel({ circuity: config.rescue.roadCircuity });
+  const store = createCaseStore({
+    redis,
+    prefix: redisPrefix,
+    clocks: { launchWindowS: config.rescue.launchWindowS, escalateBeforeS: config.rescue.escalateBeforeS, repairWindowS: config.rescue.repairWindowS },
+  });
+  const network = createNetworkView({ redis, prefix: redisPrefix, registry, etaModel });
+
+  const rescueJobs = new Queue<RescueJob>(RESCUE_QUEUES.rescueJobs, { connection, prefix: keys.bullPrefix });
+  const webhookQueue = new Queue<WebhookDelivery>(RESCUE_QUEUES.webhooks, { connection, prefix: keys.bullPrefix });
+  closers.push(() => rescueJobs.close(), () => webhookQueue.close());
+
+  const processor = createRescueProcessor({
+    store, network, registry, redis, prefix: redisPrefix, jobs: rescueJobs, config: config.rescue, etaModel, logger, ...hooks,
+  });
+  const deliverer = createWebhookDeliverer({ registry, redis, prefix: redisPrefix, timeoutMs: config.webhookTimeoutMs });
+
+  const workerOptions = {
+    connection,
+    prefix: keys.bullPrefix,
+    concurrency: config.concurrency,
+    lockDuration: config.jobLockMs,
+    stalledInterval: Math.max(500, Math.floor(config.jobLockMs / 2)),
+  };
+  const workers = [
+    new Worker<FaultEvent>(QUEUES.faultEvents, (job) => processor.handleFaultEvent(job.data), workerOptions),
+    new Worker<RescueJob>(RESCUE_QUEUES.rescueJobs, (job) => processor.handleJob(job), workerOptions),
+    new Worker<WebhookDelivery>(RESCUE_QUEUES.webhooks, (job) => deliverer.deliver(job), workerOptions),
+  ];
+  for (const worker of workers) {
+    worker.on('failed', (job, err) => logger.warn({ queue: worker.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
+    worker.on('error', (err) => logger.error({ queue: worker.name, err }, 'worker error'));
+    closers.push(() => worker.close());
+  }
+
+  await rescueJobs.upsertJobScheduler('sweep', { every: config.sweepIntervalS * 1000 }, { name: 'sweep', data: { kind: 'sweep' } });
+
+  const relay = createWebhookRelay({
+    redis: createRedis(redisUrl, 'worker'),
+    prefix: redisPrefix,
+    consumer: `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    registry,
+    deliveries: webhookQueue,
+    logger,
+    attempts: config.webhookAttempts,
+    backoffMs: config.webhookBackoffMs,
+  });
+  await relay.start();
+  closers.push(() => relay.stop());
+
+  return {
+    processor,
+    async stop() {
+      for (const close of closers.reverse()) {
+        try {
+          await close();
+        } catch (err) {
+          logger.warn({ err }, 'error while stopping the dispatcher');
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,298 @@
+// The dispatcher's work on rescue cases: open from critical fault events, find and offer candidates,
+// run the timers (offer timeout, escalation, SLA warnings, still-driving check) and the sweep that
+// repairs anything a crash left half-done. Every step re-reads the case and is safe to run twice.
+import type { Job, JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { redisKeys } from '../core/keys.ts';
+import { ConflictError, InvalidTransitionError } from '../core/errors.ts';
+import { explainDropped, rankCandidates, searchCandidates, type CandidateRequest } from '../core/candidates.ts';
+import { greatCircleKm, type EtaModel } from '../core/eta.ts';
+import { faultNeeds } from '../core/fault-systems.ts';
+import { parseLiveState } from '../core/live-state.ts';
+import { isOpenStatus, pendingOffer, type Actor, type CaseAction, type RescueCase } from '../core/rescue-case.ts';
+import type { RescueJob } from '../core/queues.ts';
+import type { CaseStore } from '../infra/case-store.ts';
+import type { RegistryStore } from '../infra/registry-store.ts';
+import type { RescueConfig } from '../infra/rescue-config.ts';
+import type { Logger } from '../infra/logger.ts';
+import type { NetworkView } from './network-view.ts';
+import { checkFaultEvent } from './fault-event.ts';
+
+export const DISPATCHER: Actor = { kind: 'dispatcher', id: 'dispatcher' };
+const TELEMATICS: Actor = { kind: 'telematics', id: 'ingest' };
+/** How many explained candidates a case keeps (the decision, not the whole network). */
+const MAX_DECISIONS = 30;
+
+export const TIMER_JOB_OPTIONS: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 500 },
+  removeOnComplete: { age: 7 * 86_400 },
+  removeOnFail: { age: 14 * 86_400 },
+};
+
+export interface RescueProcessorDeps {
+  store: CaseStore;
+  network: NetworkView;
+  registry: Pick<RegistryStore, 'get'>;
+  redis: Pick<Redis, 'hgetall'>;
+  prefix: string;
+  jobs: Pick<Queue<RescueJob>, 'add'>;
+  config: RescueConfig;
+  etaModel: EtaModel;
+  logger: Logger;
+  now?: () => Date;
+  /** Called after each first offer decision of a case with ms since the triggering event was taken. */
+  onDecision?: (ms: number, outcome: 'offered' | 'escalated') => void;
+}
+
+export type FaultOutcome = 'ignored' | 'invalid' | 'unknown_vehicle' | 'opened' | 'attached';
+
+export function createRescueProcessor(deps: RescueProcessorDeps) {
+  const { store, network, config, logger } = deps;
+  const keys = redisKeys(deps.prefix);
+  const now = deps.now ?? (() => new Date());
+
+  async function schedule(job: RescueJob, jobId: string, at: number): Promise<void> {
+    await deps.jobs.add(job.kind, job, { ...TIMER_JOB_OPTIONS, jobId, delay: Math.max(0, at - now().getTime()) });
+  }
+
+  /** Idempotent: deterministic job ids make a repeated call a no-op. */
+  async function ensureTimers(c: RescueCase): Promise<void> {
+    const reported = Date.parse(c.reportedAt);
+    await Promise.all([
+      schedule({ kind: 'escalate', caseId: c.id }, `escalate-${c.id}`, Date.parse(c.escalateAt)),
+      schedule({ kind: 'sla_warning', caseId: c.id, clock: 'launch' }, `sla-launch-${c.id}`, reported + 0.8 * config.launchWindowS * 1000),
+      schedule({ kind: 'sla_warning', caseId: c.id, clock: 'repair' }, `sla-repair-${c.id}`, reported + 0.8 * config.repairWindowS * 1000),
+      ...(c.source === 'telematics'
+        ? [schedule({ kind: 'driving_check', caseId: c.id }, `driving-${c.id}`, reported + config.drivingCheckS * 1000)]
+        : []),
+    ]);
+  }
+
+  async function apply(caseId: string, action: CaseAction, vans?: (stationId: string) => number) {
+    try {
+      return await store.apply(caseId, action, DISPATCHER, vans);
+    } catch (err) {
+      if (err instanceof InvalidTransitionError) return undefined; // someone else moved the case first
+      throw err;
+    }
+  }
+
+  async function advisorFor(c: RescueCase): Promise<string | undefined> {
+    const [assignments, customer, index] = await Promise.all([network.assignments(c.customerId), network.customer(c.customerId), network.stations()]);
+    let best: { advisorId: string; km: number } | undefined;
+    if (c.location) {
+      for (const a of assignments) {
+        const station = index.get(a.stationId);
+        if (!station) continue;
+        const km = greatCircleKm(c.location.lat, c.location.lon, station.lat, station.lon);
+        if (!best || km < best.km) best = { advisorId: a.advisorId, km };
+      }
+    }
+    return best && best.km <= config.maxDistanceKm ? best.advisorId : customer?.leadAdvisorId;
+  }
+
+  async function escalate(c: RescueCase, reason: string, candidates?: RescueCase['candidates']) {
+    const advisorId = await advisorFor(c);
+    return apply(c.id, { type: 'escalate', reason, ...(candidates ? { candidates } : {}), ...(advisorId ? { advisorId } : {}) });
+  }
+
+  /** Offers an open case to the best free candidate, or escalates when none is left. */
+  async function advance(caseId: string, startedAt?: number): Promise<'offered' | 'escalated' | 'nothing'> {
+    const c = await store.get(caseId);
+    if (!c || c.status !== 'open') return 'nothing';
+    const report = (outcome: 'offered' | 'escalated') => {
+      if (startedAt !== undefined && c.offers.length === 0) deps.onDecision?.(performance.now() - startedAt, outcome);
+      return outcome;
+    };
+    if (!c.location) {
+      if (!c.escalated) await escalate(c, 'no_location');
+      return report('escalated');
+    }
+    const index = await network.stations();
+    const at = now();
+    const req: CandidateRequest = {
+      lat: c.location.lat,
+      lon: c.location.lon,
+      capabilities: c.capabilities,
+      partsCategories: c.partsCategories,
+      at,
+      excludeStationIds: new Set(c.offers.map((o) => o.stationId)),
+      maxDistanceKm: config.maxDistanceKm,
+    };
+    const fixedPointIds = new Set((await network.assignments(c.customerId)).map((a) => a.stationId));
+    const vans = (id: string) => index.get(id)?.vans ?? 0;
+    let ranking = rankCandidates({ found: [], vansInUse: new Map(), fixedPointIds, fixedPointMarginMin: config.fixedPointMarginMin });
+    for (let want = 8; ; want *= 4) {
+      const found = searchCandidates(index, req, want, deps.etaModel);
+      const vansInUse = await store.vansInUse(found.map((f) => f.stationId));
+      ranking = rankCandidates({ found, vansInUse, fixedPointIds, fixedPointMarginMin: config.fixedPointMarginMin });
+      if (ranking.ranked.length > 0 || found.length < want) break;
+    }
+    const decisions = [...explainDropped(index, req, 10, deps.etaModel), ...ranking.decisions]
+      .sort((a, b) => a.etaMin - b.etaMin)
+      .slice(0, MAX_DECISIONS);
+
+    for (const candidate of ranking.ranked) {
+      const partsDepots = candidate.missingParts.length > 0 ? await network.partsDepots(c.location, candidate.missingParts) : [];
+      try {
+        const result = await apply(caseId, {
+          type: 'offer',
+          stationId: candidate.stationId,
+          etaMin: Math.round(candidate.etaMin * 10) / 10,
+          distanceKm: Math.round(candidate.distanceKm * 10) / 10,
+          timeoutS: config.offerTimeoutS,
+          candidates: decisions,
+          partsDepots,
+        }, vans);
+        if (!result?.changed) return 'nothing';
+        const offer = pendingOffer(result.case)!;
+        await schedule({ kind: 'offer_timeout', caseId, attempt: offer.attempt }, `offer-timeout-${caseId}-${offer.attempt}`, Date.parse(offer.expiresAt));
+        logger.info({ caseId, stationId: candidate.stationId, attempt: offer.attempt, etaMin: offer.etaMin }, 'offered');
+        return report('offered');
+      } catch (err) {
+        if (err instanceof ConflictError) continue; // the van went to another case meanwhile: next candidate
+        throw err;
+      }
+    }
+    const latest = await store.get(caseId);
+    if (latest && latest.status === 'open' && !latest.escalated) {
+      await escalate(latest, c.offers.length > 0 ? 'no_candidate_left' : 'no_candidate', decisions);
+      logger.warn({ caseId }, 'escalated: no candidate');
+      return report('escalated');
+    }
+    return 'nothing';
+  }
+
+  async function readLocation(vin: string, reportedAfter?: number) {
+    const live = parseLiveState(vin, await deps.redis.hgetall(keys.live(vin)));
+    if (!live || live.lat === undefined || live.lon === undefined) return undefined;
+    if (reportedAfter !== undefined && (live.ts ?? 0) < reportedAfter) return undefined;
+    return live;
+  }
+
+  async function handleFaultEvent(payload: unknown, startedAt = performance.now()): Promise<FaultOutcome> {
+    const checked = checkFaultEvent(payload);
+    if (!checked.ok) {
+      logger.warn({ problem: checked.problem }, 'fault event rejected');
+      return 'invalid';
+    }
+    const event = checked.event;
+    if (event.severity !== 'critical' && !event.lamps.redStop) return 'ignored';
+    const vehicle = await deps.registry.get('vehicle', event.vin);
+    if (!vehicle) {
+      logger.warn({ vin: event.vin, eventId: event.id }, 'fault event for a vehicle not in the registry');
+      return 'unknown_vehicle';
+    }
+    const spns = [...new Set(event.active.map((d) => d.spn))];
+    let location: RescueCase['location'];
+    if (event.lat !== undefined && event.lon !== undefined) location = { lat: event.lat, lon: event.lon, source: 'fault_event' };
+    else {
+      const live = await readLocation(event.vin);
+      if (live) location = { lat: live.lat!, lon: live.lon!, source: 'live_state' };
+    }
+    const needs = faultNeeds(spns);
+    const opened = await store.open({
+      vin: event.vin,
+      customerId: vehicle.customerId,
+      source: 'telematics',
+      reportedAt: new Date(Math.min(event.receivedAt, now().getTime())),
+      reportedBy: TELEMATICS,
+      ...(location ? { location } : {}),
+      faultEventId: event.id,
+      spns,
+      systems: needs.systems,
+      capabilities: needs.capabilities,
+      partsCategories: needs.partsCategories,
+    });
+    let c = opened.case;
+    if (!opened.created && !c.faultEventIds.includes(event.id)) {
+      const attached = await apply(c.id, { type: 'attach', faultEventId: event.id, spns }, undefined);
+      if (attached) c = attached.case;
+    }
+    await ensureTimers(c);
+    await advance(c.id, startedAt);
+    return opened.created ? 'opened' : 'attached';
+  }
+
+  async function drivingCheck(caseId: string): Promise<void> {
+    const c = await store.get(caseId);
+    if (!c || c.source !== 'telematics' || !isOpenStatus(c.status) || c.status === 'on_site' || !c.location) return;
+    const live = await readLocation(c.vin, Date.parse(c.reportedAt));
+    if (!live) return;
+    const movedKm = greatCircleKm(c.location.lat, c.location.lon, live.lat!, live.lon!);
+    if ((live.speedKmh ?? 0) >= config.drivingSpeedKmh && movedKm >= 1) {
+      await apply(caseId, {
+        type: 'needs_confirmation',
+        reason: `still driving ${Math.round(live.speedKmh ?? 0)} km/h, ${movedKm.toFixed(1)} km from the reported position`,
+      });
+    }
+  }
+
+  async function escalateOnWindow(caseId: string): Promise<void> {
+    const c = await store.get(caseId);
+    if (!c || c.escalated || (c.status !== 'open' && c.status !== 'offered')) return;
+    await escalate(c, 'launch_window');
+    logger.warn({ caseId }, 'escalated: launch window nearly over');
+  }
+
+  /** Repairs what a crash between a commit and its follow-up jobs could have left behind. */
+  async function sweep(): Promise<number> {
+    const t = now().getTime();
+    let repaired = 0;
+    for (const id of await store.activeCaseIds()) {
+      const c = await store.get(id);
+      if (!c) continue;
+      if ((c.status === 'open' || c.status === 'offered') && !c.escalated && t >= Date.parse(c.escalateAt)) {
+        await escalateOnWindow(id);
+        repaired++;
+      }
+      const offer = pendingOffer(c);
+      if (c.status === 'offered' && offer && t >= Date.parse(offer.expiresAt) + 2000) {
+        const r = await apply(id, { type: 'offer_timeout', attempt: offer.attempt });
+        if (r?.changed) await advance(id);
+        repaired++;
+      } else if (c.status === 'open' && !c.escalated) {
+        if ((await advance(id)) !== 'nothing') repaired++;
+      }
+    }
+    return repaired;
+  }
+
+  async function handleJob(job: Pick<Job<RescueJob>, 'data'>): Promise<void> {
+    const data = job.data;
+    switch (data.kind) {
+      case 'advance': {
+        // Also the entry of API-opened cases: their timers are set here, by the process that owns timers.
+        const c = await store.get(data.caseId);
+        if (c && isOpenStatus(c.status)) await ensureTimers(c);
+        await advance(data.caseId);
+        return;
+      }
+      case 'offer_timeout': {
+        const r = await apply(data.caseId, { type: 'offer_timeout', attempt: data.attempt });
+        if (r?.changed) logger.info({ caseId: data.caseId, attempt: data.attempt }, 'offer timed out');
+        await advance(data.caseId);
+        return;
+      }
+      case 'escalate':
+        await escalateOnWindow(data.caseId);
+        return;
+      case 'sla_warning':
+        await apply(data.caseId, { type: 'sla_warning', clock: data.clock });
+        return;
+      case 'driving_check':
+        await drivingCheck(data.caseId);
+        return;
+      case 'sweep':
+        await sweep();
+        return;
+      default:
+        logger.warn({ job: data }, 'unknown rescue job ignored');
+    }
+  }
+
+  return { handleFaultEvent, handleJob, advance, sweep, ensureTimers };
+}
+
+export type RescueProcessor = ReturnType<typeof createRescueProcessor>;

@@ -1,0 +1,242 @@
+// Rescue cases in Redis. A case is one hash {v: version, json: RescueCase}. Every change is computed by the
+// pure state machine (core/rescue-case.ts) and committed by one Lua script that, atomically with the write:
+// checks the version (optimistic concurrency: two dispatchers or an API call racing a timer never both win),
+// holds the vehicle's open-case lock, reserves/releases the station van (never more than the station has),
+// maintains the listing indexes, and appends the event to the live stream. Either all of it happens or none.
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { redisKeys } from '../core/keys.ts';
+import { ConflictError, NotFoundError } from '../core/errors.ts';
+import { LIVE_EVENT_FIELD, LIVE_STREAM_MAXLEN, type LiveEvent } from '../core/events.ts';
+import {
+  isOpenStatus, newRescueCase, transition, vanHolder,
+  type Actor, type CaseAction, type CaseClocks, type NewCaseInput, type RescueCase, type CaseStatus,
+} from '../core/rescue-case.ts';
+
+const COMMIT_CASE = `
+local caseKey, openKey, reserveKey, releaseKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local caseIndex, activeKey, eventsKey = KEYS[5], KEYS[6], KEYS[7]
+local expected, json, caseId, openAction = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
+local score, reserveLimit, release, activeScore = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local eventJson, maxlen, eventField = ARGV[9], ARGV[10], ARGV[11]
+local current = tonumber(redis.call('HGET', caseKey, 'v') or '0')
+if current ~= expected then return {'version', tostring(current)} end
+if openAction == 'set' then
+  local holder = redis.call('GET', openKey)
+  if holder and holder ~= caseId then return {'open_exists', holder} end
+end
+if reserveLimit ~= '' and redis.call('SISMEMBER', reserveKey, caseId) == 0 then
+  if redis.call('SCARD', reserveKey) >= tonumber(reserveLimit) then return {'no_van', ''} end
+  redis.call('SADD', reserveKey, caseId)
+end
+if release == '1' then redis.call('SREM', releaseKey, caseId) end
+redis.call('HSET', caseKey, 'v', current + 1, 'json', json)
+if openAction == 'set' then redis.call('SET', openKey, caseId)
+elseif openAction == 'del' and redis.call('GET', openKey) == caseId then redis.call('DEL', openKey) end
+redis.call('ZADD', caseIndex, score, caseId)
+for i = 8, #KEYS do redis.call('ZADD', KEYS[i], score, caseId) end
+if activeScore ~= '' then redis.call('ZADD', activeKey, activeScore, caseId) else redis.call('ZREM', activeKey, caseId) end
+if eventJson ~= '' then redis.call('XADD', eventsKey, 'MAXLEN', '~', maxlen, '*', eventField, eventJson) end
+return {'ok', tostring(current + 1)}
+`;
+
+export interface CaseFilter {
+  status?: CaseStatus;
+  customerId?: string;
+  vin?: string;
+  stationId?: string;
+  escalated?: boolean;
+  limit?: number;
+}
+
+export type CommitOutcome =
+  | { ok: true; case: RescueCase; event?: string }
+  | { ok: false; reason: 'version' | 'no_van' | 'open_exists'; holder?: string };
+
+export interface CaseStoreDeps {
+  redis: Redis;
+  prefix: string;
+  clocks: CaseClocks;
+  now?: () => Date;
+}
+
+export function newCaseId(now: Date): string {
+  return `rc-${now.getTime().toString(36)}-${randomBytes(5).toString('hex')}`;
+}
+
+export function createCaseStore(deps: CaseStoreDeps) {
+  const { redis } = deps;
+  const keys = redisKeys(deps.prefix);
+  const now = deps.now ?? (() => new Date());
+  redis.defineCommand('fleetCommitCase', { lua: COMMIT_CASE });
+  type WithCommit = Redis & { fleetCommitCase(...args: Array<string | number>): Promise<[string, string]> };
+
+  async function get(caseId: string): Promise<RescueCase | undefined> {
+    const json = await redis.hget(keys.case(caseId), 'json');
+    return json ? (JSON.parse(json) as RescueCase) : undefined;
+  }
+
+  async function require(caseId: string): Promise<RescueCase> {
+    const found = await get(caseId);
+    if (!found) throw new NotFoundError('rescue case', caseId);
+    return found;
+  }
+
+  async function getMany(ids: readonly string[]): Promise<RescueCase[]> {
+    if (ids.length === 0) return [];
+    const pipeline = redis.pipeline();
+    for (const id of ids) pipeline.hget(keys.case(id), 'json');
+    const rows = (await pipeline.exec()) ?? [];
+    return rows.flatMap(([, json]) => (typeof json === 'string' ? [JSON.parse(json) as RescueCase] : []));
+  }
+
+  function liveEvent(c: RescueCase, event: string, details: Record<string, unknown>, at: Date): LiveEvent {
+    return {
+      type: `rescue.${event}`,
+      at: at.toISOString(),
+      vin: c.vin,
+      customerId: c.customerId,
+      caseId: c.id,
+      stationIds: [...c.stationIds],
+      data: { ...details, status: c.status, escalated: c.escalated },
+    };
+  }
+
+  /**
+   * Writes `next` over `before` (undefined = a new case) if nobody changed the case meanwhile.
+   * `vans` = capacity of the station that will hold a van afterwards (needed when it changes).
+   */
+  async function commit(
+    before: RescueCase | undefined,
+    next: RescueCase,
+    event: string | undefined,
+    details: Record<string, unknown>,
+    vans: (stationId: string) => number,
+  ): Promise<CommitOutcome> {
+    const at = now();
+    const expected = before?.version ?? 0;
+    const stored: RescueCase = { ...next, version: expected + 1 };
+    const holderBefore = before ? vanHolder(before) : undefined;
+    const holderAfter = vanHolder(stored);
+    const reserve = holderAfter !== undefined && holderAfter !== holderBefore ? holderAfter : undefined;
+    const release = holderBefore !== undefined && holderBefore !== holderAfter ? holderBefore : undefined;
+    const wasOpen = before ? isOpenStatus(before.status) : false;
+    const isOpen = isOpenStatus(stored.status);
+    const openAction = !wasOpen && isOpen ? 'set' : wasOpen && !isOpen ? 'del' : 'keep';
+    const score = Date.parse(stored.reportedAt);
+    const indexKeys = [
+      keys.customerCases(stored.customerId),
+      keys.vehicleCases(stored.vin),
+      ...stored.stationIds.map((s) => keys.stationCases(s)),
+    ];
+    const eventJson = event ? JSON.stringify(liveEvent(stored, event, details, at)) : '';
+    const [result, value] = await (redis as WithCommit).fleetCommitCase(
+      7 + indexKeys.length,
+      keys.case(stored.id),
+      keys.openCaseOfVehicle(stored.vin),
+      keys.stationVansInUse(reserve ?? '-'),
+      keys.stationVansInUse(release ?? '-'),
+      keys.caseIndex,
+      keys.activeCases,
+      keys.events,
+      ...indexKeys,
+      expected,
+      JSON.stringify(stored),
+      stored.id,
+      openAction,
+      score,
+      reserve !== undefined ? vans(reserve) : '',
+      release !== undefined ? '1' : '0',
+      isOpen ? Date.parse(stored.escalateAt) : '',
+      eventJson,
+      LIVE_STREAM_MAXLEN,
+      LIVE_EVENT_FIELD,
+    );
+    if (result === 'ok') return { ok: true, case: stored, ...(event ? { event } : {}) };
+    if (result === 'open_exists') return { ok: false, reason: 'open_exists', holder: value };
+    return { ok: false, reason: result as 'version' | 'no_van' };
+  }
+
+  /** Opens a case, or returns the vehicle's open case (`created: false`) for the caller to attach to. */
+  async function open(input: Omit<NewCaseInput, 'id'>): Promise<{ created: boolean; case: RescueCase }> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const holder = await redis.get(keys.openCaseOfVehicle(input.vin));
+      if (holder) {
+        const existing = await get(holder);
+        if (existing && isOpenStatus(existing.status)) return { created: false, case: existing };
+      }
+      const fresh = newRescueCase({ ...input, id: newCaseId(input.reportedAt) }, deps.clocks);
+      const outcome = await commit(undefined, fresh, 'opened', { source: fresh.source, spns: fresh.spns }, () => 0);
+      if (outcome.ok) return { created: true, case: outcome.case };
+      // open_exists: another opener won the race; loop and attach to theirs.
+    }
+    throw new ConflictError(`could not open a case for ${input.vin}: too much contention`);
+  }
+
+  /**
+   * Applies an action with optimistic retries: reload, recompute, commit. A station without a free van
+   * is a ConflictError (the caller decides: the dispatcher picks another station, the API answers 409).
+   */
+  async function apply(
+    caseId: string,
+    action: CaseAction,
+    actor: Actor,
+    vans: (stationId: string) => number = () => 0,
+  ): Promise<{ case: RescueCase; event?: string; changed: boolean }> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const before = await require(caseId);
+      const { next, event, details } = transition(before, action, actor, now());
+      if (next === before) return { case: before, changed: false };
+      const outcome = await commit(before, next, event, details, vans);
+      if (outcome.ok) return { case: outcome.case, ...(outcome.event ? { event: outcome.event } : {}), changed: true };
+      if (outcome.reason === 'no_van') throw new ConflictError('the station has no free rescue van', { reason: 'no_free_van' });
+    }
+    throw new ConflictError(`case ${caseId} is changing too fast; try again`);
+  }
+
+  async function list(filter: CaseFilter): Promise<RescueCase[]> {
+    const limit = Math.min(filter.limit ?? 100, 1000);
+    const indexKey = filter.vin
+      ? keys.vehicleCases(filter.vin)
+      : filter.stationId
+        ? keys.stationCases(filter.stationId)
+        : filter.customerId
+          ? keys.customerCases(filter.customerId)
+          : keys.caseIndex;
+    const out: RescueCase[] = [];
+    const page = 500;
+    for (let start = 0; out.length < limit; start += page) {
+      const ids = await redis.zrevrange(indexKey, start, start + page - 1);
+      if (ids.length === 0) break;
+      for (const c of await getMany(ids)) {
+        if (filter.status && c.status !== filter.status) continue;
+        if (filter.customerId && c.customerId !== filter.customerId) continue;
+        if (filter.vin && c.vin !== filter.vin) continue;
+        if (filter.stationId && !c.stationIds.includes(filter.stationId)) continue;
+        if (filter.escalated !== undefined && c.escalated !== filter.escalated) continue;
+        out.push(c);
+        if (out.length >= limit) break;
+      }
+    }
+    return out;
+  }
+
+  async function activeCaseIds(): Promise<string[]> {
+    return redis.zrange(keys.activeCases, 0, -1);
+  }
+
+  /** Vans held per station right now. */
+  async function vansInUse(stationIds: readonly string[]): Promise<Map<string, number>> {
+    const result = new Map<string, number>();
+    if (stationIds.length === 0) return result;
+    const pipeline = redis.pipeline();
+    for (const id of stationIds) pipeline.scard(keys.stationVansInUse(id));
+    const rows = (await pipeline.exec()) ?? [];
+    stationIds.forEach((id, i) => result.set(id, Number(rows[i]?.[1] ?? 0)));
+    return result;
+  }
+
+  return { get, require, getMany, open, apply, list, activeCaseIds, vansInUse };
+}
+
+export type CaseStore = ReturnType<typeof createCaseStore>;
