@@ -13,10 +13,12 @@ import { ErrorResponseSchema, installErrorHandling } from './errors.ts';
 import { installMetrics } from './metrics.ts';
 import type { TypeBoxTypeProvider } from './typebox.ts';
 import healthRoutes from './routes/health.ts';
+import consoleRoutes from './routes/console.ts';
 
 /** Every route area, in registration order. `prefix` is prepended to the plugin's paths. */
 const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
   { plugin: healthRoutes, prefix: '' },
+  { plugin: consoleRoutes, prefix: '' },
 ];
 
 export type ApiApp = FastifyInstance;

@@ -1,0 +1,30 @@
+// What every view receives: the API client, the signed-in caller, the live feed and map settings.
+import type { Api } from './api.ts';
+import type { LiveFeed } from './live.ts';
+import type { Station } from './model.ts';
+import type { Session } from './session.ts';
+import type { MapSettings } from './settings.ts';
+
+export interface ViewContext {
+  readonly api: Api;
+  readonly session: Session;
+  readonly live: LiveFeed;
+  readonly settings: MapSettings;
+  /** Station records by id, fetched once per session (stations rarely change during a shift). */
+  station(id: string): Promise<Station | undefined>;
+  navigate(hash: string): void;
+}
+
+/** A view renders into `el` and returns its clean-up (timers, subscriptions, the map). */
+export type View = (el: HTMLElement, ctx: ViewContext, params: Readonly<Record<string, string>>) => (() => void) | void;
+
+/** Calls `fn` at most once per `ms` after a burst of triggers (e.g. many live events → one reload). */
+export function debounce(fn: () => void, ms: number): { (): void; cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const run = () => {
+    clearTimeout(timer);
+    timer = setTimeout(fn, ms);
+  };
+  run.cancel = () => clearTimeout(timer);
+  return run;
+}

@@ -1,0 +1,55 @@
+// Display formats and the one-second clock that keeps every countdown on screen current.
+export function clock(ms: number): string {
+  const sign = ms < 0 ? '−' : '';
+  const s = Math.floor(Math.abs(ms) / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  const mm = String(m).padStart(2, '0');
+  const ss = String(sec).padStart(2, '0');
+  return h > 0 ? `${sign}${h}:${mm}:${ss}` : `${sign}${mm}:${ss}`;
+}
+
+export function time(iso: string | number | undefined): string {
+  if (iso === undefined) return '–';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '–';
+  return d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+export function minutes(min: number | undefined): string {
+  if (min === undefined || !Number.isFinite(min)) return '–';
+  return min < 60 ? `${Math.round(min)} min` : `${Math.floor(min / 60)} h ${String(Math.round(min % 60)).padStart(2, '0')}`;
+}
+
+export function km(v: number | undefined): string {
+  return v === undefined || !Number.isFinite(v) ? '–' : `${v < 10 ? v.toFixed(1) : Math.round(v)} km`;
+}
+
+export function pct(v: number | undefined): string {
+  return v === undefined || !Number.isFinite(v) ? '–' : `${(v * 100).toFixed(1)} %`;
+}
+
+export function humanize(code: string): string {
+  return code.replace(/[_.]/g, ' ');
+}
+
+/**
+ * Every element under `root` with `data-deadline` (ISO time) shows the time left, and gets the class
+ * `due-soon` (< 5 min) or `overdue`. Returns the stop function.
+ */
+export function startCountdowns(root: HTMLElement): () => void {
+  const tick = () => {
+    const now = Date.now();
+    root.querySelectorAll<HTMLElement>('[data-deadline]').forEach((el) => {
+      const left = Date.parse(el.dataset['deadline'] ?? '') - now;
+      if (Number.isNaN(left)) return;
+      el.textContent = clock(left);
+      el.classList.toggle('overdue', left < 0);
+      el.classList.toggle('due-soon', left >= 0 && left < 5 * 60_000);
+    });
+  };
+  tick();
+  const timer = setInterval(tick, 1000);
+  return () => clearInterval(timer);
+}

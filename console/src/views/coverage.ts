@@ -1,0 +1,134 @@
+// A customer's route coverage: covered and uncovered stretches of the roads its trucks drove, the
+// stations, the gaps ranked by exposure, and its fixed-point stations and advisors per region
+// (`GET /v1/customers/{id}/coverage`, `?format=geojson`, `GET /v1/customers/{id}/assignments`).
+import * as L from 'leaflet';
+import type { Feature, FeatureCollection } from 'geojson';
+import { itemsOf } from '../api.ts';
+import type { View } from '../context.ts';
+import { formValues, h, render } from '../dom.ts';
+import { km, minutes, pct } from '../fmt.ts';
+import { createMap } from '../map.ts';
+import { errorBox } from './common.ts';
+
+type Json = Record<string, unknown>;
+
+const COVERED = '#27ab83';
+const UNCOVERED = '#d64545';
+
+/** Whether a line feature is a covered stretch (the API marks it with `covered` or `kind`/`status`). */
+export function isCovered(props: Json | null | undefined): boolean {
+  if (!props) return false;
+  if (typeof props['covered'] === 'boolean') return props['covered'];
+  const kind = props['kind'] ?? props['status'] ?? props['type'];
+  return kind === 'covered';
+}
+
+function n(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** A share reported as a fraction (0..1) or a percentage (0..100). */
+function share(v: unknown): string {
+  const x = n(v);
+  if (x === undefined) return '–';
+  return pct(x > 1 ? x / 100 : x);
+}
+
+function pickShare(report: Json, ...paths: string[][]): unknown {
+  for (const path of paths) {
+    let cur: unknown = report;
+    for (const k of path) cur = cur && typeof cur === 'object' ? (cur as Json)[k] : undefined;
+    if (cur !== undefined) return cur;
+  }
+  return undefined;
+}
+
+export const coverageView: View = (el, ctx, params) => {
+  const { role, customerId: own } = ctx.session.claims;
+  const customerId = role === 'customer' ? own ?? '' : params['customerId'] ?? '';
+  const mapEl = h('div', { class: 'map', 'data-testid': 'coverage-map' });
+  const summary = h('div', { 'data-testid': 'coverage-summary' }, h('p', { class: 'muted' }, customerId ? 'Loading…' : 'Choose a customer.'));
+  const gaps = h('div', { 'data-testid': 'gaps' });
+  const fixedPoints = h('div', { 'data-testid': 'fixed-points' });
+  const picker = role === 'customer' ? null : h('form', { class: 'form inline', onsubmit: (e: Event) => {
+    e.preventDefault();
+    const id = formValues(e.currentTarget as HTMLFormElement)['customerId'];
+    if (id) ctx.navigate(`#/coverage/${encodeURIComponent(id)}`);
+  } }, h('label', {}, 'Customer', h('input', { name: 'customerId', value: customerId, required: true, pattern: '[A-Za-z0-9_\\-]{1,64}' })), h('button', { class: 'button', type: 'submit' }, 'Show'));
+
+  render(el, h('section', { class: 'panel' },
+    h('header', { class: 'panel-head' }, h('h2', {}, `Coverage${customerId ? ` · ${customerId}` : ''}`), picker,
+      h('ul', { class: 'legend' }, h('li', {}, h('i', { style: `background:${COVERED}` }), 'covered'), h('li', {}, h('i', { style: `background:${UNCOVERED}` }), 'uncovered'),
+        h('li', {}, h('i', { class: 'sq', style: 'background:#2680c2' }), 'station'), h('li', {}, h('i', { class: 'sq', style: 'background:#8e44ad' }), 'fixed point'))),
+    h('div', { class: 'split' }, h('div', { class: 'split-map' }, mapEl), h('div', { class: 'split-side' }, summary, h('h3', {}, 'Fixed points and advisors'), fixedPoints, h('h3', {}, 'Gaps'), gaps))));
+
+  const cmap = createMap(mapEl, ctx.settings);
+  if (!customerId) return () => cmap.destroy();
+  const base = `/v1/customers/${encodeURIComponent(customerId)}`;
+
+  void (async () => {
+    try {
+      const [geo, report] = await Promise.all([
+        ctx.api.get<FeatureCollection>(`${base}/coverage`, { format: 'geojson' }),
+        ctx.api.get<Json>(`${base}/coverage`),
+      ]);
+      const layer = L.geoJSON(geo, {
+        coordsToLatLng: (c) => cmap.toLatLng(c[1]!, c[0]!),
+        style: (f?: Feature) => ({ color: isCovered(f?.properties) ? COVERED : UNCOVERED, weight: 4, opacity: 0.9 }),
+        pointToLayer: (f: Feature, latlng) => {
+          const p = (f.properties ?? {}) as Json;
+          const fixed = p['fixedPoint'] === true;
+          return L.circleMarker(latlng, { radius: fixed ? 8 : 5, color: '#1f2933', weight: 1, fillColor: fixed ? '#8e44ad' : '#2680c2', fillOpacity: 0.95 })
+            .bindTooltip(String(p['name'] ?? p['stationId'] ?? p['id'] ?? 'station'));
+        },
+      }).addTo(cmap.map);
+      const lines = geo.features.filter((f) => f.geometry && f.geometry.type !== 'Point');
+      mapEl.dataset['covered'] = String(lines.filter((f) => isCovered(f.properties as Json)).length);
+      mapEl.dataset['uncovered'] = String(lines.filter((f) => !isCovered(f.properties as Json)).length);
+      const bounds = layer.getBounds();
+      if (bounds.isValid()) cmap.map.fitBounds(bounds.pad(0.1));
+
+      render(summary, h('div', { class: 'kpis' },
+        kpi('Kilometres covered', share(pickShare(report, ['overall', 'kmShare'], ['overall', 'coveredKmShare'], ['kmShare'], ['coveredKmShare'], ['overall', 'km', 'share']))),
+        kpi('Driving hours covered', share(pickShare(report, ['overall', 'hoursShare'], ['overall', 'coveredHoursShare'], ['hoursShare'], ['coveredHoursShare'], ['overall', 'hours', 'share']))),
+        kpi('By fixed points only', share(pickShare(report, ['fixedPoint', 'kmShare'], ['fixedPointOnly', 'kmShare'], ['fixedPoints', 'kmShare'], ['fixedPoint', 'coveredKmShare'])))));
+
+      const gapList = itemsOf<Json>(report['gaps'] ?? []);
+      render(gaps, gapList.length
+        ? h('table', { class: 'table compact' },
+            h('thead', {}, h('tr', {}, ['#', 'Length', 'Trucks', 'Regions', 'Nearest station ETA'].map((t) => h('th', {}, t)))),
+            h('tbody', {}, gapList.slice(0, 50).map((g, i) => h('tr', {},
+              h('td', {}, n(g['rank']) ?? i + 1),
+              h('td', {}, km(n(g['lengthKm']) ?? n(g['km']))),
+              h('td', {}, n(g['trucks']) ?? n(g['vehicles']) ?? '–'),
+              h('td', {}, Array.isArray(g['regions']) ? (g['regions'] as unknown[]).map((r) => (typeof r === 'object' && r ? String((r as Json)['name'] ?? (r as Json)['code']) : String(r))).join(', ') : '–'),
+              h('td', {}, minutes(n(g['nearestEtaMin']) ?? n(g['etaMin'])))))))
+        : h('p', { class: 'empty' }, 'No gaps: every stretch is covered.'));
+    } catch (err) {
+      render(summary, errorBox(err));
+    }
+  })();
+
+  void (async () => {
+    try {
+      const answer = await ctx.api.get<Json>(`${base}/assignments`);
+      const rows = itemsOf<Json>(answer['assignments'] ?? answer);
+      render(fixedPoints, rows.length
+        ? h('table', { class: 'table compact' },
+            h('thead', {}, h('tr', {}, ['Region', 'Fixed-point station', 'Advisor'].map((t) => h('th', {}, t)))),
+            h('tbody', {}, rows.map((a) => h('tr', {},
+              h('td', {}, String(a['regionName'] ?? a['region'] ?? '')),
+              h('td', {}, String((a['station'] as Json | undefined)?.['name'] ?? a['stationName'] ?? a['stationId'] ?? '')),
+              h('td', {}, String((a['advisor'] as Json | undefined)?.['name'] ?? a['advisorName'] ?? a['advisorId'] ?? ''))))))
+        : h('p', { class: 'empty' }, 'No fixed points assigned.'));
+    } catch (err) {
+      render(fixedPoints, errorBox(err));
+    }
+  })();
+
+  return () => cmap.destroy();
+};
+
+function kpi(label: string, value: string): HTMLElement {
+  return h('div', { class: 'kpi' }, h('div', { class: 'kpi-value' }, value), h('div', { class: 'kpi-label' }, label));
+}

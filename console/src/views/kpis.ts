@@ -1,0 +1,82 @@
+// A customer's rescue KPIs, computed from its cases: share launched within 15 minutes, time to launch,
+// share repaired within 24 hours.
+import { itemsOf } from '../api.ts';
+import type { View } from '../context.ts';
+import { h, render } from '../dom.ts';
+import { minutes, pct } from '../fmt.ts';
+import type { RescueCase } from '../model.ts';
+import { caseLink, errorBox, statusBadge } from './common.ts';
+
+const LAUNCH_WINDOW_MS = 15 * 60_000;
+const REPAIR_WINDOW_MS = 24 * 3600_000;
+const REPAIRED = new Set(['resolved', 'towed', 'closed']);
+
+export interface RescueKpis {
+  cases: number;
+  launched: number;
+  launchedWithinWindow: number;
+  medianLaunchMin?: number;
+  p90LaunchMin?: number;
+  finished: number;
+  repairedWithin24h: number;
+}
+
+function repairedAt(c: RescueCase): number | undefined {
+  const entry = c.timeline?.find((t) => t.to === 'resolved' || t.to === 'towed');
+  return entry ? Date.parse(entry.at) : undefined;
+}
+
+function quantile(sorted: number[], q: number): number | undefined {
+  if (!sorted.length) return undefined;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+export function computeKpis(cases: readonly RescueCase[]): RescueKpis {
+  const real = cases.filter((c) => c.status !== 'cancelled');
+  const launchMs = real.flatMap((c) => (c.launch ? [Date.parse(c.launch.at) - Date.parse(c.reportedAt)] : [])).sort((a, b) => a - b);
+  const finished = real.filter((c) => REPAIRED.has(c.status));
+  const within = finished.filter((c) => {
+    const at = repairedAt(c);
+    return at !== undefined && at - Date.parse(c.reportedAt) <= REPAIR_WINDOW_MS;
+  });
+  const median = quantile(launchMs, 0.5);
+  const p90 = quantile(launchMs, 0.9);
+  return {
+    cases: real.length,
+    launched: launchMs.length,
+    launchedWithinWindow: launchMs.filter((ms) => ms <= LAUNCH_WINDOW_MS).length,
+    ...(median !== undefined ? { medianLaunchMin: median / 60_000 } : {}),
+    ...(p90 !== undefined ? { p90LaunchMin: p90 / 60_000 } : {}),
+    finished: finished.length,
+    repairedWithin24h: within.length,
+  };
+}
+
+export const kpisView: View = (el, ctx) => {
+  const body = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+  render(el, h('section', { class: 'panel' }, h('header', { class: 'panel-head' }, h('h2', {}, 'Rescue KPIs')), body));
+  void (async () => {
+    try {
+      const cases = itemsOf<RescueCase>(await ctx.api.get('/v1/rescues'));
+      const k = computeKpis(cases);
+      render(body,
+        h('div', { class: 'kpis', 'data-testid': 'kpis' },
+          tile('Launched within 15 min', k.launched ? pct(k.launchedWithinWindow / k.launched) : '–', `${k.launchedWithinWindow} of ${k.launched} launched`),
+          tile('Time to launch (median)', minutes(k.medianLaunchMin), `90 % within ${minutes(k.p90LaunchMin)}`),
+          tile('Repaired within 24 h', k.finished ? pct(k.repairedWithin24h / k.finished) : '–', `${k.repairedWithin24h} of ${k.finished} finished`),
+          tile('Cases', String(k.cases), 'not counting cancelled')),
+        h('h3', {}, 'Recent cases'),
+        h('table', { class: 'table compact' },
+          h('thead', {}, h('tr', {}, ['Case', 'Status', 'Truck', 'Time to launch'].map((t) => h('th', {}, t)))),
+          h('tbody', {}, [...cases].sort((a, b) => Date.parse(b.reportedAt) - Date.parse(a.reportedAt)).slice(0, 50).map((c) =>
+            h('tr', {}, h('td', {}, caseLink(c)), h('td', {}, statusBadge(c.status)), h('td', { class: 'mono' }, c.vin),
+              h('td', {}, c.launch ? minutes((Date.parse(c.launch.at) - Date.parse(c.reportedAt)) / 60_000) : '–'))))));
+    } catch (err) {
+      render(body, errorBox(err));
+    }
+  })();
+};
+
+function tile(label: string, value: string, note: string): HTMLElement {
+  return h('div', { class: 'kpi' }, h('div', { class: 'kpi-value' }, value), h('div', { class: 'kpi-label' }, label), h('div', { class: 'muted' }, note));
+}
