@@ -96,7 +96,7 @@ describe('dispatcher: fault event → offer → launch', () => {
       const found = await caseOf(vin);
       return found && found.faultEventIds.length === 2 && found.status === 'offered' ? found : undefined;
     }, { what: 'two events on one case' });
-    await waitFor(async () => (await rig.faultQueue.getJobCounts('completed')).completed >= 4, { what: 'jobs done' });
+    await waitFor(async () => (await rig.faultQueue.getJobCounts('completed')).completed! >= 4, { what: 'jobs done' });
     expect(await rig.redis.zcard(rig.keys.vehicleCases(vin))).toBe(1);
     expect(c.faultEventIds.sort()).toEqual(['dup-event-1', 'dup-event-2']);
     expect(c.spns).toEqual([100, 110]);
