@@ -1,6 +1,6 @@
 #!/bin/sh
 # One-time, idempotent set-up shared by `npm run demo` and `npm test`:
-# Debian services (redis-server, mosquitto, influxdb) and npm dependencies.
+# Debian services (redis-server, mosquitto, influxdb, chromium for browser tests), npm dependencies, web console.
 # Plain POSIX shell on purpose: it must run before node_modules exists.
 set -eu
 cd "$(dirname "$0")/.."
@@ -10,6 +10,7 @@ command -v redis-server >/dev/null 2>&1 || need="$need redis-server"
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need="$need mosquitto"
 command -v mosquitto_passwd >/dev/null 2>&1 || need="$need mosquitto-clients"
 command -v influxd >/dev/null 2>&1 || need="$need influxdb"
+[ -x /usr/bin/chromium ] || need="$need chromium" # browser tests of the web console (playwright-core)
 if [ -n "$need" ]; then
   if [ "$(id -u)" = "0" ]; then
     echo "bootstrap: installing Debian packages:$need"
@@ -31,4 +32,14 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lockhash" ]; then
   echo "bootstrap: installing npm dependencies"
   npm ci --no-audit --no-fund --loglevel=error
   echo "$lockhash" > "$stamp"
+fi
+
+# Web console (console/ → console/dist, served by the API at /console): rebuild when its sources or the
+# lockfile changed.
+consolehash=$(find console -path console/dist -prune -o -type f -print | LC_ALL=C sort | xargs cat package-lock.json | sha256sum | cut -d' ' -f1)
+consolestamp=console/dist/.build-stamp
+if [ ! -f "$consolestamp" ] || [ "$(cat "$consolestamp")" != "$consolehash" ]; then
+  echo "bootstrap: building the web console"
+  npm run --silent build:console >/dev/null
+  echo "$consolehash" > "$consolestamp"
 fi
