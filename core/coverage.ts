@@ -1,0 +1,543 @@
+// Route coverage (issue 7), pure: how quickly a capable rescue van reaches the roads a customer's trucks
+// really drive. Input is the downsampled position history (one sample per truck per time window, from the
+// database); output is the share of kilometres and driving hours within the threshold, overall, per region
+// and against the customer's fixed-point stations only, plus the uncovered stretches merged into ranked gaps.
+//
+// The ETA is the dispatcher's (core/eta.ts, core/candidates.ts): the least ETA of an active, open, capable
+// station with vans. Stretches are classified exactly without evaluating every metre: the least ETA over
+// stations changes by at most `minutesPerKm` per km (every station's ETA does), so from the ETAs at both ends
+// of a stretch we know bounds for every point in between; only stretches whose bounds straddle the threshold
+// are halved, down to `resolutionKm`, where the ETA is interpolated linearly.
+import { searchCandidates, type CandidateRequest } from './candidates.ts';
+import { driveMinutes, greatCircleKm, type EtaModel } from './eta.ts';
+import type { Capability } from './registry.ts';
+import type { StationIndex } from './station-index.ts';
+
+/** One downsampled position: where a truck was at the start of a time window. */
+export interface PositionSample {
+  readonly vin: string;
+  /** Epoch ms. */
+  readonly time: number;
+  readonly lat: number;
+  readonly lon: number;
+}
+
+export interface EtaAtPoint {
+  /** Least ETA in minutes, at most `EtaField.capMin` (reported when no station is within reach). */
+  readonly etaMin: number;
+  /** The station with that ETA; null when none is within reach. */
+  readonly stationId: string | null;
+}
+
+/** The least ETA of a fixed set of stations as a function of position (and time, for opening hours). */
+export interface EtaField {
+  at(lat: number, lon: number, time: number): EtaAtPoint;
+  /** The least ETA changes by at most this many minutes per great-circle km. */
+  readonly minutesPerKm: number;
+  /** Every station not found is at least this slow; `at` never answers more than this. */
+  readonly capMin: number;
+}
+
+/** The great-circle distance a van covers in `minutes` of driving (inverse of driveMinutes). */
+export function reachKm(minutes: number, model: EtaModel): number {
+  if (minutes <= 0) return 0;
+  let lo = 0;
+  let hi = 1;
+  while (driveMinutes(hi, model) < minutes) hi *= 2;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (driveMinutes(mid, model) < minutes) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
+/** Minutes per great-circle km at the slowest speed band: an upper bound of the ETA's slope. */
+export function etaSlopeMinutesPerKm(model: EtaModel): number {
+  const slowest = Math.min(...model.speedBands.map((b) => b.kmh));
+  return (model.circuity * 60) / slowest;
+}
+
+const NO_EXCLUSIONS: ReadonlySet<string> = new Set();
+
+/**
+ * The ETA field of the stations in `index` that can take a rescue needing `capability`, using the
+ * dispatcher's exact candidate search. Stations farther than `horizonMin` of driving are not searched:
+ * the field answers `capMin` there, which is above `horizonMin` and so never changes a covered/uncovered
+ * decision for thresholds up to `horizonMin`.
+ */
+export function createEtaField(index: StationIndex, model: EtaModel, opts: { capability: Capability; horizonMin: number }): EtaField {
+  const maxDistanceKm = reachKm(opts.horizonMin, model);
+  const capMin = driveMinutes(maxDistanceKm, model) + index.minMobilisationMin;
+  const capabilities: Capability[] = [opts.capability];
+  return {
+    minutesPerKm: etaSlopeMinutesPerKm(model),
+    capMin,
+    at(lat, lon, time) {
+      const req: CandidateRequest = {
+        lat, lon, capabilities, partsCategories: [], at: new Date(time), excludeStationIds: NO_EXCLUSIONS, maxDistanceKm,
+      };
+      const [best] = searchCandidates(index, req, 1, model);
+      if (!best || best.etaMin >= capMin) return { etaMin: capMin, stationId: null };
+      return { etaMin: best.etaMin, stationId: best.stationId };
+    },
+  };
+}
+
+export interface CoverageOptions {
+  readonly thresholdMin: number;
+  /** Consecutive samples of a truck further apart in time are an offline gap: no stretch is rebuilt across it. */
+  readonly maxGapMs: number;
+  /** Below this average speed between two samples the truck was standing, not driving. */
+  readonly minDrivingKmh: number;
+  /** Stretches are classified down to this length. */
+  readonly resolutionKm: number;
+  /** Uncovered stretches are gathered in square cells of this size (degrees) to merge them into gaps. */
+  readonly cellDeg: number;
+  /** Keep the covered/uncovered lines for a map (costs memory). */
+  readonly collectLines: boolean;
+}
+
+export const DEFAULT_COVERAGE_OPTIONS: Omit<CoverageOptions, 'maxGapMs'> = Object.freeze({
+  thresholdMin: 60,
+  minDrivingKmh: 5,
+  resolutionKm: 0.5,
+  cellDeg: 0.02,
+  collectLines: false,
+});
+
+export interface CoverageShare {
+  readonly km: number;
+  readonly hours: number;
+  readonly coveredKm: number;
+  readonly coveredHours: number;
+  /** coveredKm / km (0 when nothing was driven). */
+  readonly kmShare: number;
+  readonly hoursShare: number;
+}
+
+export interface RegionCoverage extends CoverageShare {
+  readonly region: string;
+  /** The same region measured against the customer's fixed-point stations only. */
+  readonly fixedPoint: CoverageShare | null;
+}
+
+export interface CoverageGap {
+  readonly rank: number;
+  /** kmDriven × trucks: how much exposure the gap represents. */
+  readonly score: number;
+  /** Kilometres driven inside the gap, summed over every truck and pass. */
+  readonly kmDriven: number;
+  readonly hoursDriven: number;
+  readonly trucks: number;
+  /** Span of the gap: great-circle distance between its two farthest cells. */
+  readonly lengthKm: number;
+  readonly regions: string[];
+  readonly centroid: { readonly lat: number; readonly lon: number };
+  readonly bbox: readonly [minLon: number, minLat: number, maxLon: number, maxLat: number];
+  /** The best station for the gap: least ETA to any point of it (null: none within the search horizon). */
+  readonly nearestStationId: string | null;
+  readonly nearestEtaMin: number | null;
+  /** Worst ETA inside the gap (null: beyond the search horizon). */
+  readonly maxEtaMin: number | null;
+}
+
+/** Uncovered kilometres in one grid cell: the unit of gap merging and of site selection. */
+export interface UncoveredCell {
+  readonly key: string;
+  /** Kilometre-weighted centroid of the uncovered stretches in the cell. */
+  readonly lat: number;
+  readonly lon: number;
+  readonly km: number;
+  readonly hours: number;
+  readonly vins: ReadonlySet<string>;
+}
+
+export interface CoverageLine {
+  readonly covered: boolean;
+  /** [lon, lat] pairs. */
+  readonly coordinates: Array<[number, number]>;
+}
+
+export interface CoverageResult {
+  readonly thresholdMin: number;
+  readonly trucks: number;
+  readonly samples: number;
+  readonly stretches: number;
+  /** Times a truck's history broke because it was offline longer than maxGapMs. */
+  readonly offlineGaps: number;
+  readonly overall: CoverageShare;
+  readonly fixedPoint: CoverageShare | null;
+  readonly regions: RegionCoverage[];
+  readonly gaps: CoverageGap[];
+  readonly uncoveredCells: UncoveredCell[];
+  readonly lines: CoverageLine[];
+}
+
+export interface CoverageInputs {
+  readonly samples: readonly PositionSample[];
+  /** All capable stations of the network. */
+  readonly network: EtaField;
+  /** The customer's fixed-point stations only; omitted when it has none. */
+  readonly fixedPoints?: EtaField;
+  readonly regionOf: (lat: number, lon: number) => string | undefined;
+  readonly options: CoverageOptions;
+}
+
+const UNKNOWN_REGION = 'unknown';
+
+class ShareAccumulator {
+  km = 0;
+  hours = 0;
+  coveredKm = 0;
+  coveredHours = 0;
+  add(km: number, hours: number, covered: boolean): void {
+    this.km += km;
+    this.hours += hours;
+    if (covered) {
+      this.coveredKm += km;
+      this.coveredHours += hours;
+    }
+  }
+  share(): CoverageShare {
+    return {
+      km: round(this.km, 3),
+      hours: round(this.hours, 3),
+      coveredKm: round(this.coveredKm, 3),
+      coveredHours: round(this.coveredHours, 3),
+      kmShare: this.km > 0 ? round(this.coveredKm / this.km, 5) : 0,
+      hoursShare: this.hours > 0 ? round(this.coveredHours / this.hours, 5) : 0,
+    };
+  }
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/** A piece of a stretch as fractions [from, to] of it, classified, with the ETAs at its ends. */
+interface Piece {
+  readonly from: number;
+  readonly to: number;
+  readonly covered: boolean;
+  readonly etaFrom: EtaAtPoint;
+  readonly etaTo: EtaAtPoint;
+}
+
+interface Stretch {
+  readonly vin: string;
+  readonly time: number;
+  readonly lat1: number;
+  readonly lon1: number;
+  readonly lat2: number;
+  readonly lon2: number;
+  readonly km: number;
+  readonly hours: number;
+}
+
+const lerp = (a: number, b: number, f: number) => a + (b - a) * f;
+
+/**
+ * Splits a stretch into covered and uncovered pieces. Bounds: on a piece of length ℓ with end ETAs e1, e2 and
+ * slope L, every point's ETA lies within [(e1 + e2 − Lℓ)/2, (e1 + e2 + Lℓ)/2].
+ */
+export function classifyStretch(
+  s: { lat1: number; lon1: number; lat2: number; lon2: number; km: number; time: number },
+  field: EtaField,
+  thresholdMin: number,
+  resolutionKm: number,
+): Piece[] {
+  const pieces: Piece[] = [];
+  const at = (f: number) => field.at(lerp(s.lat1, s.lat2, f), lerp(s.lon1, s.lon2, f), s.time);
+  const visit = (from: number, to: number, e1: EtaAtPoint, e2: EtaAtPoint): void => {
+    const lengthKm = s.km * (to - from);
+    const slack = field.minutesPerKm * lengthKm;
+    const sum = e1.etaMin + e2.etaMin;
+    if ((sum + slack) / 2 <= thresholdMin) return void pieces.push({ from, to, covered: true, etaFrom: e1, etaTo: e2 });
+    if ((sum - slack) / 2 > thresholdMin) return void pieces.push({ from, to, covered: false, etaFrom: e1, etaTo: e2 });
+    if (lengthKm <= resolutionKm) {
+      // Linear interpolation of the ETA inside a piece this short.
+      const in1 = e1.etaMin <= thresholdMin;
+      const in2 = e2.etaMin <= thresholdMin;
+      if (in1 === in2) return void pieces.push({ from, to, covered: in1, etaFrom: e1, etaTo: e2 });
+      const cut = from + ((thresholdMin - e1.etaMin) / (e2.etaMin - e1.etaMin)) * (to - from);
+      const eCut: EtaAtPoint = { etaMin: thresholdMin, stationId: in1 ? e1.stationId : e2.stationId };
+      pieces.push({ from, to: cut, covered: in1, etaFrom: e1, etaTo: eCut });
+      pieces.push({ from: cut, to, covered: in2, etaFrom: eCut, etaTo: e2 });
+      return;
+    }
+    const mid = (from + to) / 2;
+    const em = at(mid);
+    visit(from, mid, e1, em);
+    visit(mid, to, em, e2);
+  };
+  visit(0, 1, at(0), at(1));
+  // Merge neighbours of the same class (bisection leaves runs of them).
+  const merged: Piece[] = [];
+  for (const p of pieces) {
+    const last = merged[merged.length - 1];
+    if (last && last.covered === p.covered && last.to === p.from) {
+      merged[merged.length - 1] = { from: last.from, to: p.to, covered: p.covered, etaFrom: last.etaFrom, etaTo: p.etaTo };
+    } else {
+      merged.push(p);
+    }
+  }
+  return merged;
+}
+
+/** Rebuilds driven stretches: consecutive samples of a truck, skipping offline gaps and standing time. */
+export function drivenStretches(
+  samples: readonly PositionSample[],
+  opts: Pick<CoverageOptions, 'maxGapMs' | 'minDrivingKmh'>,
+): { stretches: Stretch[]; trucks: number; offlineGaps: number } {
+  const byVin = new Map<string, PositionSample[]>();
+  for (const s of samples) {
+    let list = byVin.get(s.vin);
+    if (!list) byVin.set(s.vin, (list = []));
+    list.push(s);
+  }
+  const stretches: Stretch[] = [];
+  let offlineGaps = 0;
+  for (const [vin, list] of byVin) {
+    list.sort((a, b) => a.time - b.time);
+    for (let i = 1; i < list.length; i++) {
+      const a = list[i - 1]!;
+      const b = list[i]!;
+      const dt = b.time - a.time;
+      if (dt <= 0) continue;
+      if (dt > opts.maxGapMs) {
+        offlineGaps++;
+        continue;
+      }
+      const km = greatCircleKm(a.lat, a.lon, b.lat, b.lon);
+      const hours = dt / 3_600_000;
+      if (km / hours < opts.minDrivingKmh) continue;
+      stretches.push({ vin, time: a.time, lat1: a.lat, lon1: a.lon, lat2: b.lat, lon2: b.lon, km, hours });
+    }
+  }
+  return { stretches, trucks: byVin.size, offlineGaps };
+}
+
+interface CellAccumulator {
+  key: string;
+  ix: number;
+  iy: number;
+  km: number;
+  hours: number;
+  latKm: number;
+  lonKm: number;
+  vins: Set<string>;
+  best: EtaAtPoint;
+  worstMin: number;
+  region: string;
+}
+
+export function computeCoverage(inputs: CoverageInputs): CoverageResult {
+  const { options: opts, network, fixedPoints, regionOf } = inputs;
+  const T = opts.thresholdMin;
+  const { stretches, trucks, offlineGaps } = drivenStretches(inputs.samples, opts);
+
+  const overall = new ShareAccumulator();
+  const overallFixed = new ShareAccumulator();
+  const regions = new Map<string, { all: ShareAccumulator; fixed: ShareAccumulator }>();
+  const regionAcc = (region: string) => {
+    let acc = regions.get(region);
+    if (!acc) regions.set(region, (acc = { all: new ShareAccumulator(), fixed: new ShareAccumulator() }));
+    return acc;
+  };
+  const cells = new Map<string, CellAccumulator>();
+  const lines: CoverageLine[] = [];
+  // Uncovered pieces are cut into bits no longer than this before they go into cells.
+  const bitKm = Math.max(opts.resolutionKm, Math.min(1, opts.cellDeg * 50));
+
+  for (const s of stretches) {
+    const point = (f: number) => ({ lat: lerp(s.lat1, s.lat2, f), lon: lerp(s.lon1, s.lon2, f) });
+    const regionAt = (f: number) => {
+      const p = point(f);
+      return regionOf(p.lat, p.lon) ?? UNKNOWN_REGION;
+    };
+    for (const piece of classifyStretch(s, network, T, opts.resolutionKm)) {
+      const km = s.km * (piece.to - piece.from);
+      const hours = s.hours * (piece.to - piece.from);
+      if (opts.collectLines) {
+        const a = point(piece.from);
+        const b = point(piece.to);
+        lines.push({ covered: piece.covered, coordinates: [[a.lon, a.lat], [b.lon, b.lat]] });
+      }
+      if (piece.covered) {
+        overall.add(km, hours, true);
+        regionAcc(regionAt((piece.from + piece.to) / 2)).all.add(km, hours, true);
+        continue;
+      }
+      const bits = Math.max(1, Math.ceil(km / bitKm));
+      for (let i = 0; i < bits; i++) {
+        const f = piece.from + ((piece.to - piece.from) * (i + 0.5)) / bits;
+        const p = point(f);
+        const bitKmLen = km / bits;
+        const bitHours = hours / bits;
+        overall.add(bitKmLen, bitHours, false);
+        const ix = Math.floor(p.lon / opts.cellDeg);
+        const iy = Math.floor(p.lat / opts.cellDeg);
+        const key = `${ix}:${iy}`;
+        let cell = cells.get(key);
+        if (!cell) {
+          cell = { key, ix, iy, km: 0, hours: 0, latKm: 0, lonKm: 0, vins: new Set(), best: piece.etaFrom, worstMin: 0, region: '' };
+          cells.set(key, cell);
+        }
+        cell.km += bitKmLen;
+        cell.hours += bitHours;
+        cell.latKm += p.lat * bitKmLen;
+        cell.lonKm += p.lon * bitKmLen;
+        cell.vins.add(s.vin);
+        for (const e of [piece.etaFrom, piece.etaTo]) {
+          if (e.etaMin < cell.best.etaMin) cell.best = e;
+        }
+        // The worst ETA inside a piece is bounded by its ends and the slope.
+        const worst = Math.min(
+          network.capMin,
+          (piece.etaFrom.etaMin + piece.etaTo.etaMin + network.minutesPerKm * km) / 2,
+          Math.max(piece.etaFrom.etaMin, piece.etaTo.etaMin) + network.minutesPerKm * (km / bits),
+        );
+        if (worst > cell.worstMin) cell.worstMin = worst;
+      }
+    }
+    if (fixedPoints) {
+      for (const piece of classifyStretch(s, fixedPoints, T, opts.resolutionKm)) {
+        const km = s.km * (piece.to - piece.from);
+        const hours = s.hours * (piece.to - piece.from);
+        overallFixed.add(km, hours, piece.covered);
+        regionAcc(regionAt((piece.from + piece.to) / 2)).fixed.add(km, hours, piece.covered);
+      }
+    }
+  }
+
+  // Uncovered kilometres count towards the region of their cell (one region look-up per cell, not per km).
+  for (const c of cells.values()) {
+    c.region = regionOf(c.latKm / c.km, c.lonKm / c.km) ?? UNKNOWN_REGION;
+    regionAcc(c.region).all.add(c.km, c.hours, false);
+  }
+
+  const uncoveredCells: UncoveredCell[] = [...cells.values()].map((c) => ({
+    key: c.key, lat: c.latKm / c.km, lon: c.lonKm / c.km, km: c.km, hours: c.hours, vins: c.vins,
+  }));
+
+  return {
+    thresholdMin: T,
+    trucks,
+    samples: inputs.samples.length,
+    stretches: stretches.length,
+    offlineGaps,
+    overall: overall.share(),
+    fixedPoint: fixedPoints ? overallFixed.share() : null,
+    regions: [...regions.entries()]
+      .map(([region, acc]) => ({ region, ...acc.all.share(), fixedPoint: fixedPoints ? acc.fixed.share() : null }))
+      .sort((a, b) => b.km - a.km || a.region.localeCompare(b.region)),
+    gaps: mergeGaps([...cells.values()], network.capMin),
+    uncoveredCells,
+    lines,
+  };
+}
+
+/** Uncovered cells that touch (8-neighbourhood) form one gap; gaps are ranked by kmDriven × trucks. */
+function mergeGaps(cells: CellAccumulator[], capMin: number): CoverageGap[] {
+  const byKey = new Map(cells.map((c) => [c.key, c]));
+  const seen = new Set<string>();
+  const groups: CellAccumulator[][] = [];
+  for (const start of cells) {
+    if (seen.has(start.key)) continue;
+    seen.add(start.key);
+    const group: CellAccumulator[] = [];
+    const stack = [start];
+    while (stack.length > 0) {
+      const c = stack.pop()!;
+      group.push(c);
+      for (let dx = -1; dx <= 1; dx++) {
+        for (let dy = -1; dy <= 1; dy++) {
+          const key = `${c.ix + dx}:${c.iy + dy}`;
+          const next = byKey.get(key);
+          if (next && !seen.has(key)) {
+            seen.add(key);
+            stack.push(next);
+          }
+        }
+      }
+    }
+    groups.push(group);
+  }
+
+  const gaps = groups.map((group) => {
+    let km = 0;
+    let hours = 0;
+    let latKm = 0;
+    let lonKm = 0;
+    let best: EtaAtPoint = { etaMin: Infinity, stationId: null };
+    let worst = 0;
+    const vins = new Set<string>();
+    const regionKm = new Map<string, number>();
+    let minLon = Infinity, minLat = Infinity, maxLon = -Infinity, maxLat = -Infinity;
+    for (const c of group) {
+      km += c.km;
+      hours += c.hours;
+      latKm += c.latKm;
+      lonKm += c.lonKm;
+      for (const v of c.vins) vins.add(v);
+      if (c.best.etaMin < best.etaMin) best = c.best;
+      worst = Math.max(worst, c.worstMin);
+      const lat = c.latKm / c.km;
+      const lon = c.lonKm / c.km;
+      regionKm.set(c.region, (regionKm.get(c.region) ?? 0) + c.km);
+      minLon = Math.min(minLon, lon);
+      minLat = Math.min(minLat, lat);
+      maxLon = Math.max(maxLon, lon);
+      maxLat = Math.max(maxLat, lat);
+    }
+    return {
+      score: km * vins.size,
+      kmDriven: km,
+      hoursDriven: hours,
+      trucks: vins.size,
+      lengthKm: spanKm(group),
+      regions: [...regionKm.entries()].sort((a, b) => b[1] - a[1]).map(([r]) => r),
+      centroid: { lat: round(latKm / km, 5), lon: round(lonKm / km, 5) },
+      bbox: [round(minLon, 5), round(minLat, 5), round(maxLon, 5), round(maxLat, 5)] as const,
+      nearestStationId: best.stationId,
+      nearestEtaMin: best.stationId === null ? null : round(best.etaMin, 1),
+      maxEtaMin: worst >= capMin ? null : round(worst, 1),
+    };
+  });
+  return gaps
+    .sort((a, b) => b.score - a.score || b.kmDriven - a.kmDriven)
+    .map((g, i) => ({
+      rank: i + 1,
+      ...g,
+      score: round(g.score, 1),
+      kmDriven: round(g.kmDriven, 2),
+      hoursDriven: round(g.hoursDriven, 3),
+      lengthKm: round(g.lengthKm, 1),
+    }));
+}
+
+/** Farthest distance between two cells of a group (exact for small groups, bounding-box corners beyond). */
+function spanKm(group: CellAccumulator[]): number {
+  const pts = group.map((c) => ({ lat: c.latKm / c.km, lon: c.lonKm / c.km }));
+  if (pts.length <= 400) {
+    let best = 0;
+    for (let i = 0; i < pts.length; i++) {
+      for (let j = i + 1; j < pts.length; j++) {
+        best = Math.max(best, greatCircleKm(pts[i]!.lat, pts[i]!.lon, pts[j]!.lat, pts[j]!.lon));
+      }
+    }
+    return best;
+  }
+  // Extreme points along the four directions bound the span well for road-shaped gaps.
+  const extremes = [
+    pts.reduce((a, b) => (b.lat < a.lat ? b : a)), pts.reduce((a, b) => (b.lat > a.lat ? b : a)),
+    pts.reduce((a, b) => (b.lon < a.lon ? b : a)), pts.reduce((a, b) => (b.lon > a.lon ? b : a)),
+    pts.reduce((a, b) => (b.lat + b.lon < a.lat + a.lon ? b : a)), pts.reduce((a, b) => (b.lat + b.lon > a.lat + a.lon ? b : a)),
+    pts.reduce((a, b) => (b.lat - b.lon < a.lat - a.lon ? b : a)), pts.reduce((a, b) => (b.lat - b.lon > a.lat - a.lon ? b : a)),
+  ];
+  let best = 0;
+  for (const a of extremes) for (const b of pts) best = Math.max(best, greatCircleKm(a.lat, a.lon, b.lat, b.lon));
+  return best;
+}
