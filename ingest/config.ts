@@ -1,0 +1,38 @@
+// The ingester's configuration (environment → typed, frozen), read once in ingest/main.ts.
+import { join } from 'node:path';
+import {
+  ConfigError, deepFreeze, optionalString, readCommonConfig, readInfluxConfig, readMqttConfig, requireInt,
+  type CommonConfig, type Env, type InfluxConfig, type MqttConfig,
+} from '../infra/config.ts';
+
+export interface IngestConfig {
+  readonly common: CommonConfig;
+  readonly mqtt: MqttConfig;
+  readonly influx: InfluxConfig;
+  /** Persistent-session client id; stable across restarts, distinct per ingester instance. */
+  readonly clientId: string;
+  readonly spoolDir: string;
+  /** 0 = no metrics endpoint. */
+  readonly metricsPort: number;
+  readonly batchMaxMessages: number;
+  readonly fsyncIntervalMs: number;
+  readonly influxTimeoutMs: number;
+}
+
+export function readIngestConfig(env: Env, defaults: { hostname: string; cwd: string }): IngestConfig {
+  const clientId = optionalString(env, 'INGEST_CLIENT_ID') ?? `ingest-${defaults.hostname}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(clientId)) {
+    throw new ConfigError('INGEST_CLIENT_ID', `must be 1–64 characters of A-Z a-z 0-9 _ - (got "${clientId}")`);
+  }
+  return deepFreeze({
+    common: readCommonConfig(env),
+    mqtt: readMqttConfig(env, 'ingester'),
+    influx: readInfluxConfig(env),
+    clientId,
+    spoolDir: optionalString(env, 'INGEST_SPOOL_DIR') ?? join(defaults.cwd, '.data', 'spool', clientId),
+    metricsPort: requireInt(env, 'INGEST_METRICS_PORT', { fallback: 9464, min: 0, max: 65535 }),
+    batchMaxMessages: requireInt(env, 'INGEST_BATCH_MAX', { fallback: 5000, min: 1, max: 100_000 }),
+    fsyncIntervalMs: requireInt(env, 'INGEST_FSYNC_INTERVAL_MS', { fallback: 1000, min: 10, max: 60_000 }),
+    influxTimeoutMs: requireInt(env, 'INGEST_INFLUX_TIMEOUT_MS', { fallback: 10_000, min: 100, max: 300_000 }),
+  });
+}

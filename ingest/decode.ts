@@ -1,0 +1,104 @@
+// Stage 1 of the pipeline: spooled MQTT messages → typed reports of known vehicles, or dead letters with a
+// reason. Pure apart from the registry lookup; never throws on device input.
+import { parseDeviceTopic, type DeviceChannel } from '../core/topics.ts';
+import { isValidVin } from '../core/vin.ts';
+import {
+  checkDm1Message, checkPositionMessage, checkStatusMessage, parseJson, DEAD_LETTER_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES,
+  type ConnectionStatusReport, type DeadLetter, type DeadLetterReason, type Dm1Report, type PositionReport,
+} from '../core/telemetry.ts';
+import type { SpooledMessage } from './spool.ts';
+import type { VehicleDirectory } from './vehicle-directory.ts';
+
+export interface Accepted<T> {
+  vin: string;
+  customerId: string;
+  report: T;
+  receivedAt: number;
+}
+
+export interface DecodedBatch {
+  positions: Array<Accepted<PositionReport>>;
+  dm1s: Array<Accepted<Dm1Report>>;
+  statuses: Array<Accepted<ConnectionStatusReport>>;
+  deadLetters: DeadLetter[];
+  /** Messages per channel (`other` = not a device topic). */
+  received: Record<DeviceChannel | 'other', number>;
+}
+
+function deadLetter(msg: SpooledMessage, reason: DeadLetterReason, detail: string, vin?: string): DeadLetter {
+  return {
+    at: new Date(msg.receivedAt).toISOString(),
+    reason,
+    topic: msg.topic.slice(0, 1024),
+    ...(vin !== undefined ? { vin } : {}),
+    detail,
+    payload: msg.payload.subarray(0, DEAD_LETTER_PAYLOAD_BYTES).toString('utf8'),
+  };
+}
+
+export async function decodeBatch(
+  messages: readonly SpooledMessage[],
+  deps: { topicRoot: string; directory: Pick<VehicleDirectory, 'customersOf'>; now: number },
+): Promise<DecodedBatch> {
+  const batch: DecodedBatch = {
+    positions: [], dm1s: [], statuses: [], deadLetters: [], received: { position: 0, dm1: 0, status: 0, other: 0 },
+  };
+  const candidates: Array<{ msg: SpooledMessage; vin: string; channel: DeviceChannel }> = [];
+  for (const msg of messages) {
+    const parsed = parseDeviceTopic(deps.topicRoot, msg.topic);
+    if (!parsed) {
+      batch.received.other += 1;
+      batch.deadLetters.push(deadLetter(msg, 'unknown_topic', 'not a device topic of this deployment'));
+      continue;
+    }
+    batch.received[parsed.channel] += 1;
+    if (!isValidVin(parsed.vin)) {
+      batch.deadLetters.push(deadLetter(msg, 'invalid_vin', 'topic does not name a valid VIN (17 characters, check digit)', parsed.vin.slice(0, 64)));
+    } else if (msg.originalSize > MAX_PAYLOAD_BYTES) {
+      batch.deadLetters.push(deadLetter(msg, 'oversized', `payload of ${msg.originalSize} bytes exceeds ${MAX_PAYLOAD_BYTES}`, parsed.vin));
+    } else {
+      candidates.push({ msg, vin: parsed.vin, channel: parsed.channel });
+    }
+  }
+  if (candidates.length === 0) return batch;
+
+  const customers = await deps.directory.customersOf(new Set(candidates.map((c) => c.vin)));
+  for (const { msg, vin, channel } of candidates) {
+    const customerId = customers.get(vin);
+    if (!customerId) {
+      batch.deadLetters.push(deadLetter(msg, 'unknown_vin', 'VIN is not in the vehicle registry', vin));
+      continue;
+    }
+    const text = msg.payload.toString('utf8');
+    if (channel === 'status') {
+      const status = checkStatusMessage(text);
+      if (status.ok) batch.statuses.push({ vin, customerId, report: status.value, receivedAt: msg.receivedAt });
+      else batch.deadLetters.push(deadLetter(msg, status.reason, status.detail, vin));
+      continue;
+    }
+    const json = parseJson(text);
+    if (!json.ok) {
+      batch.deadLetters.push(deadLetter(msg, json.reason, json.detail, vin));
+      continue;
+    }
+    if (channel === 'position') {
+      const records = checkPositionMessage(json.value, deps.now);
+      if (!records.ok) {
+        batch.deadLetters.push(deadLetter(msg, records.reason, records.detail, vin));
+        continue;
+      }
+      records.value.forEach((record, i) => {
+        if (record.ok) batch.positions.push({ vin, customerId, report: record.value, receivedAt: msg.receivedAt });
+        else {
+          const where = records.value.length > 1 ? `record ${i}: ` : '';
+          batch.deadLetters.push(deadLetter(msg, record.reason, where + record.detail, vin));
+        }
+      });
+    } else {
+      const dm1 = checkDm1Message(json.value, deps.now);
+      if (dm1.ok) batch.dm1s.push({ vin, customerId, report: dm1.value, receivedAt: msg.receivedAt });
+      else batch.deadLetters.push(deadLetter(msg, dm1.reason, dm1.detail, vin));
+    }
+  }
+  return batch;
+}

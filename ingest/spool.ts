@@ -1,0 +1,269 @@
+// The local append-only spool: every message the broker delivers is written here synchronously BEFORE
+// mqtt.js acknowledges it, so "acknowledged" implies "on disk" (in the page cache: survives kill -9 of the
+// process; fsync on an interval bounds what a power loss can take, see docs/ingest.md).
+//
+// Layout: `<dir>/spool-id` (random id of this spool's lifetime) and segments `<dir>/seg-<n>.log`, each a
+// sequence of records `[u32 bodyLength][u32 crc32(body)][body]`, body = `[f64 receivedAt][u32 originalSize]
+// [u16 topicLength][topic][payload]`. A fresh segment is started at every open and when the current one
+// passes `segmentBytes`; segments wholly before the applied checkpoint are deleted.
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeFileSync, writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+
+export interface SpoolPosition {
+  readonly segment: number;
+  readonly offset: number;
+}
+
+export interface SpooledMessage {
+  readonly topic: string;
+  /** The payload, cut to `keepBytes` when the original was larger (see `originalSize`). */
+  readonly payload: Buffer;
+  readonly originalSize: number;
+  /** Server time the broker delivered it (epoch ms). */
+  readonly receivedAt: number;
+  /** Position just after this record: the checkpoint once it is applied. */
+  readonly end: SpoolPosition;
+}
+
+export interface SpoolOptions {
+  dir: string;
+  segmentBytes?: number;
+  /** Payloads larger than this are kept only as their first `truncatedKeepBytes` (they are dead letters anyway). */
+  maxPayloadBytes: number;
+  truncatedKeepBytes?: number;
+  /** Called when a damaged record (torn tail after a power loss) is skipped. */
+  onDamage?: (what: string) => void;
+}
+
+const HEADER = 8;
+const BODY_FIXED = 8 + 4 + 2;
+const READ_CHUNK = 4 * 1024 * 1024;
+
+export function comparePositions(a: SpoolPosition, b: SpoolPosition): number {
+  return a.segment - b.segment || a.offset - b.offset;
+}
+
+function segmentName(n: number): string {
+  return `seg-${String(n).padStart(12, '0')}.log`;
+}
+
+export function createSpool(opts: SpoolOptions) {
+  const segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
+  const keepBytes = opts.truncatedKeepBytes ?? 4096;
+  mkdirSync(opts.dir, { recursive: true });
+
+  const idFile = join(opts.dir, 'spool-id');
+  if (!existsSync(idFile)) writeFileSync(idFile, randomBytes(8).toString('hex'));
+  const spoolId = readFileSync(idFile, 'utf8').trim();
+
+  const segments = readdirSync(opts.dir)
+    .map((name) => /^seg-(\d{12})\.log$/.exec(name))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+
+  let writeSegment = (segments[segments.length - 1] ?? 0) + 1;
+  let writeFd = openSync(join(opts.dir, segmentName(writeSegment)), 'a');
+  let writeSize = 0;
+  let unsynced = false;
+  segments.push(writeSegment);
+  const header = Buffer.allocUnsafe(HEADER + BODY_FIXED);
+
+  function rotate(): void {
+    fsyncSync(writeFd);
+    closeSync(writeFd);
+    writeSegment += 1;
+    writeFd = openSync(join(opts.dir, segmentName(writeSegment)), 'a');
+    writeSize = 0;
+    segments.push(writeSegment);
+  }
+
+  /** Appends one message with a single synchronous write; returns the position after it. */
+  function append(topic: string, payload: Buffer, receivedAt: number): SpoolPosition {
+    if (writeSize >= segmentBytes) rotate();
+    const topicBytes = Buffer.from(topic, 'utf8').subarray(0, 0xffff);
+    const kept = payload.length > opts.maxPayloadBytes ? payload.subarray(0, keepBytes) : payload;
+    const bodyLength = BODY_FIXED + topicBytes.length + kept.length;
+    const record = Buffer.allocUnsafe(HEADER + bodyLength);
+    record.writeDoubleLE(receivedAt, HEADER);
+    record.writeUInt32LE(payload.length, HEADER + 8);
+    record.writeUInt16LE(topicBytes.length, HEADER + 12);
+    topicBytes.copy(record, HEADER + BODY_FIXED);
+    kept.copy(record, HEADER + BODY_FIXED + topicBytes.length);
+    record.writeUInt32LE(bodyLength, 0);
+    record.writeUInt32LE(crc32(record.subarray(HEADER)), 4);
+    let written = 0;
+    while (written < record.length) written += writeSync(writeFd, record, written);
+    writeSize += record.length;
+    unsynced = true;
+    return { segment: writeSegment, offset: writeSize };
+  }
+
+  /** Flushes the current segment to stable storage (called on an interval and at close). */
+  function sync(): void {
+    if (!unsynced) return;
+    fsyncSync(writeFd);
+    unsynced = false;
+  }
+
+  let readFd: number | undefined;
+  let readFdSegment = -1;
+  let readBuffer = Buffer.allocUnsafe(READ_CHUNK);
+
+  function segmentLimit(segment: number): number {
+    if (segment === writeSegment) return writeSize;
+    if (readFd === undefined) return 0;
+    return fstatSync(readFd).size;
+  }
+
+  function openForRead(segment: number): boolean {
+    if (readFdSegment === segment && readFd !== undefined) return true;
+    if (readFd !== undefined) closeSync(readFd);
+    readFd = undefined;
+    readFdSegment = -1;
+    const path = join(opts.dir, segmentName(segment));
+    if (!existsSync(path)) return false;
+    readFd = openSync(path, 'r');
+    readFdSegment = segment;
+    return true;
+  }
+
+  /** The first segment at or after `segment` that exists (segments may have been deleted). */
+  function nextExisting(segment: number): number | undefined {
+    return segments.find((s) => s >= segment);
+  }
+
+  /**
+   * Reads up to `maxRecords` complete records from `from`; `next` is where the following read starts.
+   * Moves across segment boundaries; a damaged record ends its segment (it can only be a torn tail).
+   */
+  function read(from: SpoolPosition, maxRecords: number, maxBytes = READ_CHUNK): { records: SpooledMessage[]; next: SpoolPosition } {
+    const records: SpooledMessage[] = [];
+    let position = from;
+    let bytes = 0;
+    const full = () => records.length >= maxRecords || bytes >= maxBytes;
+    for (;;) {
+      const segment = nextExisting(position.segment);
+      if (segment === undefined || !openForRead(segment)) break;
+      let offset = segment === position.segment ? position.offset : 0;
+      const limit = segmentLimit(segment);
+      let damaged = false;
+      let needed = 0;
+      while (!full() && !damaged && offset + HEADER <= limit) {
+        const want = Math.min(limit - offset, Math.max(READ_CHUNK, needed));
+        if (readBuffer.length < want) readBuffer = Buffer.allocUnsafe(want);
+        const got = readSync(readFd!, readBuffer, 0, want, offset);
+        let at = 0;
+        while (!full() && at + HEADER <= got) {
+          const bodyLength = readBuffer.readUInt32LE(at);
+          const total = HEADER + bodyLength;
+          if (bodyLength < BODY_FIXED || offset + at + total > limit) {
+            damaged = true;
+            break;
+          }
+          if (at + total > got) {
+            needed = total;
+            break;
+          }
+          const body = readBuffer.subarray(at + HEADER, at + total);
+          if (crc32(body) !== readBuffer.readUInt32LE(at + 4)) {
+            damaged = true;
+            break;
+          }
+          const topicLength = body.readUInt16LE(12);
+          at += total;
+          bytes += total;
+          records.push({
+            receivedAt: body.readDoubleLE(0),
+            originalSize: body.readUInt32LE(8),
+            topic: body.toString('utf8', BODY_FIXED, BODY_FIXED + topicLength),
+            payload: Buffer.from(body.subarray(BODY_FIXED + topicLength)),
+            end: { segment, offset: offset + at },
+          });
+        }
+        offset += at;
+        if (at === 0 && needed <= got) break; // nothing consumable (cannot happen in a consistent file)
+      }
+      if (!damaged && offset < limit && offset + HEADER > limit) damaged = true; // a few stray bytes at the end
+      position = { segment, offset };
+      if (full() || segment === writeSegment) break;
+      if (damaged) {
+        // Only a torn tail (power loss, or a kill in the middle of a write that was therefore never acknowledged).
+        opts.onDamage?.(`segment ${segment}: damaged record at offset ${offset} of ${limit}; skipping the rest`);
+      } else if (offset < limit) {
+        break; // stopped early without being full: read again later
+      }
+      const following = nextExisting(segment + 1);
+      if (following === undefined) break;
+      position = { segment: following, offset: 0 };
+    }
+    return { records, next: position };
+  }
+
+  /** Deletes every segment that lies wholly before `position` (already applied). */
+  function release(position: SpoolPosition): void {
+    while (segments.length > 0 && segments[0]! < position.segment && segments[0]! !== writeSegment) {
+      const segment = segments.shift()!;
+      if (readFdSegment === segment && readFd !== undefined) {
+        closeSync(readFd);
+        readFd = undefined;
+        readFdSegment = -1;
+      }
+      try {
+        unlinkSync(join(opts.dir, segmentName(segment)));
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  /** Bytes written but not yet applied, from `position` to the end of the current segment. */
+  function backlogBytes(position: SpoolPosition): number {
+    let total = 0;
+    for (const segment of segments) {
+      if (segment < position.segment) continue;
+      const size = segment === writeSegment ? writeSize : sizeOf(segment);
+      total += segment === position.segment ? Math.max(0, size - position.offset) : size;
+    }
+    return total;
+  }
+
+  function sizeOf(segment: number): number {
+    try {
+      const fd = openSync(join(opts.dir, segmentName(segment)), 'r');
+      try {
+        return fstatSync(fd).size;
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      return 0;
+    }
+  }
+
+  function close(): void {
+    sync();
+    closeSync(writeFd);
+    if (readFd !== undefined) closeSync(readFd);
+    readFd = undefined;
+  }
+
+  return {
+    spoolId,
+    /** Where reading starts when no checkpoint applies to this spool: its oldest segment. */
+    start: (): SpoolPosition => ({ segment: segments[0] ?? writeSegment, offset: 0 }),
+    append,
+    sync,
+    read,
+    release,
+    backlogBytes,
+    segmentCount: () => segments.length,
+    close,
+  };
+}
+
+export type Spool = ReturnType<typeof createSpool>;
