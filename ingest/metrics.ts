@@ -8,7 +8,7 @@ export function createIngestMetrics() {
   collectDefaultMetrics({ register: registry, prefix: 'ingest_process_' });
   const metrics = {
     registry,
-    received: new Counter({ name: 'ingest_messages_received_total', help: 'MQTT messages spooled, by channel', labelNames: ['channel'], registers: [registry] }),
+    received: new Counter({ name: 'ingest_messages_received_total', help: 'MQTT messages taken from the spool and applied, by channel', labelNames: ['channel'], registers: [registry] }),
     stored: new Counter({ name: 'ingest_records_stored_total', help: 'Records written to InfluxDB, by measurement', labelNames: ['measurement'], registers: [registry] }),
     deadLetters: new Counter({ name: 'ingest_dead_letters_total', help: 'Messages or records not stored, by reason', labelNames: ['reason'], registers: [registry] }),
     faultEvents: new Counter({ name: 'ingest_fault_events_total', help: 'Fault events emitted (DM1 changes)', registers: [registry] }),

@@ -94,3 +94,16 @@ export function positionJson(i: number, base = 1763805600000): string {
     heading: i % 360, odometerKm: 100000 + i / 100, engineHours: 3000 + i / 3600, fuelPct: 50, ignition: true,
   });
 }
+
+/** Sum of one Prometheus counter (all label sets matching `labels`) scraped from an ingester's /metrics. */
+export async function scrapeCounter(port: number, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-z_]+)(\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    if (Object.entries(labels).every(([k, v]) => (m[2] ?? '').includes(`${k}="${v}"`))) sum += Number(m[3]);
+  }
+  return sum;
+}
