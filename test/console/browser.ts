@@ -1,0 +1,47 @@
+// Headless Debian chromium driven by playwright-core (never a downloaded browser), with a fresh profile
+// per run; screenshots go to test-artifacts/console/.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'console');
+
+export interface ConsoleBrowser {
+  context: BrowserContext;
+  /** A new tab at the given viewport. The console keeps the token in sessionStorage, which is per tab:
+   *  each tab is one signed-in user. */
+  page(viewport?: { width: number; height: number }): Promise<Page>;
+  screenshot(page: Page, name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function launchBrowser(): Promise<ConsoleBrowser> {
+  const profile = mkdtempSync(join(tmpdir(), 'console-chromium-'));
+  mkdirSync(ARTIFACTS, { recursive: true });
+  // A persistent context is playwright's way to pass a fresh --user-data-dir.
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
+      '--no-first-run', '--disable-component-update', '--disable-sync',
+    ],
+  });
+  return {
+    context,
+    async page(viewport = { width: 1280, height: 800 }) {
+      const page = await context.newPage();
+      await page.setViewportSize(viewport);
+      return page;
+    },
+    async screenshot(page, name) {
+      await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
+    },
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,72 @@
+// The web console in real headless Chromium against the real API (listening on loopback), with the
+// harness's Redis / Mosquitto / InfluxDB. Screenshots: test-artifacts/console/.
+import type { AddressInfo } from 'node:net';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Role } from '../../core/auth.ts';
+import { startApiHarness, type ApiHarness } from '../api/app-harness.ts';
+import { launchBrowser, type ConsoleBrowser } from './browser.ts';
+import { buildConsole } from './build.ts';
+
+let harness: ApiHarness;
+let browser: ConsoleBrowser;
+let base: string;
+
+beforeAll(async () => {
+  const [, h, b] = await Promise.all([buildConsole(), startApiHarness('consoleui'), launchBrowser()]);
+  harness = h;
+  browser = b;
+  await harness.app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(harness.app.server.address() as AddressInfo).port}/console/`;
+});
+afterAll(async () => {
+  await browser?.close();
+  await harness?.close();
+});
+
+async function signIn(page: Page, role: Role, scope: { customerId?: string; stationId?: string; advisorId?: string } = {}, hash = ''): Promise<void> {
+  await page.goto(base + hash);
+  await page.getByLabel('Bearer token').fill(await harness.token(role, scope));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('.topbar nav').waitFor();
+}
+
+describe('console shell', () => {
+  it('refuses a malformed token and keeps a valid one for the tab, with the navigation of its role', async () => {
+    const page = await browser.page();
+    await page.goto(base);
+    await page.getByLabel('Bearer token').fill('not-a-jwt');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('not a JWT');
+
+    await page.getByLabel('Bearer token').fill(await harness.token('station', { stationId: 'st-1' }));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByTestId('who').textContent()).toBe('station · st-1');
+    expect(await page.locator('.topbar nav a').allTextContents()).toEqual(['Offers']);
+    expect(page.url()).toContain('#/offers');
+    // A station cannot open the agent's launch form: the router sends it back to its own screen.
+    await page.goto(`${base}#/launch`);
+    await expect.poll(() => page.url()).toContain('#/offers');
+    // The token survives a reload of the tab.
+    await page.reload();
+    await expect.poll(() => page.getByTestId('who').textContent()).toBe('station · st-1');
+    await page.close();
+  });
+
+  it('draws the offline province outline as the base map at 1280×800 and on a 768 px tablet', async () => {
+    for (const viewport of [{ width: 1280, height: 800 }, { width: 768, height: 1024 }]) {
+      const page = await browser.page(viewport);
+      await signIn(page, 'agent', {}, '#/launch');
+      const map = page.getByTestId('launch-map');
+      await expect.poll(() => map.getAttribute('data-outline')).toBe('loaded');
+      expect(await map.getAttribute('data-base')).toBe('outline');
+      // The map and the form both fit the viewport width (no horizontal scrolling).
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      const box = (await map.boundingBox())!;
+      expect(box.width).toBeGreaterThan(viewport.width * 0.4);
+      await browser.screenshot(page, `launch-${viewport.width}`);
+      await page.close();
+    }
+  });
+});
