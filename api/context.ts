@@ -6,6 +6,7 @@ import { redisKeys, type RedisKeys } from '../core/keys.ts';
 import type { TokenVerifier } from '../infra/jwt.ts';
 import type { TelemetryStore } from '../infra/telemetry-store.ts';
 import { createRegistryStore, type RegistryStore } from '../infra/registry-store.ts';
+import type { RescueConfig } from '../infra/rescue-config.ts';
 import type { TypeBoxTypeProvider } from './typebox.ts';
 
 export interface AppDeps {
@@ -20,6 +21,8 @@ export interface AppDeps {
   /** Requests per caller (token subject, or IP without a token) per `rateLimitWindowMs`. */
   readonly rateLimitMax: number;
   readonly rateLimitWindowMs: number;
+  /** Rescue dispatch settings (launch window, escalation); defaults when omitted. */
+  readonly rescue?: RescueConfig;
   /** Pino logger; omit for a silent app (tests). */
   readonly logger?: import('pino').Logger;
 }

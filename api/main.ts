@@ -8,6 +8,7 @@ import { createRedis, ensureRedisDurability } from '../infra/redis.ts';
 import { runMain } from '../infra/run-main.ts';
 import { createShutdown } from '../infra/shutdown.ts';
 import { createTelemetryStore } from '../infra/telemetry-store.ts';
+import { readRescueConfig } from '../infra/rescue-config.ts';
 import { buildApp } from './app.ts';
 import { readApiConfig } from './config.ts';
 
@@ -48,6 +49,7 @@ runMain('api', async () => {
     mqtt: mqttClient,
     rateLimitMax: apiConfig.rateLimitMax,
     rateLimitWindowMs: apiConfig.rateLimitWindowMs,
+    rescue: readRescueConfig(env),
     logger,
   });
   shutdown.register('http', () => app.close());

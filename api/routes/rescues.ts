@@ -38,7 +38,7 @@ async function customersOfAdvisor(ctx: ApiContext, advisorId: string): Promise<S
 }
 
 const rescueRoutes: RoutePlugin = async (app, ctx) => {
-  const config = (ctx as ApiContext & { rescue?: ReturnType<typeof readRescueConfig> }).rescue ?? readRescueConfig({});
+  const config = ctx.rescue ?? readRescueConfig({});
   const store = createCaseStore({
     redis: ctx.redis,
     prefix: ctx.redisPrefix,
