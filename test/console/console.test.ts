@@ -7,6 +7,8 @@ import type { Role } from '../../core/auth.ts';
 import { startApiHarness, type ApiHarness } from '../api/app-harness.ts';
 import { launchBrowser, type ConsoleBrowser } from './browser.ts';
 import { buildConsole } from './build.ts';
+import { createRegistryStore } from '../../infra/registry-store.ts';
+import { CENTRE, seedRegistry, VEHICLES } from './seed.ts';
 
 let harness: ApiHarness;
 let browser: ConsoleBrowser;
@@ -16,6 +18,7 @@ beforeAll(async () => {
   const [, h, b] = await Promise.all([buildConsole(), startApiHarness('consoleui'), launchBrowser()]);
   harness = h;
   browser = b;
+  await seedRegistry(createRegistryStore({ redis: harness.redis, prefix: harness.services.redisPrefix }));
   await harness.app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(harness.app.server.address() as AddressInfo).port}/console/`;
 });
@@ -68,5 +71,30 @@ describe('console shell', () => {
       await browser.screenshot(page, `launch-${viewport.width}`);
       await page.close();
     }
+  });
+});
+
+describe('customer scope', () => {
+  it('a customer opens its own case but gets "not found" for another customer\'s case id typed into the URL', async () => {
+    const agentAuth = harness.auth(await harness.token('agent'));
+    const open = async (vin: string) => {
+      const res = await harness.app.inject({ method: 'POST', url: '/v1/rescues', headers: agentAuth, payload: { vin, lat: CENTRE.lat, lon: CENTRE.lon, description: 'engine stopped' } });
+      expect(res.statusCode).toBe(201);
+      return (res.json() as { id: string }).id;
+    };
+    const own = await open(VEHICLES.find((v) => v.customerId === 'acme')!.vin);
+    const foreign = await open(VEHICLES.find((v) => v.customerId === 'globex')!.vin);
+
+    const page = await browser.page();
+    await signIn(page, 'customer', { customerId: 'acme' }, `#/cases/${own}`);
+    await expect.poll(() => page.locator('.panel-head h2').textContent()).toBe(`Case ${own}`);
+    expect(await page.locator('.facts').textContent()).toContain('engine stopped');
+
+    await page.goto(`${base}#/cases/${foreign}`);
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Not found');
+    expect(await page.locator('.view').getAttribute('data-not-found')).toBe('true');
+    expect(await page.locator('body').textContent()).not.toContain('globex');
+    await browser.screenshot(page, 'customer-foreign-case-1280');
+    await page.close();
   });
 });

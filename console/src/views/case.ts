@@ -220,6 +220,17 @@ function renderActions(el: HTMLElement, ctx: ViewContext, c: RescueCase, kept: S
       ),
     );
   }
+  const runsIt = role === 'station' ? c.launch?.stationId === stationId : role === 'agent' || role === 'admin';
+  const next = c.status === 'launched' ? ['on_site', 'resolved', 'towed'] : c.status === 'on_site' ? ['resolved', 'towed'] : [];
+  if (runsIt && next.length) {
+    out.push(
+      h('div', { class: 'card form inline', 'data-testid': 'status-actions' },
+        h('h3', {}, 'Progress'),
+        next.map((status) =>
+          h('form', { onsubmit: submit('status', () => ({ status })) },
+            h('button', { class: 'button big', type: 'submit' }, status === 'on_site' ? 'Van on site' : status === 'resolved' ? 'Repaired' : 'Towed')))),
+    );
+  }
   if ((role === 'agent' || role === 'admin') && OPEN_STATUSES.includes(c.status)) {
     out.push(
       h('form', { class: 'card form inline', 'data-testid': 'cancel-form', onsubmit: submit('cancel', (v) => ({ reason: v['reason'] })) },

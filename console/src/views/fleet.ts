@@ -2,7 +2,6 @@
 // (moving, stopped, offline, amber fault, broken down), the active faults with severity and the serving
 // fixed-point station, and the open cases with their SLA clocks. Positions move with the live stream.
 import * as L from 'leaflet';
-import { itemsOf } from '../api.ts';
 import { debounce, type View } from '../context.ts';
 import { h, render } from '../dom.ts';
 import { startCountdowns, time } from '../fmt.ts';
@@ -10,6 +9,7 @@ import { createMap } from '../map.ts';
 import { OPEN_STATUSES, TRUCK_STATE_LABEL, truckState, type RescueCase, type TruckState, type VehicleView } from '../model.ts';
 import { caseLink, errorBox, escalatedBadge, statusBadge, TRUCK_COLORS, truckLegend } from './common.ts';
 import { loadFleet } from './fleet-data.ts';
+import { loadOpenCases } from './queue.ts';
 
 export const fleetView: View = (el, ctx) => {
   const mapEl = h('div', { class: 'map', 'data-testid': 'fleet-map' });
@@ -77,7 +77,7 @@ export const fleetView: View = (el, ctx) => {
 
   const loadCases = async () => {
     try {
-      openCases = itemsOf<RescueCase>(await ctx.api.get('/v1/rescues'));
+      openCases = await loadOpenCases(ctx);
       for (const v of fleet.values()) placeMarker(v);
       drawLists();
     } catch (err) {

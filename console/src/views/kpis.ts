@@ -57,7 +57,7 @@ export const kpisView: View = (el, ctx) => {
   render(el, h('section', { class: 'panel' }, h('header', { class: 'panel-head' }, h('h2', {}, 'Rescue KPIs')), body));
   void (async () => {
     try {
-      const cases = itemsOf<RescueCase>(await ctx.api.get('/v1/rescues'));
+      const cases = itemsOf<RescueCase>(await ctx.api.get('/v1/rescues', { limit: 1000 }));
       const k = computeKpis(cases);
       render(body,
         h('div', { class: 'kpis', 'data-testid': 'kpis' },

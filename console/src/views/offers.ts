@@ -1,11 +1,11 @@
 // The station's screen (made for a tablet): cases offered to this station with the time left to answer,
 // and the rescues it runs. Accept/decline happen on the case page, which shows the map and the details.
-import { itemsOf } from '../api.ts';
 import { debounce, type View } from '../context.ts';
 import { h, render } from '../dom.ts';
 import { km, minutes, startCountdowns, time } from '../fmt.ts';
 import { OPEN_STATUSES, type RescueCase } from '../model.ts';
 import { errorBox, statusBadge } from './common.ts';
+import { loadOpenCases } from './queue.ts';
 
 export const offersView: View = (el, ctx) => {
   const me = ctx.session.claims.stationId;
@@ -17,7 +17,7 @@ export const offersView: View = (el, ctx) => {
 
   const load = async () => {
     try {
-      const cases = itemsOf<RescueCase>(await ctx.api.get('/v1/rescues'));
+      const cases = await loadOpenCases(ctx);
       const pending = cases.flatMap((c) => {
         const offer = c.offers?.find((o) => o.outcome === 'pending' && o.stationId === me);
         return offer && c.status === 'offered' ? [{ c, offer }] : [];

@@ -5,9 +5,16 @@ import { debounce, type View } from '../context.ts';
 import { h, render } from '../dom.ts';
 import { minutes, startCountdowns, time } from '../fmt.ts';
 import { OPEN_STATUSES, type RescueCase } from '../model.ts';
+import type { ViewContext } from '../context.ts';
 import { caseLink, errorBox, escalatedBadge, statusBadge } from './common.ts';
 
 const NOT_LAUNCHED = new Set(['open', 'offered']);
+
+/** The caller's open cases (the API scopes them), one query per open status. */
+export async function loadOpenCases(ctx: Pick<ViewContext, 'api'>): Promise<RescueCase[]> {
+  const pages = await Promise.all(OPEN_STATUSES.map((status) => ctx.api.get('/v1/rescues', { status, limit: 500 })));
+  return pages.flatMap((p) => itemsOf<RescueCase>(p));
+}
 
 /** Escalated first, then cases still waiting for a launch, each group by launch deadline. */
 export function queueOrder(a: RescueCase, b: RescueCase): number {
@@ -66,7 +73,7 @@ export const queueView: View = (el, ctx) => {
     if (loading) return void (again = true);
     loading = true;
     try {
-      cases = itemsOf<RescueCase>(await ctx.api.get('/v1/rescues'));
+      cases = await loadOpenCases(ctx);
       draw();
     } catch (err) {
       render(list, errorBox(err));
