@@ -12,7 +12,15 @@ import { createApiContext, type AppDeps, type RoutePlugin } from './context.ts';
 import { ErrorResponseSchema, installErrorHandling } from './errors.ts';
 import { installMetrics } from './metrics.ts';
 import type { TypeBoxTypeProvider } from './typebox.ts';
+import advisorRoutes from './routes/advisors.ts';
+import customerRoutes from './routes/customers.ts';
+import depotRoutes from './routes/depots.ts';
+import eventRoutes from './routes/events.ts';
 import healthRoutes from './routes/health.ts';
+import importRoutes from './routes/import.ts';
+import ingestRoutes from './routes/ingest.ts';
+import stationRoutes from './routes/stations.ts';
+import vehicleRoutes from './routes/vehicles.ts';
 import consoleRoutes from './routes/console.ts';
 import rescueRoutes from './routes/rescues.ts';
 
@@ -20,6 +28,14 @@ import rescueRoutes from './routes/rescues.ts';
 const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
   { plugin: healthRoutes, prefix: '' },
   { plugin: consoleRoutes, prefix: '' },
+  { plugin: customerRoutes, prefix: '/v1' },
+  { plugin: vehicleRoutes, prefix: '/v1' },
+  { plugin: stationRoutes, prefix: '/v1' },
+  { plugin: depotRoutes, prefix: '/v1' },
+  { plugin: advisorRoutes, prefix: '/v1' },
+  { plugin: importRoutes, prefix: '/v1' },
+  { plugin: ingestRoutes, prefix: '/v1' },
+  { plugin: eventRoutes, prefix: '/v1' },
   { plugin: rescueRoutes, prefix: '/v1' },
 ];
 

@@ -6,6 +6,9 @@ import { redisKeys, type RedisKeys } from '../core/keys.ts';
 import type { TokenVerifier } from '../infra/jwt.ts';
 import type { TelemetryStore } from '../infra/telemetry-store.ts';
 import { createRegistryStore, type RegistryStore } from '../infra/registry-store.ts';
+import type { RegionMap } from '../core/regions.ts';
+import { createRegistryImporter, type RegistryImporter } from '../infra/registry-importer.ts';
+import { createScopeResolver, type ScopeResolver } from './scope.ts';
 import type { RescueConfig } from '../infra/rescue-config.ts';
 import type { TypeBoxTypeProvider } from './typebox.ts';
 
@@ -21,6 +24,8 @@ export interface AppDeps {
   /** Requests per caller (token subject, or IP without a token) per `rateLimitWindowMs`. */
   readonly rateLimitMax: number;
   readonly rateLimitWindowMs: number;
+  /** China's regions (position → region, adjacency); infra/regions-data.ts loads it. */
+  readonly regions: RegionMap;
   /** Rescue dispatch settings (launch window, escalation); defaults when omitted. */
   readonly rescue?: RescueConfig;
   /** Pino logger; omit for a silent app (tests). */
@@ -30,13 +35,18 @@ export interface AppDeps {
 export interface ApiContext extends AppDeps {
   readonly keys: RedisKeys;
   readonly registry: RegistryStore;
+  readonly importer: RegistryImporter;
+  readonly scope: ScopeResolver;
 }
 
 export function createApiContext(deps: AppDeps): ApiContext {
+  const registry = createRegistryStore({ redis: deps.redis, prefix: deps.redisPrefix });
   return {
     ...deps,
     keys: redisKeys(deps.redisPrefix),
-    registry: createRegistryStore({ redis: deps.redis, prefix: deps.redisPrefix }),
+    registry,
+    importer: createRegistryImporter({ registry, regions: deps.regions }),
+    scope: createScopeResolver(registry),
   };
 }
 

@@ -5,6 +5,7 @@ import { readCommonConfig, readInfluxConfig, readMqttConfig } from '../infra/con
 import { createTokenVerifier, readJwtConfig } from '../infra/jwt.ts';
 import { createLogger } from '../infra/logger.ts';
 import { createRedis, ensureRedisDurability } from '../infra/redis.ts';
+import { loadRegionMap } from '../infra/regions-data.ts';
 import { runMain } from '../infra/run-main.ts';
 import { createShutdown } from '../infra/shutdown.ts';
 import { createTelemetryStore } from '../infra/telemetry-store.ts';
@@ -47,6 +48,7 @@ runMain('api', async () => {
     tokens,
     telemetry,
     mqtt: mqttClient,
+    regions: loadRegionMap(),
     rateLimitMax: apiConfig.rateLimitMax,
     rateLimitWindowMs: apiConfig.rateLimitWindowMs,
     rescue: readRescueConfig(env),

@@ -77,3 +77,19 @@ export function advisorInScope(caller: Caller, advisorId: string, advisorsOfCall
   if (caller.role === 'advisor') return caller.advisorId === advisorId;
   return advisorsOfCaller.has(advisorId);
 }
+
+/** Scoping fields of a live event (core/events.ts). */
+export interface ScopedEvent {
+  readonly customerId?: string;
+  readonly stationIds?: readonly string[];
+}
+
+/**
+ * Whether the caller may see a live event: admin/agent all; a customer its own; an advisor those of
+ * its customers; a station only events naming it (cases offered or assigned to it).
+ */
+export function eventInScope(caller: Caller, event: ScopedEvent, scope: CustomerScope): boolean {
+  if (seesEverything(caller)) return true;
+  if (caller.role === 'station') return event.stationIds?.includes(caller.stationId!) ?? false;
+  return event.customerId !== undefined && customerInScope(scope, event.customerId);
+}

@@ -19,6 +19,13 @@ export function redisKeys(prefix: string) {
     assignments: (customerId: string) => `${p}assign:${customerId}`,
     /** List of JSON assignment changes of one customer, newest first. */
     assignmentHistory: (customerId: string) => `${p}assign-history:${customerId}`,
+    /** Sets of customer ids served by a station (fixed point in some region) / looked after by an advisor
+     *  (assigned in some region, or lead advisor). Maintained with the per-customer sets below. */
+    stationCustomers: (stationId: string) => `${p}idx:station-customers:${stationId}`,
+    advisorCustomers: (advisorId: string) => `${p}idx:advisor-customers:${advisorId}`,
+    /** Sets of the stations / advisors a customer's assignments and lead advisor currently reference. */
+    customerStations: (customerId: string) => `${p}idx:customer-stations:${customerId}`,
+    customerAdvisors: (customerId: string) => `${p}idx:customer-advisors:${customerId}`,
 
     // ---- live vehicle state (ingest) ----
     /** Hash of a vehicle's latest state. */

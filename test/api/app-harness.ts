@@ -5,6 +5,7 @@ import { buildApp, type ApiApp } from '../../api/app.ts';
 import type { Role } from '../../core/auth.ts';
 import { createTokenVerifier, signToken, type JwtConfig } from '../../infra/jwt.ts';
 import { createRedis, ensureRedisDurability, type Redis } from '../../infra/redis.ts';
+import { loadRegionMap } from '../../infra/regions-data.ts';
 import { createTelemetryStore } from '../../infra/telemetry-store.ts';
 import { testServices, type TestServices } from '../harness/context.ts';
 
@@ -38,6 +39,7 @@ export async function startApiHarness(label: string, opts: { rateLimitMax?: numb
     tokens: await createTokenVerifier(TEST_JWT),
     telemetry,
     mqtt: mqttClient,
+    regions: loadRegionMap(),
     rateLimitMax: opts.rateLimitMax ?? 100_000,
     rateLimitWindowMs: 60_000,
   });

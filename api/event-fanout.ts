@@ -1,0 +1,101 @@
+// One blocking reader of the live event stream per API instance, fanned out to every SSE connection
+// (N browsers cost one Redis connection, not N). Started with the first subscriber, stopped on close.
+import type { Redis } from 'ioredis';
+import { LIVE_EVENT_FIELD, type LiveEvent } from '../core/events.ts';
+
+export interface StreamEvent {
+  /** Redis Stream id, used as the SSE event id (resume with Last-Event-ID). */
+  id: string;
+  event: LiveEvent;
+}
+
+type Listener = (events: readonly StreamEvent[]) => void;
+
+export const STREAM_ID = /^\d{1,15}-\d{1,10}$/;
+
+/** Orders two stream ids ("ms-seq"). */
+export function compareStreamIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(Number) as [number, number];
+  const [bm, bs] = b.split('-').map(Number) as [number, number];
+  return am - bm || as - bs;
+}
+
+function parseEntries(entries: Array<[string, string[]]>): StreamEvent[] {
+  const out: StreamEvent[] = [];
+  for (const [id, fields] of entries) {
+    const at = fields.indexOf(LIVE_EVENT_FIELD);
+    if (at < 0 || at % 2 !== 0) continue;
+    try {
+      const event = JSON.parse(fields[at + 1]!) as LiveEvent;
+      if (event && typeof event.type === 'string') out.push({ id, event });
+    } catch {
+      // A damaged entry is skipped; the stream is a feed.
+    }
+  }
+  return out;
+}
+
+export function createEventFanout(deps: { redis: Redis; streamKey: string; blockMs?: number }) {
+  const listeners = new Set<Listener>();
+  let reader: Redis | undefined;
+  let running = false;
+  let stopped = false;
+
+  async function loop(): Promise<void> {
+    reader = deps.redis.duplicate({ maxRetriesPerRequest: null, lazyConnect: false });
+    reader.on('error', () => undefined); // reconnects on its own; the loop retries below
+    let lastId = '$';
+    while (!stopped && listeners.size > 0) {
+      try {
+        const result = (await reader.xread('COUNT', 1000, 'BLOCK', deps.blockMs ?? 5000, 'STREAMS', deps.streamKey, lastId)) as
+          | Array<[string, Array<[string, string[]]>]>
+          | null;
+        if (!result) continue;
+        const entries = result[0]?.[1] ?? [];
+        if (entries.length === 0) continue;
+        lastId = entries[entries.length - 1]![0];
+        const events = parseEntries(entries);
+        if (events.length) for (const listener of listeners) listener(events);
+      } catch {
+        if (stopped) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    running = false;
+    reader.disconnect();
+    reader = undefined;
+  }
+
+  return {
+    /** Adds a listener; returns the function that removes it. */
+    subscribe(listener: Listener): () => void {
+      listeners.add(listener);
+      if (!running && !stopped) {
+        running = true;
+        void loop();
+      }
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    /** Events after `afterId` still in the (capped) stream, oldest first, at most `max`. */
+    async since(afterId: string, max = 10_000): Promise<StreamEvent[]> {
+      const out: StreamEvent[] = [];
+      let from = `(${afterId}`;
+      while (out.length < max) {
+        const entries = (await deps.redis.xrange(deps.streamKey, from, '+', 'COUNT', Math.min(1000, max - out.length))) as Array<[string, string[]]>;
+        if (entries.length === 0) break;
+        out.push(...parseEntries(entries));
+        from = `(${entries[entries.length - 1]![0]}`;
+      }
+      return out;
+    },
+    close(): void {
+      stopped = true;
+      listeners.clear();
+      reader?.disconnect();
+    },
+  };
+}
+
+export type EventFanout = ReturnType<typeof createEventFanout>;

@@ -1,0 +1,96 @@
+// Service advisors: CRUD, and the trucks each advisor looks after (their workload).
+import { Type } from '@sinclair/typebox';
+import { advisorInScope } from '../../core/auth.ts';
+import { servingFor } from '../../core/assignment-rules.ts';
+import { NotFoundError } from '../../core/errors.ts';
+import { AdvisorSchema, type Advisor, type Vehicle } from '../../core/registry.ts';
+import { callerOf } from '../auth.ts';
+import type { ApiContext, RoutePlugin } from '../context.ts';
+import { objectSchema, PageQuery, registerRegistryCrud } from '../registry-crud.ts';
+
+const AdvisedVehicle = Type.Object({
+  vin: Type.String(),
+  customerId: Type.String(),
+  plate: Type.Optional(Type.String()),
+  homeRegion: Type.Optional(Type.String()),
+  basis: Type.Union([Type.Literal('prefecture'), Type.Literal('province'), Type.Literal('lead-advisor')], {
+    description: 'Why this advisor: assigned for the home prefecture, for its province, or lead advisor of the customer (fallback)',
+  }),
+});
+
+const AdvisorVehicles = Type.Object({
+  advisorId: Type.String(),
+  customers: Type.Integer({ description: 'Customers this advisor looks after' }),
+  total: Type.Integer({ description: 'Workload: number of vehicles' }),
+  offset: Type.Integer(),
+  limit: Type.Integer(),
+  items: Type.Array(AdvisedVehicle),
+});
+
+/** Vehicles an advisor looks after: by each vehicle's home region, with the lead advisor as fallback. */
+async function vehiclesOfAdvisor(ctx: ApiContext, advisorId: string) {
+  const customerIds = (await ctx.registry.customersOfAdvisor(advisorId)).sort();
+  const result: Array<{ vin: string; customerId: string; plate?: string; homeRegion?: string; basis: 'prefecture' | 'province' | 'lead-advisor' }> = [];
+  for (const customerId of customerIds) {
+    const [customer, assignments, vins] = await Promise.all([
+      ctx.registry.get('customer', customerId),
+      ctx.registry.assignments(customerId),
+      ctx.registry.vehiclesOfCustomer(customerId),
+    ]);
+    const vehicles = (await ctx.registry.getMany('vehicle', vins.sort())).filter((v): v is Vehicle => v !== undefined && v.active);
+    for (const v of vehicles) {
+      const serving = servingFor(assignments, v.homeRegion, customer?.leadAdvisorId);
+      if (serving.advisorId !== advisorId || serving.basis === 'none') continue;
+      result.push({
+        vin: v.vin,
+        customerId,
+        ...(v.plate ? { plate: v.plate } : {}),
+        ...(v.homeRegion ? { homeRegion: v.homeRegion } : {}),
+        basis: serving.basis,
+      });
+    }
+  }
+  return { customers: customerIds.length, vehicles: result };
+}
+
+const advisorRoutes: RoutePlugin = async (app, ctx) => {
+  registerRegistryCrud(app, ctx, {
+    kind: 'advisor',
+    plural: 'advisors',
+    idParam: 'id',
+    idSchema: AdvisorSchema.properties.id,
+    entity: AdvisorSchema,
+    response: objectSchema(AdvisorSchema, { title: 'Advisor' }),
+    filters: {
+      region: Type.Optional(Type.String({ pattern: '^[0-9]{6}$' })),
+      active: Type.Optional(Type.Boolean()),
+    },
+    where: (q) => (a: Advisor) => (q.region === undefined || a.region === q.region) && (q.active === undefined || a.active === q.active),
+    visibility: async (caller) => {
+      const own = await ctx.scope.advisorsOfCaller(caller);
+      return { visible: (a: Advisor) => advisorInScope(caller, a.id, own) };
+    },
+    tag: 'network',
+  });
+
+  app.get('/advisors/:id/vehicles', {
+    config: { roles: ['admin', 'agent', 'advisor'] },
+    schema: {
+      tags: ['assignments'],
+      summary: 'The trucks this advisor looks after, and the workload (admin, agent, the advisor)',
+      params: Type.Object({ id: AdvisorSchema.properties.id }),
+      querystring: Type.Object(PageQuery, { additionalProperties: false }),
+      response: { 200: AdvisorVehicles },
+    },
+  }, async (request) => {
+    const caller = callerOf(request);
+    const { id } = request.params;
+    if (!advisorInScope(caller, id, new Set()) || !(await ctx.registry.get('advisor', id))) throw new NotFoundError('advisor', id);
+    const { customers, vehicles } = await vehiclesOfAdvisor(ctx, id);
+    const offset = request.query.offset ?? 0;
+    const limit = request.query.limit ?? 100;
+    return { advisorId: id, customers, total: vehicles.length, offset, limit, items: vehicles.slice(offset, offset + limit) };
+  });
+};
+
+export default advisorRoutes;

@@ -1,0 +1,52 @@
+// Bulk import of the registry through the API (admin): the same importer as `npm run import`.
+// JSON array (application/json) or CSV with a header row (text/csv). All or nothing: when any row has a
+// problem nothing is stored and every problem is reported with its row number.
+import { Type } from '@sinclair/typebox';
+import { ValidationError } from '../../core/errors.ts';
+import { IMPORT_KINDS, parseImportFile, type ImportKind } from '../../core/registry-import.ts';
+import type { RoutePlugin } from '../context.ts';
+
+const ImportReportSchema = Type.Object({
+  kind: Type.String(),
+  rows: Type.Integer(),
+  created: Type.Integer(),
+  updated: Type.Integer(),
+  unchanged: Type.Integer({ description: 'Rows identical to what is stored: re-importing a file is a no-op' }),
+});
+
+const importRoutes: RoutePlugin = async (app, ctx) => {
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 50 * 1024 * 1024 }, (_request, body, done) => done(null, body));
+
+  app.post('/import/:kind', {
+    config: { roles: ['admin'] },
+    bodyLimit: 50 * 1024 * 1024,
+    schema: {
+      tags: ['import'],
+      summary: 'Import stations, depots, vehicles, advisors or customers (admin); idempotent, all or nothing',
+      params: Type.Object({ kind: Type.Union(Object.keys(IMPORT_KINDS).map((k) => Type.Literal(k))) }),
+      body: {
+        content: {
+          'application/json': { schema: Type.Array(Type.Any(), { maxItems: 200_000, description: 'Registry objects (core/registry.ts)' }) },
+          'text/csv': { schema: Type.String({ description: 'Header row of field names; lists separated by ; or |' }) },
+        },
+      },
+      response: { 200: ImportReportSchema },
+    },
+  }, async (request) => {
+    const kind = IMPORT_KINDS[request.params.kind as ImportKind];
+    const body = request.body as unknown;
+    const rows = typeof body === 'string' ? parseImportFile(kind, body, 'csv') : (body as unknown[]);
+    const report = await ctx.importer.importRows(kind, rows);
+    if (report.problems.length) {
+      const rowsWithProblems = new Set(report.problems.map((p) => p.row)).size;
+      throw new ValidationError(`${rowsWithProblems} of ${report.rows} rows have problems; nothing was imported`, {
+        rowsWithProblems,
+        problems: report.problems,
+      });
+    }
+    const { problems: _none, ...summary } = report;
+    return summary;
+  });
+};
+
+export default importRoutes;

@@ -1,0 +1,206 @@
+// China's administrative regions as the registry uses them: provinces (XX0000) and prefecture-level
+// cities (XXXX00, municipalities are their own prefecture, e.g. 110000 Beijing), by GB/T 2260 code.
+// Pure: the boundary data is loaded at run time by infra/regions-data.ts and handed to buildRegionMap.
+//
+// Position → region: point-in-polygon on the prefecture boundaries; a position outside every polygon
+// (coast, simplification gaps) falls back to the nearest prefecture centre within FALLBACK_KM.
+// Adjacency: two prefectures are adjacent when their boundaries share at least two vertices (the
+// source data is quantised to 1/1024°, so common borders have identical vertices).
+
+export type Ring = ReadonlyArray<readonly [lon: number, lat: number]>;
+
+export interface RegionInput {
+  code: string;
+  name: string;
+  /** Centre point [lon, lat]. */
+  centre: readonly [number, number];
+  /**
+   * Rings of the region's boundary, vertices in integer grid units (see `gridScale`). A position is inside
+   * when it lies inside an odd number of rings (so separate parts and holes both work).
+   */
+  rings: readonly Ring[];
+}
+
+export interface Region {
+  readonly code: string;
+  readonly name: string;
+  readonly level: 'province' | 'prefecture';
+  readonly provinceCode: string;
+  readonly lat: number;
+  readonly lon: number;
+}
+
+export interface RegionMap {
+  get(code: string): Region | undefined;
+  /** Every prefecture and province, sorted by code. */
+  all(): readonly Region[];
+  /** The prefecture (or municipality) containing the position, or undefined outside China's coverage. */
+  locate(lat: number, lon: number): Region | undefined;
+  /** Prefecture codes adjacent to a prefecture (sharing a border). */
+  neighbours(code: string): readonly string[];
+  /**
+   * Whether a station in `stationRegion` may serve `region`: same region, the station's prefecture lies in
+   * the province `region`, or the two share a border (a prefecture next to a province counts when it
+   * borders one of the province's prefectures).
+   */
+  inOrAdjacent(stationRegion: string, region: string): boolean;
+}
+
+/** Positions farther than this from any prefecture centre and inside no polygon are "outside". */
+export const FALLBACK_KM = 150;
+
+export function provinceOf(code: string): string {
+  return `${code.slice(0, 2)}0000`;
+}
+
+export function isProvinceCode(code: string): boolean {
+  return /^[1-8][0-9]0000$/.test(code);
+}
+
+interface Box {
+  minX: number;
+  minY: number;
+  maxX: number;
+  maxY: number;
+}
+
+function boxOf(ring: Ring): Box {
+  const box = { minX: Infinity, minY: Infinity, maxX: -Infinity, maxY: -Infinity };
+  for (const [x, y] of ring) {
+    if (x < box.minX) box.minX = x;
+    if (x > box.maxX) box.maxX = x;
+    if (y < box.minY) box.minY = y;
+    if (y > box.maxY) box.maxY = y;
+  }
+  return box;
+}
+
+function inBox(x: number, y: number, box: Box): boolean {
+  return x >= box.minX && x <= box.maxX && y >= box.minY && y <= box.maxY;
+}
+
+/** Even-odd ray casting; boundary points may go either way, which is fine for region attribution. */
+export function pointInRing(x: number, y: number, ring: Ring): boolean {
+  let inside = false;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const [xi, yi] = ring[i]!;
+    const [xj, yj] = ring[j]!;
+    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
+
+/** Great-circle distance in km (haversine, mean Earth radius). */
+export function haversineKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
+  const rad = Math.PI / 180;
+  const dLat = (lat2 - lat1) * rad;
+  const dLon = (lon2 - lon1) * rad;
+  const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * 6371.0088 * Math.asin(Math.min(1, Math.sqrt(a)));
+}
+
+/**
+ * Builds the region map. `prefectures` may include county-level cities directly under a province
+ * (code not ending in 00, e.g. 429004): they are not regions of their own and their area is attributed
+ * to the nearest prefecture (by centre) of the same province.
+ */
+export function buildRegionMap(input: {
+  prefectures: readonly RegionInput[];
+  provinces: ReadonlyArray<Omit<RegionInput, 'rings'>>;
+  /** Grid units per degree of the rings' vertices. */
+  gridScale: number;
+}): RegionMap {
+  const regions = new Map<string, Region>();
+  for (const p of input.provinces) {
+    regions.set(p.code, { code: p.code, name: p.name, level: 'province', provinceCode: p.code, lon: p.centre[0], lat: p.centre[1] });
+  }
+  const proper = input.prefectures.filter((p) => p.code.endsWith('00'));
+  for (const p of proper) {
+    // A municipality appears in both files with the same code; the prefecture entry wins.
+    regions.set(p.code, { code: p.code, name: p.name, level: 'prefecture', provinceCode: provinceOf(p.code), lon: p.centre[0], lat: p.centre[1] });
+  }
+  const prefectureList = proper.map((p) => regions.get(p.code)!);
+
+  function nearestPrefecture(lat: number, lon: number, province?: string): { region: Region; km: number } | undefined {
+    let best: { region: Region; km: number } | undefined;
+    for (const region of prefectureList) {
+      if (province && region.provinceCode !== province) continue;
+      const km = haversineKm(lat, lon, region.lat, region.lon);
+      if (!best || km < best.km) best = { region, km };
+    }
+    return best;
+  }
+
+  // Boundaries, each attributed to its region.
+  const areas: Array<{ code: string; rings: Array<{ ring: Ring; box: Box }>; box: Box }> = [];
+  for (const p of input.prefectures) {
+    const owner = p.code.endsWith('00')
+      ? p.code
+      : (nearestPrefecture(p.centre[1], p.centre[0], provinceOf(p.code))?.region.code ?? p.code);
+    const rings = p.rings.map((ring) => ({ ring, box: boxOf(ring) }));
+    areas.push({ code: owner, rings, box: boxOf(p.rings.flat()) });
+  }
+
+  // Adjacency from shared vertices.
+  const owners = new Map<string, Set<string>>();
+  for (const { code, rings } of areas) {
+    for (const [x, y] of rings.flatMap((r) => r.ring)) {
+      const key = `${x},${y}`;
+      let set = owners.get(key);
+      if (!set) owners.set(key, (set = new Set()));
+      set.add(code);
+    }
+  }
+  const shared = new Map<string, Map<string, number>>();
+  for (const set of owners.values()) {
+    if (set.size < 2) continue;
+    for (const a of set) {
+      for (const b of set) {
+        if (a === b) continue;
+        let counts = shared.get(a);
+        if (!counts) shared.set(a, (counts = new Map()));
+        counts.set(b, (counts.get(b) ?? 0) + 1);
+      }
+    }
+  }
+  const neighbourMap = new Map<string, string[]>();
+  for (const [a, counts] of shared) {
+    neighbourMap.set(a, [...counts].filter(([, n]) => n >= 2).map(([b]) => b).sort());
+  }
+
+  const scale = input.gridScale;
+  const sorted = [...regions.values()].sort((a, b) => a.code.localeCompare(b.code));
+
+  function prefecturesOf(code: string): string[] {
+    if (!isProvinceCode(code) || regions.get(code)?.level === 'prefecture') return [code];
+    return prefectureList.filter((r) => r.provinceCode === code).map((r) => r.code);
+  }
+
+  return {
+    get: (code) => regions.get(code),
+    all: () => sorted,
+    locate(lat, lon) {
+      const x = lon * scale;
+      const y = lat * scale;
+      for (const { code, rings, box } of areas) {
+        if (!inBox(x, y, box)) continue;
+        let inside = false;
+        for (const r of rings) if (inBox(x, y, r.box) && pointInRing(x, y, r.ring)) inside = !inside;
+        if (inside) return regions.get(code);
+      }
+      const nearest = nearestPrefecture(lat, lon);
+      return nearest && nearest.km <= FALLBACK_KM ? nearest.region : undefined;
+    },
+    neighbours: (code) => neighbourMap.get(code) ?? [],
+    inOrAdjacent(stationRegion, region) {
+      if (stationRegion === region) return true;
+      const stationPrefectures = prefecturesOf(stationRegion);
+      const targetPrefectures = new Set(prefecturesOf(region));
+      for (const s of stationPrefectures) {
+        if (targetPrefectures.has(s)) return true;
+        for (const n of neighbourMap.get(s) ?? []) if (targetPrefectures.has(n)) return true;
+      }
+      return false;
+    },
+  };
+}

@@ -1,0 +1,98 @@
+// Imports a batch of registry rows: validates every row (schema, VIN check digit, known regions,
+// references to other registry objects, duplicates within the batch) and stores all of them in one
+// transaction — or, when any row has a problem, stores nothing and reports every row's problems.
+// Re-importing the same rows is a no-op (`unchanged`).
+import type { RegionMap } from '../core/regions.ts';
+import { registryId, type Customer, type RegistryKind, type RegistryKinds, type Vehicle } from '../core/registry.ts';
+import type { RowProblem } from '../core/registry-import.ts';
+import { validateEntity } from '../core/registry-validate.ts';
+import type { RegistryStore } from './registry-store.ts';
+
+export interface ImportReport {
+  kind: RegistryKind;
+  rows: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  /** Non-empty means nothing was stored. */
+  problems: RowProblem[];
+}
+
+/** At most this many problems are reported; the count of rows with problems is always exact. */
+const MAX_PROBLEMS = 1000;
+
+export function createRegistryImporter(deps: {
+  registry: Pick<RegistryStore, 'getMany' | 'putMany'>;
+  regions: Pick<RegionMap, 'get'>;
+}) {
+  async function referencesExist(kind: RegistryKind, ids: string[]): Promise<Set<string>> {
+    const unique = [...new Set(ids)];
+    const found = await deps.registry.getMany(kind, unique);
+    return new Set(unique.filter((_, i) => found[i] !== undefined));
+  }
+
+  async function importRows<K extends RegistryKind>(kind: K, rows: readonly unknown[]): Promise<ImportReport> {
+    const problems: RowProblem[] = [];
+    const valid: Array<{ row: number; entity: RegistryKinds[K] }> = [];
+    const seen = new Map<string, number>();
+    rows.forEach((raw, index) => {
+      const row = index + 1;
+      const result = validateEntity(kind, raw);
+      if (!result.ok) {
+        const id = typeof raw === 'object' && raw !== null ? ((raw as Record<string, unknown>).id ?? (raw as Record<string, unknown>).vin) : undefined;
+        for (const p of result.problems) problems.push({ row, ...(typeof id === 'string' ? { id } : {}), ...p });
+        return;
+      }
+      const id = registryId(kind, result.value);
+      const first = seen.get(id);
+      if (first !== undefined) {
+        problems.push({ row, id, field: kind === 'vehicle' ? 'vin' : 'id', message: `duplicate of row ${first}` });
+        return;
+      }
+      seen.set(id, row);
+      valid.push({ row, entity: result.value });
+    });
+
+    // Regions must be known GB/T 2260 codes of the region map.
+    for (const { row, entity } of valid) {
+      const e = entity as Record<string, unknown>;
+      const field = kind === 'vehicle' ? 'homeRegion' : 'region';
+      const region = e[field];
+      if (typeof region === 'string' && !deps.regions.get(region)) {
+        problems.push({ row, id: registryId(kind, entity), field, message: `unknown region code ${region}` });
+      }
+    }
+    // References to other registry objects must exist.
+    if (kind === 'vehicle') {
+      const customers = await referencesExist('customer', valid.map((v) => (v.entity as Vehicle).customerId));
+      for (const { row, entity } of valid) {
+        const v = entity as Vehicle;
+        if (!customers.has(v.customerId)) problems.push({ row, id: v.vin, field: 'customerId', message: `unknown customer ${v.customerId}` });
+      }
+    }
+    if (kind === 'customer') {
+      const leads = valid.map((v) => (v.entity as Customer).leadAdvisorId).filter((id): id is string => id !== undefined);
+      const advisors = await referencesExist('advisor', leads);
+      for (const { row, entity } of valid) {
+        const c = entity as Customer;
+        if (c.leadAdvisorId && !advisors.has(c.leadAdvisorId)) {
+          problems.push({ row, id: c.id, field: 'leadAdvisorId', message: `unknown advisor ${c.leadAdvisorId}` });
+        }
+      }
+    }
+
+    const report: ImportReport = { kind, rows: rows.length, created: 0, updated: 0, unchanged: 0, problems: [] };
+    if (problems.length) {
+      problems.sort((a, b) => a.row - b.row);
+      report.problems = problems.slice(0, MAX_PROBLEMS);
+      return report;
+    }
+    const outcomes = await deps.registry.putMany(kind, valid.map((v) => v.entity));
+    for (const outcome of outcomes) report[outcome]++;
+    return report;
+  }
+
+  return { importRows };
+}
+
+export type RegistryImporter = ReturnType<typeof createRegistryImporter>;
