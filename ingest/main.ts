@@ -63,6 +63,7 @@ runMain('ingest', async () => {
     topicRoot: config.mqtt.topicRoot,
     batchMaxMessages: config.batchMaxMessages,
   });
+  metrics.observeSpool(() => ({ backlogBytes: spool.backlogBytes(pipeline.position()), segments: spool.segmentCount() }));
   pipeline.start(start).catch(() => void shutdown.stop('pipeline crashed').then(() => process.exit(1)));
   shutdown.register('pipeline', () => pipeline.stop());
 

@@ -15,7 +15,7 @@ import type { VehicleDirectory } from './vehicle-directory.ts';
 class Stopped extends Error {}
 
 export interface PipelineDeps {
-  spool: Pick<Spool, 'read' | 'release' | 'backlogBytes' | 'segmentCount'>;
+  spool: Pick<Spool, 'read' | 'release'>;
   store: Pick<TelemetryStore, 'write' | 'ensureDatabase'>;
   applier: StateApplier;
   directory: Pick<VehicleDirectory, 'customersOf'>;
@@ -138,8 +138,6 @@ export function createIngestPipeline(deps: PipelineDeps) {
       if (records.length === 0) {
         cursor = next;
         deps.spool.release(cursor);
-        metrics.spoolBacklog.set(0);
-        metrics.spoolSegments.set(deps.spool.segmentCount());
         for (const resolve of idleWaiters) resolve();
         idleWaiters = [];
         await sleep(1000, 'idle');
@@ -153,8 +151,6 @@ export function createIngestPipeline(deps: PipelineDeps) {
       }
       cursor = records[records.length - 1]!.end;
       deps.spool.release(cursor);
-      metrics.spoolBacklog.set(deps.spool.backlogBytes(cursor));
-      metrics.spoolSegments.set(deps.spool.segmentCount());
     }
   }
 
