@@ -104,3 +104,23 @@ export function detectFormat(nameOrType: string, text: string): ImportFormat {
   if (/\.json$|application\/json/i.test(nameOrType)) return 'json';
   return text.trimStart().startsWith('[') ? 'json' : 'csv';
 }
+
+/** Assignment files: JSON (flat rows or grouped by customer) or CSV with columns customerId,region,stationId,advisorId[,reason]. */
+export function parseAssignmentFile(text: string, format: ImportFormat): unknown[] {
+  if (format === 'json') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw new ValidationError(`file is not valid JSON: ${(err as Error).message}`);
+    }
+    if (!Array.isArray(parsed)) throw new ValidationError('a JSON import file must be an array of objects');
+    return parsed;
+  }
+  try {
+    const records = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true, bom: true }) as Array<Record<string, string>>;
+    return records.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== '')));
+  } catch (err) {
+    throw new ValidationError(`file is not valid CSV: ${(err as Error).message}`);
+  }
+}

@@ -3,7 +3,8 @@
 // updates that merge a patch into a stored entity.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { REGISTRY_SCHEMAS, type RegistryKind, type RegistryKinds } from './registry.ts';
+import { Type, type Static } from '@sinclair/typebox';
+import { AssignmentSchema, CustomerSchema, REGISTRY_SCHEMAS, type RegistryKind, type RegistryKinds } from './registry.ts';
 import { isValidVin } from './vin.ts';
 
 export interface FieldProblem {
@@ -67,4 +68,31 @@ export function validateEntity<K extends RegistryKind>(kind: K, input: unknown):
     return { ok: false, problems: [{ field: 'vin', message: 'check digit (position 9) does not match' }] };
   }
   return { ok: true, value: value as RegistryKinds[K] };
+}
+
+/** One assignment row of an import file: the customer plus the fields of an Assignment (who/when optional). */
+export const AssignmentRowSchema = Type.Object(
+  {
+    customerId: CustomerSchema.properties.id,
+    region: AssignmentSchema.properties.region,
+    stationId: AssignmentSchema.properties.stationId,
+    advisorId: AssignmentSchema.properties.advisorId,
+    assignedAt: Type.Optional(AssignmentSchema.properties.assignedAt),
+    assignedBy: Type.Optional(AssignmentSchema.properties.assignedBy),
+    reason: AssignmentSchema.properties.reason,
+  },
+  { additionalProperties: false },
+);
+export type AssignmentRow = Static<typeof AssignmentRowSchema>;
+
+let assignmentValidator: ValidateFunction | undefined;
+
+export function validateAssignmentRow(input: unknown): Validated<AssignmentRow> {
+  assignmentValidator ??= ajv.compile(AssignmentRowSchema);
+  if (!assignmentValidator(input)) {
+    const seen = new Set<string>();
+    const problems = (assignmentValidator.errors ?? []).map(problemOf).filter((p) => !seen.has(p.field) && seen.add(p.field));
+    return { ok: false, problems };
+  }
+  return { ok: true, value: input as AssignmentRow };
 }

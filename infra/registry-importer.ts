@@ -5,7 +5,8 @@
 import type { RegionMap } from '../core/regions.ts';
 import { registryId, type Customer, type RegistryKind, type RegistryKinds, type Vehicle } from '../core/registry.ts';
 import type { RowProblem } from '../core/registry-import.ts';
-import { validateEntity } from '../core/registry-validate.ts';
+import { assignmentProblems } from '../core/assignment-rules.ts';
+import { validateAssignmentRow, validateEntity, type AssignmentRow } from '../core/registry-validate.ts';
 import type { RegistryStore } from './registry-store.ts';
 
 export interface ImportReport {
@@ -22,8 +23,8 @@ export interface ImportReport {
 const MAX_PROBLEMS = 1000;
 
 export function createRegistryImporter(deps: {
-  registry: Pick<RegistryStore, 'getMany' | 'putMany'>;
-  regions: Pick<RegionMap, 'get'>;
+  registry: Pick<RegistryStore, 'getMany' | 'putMany' | 'assign'>;
+  regions: Pick<RegionMap, 'get' | 'inOrAdjacent'>;
 }) {
   async function referencesExist(kind: RegistryKind, ids: string[]): Promise<Set<string>> {
     const unique = [...new Set(ids)];
@@ -92,7 +93,70 @@ export function createRegistryImporter(deps: {
     return report;
   }
 
-  return { importRows };
+  /**
+   * Imports fixed-point assignments: rows `{customerId, region, stationId, advisorId, assignedAt?, assignedBy?, reason?}`
+   * or the network generator's grouped form `{customerId, assignments: [...]}`. The assignment rules apply
+   * (station active, heavy-duty, in or next to the region; advisor active); all or nothing.
+   */
+  async function importAssignments(rows: readonly unknown[], importedBy: string): Promise<Omit<ImportReport, 'kind'> & { kind: 'assignment' }> {
+    const flat: Array<{ row: number; value: unknown; prefix: string }> = [];
+    rows.forEach((raw, index) => {
+      const grouped = raw as { customerId?: unknown; assignments?: unknown };
+      if (typeof raw === 'object' && raw !== null && Array.isArray(grouped.assignments)) {
+        grouped.assignments.forEach((a, i) => flat.push({ row: index + 1, value: { customerId: grouped.customerId, ...(a as object) }, prefix: `assignments.${i}.` }));
+      } else {
+        flat.push({ row: index + 1, value: raw, prefix: '' });
+      }
+    });
+    const problems: RowProblem[] = [];
+    const valid: Array<{ row: number; prefix: string; a: AssignmentRow }> = [];
+    const seen = new Set<string>();
+    for (const { row, value, prefix } of flat) {
+      const result = validateAssignmentRow(value);
+      if (!result.ok) {
+        for (const p of result.problems) problems.push({ row, field: prefix + p.field, message: p.message });
+        continue;
+      }
+      const key = `${result.value.customerId}/${result.value.region}`;
+      if (seen.has(key)) {
+        problems.push({ row, id: result.value.customerId, field: `${prefix}region`, message: `region ${result.value.region} is assigned twice` });
+        continue;
+      }
+      seen.add(key);
+      valid.push({ row, prefix, a: result.value });
+    }
+    const [customers, stations, advisors] = await Promise.all([
+      deps.registry.getMany('customer', valid.map((v) => v.a.customerId)),
+      deps.registry.getMany('station', valid.map((v) => v.a.stationId)),
+      deps.registry.getMany('advisor', valid.map((v) => v.a.advisorId)),
+    ]);
+    valid.forEach(({ row, prefix, a }, i) => {
+      if (!customers[i]) problems.push({ row, id: a.customerId, field: `${prefix}customerId`, message: `unknown customer ${a.customerId}` });
+      for (const p of assignmentProblems({ region: a.region, station: stations[i], advisor: advisors[i], regions: deps.regions })) {
+        problems.push({ row, id: a.customerId, field: prefix + p.field, message: p.message });
+      }
+    });
+    const report = { kind: 'assignment' as const, rows: flat.length, created: 0, updated: 0, unchanged: 0, problems: [] as RowProblem[] };
+    if (problems.length) {
+      report.problems = problems.sort((x, y) => x.row - y.row).slice(0, MAX_PROBLEMS);
+      return report;
+    }
+    const now = new Date().toISOString();
+    for (const { a } of valid) {
+      const outcome = await deps.registry.assign(a.customerId, {
+        region: a.region,
+        stationId: a.stationId,
+        advisorId: a.advisorId,
+        assignedAt: a.assignedAt ?? now,
+        assignedBy: a.assignedBy ?? importedBy,
+        ...(a.reason ? { reason: a.reason } : {}),
+      });
+      report[outcome]++;
+    }
+    return report;
+  }
+
+  return { importRows, importAssignments };
 }
 
 export type RegistryImporter = ReturnType<typeof createRegistryImporter>;
