@@ -16,7 +16,7 @@ import { createRandom } from './prng.ts';
 import { createSimClock } from './sim-clock.ts';
 import { DEFAULT_TRUCK_PARAMS, type TruckParams } from './truck.ts';
 
-const USAGE = `usage: npm run simulate -- [--trucks 100] [--interval 30] [--seed 1] [--network <dir>] [--duration <s>]
+const USAGE = `usage: npm run simulate -- [--trucks 100] [--interval 30] [--seed 1] [--network <dir> | --vehicles 10000] [--duration <s>]
          [--speedup 1] [--start <ISO time>] [--red-per-day 0.01] [--amber-per-day 0.05] [--gaps-per-day 3]
          [--breakdowns-at <s,s,…>] [--connect-rate 500] [--tick-ms 100] [--keepalive 60] [--keep-connection-in-gaps]
          [--stats-file <file>] [--quiet] [--print-password-lines]
@@ -25,7 +25,7 @@ env: MQTT_URL, MQTT_TOPIC_ROOT (default fleet/v1), DEVICE_KEY`;
 function parse() {
   const { values } = parseArgs({
     options: {
-      trucks: { type: 'string' }, interval: { type: 'string' }, seed: { type: 'string' }, network: { type: 'string' },
+      trucks: { type: 'string' }, vehicles: { type: 'string' }, interval: { type: 'string' }, seed: { type: 'string' }, network: { type: 'string' },
       duration: { type: 'string' }, speedup: { type: 'string' }, start: { type: 'string' },
       'red-per-day': { type: 'string' }, 'amber-per-day': { type: 'string' }, 'gaps-per-day': { type: 'string' },
       'breakdowns-at': { type: 'string' }, 'connect-rate': { type: 'string' }, 'tick-ms': { type: 'string' },
@@ -50,6 +50,7 @@ function parse() {
     trucks: intOption('--trucks', values.trucks, 100, 1, 200_000),
     seed: intOption('--seed', values.seed, 1, 0, 2 ** 32 - 1),
     network: values.network,
+    vehicles: intOption('--vehicles', values.vehicles, DEFAULT_NETWORK_OPTIONS.vehicles, 1, 999_999),
     durationS: values.duration === undefined ? undefined : numberOption('--duration', values.duration, 0, 0.1, 10 * 365 * 86_400),
     speedup: numberOption('--speedup', values.speedup, 1, 0.01, 100_000),
     start,
@@ -65,7 +66,7 @@ function parse() {
   };
 }
 
-function loadVehicles(networkDir: string | undefined, trucks: number, seed: number): Vehicle[] {
+function loadVehicles(networkDir: string | undefined, networkVehicles: number, seed: number): Vehicle[] {
   if (networkDir !== undefined) {
     const file = join(networkDir, 'vehicles.json');
     let vehicles: Vehicle[];
@@ -77,9 +78,8 @@ function loadVehicles(networkDir: string | undefined, trucks: number, seed: numb
     if (!Array.isArray(vehicles)) throw new CliOptionError(`--network: ${file} is not a JSON array`);
     return vehicles;
   }
-  // No network given: the same generator and seed as `npm run simulate:network -- --seed <seed>`.
-  const vehicles = Math.max(DEFAULT_NETWORK_OPTIONS.vehicles, trucks);
-  return generateNetwork(loadChinaCities(), { ...DEFAULT_NETWORK_OPTIONS, seed, vehicles }).vehicles;
+  // No network given: the vehicles of `npm run simulate:network -- --seed <seed> --vehicles <n>`.
+  return generateNetwork(loadChinaCities(), { ...DEFAULT_NETWORK_OPTIONS, seed, vehicles: networkVehicles }).vehicles;
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -97,7 +97,12 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE + '\n');
     return;
   }
-  const vehicles = selectFleet(loadVehicles(options.network, options.trucks, options.seed), options.trucks, options.seed);
+  let vehicles: Vehicle[];
+  try {
+    vehicles = selectFleet(loadVehicles(options.network, options.vehicles, options.seed), options.trucks, options.seed);
+  } catch (err) {
+    throw err instanceof CliOptionError ? err : new CliOptionError(err instanceof Error ? err.message : String(err));
+  }
   if (options.printPasswordLines) {
     const env = readFleetEnvConfig({ ...process.env, MQTT_URL: process.env.MQTT_URL ?? 'mqtt://unused' });
     for (const account of fleetAccounts(env.deviceKey, vehicles)) process.stdout.write(mosquittoPasswordLine(account.username, account.password) + '\n');

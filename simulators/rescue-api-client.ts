@@ -1,0 +1,96 @@
+// The part of the rescue API (issue 5, api/routes/rescues.ts) the station responder uses, over HTTP.
+// Responses are checked for the few fields the responder relies on; anything else is ignored.
+
+export interface OfferView {
+  attempt: number;
+  stationId: string;
+  outcome: string;
+  etaMin: number;
+}
+
+export interface CaseView {
+  id: string;
+  status: string;
+  offers: OfferView[];
+  launch?: { stationId: string; at: string; etaMin?: number };
+}
+
+export class RescueApiError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+function asCaseView(value: unknown): CaseView | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const c = value as Record<string, unknown>;
+  if (typeof c.id !== 'string' || typeof c.status !== 'string' || !Array.isArray(c.offers)) return undefined;
+  const offers: OfferView[] = [];
+  for (const o of c.offers as Array<Record<string, unknown>>) {
+    if (o && typeof o.stationId === 'string' && typeof o.attempt === 'number' && typeof o.outcome === 'string') {
+      offers.push({ attempt: o.attempt, stationId: o.stationId, outcome: o.outcome, etaMin: typeof o.etaMin === 'number' ? o.etaMin : 30 });
+    }
+  }
+  const l = c.launch as Record<string, unknown> | undefined;
+  const launch = l && typeof l.stationId === 'string' && typeof l.at === 'string'
+    ? { stationId: l.stationId, at: l.at, ...(typeof l.etaMin === 'number' ? { etaMin: l.etaMin } : {}) }
+    : undefined;
+  return { id: c.id, status: c.status, offers, ...(launch ? { launch } : {}) };
+}
+
+export interface RescueApiClientOptions {
+  /** API base URL, e.g. http://127.0.0.1:3000 (routes under /v1). */
+  readonly baseUrl: string;
+  /** Token that lists the cases to answer (agent or admin: sees every station's offers). */
+  readonly watchToken: string;
+  /**
+   * The station's own token (role station). Undefined: answer on the station's behalf with the watch
+   * token, naming the station in the body (agent/admin mode).
+   */
+  readonly stationToken: (stationId: string) => Promise<string | undefined>;
+  readonly timeoutMs?: number;
+}
+
+export function createRescueApiClient(opts: RescueApiClientOptions) {
+  const base = opts.baseUrl.replace(/\/+$/, '');
+
+  async function call(method: 'GET' | 'POST', path: string, token: string, body?: object): Promise<unknown> {
+    const res = await fetch(`${base}/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+    });
+    const text = await res.text();
+    if (!res.ok) {
+      let message = text.slice(0, 300);
+      try {
+        message = (JSON.parse(text) as { message?: string }).message ?? message;
+      } catch { /* not JSON */ }
+      throw new RescueApiError(res.status, `${method} ${path}: ${res.status} ${message}`);
+    }
+    return text ? JSON.parse(text) : undefined;
+  }
+
+  async function asStation(stationId: string, path: string, body: Record<string, unknown>): Promise<void> {
+    const own = await opts.stationToken(stationId);
+    await call('POST', path, own ?? opts.watchToken, own ? body : { ...body, stationId });
+  }
+
+  return {
+    async list(status: string): Promise<CaseView[]> {
+      const body = (await call('GET', `/rescues?status=${encodeURIComponent(status)}&limit=1000`, opts.watchToken)) as { items?: unknown };
+      return Array.isArray(body?.items) ? body.items.map(asCaseView).filter((c): c is CaseView => c !== undefined) : [];
+    },
+    accept: (caseId: string, stationId: string, details: { vanId: string; technician: string; etaMin: number }) =>
+      asStation(stationId, `/rescues/${caseId}/accept`, details),
+    decline: (caseId: string, stationId: string, reason: string) => asStation(stationId, `/rescues/${caseId}/decline`, { reason }),
+    /** Progress is reported by the launching station; `stationId` in the body is not part of this route. */
+    async status(caseId: string, stationId: string, status: 'on_site' | 'resolved' | 'towed' | 'closed'): Promise<void> {
+      const own = await opts.stationToken(stationId);
+      await call('POST', `/rescues/${caseId}/status`, own ?? opts.watchToken, { status });
+    },
+  };
+}
+
+export type RescueApiClient = ReturnType<typeof createRescueApiClient>;
