@@ -41,10 +41,25 @@ export function createEventFanout(deps: { redis: Redis; streamKey: string; block
   let running = false;
   let stopped = false;
 
-  async function loop(): Promise<void> {
+  let started: Promise<void> = Promise.resolve();
+
+  /** The id of the newest entry now: reading after it misses nothing published from here on. */
+  async function currentLastId(): Promise<string> {
+    for (;;) {
+      try {
+        const newest = (await deps.redis.xrevrange(deps.streamKey, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
+        return newest[0]?.[0] ?? '0-0';
+      } catch {
+        if (stopped) return '0-0';
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  async function loop(lastIdPromise: Promise<string>): Promise<void> {
     reader = deps.redis.duplicate({ maxRetriesPerRequest: null, lazyConnect: false });
     reader.on('error', () => undefined); // reconnects on its own; the loop retries below
-    let lastId = '$';
+    let lastId = await lastIdPromise;
     while (!stopped && listeners.size > 0) {
       try {
         const result = (await reader.xread('COUNT', 1000, 'BLOCK', deps.blockMs ?? 5000, 'STREAMS', deps.streamKey, lastId)) as
@@ -67,13 +82,19 @@ export function createEventFanout(deps: { redis: Redis; streamKey: string; block
   }
 
   return {
-    /** Adds a listener; returns the function that removes it. */
-    subscribe(listener: Listener): () => void {
+    /**
+     * Adds a listener; resolves (with the function that removes it) once every event published from
+     * now on is guaranteed to reach the listener.
+     */
+    async subscribe(listener: Listener): Promise<() => void> {
       listeners.add(listener);
       if (!running && !stopped) {
         running = true;
-        void loop();
+        const lastId = currentLastId();
+        started = lastId.then(() => undefined);
+        void loop(lastId);
       }
+      await started;
       return () => {
         listeners.delete(listener);
       };

@@ -52,6 +52,21 @@ const eventRoutes: RoutePlugin = async (app, ctx) => {
       (!prefixes || prefixes.some((p) => e.event.type.startsWith(p))) &&
       (!vin || e.event.vin === vin);
 
+    let lastSent = lastEventId ?? '0-0';
+    // Events wait in `pending` until the response has started and any catch-up has been sent.
+    let caughtUp = false;
+    const pending: StreamEvent[] = [];
+    let send: (events: readonly StreamEvent[]) => void = () => undefined;
+    // Subscribed before the answer starts: a client that sees the response headers misses nothing after.
+    const unsubscribe = await fanout.subscribe((events) => {
+      if (Date.now() - scopeAt > SCOPE_REFRESH_MS) {
+        scopeAt = Date.now();
+        void ctx.scope.customers(caller).then((s) => (scope = s)).catch(() => undefined);
+      }
+      if (caughtUp) send(events);
+      else pending.push(...events);
+    });
+
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -62,10 +77,7 @@ const eventRoutes: RoutePlugin = async (app, ctx) => {
     });
     res.write('retry: 3000\n\n');
 
-    let lastSent = lastEventId ?? '0-0';
-    let caughtUp = lastEventId === undefined;
-    const pending: StreamEvent[] = [];
-    const send = (events: readonly StreamEvent[]) => {
+    send = (events) => {
       let chunk = '';
       for (const e of events) {
         if (compareStreamIds(e.id, lastSent) <= 0) continue; // already sent during catch-up
@@ -75,14 +87,6 @@ const eventRoutes: RoutePlugin = async (app, ctx) => {
       }
       if (chunk) res.write(chunk);
     };
-    const unsubscribe = fanout.subscribe((events) => {
-      if (Date.now() - scopeAt > SCOPE_REFRESH_MS) {
-        scopeAt = Date.now();
-        void ctx.scope.customers(caller).then((s) => (scope = s)).catch(() => undefined);
-      }
-      if (caughtUp) send(events);
-      else pending.push(...events);
-    });
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
     const end = () => {
       clearInterval(heartbeat);
@@ -93,15 +97,15 @@ const eventRoutes: RoutePlugin = async (app, ctx) => {
     open.add(end);
     request.raw.on('close', end);
 
-    if (!caughtUp) {
+    if (lastEventId !== undefined) {
       try {
-        send(await fanout.since(lastEventId!));
+        send(await fanout.since(lastEventId));
       } catch (err) {
         request.log.warn({ err }, 'SSE catch-up failed');
       }
-      caughtUp = true;
-      send(pending.splice(0));
     }
+    caughtUp = true;
+    send(pending.splice(0));
   });
 };
 
