@@ -36,20 +36,32 @@ export function humanize(code: string): string {
 
 /**
  * Every element under `root` with `data-deadline` (ISO time) shows the time left, and gets the class
- * `due-soon` (< 5 min) or `overdue`. Returns the stop function.
+ * `due-soon` (< 5 min) or `overdue`.
  */
+export function updateCountdowns(root: ParentNode): void {
+  const now = Date.now();
+  root.querySelectorAll<HTMLElement>('[data-deadline]').forEach((el) => {
+    const left = Date.parse(el.dataset['deadline'] ?? '') - now;
+    if (Number.isNaN(left)) return;
+    const text = clock(left);
+    if (el.textContent !== text) el.textContent = text;
+    el.classList.toggle('overdue', left < 0);
+    el.classList.toggle('due-soon', left >= 0 && left < 5 * 60_000);
+  });
+}
+
+/** Keeps the countdowns under `root` current: at once whenever its content changes, then every second. */
 export function startCountdowns(root: HTMLElement): () => void {
-  const tick = () => {
-    const now = Date.now();
-    root.querySelectorAll<HTMLElement>('[data-deadline]').forEach((el) => {
-      const left = Date.parse(el.dataset['deadline'] ?? '') - now;
-      if (Number.isNaN(left)) return;
-      el.textContent = clock(left);
-      el.classList.toggle('overdue', left < 0);
-      el.classList.toggle('due-soon', left >= 0 && left < 5 * 60_000);
-    });
-  };
+  const tick = () => updateCountdowns(root);
   tick();
   const timer = setInterval(tick, 1000);
-  return () => clearInterval(timer);
+  const observer = new MutationObserver((records) => {
+    // Only new content matters, not the countdowns' own text updates.
+    if (records.some((r) => r.addedNodes.length && !(r.target instanceof HTMLElement && r.target.dataset['deadline']))) tick();
+  });
+  observer.observe(root, { childList: true, subtree: true });
+  return () => {
+    clearInterval(timer);
+    observer.disconnect();
+  };
 }

@@ -98,3 +98,29 @@ describe('customer scope', () => {
     await page.close();
   });
 });
+
+describe('agent', () => {
+  it('assigns a station by hand to a case no station has taken, and the page shows the launch', async () => {
+    const agentAuth = harness.auth(await harness.token('agent'));
+    const res = await harness.app.inject({ method: 'POST', url: '/v1/rescues', headers: agentAuth, payload: { vin: VEHICLES[1]!.vin, lat: CENTRE.lat, lon: CENTRE.lon, contactPhone: '+86 138 0000 0000' } });
+    expect(res.statusCode).toBe(201);
+    const id = (res.json() as { id: string }).id;
+
+    const page = await browser.page();
+    await signIn(page, 'agent', {}, '#/queue');
+    await page.locator(`tr[data-case-id="${id}"]`).click();
+    await page.getByText('Assign a station by hand').click();
+    const form = page.getByTestId('assign-form');
+    await form.getByLabel('Station').fill('cs-1');
+    await form.getByLabel('Van').fill('VAN-2');
+    await form.getByLabel('Technician').fill('Zhao Min');
+    await form.getByLabel('ETA (minutes)').fill('35');
+    await form.getByRole('button', { name: 'Assign' }).click();
+    await expect.poll(() => page.locator('.panel-head [data-status]').first().getAttribute('data-status')).toBe('launched');
+    await expect.poll(() => page.getByTestId('launch').textContent()).toContain('Console Station 1 · van VAN-2 · Zhao Min · ETA 35 min');
+    const stored = (await harness.app.inject({ method: 'GET', url: `/v1/rescues/${id}`, headers: agentAuth })).json() as { status: string; launch: { stationId: string; manual: boolean } };
+    expect(stored).toMatchObject({ status: 'launched', launch: { stationId: 'cs-1', manual: true } });
+    await browser.screenshot(page, 'agent-assigned-1280');
+    await page.close();
+  });
+});

@@ -6,7 +6,7 @@ import { ApiError } from '../api.ts';
 import { debounce, type View, type ViewContext } from '../context.ts';
 import { formValues, h, render } from '../dom.ts';
 import { humanize, km, minutes, startCountdowns, time } from '../fmt.ts';
-import { createMap, dot, squareIcon, type ConsoleMap } from '../map.ts';
+import { createMap, squareIcon, truckIcon, type ConsoleMap } from '../map.ts';
 import { OPEN_STATUSES, type RescueCase, type Station } from '../model.ts';
 import { errorBox, escalatedBadge, statusBadge } from './common.ts';
 
@@ -53,11 +53,11 @@ export const caseView: View = (el, ctx, params) => {
       const from = cmap.toLatLng(chosenStation.lat, chosenStation.lon);
       L.polyline([from, cmap.toLatLng(c.location.lat, c.location.lon)], { color: '#27ab83', weight: 3, dashArray: c.launch ? undefined : '6 6' }).addTo(overlay);
       L.marker(from, { icon: squareIcon('#27ab83', '★') })
-        .bindTooltip(`${chosenStation.name} · van ETA ${minutes(vanEta(c))}`, { permanent: true, direction: 'top', className: 'eta-label' })
+        .bindTooltip(`${chosenStation.name} · van ETA ${minutes(vanEta(c))}`, { permanent: true, direction: 'bottom', offset: [0, 8], className: 'eta-label' })
         .addTo(overlay);
       points.push({ lat: chosenStation.lat, lon: chosenStation.lon });
     }
-    dot(cmap, c.location.lat, c.location.lon, '#d64545', 9).bindTooltip(`Truck ${c.vin}`).addTo(overlay);
+    L.marker(cmap.toLatLng(c.location.lat, c.location.lon), { icon: truckIcon(), zIndexOffset: 1000 }).bindTooltip(`Truck ${c.vin}`).addTo(overlay);
     if (!fitted) {
       cmap.fit(points, 10);
       fitted = true;
@@ -206,9 +206,9 @@ function renderActions(el: HTMLElement, ctx: ViewContext, c: RescueCase, kept: S
     );
   }
   if ((role === 'agent' || role === 'admin') && (c.status === 'open' || c.status === 'offered')) {
-    out.push(
+    const assign =
       h('form', { class: `card form${c.escalated ? ' highlight' : ''}`, 'data-testid': 'assign-form', onsubmit: submit('assign', (v) => ({ stationId: v['stationId'], ...crew(v) })) },
-        h('h3', {}, c.escalated ? 'Escalated: assign a station by hand' : 'Assign a station by hand'),
+        c.escalated ? h('h3', {}, 'Escalated: assign a station by hand') : null,
         h('label', {}, 'Station',
           h('input', { name: 'stationId', list: `stations-${c.id}`, required: true, value: kept[0]?.id ?? '', autocomplete: 'off' }),
           h('datalist', { id: `stations-${c.id}` }, kept.map((s) => h('option', { value: s.id }, `${s.name} · ${minutes(s.etaMin)}`))),
@@ -217,8 +217,9 @@ function renderActions(el: HTMLElement, ctx: ViewContext, c: RescueCase, kept: S
         h('label', {}, 'Technician', h('input', { name: 'technician', maxlength: 200 })),
         h('label', {}, 'ETA (minutes)', h('input', { name: 'etaMin', type: 'number', min: 1, max: 1440 })),
         h('button', { class: 'button primary', type: 'submit' }, 'Assign'),
-      ),
-    );
+      );
+    // While the dispatcher is still working on a case, the manual form stays folded away.
+    out.push(c.escalated ? assign : h('details', { class: 'fold' }, h('summary', {}, 'Assign a station by hand'), assign));
   }
   const runsIt = role === 'station' ? c.launch?.stationId === stationId : role === 'agent' || role === 'admin';
   const next = c.status === 'launched' ? ['on_site', 'resolved', 'towed'] : c.status === 'on_site' ? ['resolved', 'towed'] : [];

@@ -93,16 +93,27 @@ export const coverageView: View = (el, ctx, params) => {
         kpi('Driving hours covered', share(pickShare(report, ['overall', 'hoursShare'], ['overall', 'coveredHoursShare'], ['hoursShare'], ['coveredHoursShare'], ['overall', 'hours', 'share']))),
         kpi('By fixed points only', share(pickShare(report, ['fixedPoint', 'kmShare'], ['fixedPointOnly', 'kmShare'], ['fixedPoints', 'kmShare'], ['fixedPoint', 'coveredKmShare'])))));
 
+      const regionList = itemsOf<Json>(report['regions'] ?? []);
+      if (regionList.length) {
+        summary.appendChild(h('table', { class: 'table compact', 'data-testid': 'regions' },
+          h('thead', {}, h('tr', {}, ['Region', 'Km covered', 'Hours covered', 'Fixed points'].map((t) => h('th', {}, t)))),
+          h('tbody', {}, regionList.map((r) => h('tr', {},
+            h('td', {}, String(r['regionName'] ?? r['name'] ?? r['region'] ?? '')),
+            h('td', {}, share(r['kmShare'])),
+            h('td', {}, share(r['hoursShare'])),
+            h('td', {}, share((r['fixedPoint'] as Json | null)?.['kmShare'])))))));
+      }
       const gapList = itemsOf<Json>(report['gaps'] ?? []);
       render(gaps, gapList.length
         ? h('table', { class: 'table compact' },
-            h('thead', {}, h('tr', {}, ['#', 'Length', 'Trucks', 'Regions', 'Nearest station ETA'].map((t) => h('th', {}, t)))),
+            h('thead', {}, h('tr', {}, ['#', 'Length', 'Driven', 'Trucks', 'Regions', 'Nearest station'].map((t) => h('th', {}, t)))),
             h('tbody', {}, gapList.slice(0, 50).map((g, i) => h('tr', {},
               h('td', {}, n(g['rank']) ?? i + 1),
               h('td', {}, km(n(g['lengthKm']) ?? n(g['km']))),
+              h('td', {}, km(n(g['kmDriven']))),
               h('td', {}, n(g['trucks']) ?? n(g['vehicles']) ?? '–'),
               h('td', {}, Array.isArray(g['regions']) ? (g['regions'] as unknown[]).map((r) => (typeof r === 'object' && r ? String((r as Json)['name'] ?? (r as Json)['code']) : String(r))).join(', ') : '–'),
-              h('td', {}, minutes(n(g['nearestEtaMin']) ?? n(g['etaMin'])))))))
+              h('td', {}, `${typeof g['nearestStationId'] === 'string' ? `${g['nearestStationId']} · ` : ''}${minutes(n(g['nearestEtaMin']) ?? n(g['etaMin']))}`)))))
         : h('p', { class: 'empty' }, 'No gaps: every stretch is covered.'));
     } catch (err) {
       render(summary, errorBox(err));

@@ -1,0 +1,137 @@
+// Acceptance of the console's rescue flow in real headless Chromium, against the whole chain: a truck
+// publishes a red-stop-lamp DM1 over MQTT → the real ingester process → fault-event queue → the
+// dispatcher (in-process, built like its process) → case + offer → live stream → the agent's queue.
+// Then the offered station accepts on a tablet-sized page, and the agent's case page turns `launched`
+// without a reload. Screenshots: test-artifacts/console/.
+import type { AddressInfo } from 'node:net';
+import type { Page } from 'playwright-core';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Role } from '../../core/auth.ts';
+import { deviceTopic } from '../../core/topics.ts';
+import { readDispatcherConfig } from '../../dispatcher/config.ts';
+import { startDispatcher, type RunningDispatcher } from '../../dispatcher/dispatcher.ts';
+import { createRegistryStore } from '../../infra/registry-store.ts';
+import { startApiHarness, type ApiHarness } from '../api/app-harness.ts';
+import { waitFor } from '../harness/context.ts';
+import { spawnService, type ServiceProcess } from '../harness/processes.ts';
+import { tempDir } from '../ingest/support.ts';
+import { launchBrowser, type ConsoleBrowser } from './browser.ts';
+import { buildConsole } from './build.ts';
+import { CENTRE, seedRegistry, VEHICLES } from './seed.ts';
+
+let harness: ApiHarness;
+let browser: ConsoleBrowser;
+let dispatcher: RunningDispatcher;
+let ingester: ServiceProcess;
+let base: string;
+
+beforeAll(async () => {
+  const [, h, b] = await Promise.all([buildConsole(), startApiHarness('consoleflow'), launchBrowser()]);
+  harness = h;
+  browser = b;
+  await seedRegistry(createRegistryStore({ redis: harness.redis, prefix: harness.services.redisPrefix }));
+  const env = harness.services.env({
+    // The harness ACL gives the ingester account the production root only; this file's trucks publish
+    // under the file's own topic root, which the ops account may read.
+    MQTT_USERNAME: harness.services.accounts.ops.username,
+    MQTT_PASSWORD: harness.services.accounts.ops.password,
+    INGEST_METRICS_PORT: '0',
+    INGEST_CLIENT_ID: `console-${harness.services.namespace}`,
+    INGEST_SPOOL_DIR: tempDir('console'),
+    LOG_LEVEL: 'info',
+  });
+  ingester = spawnService('ingest/main.ts', env);
+  // Trucks publish only once the ingester's session is subscribed (QoS 1 to a session that does not exist yet is lost).
+  await waitFor(() => ingester.output().includes('"subscribed"') || ingester.child.exitCode !== null, { what: 'ingester start' });
+  expect(ingester.child.exitCode, ingester.output()).toBeNull();
+  dispatcher = await startDispatcher(readDispatcherConfig(env), pino({ level: 'error' }));
+  await harness.app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(harness.app.server.address() as AddressInfo).port}/console/`;
+});
+afterAll(async () => {
+  await browser?.close();
+  await dispatcher?.stop();
+  ingester?.kill();
+  await ingester?.exited();
+  await harness?.close();
+});
+
+async function signIn(page: Page, role: Role, scope: { customerId?: string; stationId?: string } = {}, hash = ''): Promise<void> {
+  await page.goto(base + hash);
+  await page.getByLabel('Bearer token').fill(await harness.token(role, scope));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('.topbar nav').waitFor();
+}
+
+describe('console rescue flow', () => {
+  it('a red-stop DM1 shows up in the agent queue; the candidates are explained; the station accepts; the agent sees launched live', async () => {
+    const truck = VEHICLES[0]!;
+    const at = { lat: CENTRE.lat + 0.02, lon: CENTRE.lon + 0.03 };
+
+    const agent = await browser.page({ width: 1280, height: 800 });
+    await signIn(agent, 'agent', {}, '#/queue');
+    await expect.poll(() => agent.getByTestId('live').getAttribute('data-state'), { timeout: 10_000 }).toBe('live');
+    await expect.poll(() => agent.getByTestId('queue').textContent()).toContain('No open cases');
+
+    const published = Date.now();
+    const topicRoot = harness.services.topicRoot;
+    await harness.mqtt.publishAsync(deviceTopic(topicRoot, truck.vin, 'position'), JSON.stringify({ ts: Date.now(), ...at, speedKmh: 0, seq: 1 }), { qos: 1 });
+    await harness.mqtt.publishAsync(deviceTopic(topicRoot, truck.vin, 'dm1'), JSON.stringify({
+      ts: Date.now(), seq: 2, ...at, lamps: { redStop: true }, dtcs: [{ spn: 100, fmi: 1, oc: 1 }],
+    }), { qos: 1 });
+
+    // The case appears in the queue by itself (no reload), with a running launch countdown.
+    const row = agent.locator('tr[data-case-id]', { hasText: truck.vin });
+    await row.waitFor({ timeout: 20_000 }).catch(async (err: unknown) => {
+      const cases = await harness.app.inject({ method: 'GET', url: `/v1/rescues?vin=${truck.vin}`, headers: harness.auth(await harness.token('agent')) });
+      throw new Error(`${String(err)}\ncases: ${cases.body.slice(0, 500)}\ningester output:\n${ingester.output().slice(-3000)}`);
+    });
+    const appearedMs = Date.now() - published;
+    expect(await row.locator('.countdown').textContent()).toMatch(/^\d\d:\d\d$/);
+    await expect.poll(() => row.textContent(), { timeout: 10_000 }).toContain('offered to');
+    await agent.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+    await browser.screenshot(agent, 'agent-queue-1280');
+
+    await row.click();
+    const candidates = agent.getByTestId('candidates');
+    await candidates.waitFor();
+    const kept = candidates.locator('tr.kept');
+    const dropped = candidates.locator('tr.dropped');
+    await expect.poll(() => kept.count()).toBeGreaterThan(0);
+    // The tyre-only station next door was looked at and dropped for the missing engine capability.
+    expect(await candidates.locator('tr[data-station-id="cs-tyres"]').textContent()).toContain('dropped: missing capability');
+    expect(await dropped.count()).toBeGreaterThan(0);
+    const caseId = decodeURIComponent(agent.url().split('#/cases/')[1]!);
+    const offered = (await harness.app.inject({ method: 'GET', url: `/v1/rescues/${caseId}`, headers: harness.auth(await harness.token('agent')) })).json() as {
+      status: string; offers: Array<{ stationId: string; outcome: string }>; candidates: Array<{ stationId: string; kept: boolean; rank?: number }>;
+    };
+    expect(offered.status).toBe('offered');
+    const stationId = offered.offers.find((o) => o.outcome === 'pending')!.stationId;
+    // The page lists the same first-ranked station the dispatcher offered to.
+    expect(await kept.first().getAttribute('data-station-id')).toBe(stationId);
+    await browser.screenshot(agent, 'agent-case-offered-1280');
+
+    // The station, on a 768 px tablet, sees the offer and accepts it.
+    const station = await browser.page({ width: 768, height: 1024 });
+    await signIn(station, 'station', { stationId }, '#/offers');
+    const card = station.locator(`[data-testid="offers-list"] [data-case-id="${caseId}"]`);
+    await card.waitFor({ timeout: 10_000 });
+    await browser.screenshot(station, 'station-offers-768');
+    await card.click();
+    const accept = station.getByTestId('accept-form');
+    await accept.waitFor();
+    await accept.getByLabel('Van').fill('VAN-7');
+    await accept.getByLabel('Technician').fill('Wang Lei');
+    await browser.screenshot(station, 'station-accept-768');
+    await accept.getByRole('button', { name: 'Accept' }).click();
+    await expect.poll(() => station.locator('.panel-head [data-status]').first().getAttribute('data-status')).toBe('launched');
+
+    // The agent's open case page turns `launched` through the live stream, without a reload.
+    await expect.poll(() => agent.locator('.panel-head [data-status]').first().getAttribute('data-status'), { timeout: 10_000 }).toBe('launched');
+    expect(await agent.getByTestId('launch').textContent()).toContain('VAN-7');
+    expect(await agent.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    await browser.screenshot(agent, 'agent-case-launched-1280');
+    console.info(`console: case visible in the agent queue ${appearedMs} ms after the DM1 was published`);
+  });
+});
