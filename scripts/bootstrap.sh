@@ -30,8 +30,10 @@ stamp=node_modules/.bootstrap-stamp
 lockhash=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lockhash" ]; then
   echo "bootstrap: installing npm dependencies"
-  npm ci --no-audit --no-fund --loglevel=error
-  echo "$lockhash" > "$stamp"
+  # npm 11 on Node 20 leaves the other platforms' optional packages (rollup, esbuild, msgpackr) out of the
+  # lockfile and then refuses `npm ci` for it; `npm install` installs the same locked versions.
+  npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || npm install --no-audit --no-fund --loglevel=error
+  sha256sum package-lock.json | cut -d' ' -f1 > "$stamp"
 fi
 
 # Web console (console/ → console/dist, served by the API at /console): rebuild when its sources or the
