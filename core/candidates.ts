@@ -69,9 +69,9 @@ const byEta = (a: Candidate, b: Candidate) => a.etaMin - b.etaMin || a.distanceK
  */
 export function searchCandidates(index: StationIndex, req: CandidateRequest, want: number, model: EtaModel): Candidate[] {
   if (want <= 0) return [];
-  const filter = (s: Station) => staticDropReason(s, req) === undefined;
+  const eligible = { capabilities: req.capabilities, at: req.at, excludeStationIds: req.excludeStationIds };
   for (let limit = Math.max(16, want * 4); ; limit *= 4) {
-    const hits = index.nearest({ lat: req.lat, lon: req.lon, limit, maxDistanceKm: req.maxDistanceKm, filter });
+    const hits = index.nearest({ lat: req.lat, lon: req.lon, limit, maxDistanceKm: req.maxDistanceKm, eligible });
     const found = hits.map((h) => toCandidate(h.station, h.distanceKm, req, model)).sort(byEta);
     if (hits.length < limit) return found.slice(0, want);
     const farthest = hits[hits.length - 1]!.distanceKm;

@@ -109,7 +109,7 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
       if (!c.escalated) await escalate(c, 'no_location');
       return report('escalated');
     }
-    const index = await network.stations();
+    const [index, assignments] = await Promise.all([network.stations(), network.assignments(c.customerId)]);
     const at = now();
     const req: CandidateRequest = {
       lat: c.location.lat,
@@ -120,7 +120,7 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
       excludeStationIds: new Set(c.offers.map((o) => o.stationId)),
       maxDistanceKm: config.maxDistanceKm,
     };
-    const fixedPointIds = new Set((await network.assignments(c.customerId)).map((a) => a.stationId));
+    const fixedPointIds = new Set(assignments.map((a) => a.stationId));
     const vans = (id: string) => index.get(id)?.vans ?? 0;
     let ranking = rankCandidates({ found: [], vansInUse: new Map(), fixedPointIds, fixedPointMarginMin: config.fixedPointMarginMin });
     for (let want = 8; ; want *= 4) {
@@ -210,8 +210,10 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
       const attached = await apply(c.id, { type: 'attach', faultEventId: event.id, spns }, undefined);
       if (attached) c = attached.case;
     }
-    await ensureTimers(c);
+    // The offer first (it is what the truck waits for), then the case timers; a crash in between is
+    // repaired by the sweep, which escalates on the window even without the timer job.
     await advance(c.id, startedAt);
+    await ensureTimers(c);
     return opened.created ? 'opened' : 'attached';
   }
 

@@ -45,7 +45,7 @@ async function caseOf(vin: string) {
 describe('dispatcher: fault event → offer → launch', () => {
   it('offers a red-stop breakdown next to a station to the least-ETA capable, free, open station; accept launches it', async () => {
     const index = createStationIndex(stations, DEFAULT_ETA_MODEL);
-    const near = index.nearest({ lat: centre.lat, lon: centre.lon, limit: 1, filter: (s) => s.active && s.capabilities.includes('engine') })[0]!.station;
+    const near = index.nearest({ lat: centre.lat, lon: centre.lon, limit: 1, eligible: { capabilities: ['engine'], at: new Date(), excludeStationIds: new Set() } })[0]!.station;
     const point = { lat: near.lat + 0.003, lon: near.lon + 0.002 };
     const vin = vehicles[0]!.vin;
     const event = redStopEvent(vin, 'acme', point, { spn: 100 });
