@@ -134,4 +134,41 @@ describe('console rescue flow', () => {
     await browser.screenshot(agent, 'agent-case-launched-1280');
     console.info(`console: case visible in the agent queue ${appearedMs} ms after the DM1 was published`);
   });
+
+  it('the advisor sees its customers\' trucks by state, the active fault and the open case, and trucks update live', async () => {
+    // Runs after the test above: truck 1 has a red-stop fault and a launched case.
+    const [broken, moving] = [VEHICLES[0]!, VEHICLES[1]!];
+    const foreign = VEHICLES.find((v) => v.customerId !== 'acme')!;
+    const topicRoot = harness.services.topicRoot;
+    await harness.mqtt.publishAsync(deviceTopic(topicRoot, moving.vin, 'position'), JSON.stringify({ ts: Date.now(), lat: CENTRE.lat - 0.1, lon: CENTRE.lon, speedKmh: 60, seq: 1 }), { qos: 1 });
+    await waitFor(async () => {
+      const res = await harness.app.inject({ method: 'GET', url: `/v1/vehicles/${moving.vin}`, headers: harness.auth(await harness.token('agent')) });
+      return (res.json() as { live: { speedKmh?: number } | null }).live?.speedKmh === 60;
+    }, { what: 'position of the moving truck stored' });
+
+    // The tablet first: the desktop pass ends by sending the moving truck offline.
+    for (const viewport of [{ width: 768, height: 1024 }, { width: 1280, height: 800 }]) {
+      const page = await browser.page(viewport);
+      await signIn(page, 'advisor', { advisorId: 'adv-1' }, '#/fleet');
+      const trucks = page.getByTestId('trucks');
+      await expect.poll(() => trucks.locator('tr[data-vin]').count(), { timeout: 10_000 }).toBe(2);
+      expect(await trucks.textContent()).not.toContain(foreign.plate!);
+      expect(await trucks.locator(`tr[data-vin="${broken.vin}"]`).getAttribute('data-state')).toBe('broken_down');
+      expect(await trucks.locator(`tr[data-vin="${moving.vin}"]`).getAttribute('data-state')).toBe('moving');
+      expect(await page.getByTestId('faults').textContent()).toMatch(new RegExp(`${broken.plate}.*critical.*100/1`));
+      await expect.poll(() => page.getByTestId('open-cases').locator('tr[data-case-id]').count()).toBe(1);
+      expect(await page.getByTestId('fleet-map').getAttribute('data-trucks')).toBe('2');
+      await browser.screenshot(page, `advisor-fleet-${viewport.width}`);
+      if (viewport.width === 768) {
+        await page.close();
+        continue;
+      }
+      // Live: a new position and then the truck going offline show up without a reload.
+      await harness.mqtt.publishAsync(deviceTopic(topicRoot, moving.vin, 'position'), JSON.stringify({ ts: Date.now(), lat: CENTRE.lat - 0.09, lon: CENTRE.lon, speedKmh: 72, seq: 2 }), { qos: 1 });
+      await expect.poll(() => trucks.locator(`tr[data-vin="${moving.vin}"] .speed`).textContent(), { timeout: 10_000 }).toBe('72 km/h');
+      await harness.mqtt.publishAsync(deviceTopic(topicRoot, moving.vin, 'status'), 'offline', { qos: 1 });
+      await expect.poll(() => trucks.locator(`tr[data-vin="${moving.vin}"]`).getAttribute('data-state'), { timeout: 10_000 }).toBe('offline');
+      await page.close();
+    }
+  });
 });

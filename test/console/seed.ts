@@ -1,5 +1,5 @@
 // A small service network around Shanghai and two logistics customers for the console tests.
-import type { Customer, Station, Vehicle } from '../../core/registry.ts';
+import type { Advisor, Customer, Station, Vehicle } from '../../core/registry.ts';
 import { withCheckDigit } from '../../core/vin.ts';
 import type { RegistryStore } from '../../infra/registry-store.ts';
 
@@ -10,9 +10,11 @@ export function consoleVin(n: number): string {
 }
 
 export const CUSTOMERS: Customer[] = [
-  { id: 'acme', name: 'Acme Logistics', active: true },
+  { id: 'acme', name: 'Acme Logistics', leadAdvisorId: 'adv-1', active: true },
   { id: 'globex', name: 'Globex Freight', active: true },
 ];
+
+export const ADVISORS: Advisor[] = [{ id: 'adv-1', name: 'Chen Jing', phone: '+86 21 5555 0101', active: true }];
 
 export const VEHICLES: Vehicle[] = [
   { vin: consoleVin(1), customerId: 'acme', plate: '沪A00001', active: true },
@@ -48,6 +50,7 @@ export const STATIONS: Station[] = [
 
 export async function seedRegistry(registry: Pick<RegistryStore, 'putMany'>): Promise<void> {
   await registry.putMany('station', STATIONS);
+  await registry.putMany('advisor', ADVISORS);
   await registry.putMany('customer', CUSTOMERS);
   await registry.putMany('vehicle', VEHICLES);
 }

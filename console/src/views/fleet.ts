@@ -16,10 +16,12 @@ export const fleetView: View = (el, ctx) => {
   const legend = h('div', {}, truckLegend());
   const faults = h('div', { 'data-testid': 'faults' }, h('p', { class: 'muted' }, 'Loading…'));
   const cases = h('div', { 'data-testid': 'open-cases' });
+  const trucks = h('div', { 'data-testid': 'trucks' });
   render(el, h('section', { class: 'panel' },
     h('header', { class: 'panel-head' }, h('h2', {}, ctx.session.claims.role === 'customer' ? 'My fleet' : 'Fleet'), legend),
     h('div', { class: 'split' }, h('div', { class: 'split-map' }, mapEl),
-      h('div', { class: 'split-side' }, h('h3', {}, 'Open cases'), cases, h('h3', {}, 'Active faults'), faults))));
+      h('div', { class: 'split-side' }, h('h3', {}, 'Open cases'), cases, h('h3', {}, 'Active faults'), faults,
+        h('details', { class: 'fold' }, h('summary', {}, 'All trucks'), trucks)))));
 
   const cmap = createMap(mapEl, ctx.settings);
   const layer = L.layerGroup().addTo(cmap.map);
@@ -48,7 +50,7 @@ export const fleetView: View = (el, ctx) => {
     const counts: Partial<Record<TruckState, number>> = {};
     for (const v of fleet.values()) counts[stateOf(v)] = (counts[stateOf(v)] ?? 0) + 1;
     render(legend, truckLegend(counts));
-    el.dataset['trucks'] = String(markers.size);
+    mapEl.dataset['trucks'] = String(markers.size);
 
     const faulty = [...fleet.values()].filter((v) => v.live.severity && v.live.severity !== 'none')
       .sort((a, b) => severityRank(a.live.severity) - severityRank(b.live.severity));
@@ -61,6 +63,14 @@ export const fleetView: View = (el, ctx) => {
             h('td', { class: 'mono' }, (v.live.dtcs ?? []).map((d) => `${d.spn}/${d.fmi}`).join(' ') || '–'),
             h('td', {}, v.servedBy?.stationName ?? v.servedBy?.stationId ?? '–')))))
       : h('p', { class: 'empty' }, 'No active faults.'));
+
+    render(trucks, h('table', { class: 'table compact' },
+      h('thead', {}, h('tr', {}, ['Truck', 'State', 'Speed', 'Last position'].map((t) => h('th', {}, t)))),
+      h('tbody', {}, [...fleet.values()].map((v) => h('tr', { 'data-vin': v.vehicle.vin, 'data-state': stateOf(v) },
+        h('td', { class: 'mono' }, v.vehicle.plate ?? v.vehicle.vin),
+        h('td', {}, TRUCK_STATE_LABEL[stateOf(v)]),
+        h('td', { class: 'speed' }, v.live.speedKmh !== undefined ? `${Math.round(v.live.speedKmh)} km/h` : '–'),
+        h('td', {}, time(v.live.ts)))))));
 
     const open = openCases.filter((c) => OPEN_STATUSES.includes(c.status)).sort((a, b) => Date.parse(a.launchDeadline) - Date.parse(b.launchDeadline));
     render(cases, open.length
@@ -112,11 +122,14 @@ export const fleetView: View = (el, ctx) => {
       if (lat !== undefined && lon !== undefined) v.live = { ...v.live, lat, lon };
       const speed = n(d['speedKmh']);
       if (speed !== undefined) v.live.speedKmh = speed;
+      const ts = n(d['ts']);
+      if (ts !== undefined) v.live.ts = ts;
     } else if (e.type === 'vehicle.status' && typeof d['status'] === 'string') {
       v.live = { ...v.live, status: d['status'] };
     } else if (e.type === 'vehicle.fault') {
       if (typeof d['severity'] === 'string') v.live = { ...v.live, severity: d['severity'] };
-      if (Array.isArray(d['dtcs'])) v.live.dtcs = d['dtcs'] as VehicleView['live']['dtcs'];
+      const dtcs = Array.isArray(d['dtcs']) ? d['dtcs'] : Array.isArray(d['active']) ? d['active'] : undefined;
+      if (dtcs) v.live.dtcs = dtcs as VehicleView['live']['dtcs'];
     }
     placeMarker(v);
     redrawLists();
