@@ -57,7 +57,7 @@ afterAll(async () => {
   await harness?.close();
 });
 
-async function signIn(page: Page, role: Role, scope: { customerId?: string; stationId?: string } = {}, hash = ''): Promise<void> {
+async function signIn(page: Page, role: Role, scope: { customerId?: string; stationId?: string; advisorId?: string } = {}, hash = ''): Promise<void> {
   await page.goto(base + hash);
   await page.getByLabel('Bearer token').fill(await harness.token(role, scope));
   await page.getByRole('button', { name: 'Sign in' }).click();
