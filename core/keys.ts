@@ -59,6 +59,8 @@ export function redisKeys(prefix: string) {
     webhookDeadLetters: `${p}webhooks:dead-letters`,
     /** Consumer group cursor of the webhook relay on the event stream. */
     webhookGroup: 'webhooks',
+    /** Hash of rescue counters and the time-to-launch histogram (Prometheus, read at scrape time). */
+    rescueStats: `${p}rescue-stats`,
 
     // ---- event stream ----
     /** Redis Stream of events for SSE and webhooks. */
