@@ -42,10 +42,13 @@ export interface Network {
   assignments: CustomerAssignments[];
 }
 
-/** The network files and the key of each in `Network`, in the order they are written. */
+/**
+ * The network files and the key of each in `Network`, in import order (references first: a customer
+ * names its lead advisor, a vehicle its customer, an assignment a station and an advisor).
+ */
 export const NETWORK_FILES = [
-  ['customers.json', 'customers'], ['vehicles.json', 'vehicles'], ['stations.json', 'stations'],
-  ['depots.json', 'depots'], ['advisors.json', 'advisors'], ['assignments.json', 'assignments'],
+  ['advisors.json', 'advisors'], ['stations.json', 'stations'], ['depots.json', 'depots'],
+  ['customers.json', 'customers'], ['vehicles.json', 'vehicles'], ['assignments.json', 'assignments'],
 ] as const satisfies ReadonlyArray<readonly [string, keyof Network]>;
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');

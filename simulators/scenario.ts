@@ -1,0 +1,279 @@
+// Scenario files and the KPI report (pure). A scenario says how big the network and fleet are, how fast
+// simulated time runs, how the stations behave, and which events happen when (a corridor storm of
+// breakdowns, a station outage, a broker restart). The KPIs are computed from the rescue cases as the
+// API returns them and from the fleet's publish counts and the stored point counts.
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+const Positive = (opts: { maximum?: number; default?: number } = {}) => Type.Number({ exclusiveMinimum: 0, ...opts });
+const Share = Type.Number({ minimum: 0, maximum: 1 });
+
+const StormEvent = Type.Object({
+  kind: Type.Literal('storm'),
+  /** Simulated hours after the start. */
+  atH: Type.Number({ minimum: 0 }),
+  /** Corridor id (e.g. G4): breakdowns hit trucks driving on it. */
+  corridor: Type.String({ minLength: 1 }),
+  breakdowns: Type.Integer({ minimum: 1, maximum: 10_000 }),
+  /** Spread over this many simulated minutes. */
+  overMin: Type.Number({ minimum: 0, default: 30 }),
+}, { additionalProperties: false });
+
+const StationOutageEvent = Type.Object({
+  kind: Type.Literal('station-outage'),
+  atH: Type.Number({ minimum: 0 }),
+  /** Station ids that stop answering; or `count` random stations on `corridor`. */
+  stations: Type.Optional(Type.Array(Type.String(), { minItems: 1 })),
+  corridor: Type.Optional(Type.String({ minLength: 1 })),
+  count: Type.Optional(Type.Integer({ minimum: 1 })),
+  forMin: Type.Number({ exclusiveMinimum: 0 }),
+}, { additionalProperties: false });
+
+const BrokerRestartEvent = Type.Object({
+  kind: Type.Literal('broker-restart'),
+  atH: Type.Number({ minimum: 0 }),
+  /** Wall seconds the broker stays down. */
+  downS: Type.Number({ minimum: 0, maximum: 600, default: 10 }),
+}, { additionalProperties: false });
+
+export const ScenarioSchema = Type.Object({
+  name: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+  description: Type.Optional(Type.String()),
+  seed: Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1, default: 1 }),
+  simulatedHours: Positive({ maximum: 24 * 30 }),
+  /** Simulated seconds per wall second; the stack's rescue timers are divided by the same factor. */
+  speedup: Positive({ maximum: 1000, default: 1 }),
+  network: Type.Object({
+    stations: Type.Integer({ minimum: 1, default: 700 }),
+    depots: Type.Integer({ minimum: 0, default: 20 }),
+    vehicles: Type.Integer({ minimum: 1, default: 10_000 }),
+  }, { additionalProperties: false, default: {} }),
+  fleet: Type.Object({
+    trucks: Type.Integer({ minimum: 1, maximum: 100_000 }),
+    intervalS: Positive({ default: 30 }),
+    redPerDay: Type.Number({ minimum: 0, default: 0.05 }),
+    amberPerDay: Type.Number({ minimum: 0, default: 0.1 }),
+    gapsPerDay: Type.Number({ minimum: 0, default: 3 }),
+  }, { additionalProperties: false }),
+  stations: Type.Object({
+    accept: Type.Optional(Share),
+    medianResponseS: Type.Optional(Positive()),
+    responseSigma: Type.Optional(Type.Number({ minimum: 0, maximum: 5 })),
+    towed: Type.Optional(Share),
+    repairMedianMin: Type.Optional(Positive()),
+  }, { additionalProperties: false, default: {} }),
+  events: Type.Array(Type.Union([StormEvent, StationOutageEvent, BrokerRestartEvent]), { default: [] }),
+}, { additionalProperties: false });
+
+export type Scenario = Static<typeof ScenarioSchema>;
+export type ScenarioEvent = Scenario['events'][number];
+
+/** Validates a parsed scenario file (defaults filled in); throws one readable error listing the problems. */
+export function parseScenario(raw: unknown): Scenario {
+  const value = Value.Default(ScenarioSchema, structuredClone(raw)) as unknown;
+  const errors = [...Value.Errors(ScenarioSchema, value)].slice(0, 5);
+  if (errors.length > 0) {
+    throw new Error(`invalid scenario: ${errors.map((e) => `${e.path || '/'} ${e.message}`).join('; ')}`);
+  }
+  const scenario = value as Scenario;
+  for (const event of scenario.events) {
+    if (event.atH > scenario.simulatedHours) throw new Error(`invalid scenario: event ${event.kind} at ${event.atH} h is after the end (${scenario.simulatedHours} h)`);
+    if (event.kind === 'station-outage' && !event.stations && !(event.corridor && event.count)) {
+      throw new Error('invalid scenario: a station-outage needs `stations` or `corridor` + `count`');
+    }
+  }
+  return scenario;
+}
+
+/** The stack's rescue timers for a time-compressed run: defaults divided by the speedup (integers ≥ 1). */
+export function scaledRescueEnv(speedup: number): Record<string, string> {
+  const scale = (seconds: number, min = 1) => String(Math.max(min, Math.round(seconds / speedup)));
+  return {
+    STATION_OFFER_TIMEOUT_S: scale(180),
+    RESCUE_LAUNCH_WINDOW_S: scale(900, 2),
+    ESCALATE_BEFORE_S: scale(300),
+    REPAIR_WINDOW_S: scale(86_400, 60),
+    DRIVING_CHECK_S: scale(600),
+    DISPATCHER_SWEEP_INTERVAL_S: scale(30),
+  };
+}
+
+// ---- KPIs ----
+
+export interface CaseForKpi {
+  id: string;
+  status: string;
+  source: string;
+  reportedAt: string;
+  launchDeadline: string;
+  escalated: boolean;
+  offers: Array<{ outcome: string; reason?: string }>;
+  launch?: { at: string; etaMin?: number; manual: boolean };
+}
+
+export interface MessageCounts {
+  published: number;
+  acknowledged: number;
+  failed: number;
+  positionRecordsPublished: number;
+  positionRecordsAcknowledged: number;
+  positionPointsStored: number;
+  dm1Published: number;
+  dm1Acknowledged: number;
+  dm1PointsStored: number;
+}
+
+export interface KpiReport {
+  scenario: string;
+  speedup: number;
+  simulatedHours: number;
+  breakdownsInjected: number;
+  cases: number;
+  casesFromTelematics: number;
+  launched: number;
+  launchedWithinWindow: number;
+  /** Share of cases launched within their launch deadline (0–1). */
+  shareLaunchedWithinWindow: number;
+  /** Time from report to launch, simulated minutes. */
+  timeToLaunchMin: { median: number | null; p95: number | null; max: number | null };
+  escalations: number;
+  manualAssignments: number;
+  declines: number;
+  declinesByReason: Record<string, number>;
+  offerTimeouts: number;
+  medianEtaMin: number | null;
+  statuses: Record<string, number>;
+  messages: MessageCounts & { positionRecordsLost: number; dm1Lost: number };
+  ingest: { drainSeconds: number | null; maxBacklogRecords: number };
+  /** Simulated minutes to launch of every launched case (for the chart). */
+  timeToLaunchSamples: number[];
+}
+
+export function quantile(sorted: readonly number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+const round1 = (n: number | null) => (n === null ? null : Math.round(n * 10) / 10);
+
+export function computeKpis(input: {
+  scenario: Scenario;
+  cases: readonly CaseForKpi[];
+  breakdownsInjected: number;
+  messages: MessageCounts;
+  ingest: { drainSeconds: number | null; maxBacklogRecords: number };
+}): KpiReport {
+  const { scenario, cases } = input;
+  const k = scenario.speedup;
+  const launchedCases = cases.filter((c) => c.launch);
+  const minutesToLaunch = launchedCases
+    .map((c) => ((Date.parse(c.launch!.at) - Date.parse(c.reportedAt)) * k) / 60_000)
+    .sort((a, b) => a - b);
+  const withinWindow = launchedCases.filter((c) => Date.parse(c.launch!.at) <= Date.parse(c.launchDeadline)).length;
+  const declinesByReason: Record<string, number> = {};
+  let declines = 0;
+  let offerTimeouts = 0;
+  for (const c of cases) {
+    for (const o of c.offers) {
+      if (o.outcome === 'declined') {
+        declines++;
+        const reason = o.reason ?? '(none)';
+        declinesByReason[reason] = (declinesByReason[reason] ?? 0) + 1;
+      } else if (o.outcome === 'timed_out') offerTimeouts++;
+    }
+  }
+  const statuses: Record<string, number> = {};
+  for (const c of cases) statuses[c.status] = (statuses[c.status] ?? 0) + 1;
+  const etas = launchedCases.flatMap((c) => (c.launch!.etaMin !== undefined ? [c.launch!.etaMin] : [])).sort((a, b) => a - b);
+  const m = input.messages;
+  return {
+    scenario: scenario.name,
+    speedup: k,
+    simulatedHours: scenario.simulatedHours,
+    breakdownsInjected: input.breakdownsInjected,
+    cases: cases.length,
+    casesFromTelematics: cases.filter((c) => c.source === 'telematics').length,
+    launched: launchedCases.length,
+    launchedWithinWindow: withinWindow,
+    shareLaunchedWithinWindow: cases.length === 0 ? 1 : withinWindow / cases.length,
+    timeToLaunchMin: {
+      median: round1(quantile(minutesToLaunch, 0.5)),
+      p95: round1(quantile(minutesToLaunch, 0.95)),
+      max: round1(minutesToLaunch.at(-1) ?? null),
+    },
+    escalations: cases.filter((c) => c.escalated).length,
+    manualAssignments: launchedCases.filter((c) => c.launch!.manual).length,
+    declines,
+    declinesByReason,
+    offerTimeouts,
+    medianEtaMin: round1(quantile(etas, 0.5)),
+    statuses,
+    messages: {
+      ...m,
+      positionRecordsLost: m.positionRecordsAcknowledged - m.positionPointsStored,
+      dm1Lost: m.dm1Acknowledged - m.dm1PointsStored,
+    },
+    ingest: input.ingest,
+    timeToLaunchSamples: minutesToLaunch.map((x) => Math.round(x * 100) / 100),
+  };
+}
+
+// ---- readable report ----
+
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+function barChart(title: string, bars: ReadonlyArray<readonly [string, number]>, opts: { marker?: number } = {}): string {
+  const width = 640;
+  const barH = 22;
+  const labelW = 230;
+  const max = Math.max(1, ...bars.map(([, v]) => v));
+  const rows = bars.map(([label, value], i) => {
+    const w = ((width - labelW - 60) * value) / max;
+    return `<text x="${labelW - 8}" y="${i * barH + 15}" text-anchor="end">${esc(label)}</text>` +
+      `<rect x="${labelW}" y="${i * barH + 3}" width="${w.toFixed(1)}" height="${barH - 6}" fill="#3b7dd8"/>` +
+      `<text x="${labelW + w + 6}" y="${i * barH + 15}">${value}</text>`;
+  });
+  return `<h3>${esc(title)}</h3><svg width="${width}" height="${bars.length * barH + 6}" font-size="12" font-family="sans-serif">${rows.join('')}</svg>`;
+}
+
+/** Histogram of time to launch in minute buckets up to the window and beyond. */
+function launchHistogram(samples: readonly number[]): Array<[string, number]> {
+  const edges = [0, 1, 2, 3, 5, 7.5, 10, 12.5, 15, 20, 30];
+  const buckets: Array<[string, number]> = [];
+  for (let i = 0; i < edges.length; i++) {
+    const lo = edges[i]!;
+    const hi = edges[i + 1];
+    const label = hi === undefined ? `≥ ${lo} min` : `${lo}–${hi} min`;
+    buckets.push([label, samples.filter((s) => s >= lo && (hi === undefined || s < hi)).length]);
+  }
+  return buckets;
+}
+
+export function renderReportHtml(report: KpiReport): string {
+  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+  const rows: Array<[string, string]> = [
+    ['Breakdowns injected (red stop lamp)', String(report.breakdownsInjected)],
+    ['Rescue cases', `${report.cases} (${report.casesFromTelematics} from telematics)`],
+    ['Launched within the window (15 min)', `${report.launchedWithinWindow} / ${report.cases} = ${pct(report.shareLaunchedWithinWindow)}`],
+    ['Time to launch: median / p95 / max', `${report.timeToLaunchMin.median ?? '–'} / ${report.timeToLaunchMin.p95 ?? '–'} / ${report.timeToLaunchMin.max ?? '–'} min`],
+    ['Escalations', String(report.escalations)],
+    ['Declines / offer time-outs', `${report.declines} / ${report.offerTimeouts}`],
+    ['Median promised ETA', report.medianEtaMin === null ? '–' : `${report.medianEtaMin} min`],
+    ['MQTT publishes: published / acknowledged / failed', `${report.messages.published} / ${report.messages.acknowledged} / ${report.messages.failed}`],
+    ['Position records: acknowledged / stored / lost', `${report.messages.positionRecordsAcknowledged} / ${report.messages.positionPointsStored} / ${report.messages.positionRecordsLost}`],
+    ['DM1 snapshots: acknowledged / stored / lost', `${report.messages.dm1Acknowledged} / ${report.messages.dm1PointsStored} / ${report.messages.dm1Lost}`],
+    ['Ingest: drain after the fleet stopped / max backlog', `${report.ingest.drainSeconds ?? '–'} s / ${report.ingest.maxBacklogRecords} records`],
+  ];
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Scenario ${esc(report.scenario)}</title>
+<style>body{font-family:sans-serif;max-width:900px;margin:2em auto;color:#222}table{border-collapse:collapse}td{padding:4px 12px;border-bottom:1px solid #ddd}td:first-child{color:#555}</style>
+</head><body>
+<h1>Scenario ${esc(report.scenario)}</h1>
+<p>${report.simulatedHours} simulated hours at ×${report.speedup} (every duration below is in simulated time).</p>
+<table>${rows.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join('')}</table>
+${barChart('Time from report to launch', launchHistogram(report.timeToLaunchSamples))}
+${barChart('Declines by reason', Object.entries(report.declinesByReason).sort((a, b) => b[1] - a[1]))}
+${barChart('Cases by final status', Object.entries(report.statuses).sort((a, b) => b[1] - a[1]))}
+</body></html>
+`;
+}
