@@ -1,7 +1,7 @@
 // Request and response schemas of the rescue routes (validation, types, serialization, OpenAPI).
 import { Type } from '@sinclair/typebox';
 import { VIN_PATTERN } from '../core/vin.ts';
-import { CASE_STATUSES } from '../core/rescue-case.ts';
+import { CASE_STATUSES, DECLINE_REASONS } from '../core/rescue-case.ts';
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 const CaseId = Type.String({ pattern: '^rc-[a-z0-9]+-[a-f0-9]{10}$', description: 'Rescue case id' });
@@ -129,7 +129,10 @@ export const AcceptSchema = Type.Object(
   { additionalProperties: false, description: 'stationId only for agents answering on behalf of a station' },
 );
 
-export const DeclineSchema = Type.Object({ reason: Note(500), stationId: Type.Optional(Id) }, { additionalProperties: false });
+export const DeclineSchema = Type.Object(
+  { reason: Note(500), reasonCode: Type.Optional(Literals(DECLINE_REASONS)), stationId: Type.Optional(Id) },
+  { additionalProperties: false },
+);
 
 export const AssignSchema = Type.Object({ ...LaunchFields, stationId: Id, note: Type.Optional(Note(1000)) }, { additionalProperties: false });
 

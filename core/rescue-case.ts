@@ -20,6 +20,10 @@ export interface CaseLocation {
   readonly source: 'fault_event' | 'request' | 'live_state';
 }
 
+/** Why a station declined (metrics count by code; the free-text reason goes in the timeline). */
+export const DECLINE_REASONS = ['no_van', 'no_technician', 'no_parts', 'closed', 'too_far', 'other'] as const;
+export type DeclineReason = (typeof DECLINE_REASONS)[number];
+
 export interface Actor {
   readonly kind: 'dispatcher' | 'station' | 'agent' | 'admin' | 'customer' | 'advisor' | 'telematics';
   readonly id: string;
@@ -163,7 +167,7 @@ export type CaseAction =
   | { type: 'attach'; faultEventId?: string; spns: number[]; note?: string }
   | { type: 'offer'; stationId: string; etaMin: number; distanceKm: number; timeoutS: number; candidates: CandidateDecision[]; partsDepots: PartsDepotNeed[] }
   | { type: 'accept'; stationId: string; vanId?: string; technician?: string; etaMin?: number }
-  | { type: 'decline'; stationId: string; reason: string }
+  | { type: 'decline'; stationId: string; reason: string; reasonCode?: DeclineReason }
   | { type: 'offer_timeout'; attempt: number }
   | { type: 'assign'; stationId: string; vanId?: string; technician?: string; etaMin?: number; note?: string }
   | { type: 'escalate'; reason: string; candidates?: CandidateDecision[]; advisorId?: string }
@@ -285,7 +289,7 @@ export function transition(current: RescueCase, action: CaseAction, actor: Actor
       offer.answeredAt = at;
       offer.reason = action.reason;
       event = 'declined';
-      Object.assign(details, { stationId: action.stationId, reason: action.reason, attempt: offer.attempt });
+      Object.assign(details, { stationId: action.stationId, reason: action.reason, reasonCode: action.reasonCode ?? 'other', attempt: offer.attempt });
       break;
     }
     case 'offer_timeout': {

@@ -15,7 +15,7 @@ import {
 
 const COMMIT_CASE = `
 local caseKey, openKey, reserveKey, releaseKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local caseIndex, activeKey, eventsKey = KEYS[5], KEYS[6], KEYS[7]
+local caseIndex, activeKey, eventsKey, statsKey = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local expected, json, caseId, openAction = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
 local score, reserveLimit, release, activeScore = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local eventJson, maxlen, eventField = ARGV[9], ARGV[10], ARGV[11]
@@ -34,11 +34,30 @@ redis.call('HSET', caseKey, 'v', current + 1, 'json', json)
 if openAction == 'set' then redis.call('SET', openKey, caseId)
 elseif openAction == 'del' and redis.call('GET', openKey) == caseId then redis.call('DEL', openKey) end
 redis.call('ZADD', caseIndex, score, caseId)
-for i = 8, #KEYS do redis.call('ZADD', KEYS[i], score, caseId) end
+for i = 9, #KEYS do redis.call('ZADD', KEYS[i], score, caseId) end
 if activeScore ~= '' then redis.call('ZADD', activeKey, activeScore, caseId) else redis.call('ZREM', activeKey, caseId) end
 if eventJson ~= '' then redis.call('XADD', eventsKey, 'MAXLEN', '~', maxlen, '*', eventField, eventJson) end
+for i = 12, #ARGV, 2 do redis.call('HINCRBY', statsKey, ARGV[i], ARGV[i + 1]) end
 return {'ok', tostring(current + 1)}
 `;
+
+/** Upper bounds (seconds) of the time-to-launch histogram buckets. */
+export const TIME_TO_LAUNCH_BUCKETS_S = [60, 120, 300, 600, 900, 1200, 1800, 3600] as const;
+
+/** Counter increments of one committed change (written in the same atomic commit). */
+function statIncrements(before: RescueCase | undefined, after: RescueCase, event: string | undefined, details: Record<string, unknown>): Array<[string, number]> {
+  if (!event) return [];
+  const out: Array<[string, number]> = [[`events:${event}`, 1]];
+  if (event === 'declined') out.push([`declines:${String(details.reasonCode ?? 'other')}`, 1]);
+  const launchedNow = after.launch && !before?.launch;
+  if (launchedNow) {
+    const ms = Date.parse(after.launch!.at) - Date.parse(after.reportedAt);
+    for (const le of TIME_TO_LAUNCH_BUCKETS_S) if (ms <= le * 1000) out.push([`ttl_bucket:${le}`, 1]);
+    out.push(['ttl_count', 1], ['ttl_sum_ms', Math.max(0, Math.round(ms))], ['offers_at_launch', after.offers.length]);
+    out.push([Date.parse(after.launch!.at) <= Date.parse(after.launchDeadline) ? 'launched_within_window' : 'launched_late', 1]);
+  }
+  return out;
+}
 
 export interface CaseFilter {
   status?: CaseStatus;
@@ -131,7 +150,7 @@ export function createCaseStore(deps: CaseStoreDeps) {
     ];
     const eventJson = event ? JSON.stringify(liveEvent(stored, event, details, at)) : '';
     const [result, value] = await (redis as WithCommit).fleetCommitCase(
-      7 + indexKeys.length,
+      8 + indexKeys.length,
       keys.case(stored.id),
       keys.openCaseOfVehicle(stored.vin),
       keys.stationVansInUse(reserve ?? '-'),
@@ -139,6 +158,7 @@ export function createCaseStore(deps: CaseStoreDeps) {
       keys.caseIndex,
       keys.activeCases,
       keys.events,
+      keys.rescueStats,
       ...indexKeys,
       expected,
       JSON.stringify(stored),
@@ -151,6 +171,7 @@ export function createCaseStore(deps: CaseStoreDeps) {
       eventJson,
       LIVE_STREAM_MAXLEN,
       LIVE_EVENT_FIELD,
+      ...statIncrements(before, stored, event, details).flat(),
     );
     if (result === 'ok') return { ok: true, case: stored, ...(event ? { event } : {}) };
     if (result === 'open_exists') return { ok: false, reason: 'open_exists', holder: value };

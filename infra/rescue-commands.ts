@@ -8,7 +8,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../core/errors.ts
 import { faultNeeds } from '../core/fault-systems.ts';
 import { parseLiveState } from '../core/live-state.ts';
 import type { RescueJob } from '../core/queues.ts';
-import type { Actor, CaseSource, RescueCase } from '../core/rescue-case.ts';
+import type { Actor, CaseSource, DeclineReason, RescueCase } from '../core/rescue-case.ts';
 import type { CaseStore } from './case-store.ts';
 import type { RegistryStore } from './registry-store.ts';
 
@@ -91,8 +91,8 @@ export function createRescueCommands(deps: RescueCommandsDeps) {
     return (await store.apply(caseId, { type: 'accept', stationId, ...details }, actor)).case;
   }
 
-  async function decline(caseId: string, stationId: string, reason: string, actor: Actor): Promise<RescueCase> {
-    const result = await store.apply(caseId, { type: 'decline', stationId, reason }, actor);
+  async function decline(caseId: string, stationId: string, reason: string, actor: Actor, reasonCode?: DeclineReason): Promise<RescueCase> {
+    const result = await store.apply(caseId, { type: 'decline', stationId, reason, ...(reasonCode ? { reasonCode } : {}) }, actor);
     await advanceLater(result.case);
     return result.case;
   }

@@ -6,11 +6,12 @@ import { Queue } from 'bullmq';
 import type { FastifyRequest } from 'fastify';
 import { seesEverything, type Caller } from '../../core/auth.ts';
 import { DomainError, NotFoundError, ValidationError } from '../../core/errors.ts';
-import { RESCUE_QUEUES, type RescueJob } from '../../core/queues.ts';
+import { QUEUES, RESCUE_QUEUES, type RescueJob } from '../../core/queues.ts';
 import type { Actor, CaseSource, RescueCase } from '../../core/rescue-case.ts';
 import { createCaseStore } from '../../infra/case-store.ts';
 import { createRescueCommands } from '../../infra/rescue-commands.ts';
 import { readRescueConfig } from '../../infra/rescue-config.ts';
+import { createRescueMetrics } from '../../infra/rescue-metrics.ts';
 import { createWebhookDeliverer } from '../../infra/webhooks.ts';
 import { callerOf } from '../auth.ts';
 import type { ApiContext, RoutePlugin } from '../context.ts';
@@ -45,7 +46,11 @@ const rescueRoutes: RoutePlugin = async (app, ctx) => {
     clocks: { launchWindowS: config.launchWindowS, escalateBeforeS: config.escalateBeforeS, repairWindowS: config.repairWindowS },
   });
   const jobs = new Queue<RescueJob>(RESCUE_QUEUES.rescueJobs, { connection: ctx.redis, prefix: ctx.keys.bullPrefix });
-  app.addHook('onClose', async () => jobs.close());
+  const watched = [QUEUES.faultEvents, RESCUE_QUEUES.webhooks].map((name) => new Queue(name, { connection: ctx.redis, prefix: ctx.keys.bullPrefix }));
+  app.addHook('onClose', async () => {
+    await Promise.all([jobs, ...watched].map((q) => q.close()));
+  });
+  const metrics = createRescueMetrics({ redis: ctx.redis, prefix: ctx.redisPrefix, queues: [jobs, ...watched] });
   const commands = createRescueCommands({ store, registry: ctx.registry, redis: ctx.redis, prefix: ctx.redisPrefix, jobs });
   const webhooks = createWebhookDeliverer({ registry: ctx.registry, redis: ctx.redis, prefix: ctx.redisPrefix, timeoutMs: 5000 });
 
@@ -131,6 +136,11 @@ const rescueRoutes: RoutePlugin = async (app, ctx) => {
     return { items: await webhooks.listDeadLetters(request.query.limit ?? 100, caller.role === 'customer' ? caller.customerId : undefined) };
   });
 
+  app.get('/rescue-metrics', {
+    config: { public: true },
+    schema: { hide: true },
+  }, async (_request, reply) => reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(await metrics.render()));
+
   app.get('/rescues/:id', {
     schema: {
       tags, summary: 'A rescue case with offers, candidates, ETA, deadlines and timeline',
@@ -160,7 +170,7 @@ const rescueRoutes: RoutePlugin = async (app, ctx) => {
   }, async (request) => {
     const c = await visibleCase(request, request.params.id);
     const caller = callerOf(request);
-    return commands.decline(c.id, answeringStation(caller, c, request.body.stationId), request.body.reason, actorOf(caller));
+    return commands.decline(c.id, answeringStation(caller, c, request.body.stationId), request.body.reason, actorOf(caller), request.body.reasonCode);
   });
 
   app.post('/rescues/:id/assign', {

@@ -113,7 +113,7 @@ describe('rescue API', () => {
     const c = await offered(created.body.id);
     const first = c.offers[0]!.stationId;
     const station = await h.token('station', { stationId: first });
-    expect((await call('POST', `/v1/rescues/${c.id}/decline`, station, { reason: 'all vans out' })).body.offers[0]!.outcome).toBe('declined');
+    expect((await call('POST', `/v1/rescues/${c.id}/decline`, station, { reason: 'all vans out', reasonCode: 'no_van' })).body.offers[0]!.outcome).toBe('declined');
     const next = await waitFor(async () => {
       const r = await call('GET', `/v1/rescues/${c.id}`, tokens.agent!);
       return r.body.offers.length === 2 ? r.body : undefined;
@@ -129,5 +129,22 @@ describe('rescue API', () => {
     expect((await h.app.inject({ method: 'GET', url: '/v1/rescues' })).statusCode).toBe(401);
     expect((await call('GET', '/v1/rescues/rc-nope-0000000000', tokens.agent!)).status).toBe(404);
     expect((await call('GET', '/v1/rescues/webhook-dead-letters', tokens.agent!)).body.items).toEqual([]);
+  });
+
+  it('exposes rescue metrics shared by all instances (counted in the atomic case commit)', async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/v1/rescue-metrics' });
+    expect(res.statusCode).toBe(200);
+    const text = res.body;
+    const value = (line: string) => Number(new RegExp(`^${line.replace(/[{}"+]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(text)?.[1]);
+    // Two launches so far in this file (one accept, one manual assignment), both within the window.
+    expect(value('rescue_events_total{event="launched"}')).toBe(1);
+    expect(value('rescue_events_total{event="assigned"}')).toBe(1);
+    expect(value('rescue_time_to_launch_seconds_count')).toBe(2);
+    expect(value('rescue_time_to_launch_seconds_bucket{le="+Inf"}')).toBe(2);
+    expect(value('rescue_launched_within_window_ratio')).toBe(1);
+    expect(value('rescue_declines_total{reason="no_van"}')).toBe(1);
+    expect(value('rescue_events_total{event="cancelled"}')).toBe(1);
+    expect(text).toMatch(/^rescue_queue_jobs\{queue="fault-events",state="waiting"\} \d+$/m);
+    expect(value('rescue_offers_per_launched_case')).toBeGreaterThanOrEqual(1);
   });
 });
