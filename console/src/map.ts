@@ -30,6 +30,7 @@ export function createMap(el: HTMLElement, settings: MapSettings): ConsoleMap {
   const map = L.map(el, { preferCanvas: true, zoomControl: true, attributionControl: true, worldCopyJump: false });
   map.fitBounds(CHINA_BOUNDS);
   const gcj = settings.datum === 'gcj02';
+  el.dataset['datum'] = settings.datum;
 
   const toLatLng = (lat: number, lon: number): L.LatLng => {
     if (!gcj) return L.latLng(lat, lon);

@@ -3,6 +3,7 @@
 // dispatcher (in-process, built like its process) → case + offer → live stream → the agent's queue.
 // Then the offered station accepts on a tablet-sized page, and the agent's case page turns `launched`
 // without a reload. Screenshots: test-artifacts/console/.
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { pino } from 'pino';
@@ -169,6 +170,50 @@ describe('console rescue flow', () => {
       await harness.mqtt.publishAsync(deviceTopic(topicRoot, moving.vin, 'status'), 'offline', { qos: 1 });
       await expect.poll(() => trucks.locator(`tr[data-vin="${moving.vin}"]`).getAttribute('data-state'), { timeout: 10_000 }).toBe('offline');
       await page.close();
+    }
+  });
+
+  it('uses a configured XYZ tile source in the GCJ-02 datum: tiles are fetched, a point picked on the truck converts back to its WGS-84 position', async () => {
+    // A stand-in tile provider (a true external): a real HTTP server on loopback that records requests.
+    const requested: string[] = [];
+    const tiles = createServer((req, res) => {
+      requested.push(req.url ?? '');
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => tiles.listen(0, '127.0.0.1', r));
+    try {
+      const tileUrl = `http://127.0.0.1:${(tiles.address() as AddressInfo).port}/{z}/{x}/{y}.png`;
+      const truck = VEHICLES[0]!;
+      const live = (await harness.app.inject({ method: 'GET', url: `/v1/vehicles/${truck.vin}`, headers: harness.auth(await harness.token('agent')) })).json() as { live: { lat: number; lon: number } };
+
+      const page = await browser.page();
+      await page.goto(`${base}?tiles=${encodeURIComponent(tileUrl)}&datum=gcj02`);
+      await page.getByLabel('Bearer token').fill(await harness.token('agent'));
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.locator('.topbar nav a', { hasText: 'Launch' }).click();
+      const map = page.getByTestId('launch-map');
+      await map.waitFor();
+      expect(await map.getAttribute('data-base')).toBe('tiles');
+      expect(await map.getAttribute('data-datum')).toBe('gcj02');
+
+      await page.getByLabel('VIN or plate').fill(truck.vin);
+      await page.getByRole('button', { name: 'Find truck' }).click();
+      await expect.poll(() => page.locator('input[name=lat]').inputValue()).toBe(live.live.lat.toFixed(6));
+      expect(await page.locator('input[name=lon]').inputValue()).toBe(live.live.lon.toFixed(6));
+      await waitFor(() => requested.some((u) => /^\/\d+\/\d+\/\d+\.png$/.test(u)), { what: 'tile requests' });
+
+      // Click the truck as drawn (in GCJ-02): the picked point converts back to the WGS-84 position
+      // (within a pixel at this zoom; the datum shift in Shanghai is ~500 m, tens of pixels).
+      const box = (await page.locator('.map-truck').boundingBox())!;
+      await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+      await expect.poll(() => page.locator('.form .muted').first().textContent()).toContain('picked on the map');
+      const lat = Number(await page.locator('input[name=lat]').inputValue());
+      const lon = Number(await page.locator('input[name=lon]').inputValue());
+      expect(Math.abs(lat - live.live.lat)).toBeLessThan(0.0005);
+      expect(Math.abs(lon - live.live.lon)).toBeLessThan(0.0005);
+      await page.close();
+    } finally {
+      tiles.close();
     }
   });
 });

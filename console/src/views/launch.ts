@@ -5,7 +5,7 @@ import { ApiError, itemsOf } from '../api.ts';
 import type { View } from '../context.ts';
 import { formValues, h, render } from '../dom.ts';
 import { time } from '../fmt.ts';
-import { createMap, dot } from '../map.ts';
+import { createMap, truckIcon } from '../map.ts';
 import type { RescueCase, Vehicle } from '../model.ts';
 import { errorBox } from './common.ts';
 import { liveOf } from './fleet-data.ts';
@@ -43,7 +43,7 @@ export const launchView: View = (el, ctx) => {
     lon.value = p.lon.toFixed(6);
     locationNote.textContent = `Location: ${label}.`;
     marks.clearLayers();
-    dot(cmap, p.lat, p.lon, '#d64545', 9).addTo(marks);
+    L.marker(cmap.toLatLng(p.lat, p.lon), { icon: truckIcon(), zIndexOffset: 1000, interactive: false }).addTo(marks);
   };
   cmap.map.on('click', (e: L.LeafletMouseEvent) => place(cmap.fromLatLng(e.latlng), 'picked on the map'));
 
@@ -69,7 +69,7 @@ export const launchView: View = (el, ctx) => {
         h('div', { class: 'muted' }, live.lat !== undefined ? `last position ${time(live.ts)}` : 'no position reported yet')));
       if (live.lat !== undefined && live.lon !== undefined) {
         place({ lat: live.lat, lon: live.lon }, `last position of ${vehicle.vin}`);
-        cmap.fit([{ lat: live.lat, lon: live.lon }], 9);
+        cmap.fit([{ lat: live.lat, lon: live.lon }], 12);
       }
       submitButton.disabled = false;
     } catch (err) {
