@@ -11,7 +11,10 @@ export interface OfferView {
 export interface CaseView {
   id: string;
   status: string;
+  escalated: boolean;
   offers: OfferView[];
+  /** Stations the dispatcher considered, best first where kept. */
+  candidates: Array<{ stationId: string; kept: boolean; etaMin: number }>;
   launch?: { stationId: string; at: string; etaMin?: number };
 }
 
@@ -35,7 +38,10 @@ function asCaseView(value: unknown): CaseView | undefined {
   const launch = l && typeof l.stationId === 'string' && typeof l.at === 'string'
     ? { stationId: l.stationId, at: l.at, ...(typeof l.etaMin === 'number' ? { etaMin: l.etaMin } : {}) }
     : undefined;
-  return { id: c.id, status: c.status, offers, ...(launch ? { launch } : {}) };
+  const candidates = (Array.isArray(c.candidates) ? (c.candidates as Array<Record<string, unknown>>) : [])
+    .filter((x) => x && typeof x.stationId === 'string')
+    .map((x) => ({ stationId: x.stationId as string, kept: x.kept === true, etaMin: typeof x.etaMin === 'number' ? x.etaMin : 30 }));
+  return { id: c.id, status: c.status, escalated: c.escalated === true, offers, candidates, ...(launch ? { launch } : {}) };
 }
 
 export interface RescueApiClientOptions {
@@ -84,6 +90,10 @@ export function createRescueApiClient(opts: RescueApiClientOptions) {
     },
     accept: (caseId: string, stationId: string, details: { vanId: string; technician: string; etaMin: number }) =>
       asStation(stationId, `/rescues/${caseId}/accept`, details),
+    /** Agent: assign a station by hand (escalated cases). Needs an agent or admin watch token. */
+    assign: async (caseId: string, stationId: string, details: { etaMin: number; note: string }) => {
+      await call('POST', `/rescues/${caseId}/assign`, opts.watchToken, { stationId, ...details });
+    },
     decline: (caseId: string, stationId: string, reason: string) => asStation(stationId, `/rescues/${caseId}/decline`, { reason }),
     /** Progress is reported by the launching station; `stationId` in the body is not part of this route. */
     async status(caseId: string, stationId: string, status: 'on_site' | 'resolved' | 'towed' | 'closed'): Promise<void> {

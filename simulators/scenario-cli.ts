@@ -13,6 +13,7 @@ import { CASE_STATUSES } from '../core/rescue-case.ts';
 import { signToken } from '../infra/jwt.ts';
 import { freePort, startInflux, startMosquitto, startRedis, type LocalService } from '../infra/local-services.ts';
 import { createSupervisor } from '../infra/supervisor.ts';
+import { createCallCenter } from './call-center.ts';
 import { CORRIDORS } from './china-corridors.ts';
 import { loadChinaCities } from './cities.ts';
 import { CliOptionError } from './cli-options.ts';
@@ -195,6 +196,9 @@ async function runScenario(ctx: RunContext): Promise<void> {
       ...(b.repairMedianMin !== undefined ? { repairMedianS: b.repairMedianMin * 60 } : {}),
     },
   });
+  const callCenter = scenario.callCenter.enabled
+    ? createCallCenter({ api, rng: rng.fork(), reactionMedianS: scenario.callCenter.reactionMedianS, speedup: k, unreachable: silent, now: Date.now })
+    : undefined;
   let responderBusy = false;
   let lastPoll = 0;
   const responderLoop = setInterval(() => {
@@ -205,6 +209,7 @@ async function runScenario(ctx: RunContext): Promise<void> {
         if (Date.now() - lastPoll >= 250) {
           lastPoll = Date.now();
           await responder.poll().catch(() => undefined);
+          await callCenter?.poll().catch(() => undefined);
         }
         await responder.runDue();
       } finally {
@@ -311,7 +316,9 @@ async function runScenario(ctx: RunContext): Promise<void> {
     },
     ingest: { drainSeconds, maxBacklogRecords: maxBacklog },
   });
-  const full = { ...report, rescueTimers: scaledRescueEnv(k), fleet: final, stations: responder.stats(), events: eventLog };
+  const full = {
+    ...report, rescueTimers: scaledRescueEnv(k), fleet: final, stations: responder.stats(), callCenter: callCenter?.stats(), events: eventLog,
+  };
   writeFileSync(join(ctx.out, 'report.json'), JSON.stringify(full, null, 2) + '\n');
   writeFileSync(join(ctx.out, 'report.html'), renderReportHtml(report));
   const { timeToLaunchSamples: _samples, ...summary } = report;

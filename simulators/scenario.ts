@@ -62,6 +62,11 @@ export const ScenarioSchema = Type.Object({
     towed: Type.Optional(Share),
     repairMedianMin: Type.Optional(Positive()),
   }, { additionalProperties: false, default: {} }),
+  /** A simulated call-center agent assigns a station by hand when a case is escalated. */
+  callCenter: Type.Object({
+    enabled: Type.Boolean({ default: true }),
+    reactionMedianS: Positive({ default: 60 }),
+  }, { additionalProperties: false, default: {} }),
   events: Type.Array(Type.Union([StormEvent, StationOutageEvent, BrokerRestartEvent]), { default: [] }),
 }, { additionalProperties: false });
 

@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../infra/config.ts';
 import { signToken } from '../infra/jwt.ts';
+import { createCallCenter } from './call-center.ts';
 import { CliOptionError, intOption, numberOption } from './cli-options.ts';
 import { createRandom } from './prng.ts';
 import { createRescueApiClient } from './rescue-api-client.ts';
@@ -13,7 +14,7 @@ import { readStationsEnvConfig } from './stations-config.ts';
 
 const USAGE = `usage: npm run simulate:stations -- [--api <url>] [--accept 0.9] [--median-response-s 90] [--response-sigma 0.5]
          [--towed 0.15] [--repair-median-min 90] [--speedup 1] [--poll-ms 2000] [--seed 1] [--silent <stationId,…>]
-         [--duration <s>] [--stats-file <file>] [--quiet]
+         [--call-center] [--agent-reaction-s 60] [--duration <s>] [--stats-file <file>] [--quiet]
 env: API_URL (or API_PORT), JWT_SECRET (each station signs its own token) and/or API_TOKEN (agent/admin token)`;
 
 function parse() {
@@ -22,7 +23,7 @@ function parse() {
       api: { type: 'string' }, accept: { type: 'string' }, 'median-response-s': { type: 'string' }, 'response-sigma': { type: 'string' },
       towed: { type: 'string' }, 'repair-median-min': { type: 'string' }, speedup: { type: 'string' }, 'poll-ms': { type: 'string' },
       seed: { type: 'string' }, silent: { type: 'string' }, duration: { type: 'string' }, 'stats-file': { type: 'string' },
-      quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      'call-center': { type: 'boolean' }, 'agent-reaction-s': { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
@@ -44,6 +45,8 @@ function parse() {
     silent: new Set((values.silent ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
     durationS: values.duration === undefined ? undefined : numberOption('--duration', values.duration, 0, 0.1, 10 * 365 * 86_400),
     statsFile: values['stats-file'],
+    callCenter: values['call-center'] === true,
+    agentReactionS: numberOption('--agent-reaction-s', values['agent-reaction-s'], 60, 0.01, 86_400),
     quiet: values.quiet === true,
   };
 }
@@ -79,6 +82,9 @@ async function main(): Promise<void> {
     silentStations: options.silent, now: Date.now, log,
   });
 
+  const callCenter = options.callCenter
+    ? createCallCenter({ api, rng: createRandom(options.seed ^ 0xca11), reactionMedianS: options.agentReactionS, speedup: options.speedup, unreachable: options.silent, now: Date.now })
+    : undefined;
   let busy = false;
   let lastPoll = 0;
   let lastPollError = '';
@@ -94,6 +100,7 @@ async function main(): Promise<void> {
             if (message !== lastPollError) process.stderr.write(`stations: cannot poll the API (${message}); retrying\n`);
             lastPollError = message;
           });
+          await callCenter?.poll().catch(() => undefined);
         }
         await responder.runDue();
       } finally {
@@ -113,7 +120,7 @@ async function main(): Promise<void> {
     stopping = true;
     clearInterval(loop);
     clearInterval(report);
-    const summary = JSON.stringify({ event: 'stations-summary', reason, ...responder.stats() });
+    const summary = JSON.stringify({ event: 'stations-summary', reason, ...responder.stats(), ...(callCenter ? { callCenter: callCenter.stats() } : {}) });
     if (options.statsFile) writeFileSync(options.statsFile, summary + '\n');
     process.stdout.write(summary + '\n');
     process.exit(0);
