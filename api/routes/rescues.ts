@@ -27,15 +27,9 @@ function actorOf(caller: Caller): Actor {
   return { kind: caller.role, id: caller.stationId ?? caller.customerId ?? caller.advisorId ?? caller.sub };
 }
 
-/** Customers an advisor looks after: as lead advisor or through an assignment. */
+/** Customers an advisor looks after (lead advisor or through an assignment), from the registry's scope index. */
 async function customersOfAdvisor(ctx: ApiContext, advisorId: string): Promise<Set<string>> {
-  const customers = await ctx.registry.list('customer');
-  const mine = new Set<string>();
-  await Promise.all(customers.map(async (c) => {
-    if (c.leadAdvisorId === advisorId) mine.add(c.id);
-    else if ((await ctx.registry.assignments(c.id)).some((a) => a.advisorId === advisorId)) mine.add(c.id);
-  }));
-  return mine;
+  return new Set(await ctx.registry.customersOfAdvisor(advisorId));
 }
 
 const rescueRoutes: RoutePlugin = async (app, ctx) => {

@@ -186,6 +186,19 @@ describe('dispatcher: fault event → offer → launch', () => {
     expect(greatCircleKm(centre.lat, centre.lon, moved.lat, moved.lon)).toBeGreaterThan(1);
   });
 
+  it('warns at 80 % of the launch window of a case still not launched', async () => {
+    // vehicles[1]'s case (test 2) was never answered: 80 % of the 9 s window is 7.2 s after its report.
+    const ids = await rig.redis.zrange(rig.keys.vehicleCases(vehicles[1]!.vin), 0, -1);
+    const warned = await waitFor(async () => {
+      const c = await rig.store.get(ids[0]!);
+      return c?.slaWarnings.includes('launch') ? c : undefined;
+    }, { what: 'launch SLA warning', timeoutMs: 15_000 });
+    const entry = warned.timeline.find((t) => t.event === 'sla_warning')!;
+    expect(Date.parse(entry.at) - Date.parse(warned.reportedAt)).toBeGreaterThanOrEqual(0.8 * 9000 - 50);
+    expect(entry.details).toMatchObject({ clock: 'launch', deadline: warned.launchDeadline });
+    expect(warned.slaWarnings).not.toContain('repair');
+  });
+
   it('an agent report without a position uses the live state, and a second report attaches', async () => {
     const vin = vehicles[7]!.vin;
     await rig.redis.hset(rig.keys.live(vin), { ts: String(Date.now()), lat: String(centre.lat), lon: String(centre.lon), speedKmh: '0' });
