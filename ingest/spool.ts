@@ -11,6 +11,7 @@ import {
   closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeFileSync, writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { fsync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 
 export interface SpoolPosition {
@@ -74,8 +75,8 @@ export function createSpool(opts: SpoolOptions) {
   const header = Buffer.allocUnsafe(HEADER + BODY_FIXED);
 
   function rotate(): void {
-    fsyncSync(writeFd);
-    closeSync(writeFd);
+    const previous = writeFd;
+    fsync(previous, () => closeSync(previous));
     writeSegment += 1;
     writeFd = openSync(join(opts.dir, segmentName(writeSegment)), 'a');
     writeSize = 0;
@@ -85,15 +86,17 @@ export function createSpool(opts: SpoolOptions) {
   /** Appends one message with a single synchronous write; returns the position after it. */
   function append(topic: string, payload: Buffer, receivedAt: number): SpoolPosition {
     if (writeSize >= segmentBytes) rotate();
-    const topicBytes = Buffer.from(topic, 'utf8').subarray(0, 0xffff);
+    const topicLength = Math.min(Buffer.byteLength(topic, 'utf8'), 0xffff);
     const kept = payload.length > opts.maxPayloadBytes ? payload.subarray(0, keepBytes) : payload;
-    const bodyLength = BODY_FIXED + topicBytes.length + kept.length;
+    const bodyLength = BODY_FIXED + topicLength + kept.length;
     const record = Buffer.allocUnsafe(HEADER + bodyLength);
     record.writeDoubleLE(receivedAt, HEADER);
     record.writeUInt32LE(payload.length, HEADER + 8);
-    record.writeUInt16LE(topicBytes.length, HEADER + 12);
-    topicBytes.copy(record, HEADER + BODY_FIXED);
-    kept.copy(record, HEADER + BODY_FIXED + topicBytes.length);
+    // A topic longer than 64 KiB is cut (mid-character at worst): it is dead-lettered as unknown anyway.
+    const topicWritten = record.write(topic, HEADER + BODY_FIXED, topicLength, 'utf8');
+    record.fill(0, HEADER + BODY_FIXED + topicWritten, HEADER + BODY_FIXED + topicLength);
+    record.writeUInt16LE(topicLength, HEADER + 12);
+    kept.copy(record, HEADER + BODY_FIXED + topicLength);
     record.writeUInt32LE(bodyLength, 0);
     record.writeUInt32LE(crc32(record.subarray(HEADER)), 4);
     let written = 0;
@@ -103,16 +106,22 @@ export function createSpool(opts: SpoolOptions) {
     return { segment: writeSegment, offset: writeSize };
   }
 
-  /** Flushes the current segment to stable storage (called on an interval and at close). */
+  let syncing = false;
+  /**
+   * Flushes the current segment to stable storage, on the libuv thread pool so that the event loop keeps
+   * taking messages meanwhile (called on an interval; `close` syncs synchronously).
+   */
   function sync(): void {
-    if (!unsynced) return;
-    fsyncSync(writeFd);
+    if (!unsynced || syncing) return;
     unsynced = false;
+    syncing = true;
+    fsync(writeFd, () => {
+      syncing = false;
+    });
   }
 
   let readFd: number | undefined;
   let readFdSegment = -1;
-  let readBuffer = Buffer.allocUnsafe(READ_CHUNK);
 
   function segmentLimit(segment: number): number {
     if (segment === writeSegment) return writeSize;
@@ -155,7 +164,8 @@ export function createSpool(opts: SpoolOptions) {
       let needed = 0;
       while (!full() && !damaged && offset + HEADER <= limit) {
         const want = Math.min(limit - offset, Math.max(READ_CHUNK, needed));
-        if (readBuffer.length < want) readBuffer = Buffer.allocUnsafe(want);
+        // A fresh buffer per chunk: the records returned are views into it.
+        const readBuffer = Buffer.allocUnsafe(want);
         const got = readSync(readFd!, readBuffer, 0, want, offset);
         let at = 0;
         while (!full() && at + HEADER <= got) {
@@ -181,7 +191,8 @@ export function createSpool(opts: SpoolOptions) {
             receivedAt: body.readDoubleLE(0),
             originalSize: body.readUInt32LE(8),
             topic: body.toString('utf8', BODY_FIXED, BODY_FIXED + topicLength),
-            payload: Buffer.from(body.subarray(BODY_FIXED + topicLength)),
+            // A view, not a copy: the caller is done with a batch before it reads the next one.
+            payload: body.subarray(BODY_FIXED + topicLength),
             end: { segment, offset: offset + at },
           });
         }
@@ -246,7 +257,7 @@ export function createSpool(opts: SpoolOptions) {
   }
 
   function close(): void {
-    sync();
+    fsyncSync(writeFd);
     closeSync(writeFd);
     if (readFd !== undefined) closeSync(readFd);
     readFd = undefined;

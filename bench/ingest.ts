@@ -1,0 +1,163 @@
+// `npm run bench:ingest`: 200 simulated trucks (own MQTT clients, username = VIN), QoS 1, 200,000 position
+// messages through Mosquitto into InfluxDB; end-to-end messages/s of the real ingester (validation, registry,
+// spool, live state, durability on) and, in the same run, of a naive reference pipe, as a ratio.
+// Starts its own Redis, Mosquitto and InfluxDB on free loopback ports (infra/local-services.ts).
+// Options: --trucks N (200) --messages N (200000) --keep (keep the temp dir).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { devicePassword } from '../core/device-credentials.ts';
+import { redisKeys } from '../core/keys.ts';
+import { deviceTopic } from '../core/topics.ts';
+import { withCheckDigit } from '../core/vin.ts';
+import { startInflux, startMosquitto, startRedis, type LocalService } from '../infra/local-services.ts';
+import { createRedis } from '../infra/redis.ts';
+import { createRegistryStore } from '../infra/registry-store.ts';
+import { createTelemetryStore } from '../infra/telemetry-store.ts';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
+  return value;
+}
+
+const TRUCKS = arg('trucks', 200);
+const MESSAGES = arg('messages', 200_000);
+const PER_TRUCK = Math.ceil(MESSAGES / TRUCKS);
+const DEVICE_KEY = 'bench-device-key';
+const ROOT = 'fleet/v1';
+const accounts = {
+  ingester: { username: 'ingester', password: 'bench-ingester-password' },
+  ops: { username: 'ops', password: 'bench-ops-password' },
+};
+
+const vins = Array.from({ length: TRUCKS }, (_, i) => withCheckDigit(`LFWBENCH0${String(i).padStart(8, '0')}`.replace(/[IOQ]/g, 'X')));
+
+function spawnProcess(script: string, env: Record<string, string>): { child: ChildProcess; ready: Promise<void> } {
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each measured process (for finding the next bottleneck).
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn('node', [...prof, '--import', 'tsx', script], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('subscribed')) resolve();
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}: ${out.slice(-2000)}`)));
+  });
+  ready.catch(() => undefined); // an exit after readiness is the normal end, not an error
+  return { child, ready };
+}
+
+/** Every truck publishes its share with QoS 1 (a window of unacknowledged messages per truck). */
+async function publishFleet(mqttUrl: string, base: number): Promise<void> {
+  const window = 100;
+  await Promise.all(vins.map(async (vin, t) => {
+    const client = await mqtt.connectAsync(mqttUrl, {
+      clientId: vin, username: vin, password: devicePassword(DEVICE_KEY, vin), clean: true, reconnectPeriod: 1000,
+    });
+    const topic = deviceTopic(ROOT, vin, 'position');
+    const inFlight = new Set<Promise<unknown>>();
+    for (let i = 0; i < PER_TRUCK; i++) {
+      const payload = JSON.stringify({
+        ts: base + i * 1000, seq: i, lat: 30 + t / 1000 + i / 1e6, lon: 114 + t / 1000, speedKmh: 80, heading: 90,
+        odometerKm: 100_000 + i / 40, engineHours: 3000 + i / 3600, fuelPct: 60, ignition: true,
+      });
+      const p = client.publishAsync(topic, payload, { qos: 1 }).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      if (inFlight.size >= window) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    await client.endAsync();
+  }));
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux; 100 ticks per second). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+async function waitForCount(query: () => Promise<number>, expected: number, timeoutMs: number): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    const n = await query().catch(() => 0);
+    if (n >= expected) return;
+    if (Date.now() - started > timeoutMs) throw new Error(`only ${n} of ${expected} points after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function run(
+  label: string, script: string, env: Record<string, string>, influxUrl: string, db: string, mqttUrl: string, base: number,
+): Promise<number> {
+  const proc = spawnProcess(script, env);
+  try {
+    await proc.ready;
+    const store = createTelemetryStore({ version: 1, url: influxUrl, database: db });
+    const cpuBefore = cpuSeconds(proc.child.pid);
+    const started = performance.now();
+    await publishFleet(mqttUrl, base);
+    const published = performance.now();
+    await waitForCount(async () => Number((await store.query('SELECT count(lat) FROM position'))[0]?.count ?? 0), PER_TRUCK * TRUCKS, 600_000);
+    const elapsed = (performance.now() - started) / 1000;
+    const rate = (PER_TRUCK * TRUCKS) / elapsed;
+    const cpuUs = ((cpuSeconds(proc.child.pid) - cpuBefore) * 1e6) / (PER_TRUCK * TRUCKS);
+    console.log(
+      `${label}: ${PER_TRUCK * TRUCKS} messages in ${elapsed.toFixed(1)} s (published in ${((published - started) / 1000).toFixed(1)} s) ` +
+        `= ${Math.round(rate)} msg/s end-to-end, ${cpuUs.toFixed(0)} µs CPU per message in the process`,
+    );
+    return rate;
+  } finally {
+    const exited = new Promise((resolve) => proc.child.once('exit', (code, signal) => resolve(code ?? signal)));
+    proc.child.kill('SIGTERM');
+    const how = await exited;
+    if (how !== 0) console.log(`${label}: process ended with ${String(how)}`);
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
+const services: LocalService[] = [];
+try {
+  const [redisService, mosquitto, influx] = await Promise.all([
+    startRedis({ dir: join(dir, 'redis') }),
+    startMosquitto({
+      dir: join(dir, 'mosquitto'), accounts,
+      trucks: vins.map((vin) => ({ username: vin, password: devicePassword(DEVICE_KEY, vin) })),
+    }),
+    startInflux({ dir: join(dir, 'influx') }),
+  ]);
+  services.push(redisService, mosquitto, influx);
+  const redis = createRedis(redisService.url, 'fail-fast');
+  await createRegistryStore({ redis, prefix: 'bench' }).putMany('vehicle', vins.map((vin) => ({ vin, customerId: 'bench-customer', active: true })));
+
+  const common = { MQTT_URL: mosquitto.url, MQTT_TOPIC_ROOT: ROOT, INFLUX_URL: influx.url, LOG_LEVEL: 'warn' };
+  console.log(`bench:ingest — ${TRUCKS} trucks, ${PER_TRUCK * TRUCKS} QoS 1 position messages, node ${process.version}`);
+  const naive = await run('naive reference pipe', 'bench/naive-pipe.ts', {
+    ...common, MQTT_USERNAME: 'ops', MQTT_PASSWORD: accounts.ops.password, INFLUX_DB: 'naive',
+  }, influx.url, 'naive', mosquitto.url, 1763805600000);
+  const ours = await run('ingester (validation, registry, spool, live state)', 'ingest/main.ts', {
+    ...common, MQTT_USERNAME: 'ingester', MQTT_PASSWORD: accounts.ingester.password, INFLUX_DB: 'ingest',
+    LOG_LEVEL: 'info', REDIS_URL: redisService.url, REDIS_PREFIX: 'bench', INGEST_CLIENT_ID: 'bench-ingester',
+    INGEST_SPOOL_DIR: join(dir, 'spool'), INGEST_METRICS_PORT: '0',
+  }, influx.url, 'ingest', mosquitto.url, 1763805600000);
+  const live = await redis.hgetall(redisKeys('bench').live(vins[0]!));
+  if (Number(live.seq) !== PER_TRUCK - 1) throw new Error(`live state of ${vins[0]} has seq ${live.seq}, expected ${PER_TRUCK - 1}`);
+  console.log(`ratio ingester / naive = ${(ours / naive).toFixed(2)} (target ≥ 1.0)`);
+  redis.disconnect();
+} finally {
+  await Promise.all(services.map((s) => s.stop()));
+  if (!process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });
+}
