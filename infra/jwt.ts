@@ -67,8 +67,18 @@ export async function createTokenVerifier(config: JwtConfig): Promise<TokenVerif
     ...(config.audience ? { audience: config.audience } : {}),
     ...(config.issuer ? { issuer: config.issuer } : {}),
   };
+  // Verified tokens, so a client's requests cost one signature check per token rather than per request.
+  // Sound because a token's verdict depends only on its bytes and the clock (exp/nbf are rechecked).
+  const verified = new Map<string, { caller: Caller; expMs: number; nbfMs: number }>();
+  const CACHE_MAX = 10_000;
   return {
     async verify(token: string): Promise<Caller> {
+      const hit = verified.get(token);
+      if (hit) {
+        const now = Date.now();
+        if (now < hit.expMs && now >= hit.nbfMs) return hit.caller;
+        verified.delete(token);
+      }
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, (header) => (header.alg === 'RS256' && rsaKey ? rsaKey : hmacKey), options));
@@ -78,7 +88,10 @@ export async function createTokenVerifier(config: JwtConfig): Promise<TokenVerif
         throw new DomainError('unauthenticated', why);
       }
       if (payload.exp === undefined) throw new DomainError('unauthenticated', 'token has no expiry (exp)');
-      return callerFromClaims(payload as Record<string, unknown>);
+      const caller = callerFromClaims(payload as Record<string, unknown>);
+      if (verified.size >= CACHE_MAX) verified.clear();
+      verified.set(token, { caller, expMs: payload.exp * 1000, nbfMs: (payload.nbf ?? 0) * 1000 });
+      return caller;
     },
   };
 }

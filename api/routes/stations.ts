@@ -63,9 +63,12 @@ const stationRoutes: RoutePlugin = async (app, ctx) => {
       s.active && stationInScope(caller, s.id) && (!capability || s.capabilities.includes(capability)) && (!q.openNow || isOpenAt(s.hours, now));
     // Exact least-ETA search: widen the distance search until no unseen station can be faster.
     let ranked: Array<{ station: Station; distanceKm: number; etaMin: number }> = [];
+    // (The filter runs here rather than in the index: the index's compiled eligibility always applies
+    // opening hours, and this answer lists closed stations too unless `openNow` is asked for.)
     for (let want = Math.max(16, limit * 4); ; want *= 4) {
-      const hits = index.nearest({ lat: q.lat, lon: q.lon, limit: want, maxDistanceKm: maxKm, filter: eligible });
+      const hits = index.nearest({ lat: q.lat, lon: q.lon, limit: want, maxDistanceKm: maxKm });
       ranked = hits
+        .filter((h) => eligible(h.station))
         .map((h) => ({ ...h, etaMin: etaMinutes(h.station, q, model) }))
         .sort((a, b) => a.etaMin - b.etaMin || a.distanceKm - b.distanceKm || (a.station.id < b.station.id ? -1 : 1));
       if (hits.length < want || want >= index.size) break;

@@ -1,0 +1,204 @@
+// `npm run bench:api`: latency of GET /v1/vehicles/{vin} (live state + who serves the truck) at a fixed
+// arrival rate, with the API as its own process (api/main.ts) on private Redis, InfluxDB and Mosquitto.
+// Open-loop load: requests are sent on schedule whether or not earlier ones have answered, and latency is
+// measured from the scheduled send time, so a stall shows up in the numbers (no coordinated omission).
+//   --rate R        requests per second (default 2000)
+//   --seconds S     measured duration (default 20; plus 5 s of warm-up at the same rate)
+//   --vehicles N    registry size (default 10000, from the network generator)
+//   --cpu-prof      write a V8 CPU profile of the API process to .data/bench-api/
+// Not a test: prints the numbers for docs/benchmarks.md (## API).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { redisKeys } from '../core/keys.ts';
+import { freePort, startInflux, startMosquitto, startRedis, type LocalService } from '../infra/local-services.ts';
+import { signToken } from '../infra/jwt.ts';
+import { createRedis } from '../infra/redis.ts';
+import { loadRegionMap } from '../infra/regions-data.ts';
+import { createRegistryImporter } from '../infra/registry-importer.ts';
+import { createRegistryStore } from '../infra/registry-store.ts';
+import { loadChinaCities } from '../simulators/cities.ts';
+import { DEFAULT_NETWORK_OPTIONS, generateNetwork } from '../simulators/network.ts';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const value = Number(process.argv[i + 1]);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
+  return value;
+}
+
+const RATE = arg('rate', 2000);
+const SECONDS = arg('seconds', 20);
+const WARMUP_S = 5;
+const VEHICLES = arg('vehicles', 10_000);
+const PREFIX = 'bench';
+const JWT = { secret: 'bench-jwt-secret-that-is-long-enough-0123456789' };
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux; clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-api-'));
+  const services: LocalService[] = [];
+  let api: ReturnType<typeof spawn> | undefined;
+  try {
+    const accounts = { ingester: { username: 'ingester', password: 'bench-ingester' }, ops: { username: 'ops', password: 'bench-ops' } };
+    const [redisService, influx, mosquitto] = await Promise.all([
+      startRedis({ dir: join(dir, 'redis') }),
+      startInflux({ dir: join(dir, 'influx') }),
+      startMosquitto({ dir: join(dir, 'mosquitto'), accounts }),
+    ]);
+    services.push(redisService, influx, mosquitto);
+
+    // Registry: the generated network (700 stations, N vehicles, fixed points), imported as operators do.
+    const redis = createRedis(redisService.url, 'fail-fast');
+    const registry = createRegistryStore({ redis, prefix: PREFIX });
+    const importer = createRegistryImporter({ registry, regions: loadRegionMap() });
+    const network = generateNetwork(loadChinaCities(), { ...DEFAULT_NETWORK_OPTIONS, vehicles: VEHICLES });
+    const importStarted = performance.now();
+    for (const [kind, rows] of [['advisor', network.advisors], ['customer', network.customers], ['station', network.stations], ['depot', network.depots], ['vehicle', network.vehicles]] as const) {
+      const report = await importer.importRows(kind, rows);
+      if (report.problems.length) throw new Error(`import ${kind}: ${JSON.stringify(report.problems.slice(0, 3))}`);
+    }
+    const assigned = await importer.importAssignments(network.assignments, 'bench');
+    if (assigned.problems.length) throw new Error(`assignments: ${JSON.stringify(assigned.problems.slice(0, 3))}`);
+    const importMs = performance.now() - importStarted;
+
+    // Live state of every truck, as the ingester writes it.
+    const keys = redisKeys(PREFIX);
+    const pipeline = redis.pipeline();
+    network.vehicles.forEach((v, i) => {
+      const city = network.stations[i % network.stations.length]!;
+      pipeline.hset(keys.live(v.vin), {
+        customerId: v.customerId, ts: String(Date.now()), lat: String(city.lat + 0.05), lon: String(city.lon + 0.05),
+        speedKmh: '72.5', heading: '90', odometerKm: '123456.7', engineHours: '4567.8', fuelPct: '55', ignition: 'true', seq: '42',
+        dtcs: '[]', severity: 'none', lastSeen: String(Date.now()), status: 'online', statusTs: String(Date.now()),
+      });
+    });
+    await pipeline.exec();
+
+    const port = await freePort();
+    const profile = process.argv.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir=.data/bench-api'] : [];
+    api = spawn(process.execPath, [...profile, '--import', 'tsx', 'api/main.ts'], {
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        REDIS_URL: redisService.url, REDIS_PREFIX: PREFIX, INFLUX_URL: influx.url, INFLUX_DB: 'bench',
+        MQTT_URL: mosquitto.url, MQTT_USERNAME: 'ops', MQTT_PASSWORD: 'bench-ops',
+        API_PORT: String(port), API_HOST: '127.0.0.1', JWT_SECRET: JWT.secret, LOG_LEVEL: 'warn',
+        // The limiter still runs (one Redis round trip per request); the limit is high enough not to refuse the load.
+        API_RATE_LIMIT_MAX: '100000000',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const base = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      const ok = await fetch(`${base}/health`).then((r) => r.status === 200, () => false);
+      if (ok) break;
+      if (i > 300) throw new Error('API did not become healthy');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
+    // Callers: call-center agents and customers (each reading its own trucks).
+    const byCustomer = new Map<string, string[]>();
+    for (const v of network.vehicles) byCustomer.set(v.customerId, [...(byCustomer.get(v.customerId) ?? []), v.vin]);
+    const callers: Array<{ token: string; vins: string[] }> = [];
+    for (let i = 0; i < 20; i++) callers.push({ token: await signToken(JWT, { sub: `agent-${i}`, role: 'agent' }), vins: network.vehicles.map((v) => v.vin) });
+    for (const [customerId, vins] of byCustomer) callers.push({ token: await signToken(JWT, { sub: `fleet-${customerId}`, role: 'customer', customerId }), vins });
+
+    const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+    const total = RATE * (SECONDS + WARMUP_S);
+    const latencies = new Float64Array(RATE * SECONDS);
+    let measured = 0;
+    let errors = 0;
+    let completed = 0;
+    let seed = 12345;
+    const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+
+    const cpuBefore = cpuSeconds(api.pid!);
+    const loadBefore = loadAverage();
+    const started = performance.now();
+    await new Promise<void>((resolve) => {
+      let sent = 0;
+      const tick = () => {
+        const now = performance.now();
+        const due = Math.min(total, Math.floor(((now - started) / 1000) * RATE));
+        for (; sent < due; sent++) {
+          const scheduled = started + (sent / RATE) * 1000;
+          const inMeasurement = sent >= RATE * WARMUP_S;
+          const caller = callers[Math.floor(random() * callers.length)]!;
+          const vin = caller.vins[Math.floor(random() * caller.vins.length)]!;
+          const req = request(`${base}/v1/vehicles/${vin}`, { agent, headers: { authorization: `Bearer ${caller.token}` } }, (res) => {
+            res.resume();
+            res.on('end', () => {
+              if (res.statusCode !== 200) errors++;
+              if (inMeasurement && measured < latencies.length) latencies[measured++] = performance.now() - scheduled;
+              if (++completed === total) resolve();
+            });
+          });
+          req.on('error', () => {
+            errors++;
+            if (++completed === total) resolve();
+          });
+          req.end();
+        }
+        if (sent < total) setTimeout(tick, 1);
+      };
+      tick();
+    });
+    const elapsedS = (performance.now() - started) / 1000;
+    const apiCpuUsPerRequest = ((cpuSeconds(api.pid!) - cpuBefore) / total) * 1e6;
+    const sorted = latencies.slice(0, measured).sort();
+    const result = {
+      rate: RATE,
+      seconds: SECONDS,
+      requests: measured,
+      errors,
+      achievedRate: Math.round(total / elapsedS),
+      p50: percentile(sorted, 50),
+      p90: percentile(sorted, 90),
+      p99: percentile(sorted, 99),
+      p999: percentile(sorted, 99.9),
+      max: sorted[sorted.length - 1] ?? NaN,
+    };
+    const f = (ms: number) => ms.toFixed(2);
+    process.stdout.write(
+      `\nimport of ${network.stations.length} stations + ${network.vehicles.length} vehicles + ${assigned.rows} assignments: ${Math.round(importMs)} ms\n` +
+        `GET /v1/vehicles/{vin} at ${RATE} req/s for ${SECONDS} s (after ${WARMUP_S} s warm-up), ${callers.length} callers, ${network.vehicles.length} vehicles\n` +
+        `| target rate | achieved | requests | errors | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |\n|---|---|---|---|---|---|---|---|---|\n` +
+        `| ${RATE}/s | ${result.achievedRate}/s | ${result.requests} | ${errors} | ${f(result.p50)} | ${f(result.p90)} | ${f(result.p99)} | ${f(result.p999)} | ${f(result.max)} |\n` +
+        `API process CPU: ${Math.round(apiCpuUsPerRequest)} µs per request (${((apiCpuUsPerRequest * RATE) / 1e6).toFixed(2)} cores at ${RATE}/s); ` +
+        `load average before/after: ${loadBefore} / ${loadAverage()} on ${cpus().length} cores\n`,
+    );
+    agent.destroy();
+    redis.disconnect();
+    process.exitCode = result.p99 <= 20 && errors === 0 ? 0 : 1;
+  } finally {
+    if (api && api.exitCode === null) {
+      const exited = new Promise((r) => api!.once('exit', r));
+      api.kill('SIGTERM');
+      await exited;
+    }
+    await Promise.all(services.map((s) => s.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+void main().catch((err: unknown) => {
+  process.stderr.write(`bench:api failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
