@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, generateKeyPair, exportSPKI } from 'jose';
 import { createTokenVerifier } from '../../infra/jwt.ts';
+import { waitFor } from '../harness/context.ts';
 import { startApiHarness, TEST_JWT, type ApiHarness } from './app-harness.ts';
 
 let h: ApiHarness;
@@ -45,7 +46,34 @@ describe('API foundation', () => {
   });
 });
 
+describe('rate limiting per caller (Redis-backed)', () => {
+  it('answers 429 in the error format once a caller exceeds the limit; other callers are unaffected', async () => {
+    const busy = h.auth(await h.token('customer', { customerId: 'RL1', sub: 'busy-client' }));
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await h.app.inject({ method: 'GET', url: '/v1/customers/RL1', headers: busy })).statusCode);
+    expect(statuses.slice(0, 5)).not.toContain(429);
+    expect(statuses[5]).toBe(429);
+    const limited = await h.app.inject({ method: 'GET', url: '/v1/customers/RL1', headers: busy });
+    expect(limited.json()).toMatchObject({ error: 'rate_limited', details: { limit: 5 } });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // The counter lives in Redis under this deployment's prefix (shared by every API instance).
+    expect((await h.redis.keys(`${h.services.redisPrefix}:ratelimit:*`)).length).toBeGreaterThan(0);
+    const other = h.auth(await h.token('customer', { customerId: 'RL2', sub: 'quiet-client' }));
+    expect((await h.app.inject({ method: 'GET', url: '/v1/customers/RL2', headers: other })).statusCode).not.toBe(429);
+  });
+});
+
 describe('token verification', () => {
+  it('a cached verification still expires with the token', async () => {
+    const verifier = await createTokenVerifier(TEST_JWT);
+    const key = new TextEncoder().encode(TEST_JWT.secret);
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const shortLived = await new SignJWT({ role: 'agent' }).setProtectedHeader({ alg: 'HS256' }).setSubject('brief').setExpirationTime(exp).sign(key);
+    expect((await verifier.verify(shortLived)).role).toBe('agent');
+    expect((await verifier.verify(shortLived)).role).toBe('agent'); // from the cache
+    await waitFor(() => verifier.verify(shortLived).then(() => false, (err: { code?: string }) => err.code === 'unauthenticated'), { timeoutMs: 5000, what: 'token expiry' });
+  });
+
   it('accepts an HS256 token signed like `npm run token` and builds the caller', async () => {
     const verifier = await createTokenVerifier(TEST_JWT);
     const caller = await verifier.verify(await h.token('customer', { customerId: 'C1' }));
