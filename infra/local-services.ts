@@ -88,9 +88,19 @@ function stopper(child: ChildProcess, graceMs = 10_000): () => Promise<void> {
     });
 }
 
+/** Services still running; killed when this process exits, however it exits short of SIGKILL. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGTERM');
+});
+
 function launch(command: string, args: string[], logFile: string): ChildProcess {
   writeFileSync(logFile, '', { flag: 'a' });
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Own process group: a Ctrl-C in the terminal reaches only our supervisor, which stops our processes
+  // first and the backing services last (they must outlive their clients' graceful shutdown).
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   child.stdout?.on('data', (chunk: Buffer) => appendFileSync(logFile, chunk));
   child.stderr?.on('data', (chunk: Buffer) => appendFileSync(logFile, chunk));
   return child;

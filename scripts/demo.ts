@@ -1,0 +1,204 @@
+// `npm run demo` (after scripts/demo.sh has done the set-up): private Redis, Mosquitto and InfluxDB on
+// loopback with their data under .data/, a generated national service network imported into the registry,
+// then ingest + dispatcher + api + a simulated fleet + simulated stations under one supervisor.
+// Ctrl-C stops everything; a second run reuses .data/.
+import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { devicePassword } from '../core/device-credentials.ts';
+import type { Advisor, Customer, Station, Vehicle } from '../core/registry.ts';
+import { signToken } from '../infra/jwt.ts';
+import { startInflux, startMosquitto, startRedis, type LocalService } from '../infra/local-services.ts';
+import { createSupervisor, type ChildSpec } from '../infra/supervisor.ts';
+import { NETWORK_FILES } from '../simulators/network.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const dataDir = join(root, '.data');
+const logDir = join(dataDir, 'logs');
+const networkDir = join(dataDir, 'network');
+const apiPort = Number(process.env.API_PORT ?? 3000);
+const fleetSize = Number(process.env.DEMO_TRUCKS ?? 200);
+
+interface DemoSecrets {
+  jwtSecret: string;
+  deviceKey: string;
+  ingesterPassword: string;
+  opsPassword: string;
+}
+
+function loadSecrets(): DemoSecrets {
+  const file = join(dataDir, 'secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DemoSecrets;
+  const secrets: DemoSecrets = {
+    jwtSecret: randomBytes(32).toString('base64url'),
+    deviceKey: randomBytes(32).toString('base64url'),
+    ingesterPassword: randomBytes(18).toString('base64url'),
+    opsPassword: randomBytes(18).toString('base64url'),
+  };
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+function say(message: string): void {
+  process.stdout.write(`demo: ${message}\n`);
+}
+
+function runStep(title: string, args: string[], env: Record<string, string>): void {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', ...args], { cwd: root, env, encoding: 'utf8' });
+  if (result.status !== 0) {
+    throw new Error(`${title} failed (exit ${result.status}):\n${result.stdout}${result.stderr}`);
+  }
+}
+
+function readJson<T>(file: string): T {
+  return JSON.parse(readFileSync(file, 'utf8')) as T;
+}
+
+async function main(): Promise<void> {
+  mkdirSync(logDir, { recursive: true });
+  const secrets = loadSecrets();
+  const baseEnv: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? root,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+  };
+
+  // 1. The generated network (deterministic: seed 1) — generated once, then reused.
+  if (!existsSync(join(networkDir, 'vehicles.json'))) {
+    say('generating the service network (700 stations, 20 depots, real Chinese cities)…');
+    runStep('network generator', ['simulators/network-cli.ts', '--stations', '700', '--depots', '20', '--seed', '1', '--out', networkDir], baseEnv);
+  }
+  const vehicles = readJson<Vehicle[]>(join(networkDir, 'vehicles.json'));
+
+  // 2. Backing services on loopback, data under .data/.
+  const services: LocalService[] = [];
+  const stopServices = async () => {
+    await Promise.all(services.map((s) => s.stop()));
+  };
+  say('starting Redis, Mosquitto and InfluxDB on loopback…');
+  const [redis, mosquitto, influx] = await Promise.all([
+    startRedis({ dir: join(dataDir, 'redis') }),
+    startMosquitto({
+      dir: join(dataDir, 'mosquitto'),
+      accounts: {
+        ingester: { username: 'ingester', password: secrets.ingesterPassword },
+        ops: { username: 'ops', password: secrets.opsPassword },
+      },
+      trucks: vehicles.map((v) => ({ username: v.vin, password: devicePassword(secrets.deviceKey, v.vin) })),
+    }),
+    startInflux({ dir: join(dataDir, 'influx') }),
+  ]);
+  services.push(redis, mosquitto, influx);
+
+  const env: Record<string, string> = {
+    ...baseEnv,
+    REDIS_URL: redis.url,
+    MQTT_URL: mosquitto.url,
+    MQTT_USERNAME: 'ingester',
+    MQTT_PASSWORD: secrets.ingesterPassword,
+    INFLUX_URL: influx.url,
+    INFLUX_DB: 'fleet',
+    API_PORT: String(apiPort),
+    JWT_SECRET: secrets.jwtSecret,
+    DEVICE_KEY: secrets.deviceKey,
+    // The demo compresses the rescue clock a little so that rescues visibly move within a minute.
+    STATION_OFFER_TIMEOUT_S: process.env.STATION_OFFER_TIMEOUT_S ?? '60',
+  };
+
+  try {
+    // 3. Import the network into the registry (idempotent: a second run changes nothing).
+    say('importing the network into the registry…');
+    for (const [file, kind] of NETWORK_FILES) runStep(`import ${kind}`, ['scripts/import.ts', kind, join(networkDir, file)], env);
+  } catch (err) {
+    await stopServices();
+    throw err;
+  }
+
+  // 4. The processes.
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const customers = readJson<Customer[]>(join(networkDir, 'customers.json'));
+  const stations = readJson<Station[]>(join(networkDir, 'stations.json'));
+  const advisors = readJson<Advisor[]>(join(networkDir, 'advisors.json'));
+  const jwt = { secret: secrets.jwtSecret };
+  const child = (name: string, args: string[], extra: Record<string, string> = {}): ChildSpec => ({
+    name,
+    command: process.execPath,
+    args: ['--import', 'tsx', ...args],
+    env: { ...env, ...extra },
+    output: join(logDir, `${name}.log`),
+  });
+  const supervisor = createSupervisor({
+    children: [
+      child('ingest', ['ingest/main.ts']),
+      child('dispatcher', ['dispatcher/main.ts']),
+      child('api', ['api/main.ts']),
+      // A few scheduled breakdowns (seconds after start) so that rescues happen within the first minutes,
+      // on top of the fleet's random fault rates.
+      child('fleet', [
+        'simulators/fleet-cli.ts', '--network', networkDir, '--trucks', String(fleetSize), '--interval', '10', '--seed', '1',
+        '--breakdowns-at', '20,45,90,150,240,400,600', '--quiet',
+      ]),
+      // Each simulated station signs its own station-role token with JWT_SECRET.
+      child('stations', ['simulators/stations-cli.ts', '--api', apiUrl, '--median-response-s', '20', '--quiet']),
+    ],
+    onEvent: (m) => say(m),
+    onFatal: (name) => {
+      say(`${name} cannot start; see ${join(logDir, `${name}.log`)}`);
+      void shutdown(1);
+    },
+  });
+
+  let exiting = false;
+  async function shutdown(code: number): Promise<void> {
+    if (exiting) return;
+    exiting = true;
+    say('stopping…');
+    await supervisor.stop();
+    await stopServices();
+    say('stopped.');
+    process.exit(code);
+  }
+  process.once('SIGINT', () => void shutdown(0));
+  process.once('SIGTERM', () => void shutdown(0));
+  supervisor.start();
+
+  // 5. Wait for the API, then tell the user where to look.
+  const started = Date.now();
+  while (Date.now() - started < 60_000) {
+    const ok = await fetch(`${apiUrl}/health`).then((r) => r.ok, () => false);
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const tokens = {
+    admin: await signToken(jwt, { sub: 'demo-admin', role: 'admin' }, '30d'),
+    agent: await signToken(jwt, { sub: 'demo-agent', role: 'agent' }, '30d'),
+    advisor: await signToken(jwt, { sub: 'demo-advisor', role: 'advisor', advisorId: advisors[0]!.id }, '30d'),
+    customer: await signToken(jwt, { sub: 'demo-customer', role: 'customer', customerId: customers[0]!.id }, '30d'),
+    station: await signToken(jwt, { sub: 'demo-station', role: 'station', stationId: stations[0]!.id }, '30d'),
+  };
+  writeFileSync(join(dataDir, 'demo-tokens.json'), JSON.stringify(tokens, null, 2), { mode: 0o600 });
+  process.stdout.write(
+    [
+      '',
+      'Fleet rescue demo is running.',
+      `  API       ${apiUrl}   (health: ${apiUrl}/health, metrics: ${apiUrl}/metrics)`,
+      `  API docs  ${apiUrl}/docs`,
+      `  Console   ${apiUrl}/console`,
+      `  MQTT      ${mosquitto.url}   InfluxDB ${influx.url} (database fleet)   Redis ${redis.url}`,
+      `  Logs      ${logDir}/`,
+      `  Fleet     ${fleetSize} simulated trucks (DEMO_TRUCKS), stations answer offers automatically`,
+      '',
+      'Demo tokens (also in .data/demo-tokens.json; paste one into the console):',
+      ...Object.entries(tokens).map(([role, token]) => `  ${role.padEnd(8)} ${token}`),
+      '',
+      'Press Ctrl-C to stop everything.',
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`demo: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
