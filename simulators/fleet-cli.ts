@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Vehicle } from '../core/registry.ts';
+import { isValidVin } from '../core/vin.ts';
 import { ConfigError } from '../infra/config.ts';
 import { mosquittoPasswordLine } from '../infra/mosquitto-auth.ts';
 import { loadChinaCities } from './cities.ts';
@@ -76,7 +77,9 @@ function loadVehicles(networkDir: string | undefined, networkVehicles: number, s
       throw new CliOptionError(`--network: cannot read ${file} (${err instanceof Error ? err.message : String(err)})`);
     }
     if (!Array.isArray(vehicles)) throw new CliOptionError(`--network: ${file} is not a JSON array`);
-    return vehicles;
+    const bad = vehicles.findIndex((v) => typeof v !== 'object' || v === null || typeof v.vin !== 'string' || !isValidVin(v.vin));
+    if (bad >= 0) throw new CliOptionError(`--network: ${file} item ${bad} has no valid VIN`);
+    return vehicles.map((v) => ({ ...v, active: v.active !== false }));
   }
   // No network given: the vehicles of `npm run simulate:network -- --seed <seed> --vehicles <n>`.
   return generateNetwork(loadChinaCities(), { ...DEFAULT_NETWORK_OPTIONS, seed, vehicles: networkVehicles }).vehicles;

@@ -1,7 +1,11 @@
 // A handful of simulated trucks against the harness broker (real Mosquitto with password file + ACL):
 // each is its own MQTT client with its VIN and derived password, publishes the device contract, drops
 // its connection in a coverage gap (the will says offline) and uploads the buffered positions afterwards.
-import { appendFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -24,10 +28,13 @@ const services = testServices('simfleet');
 const root = DEFAULT_TOPIC_ROOT;
 const deviceKey = `test-device-key-${randomBytes(8).toString('hex')}`;
 const serial = randomBytes(3).readUIntBE(0, 3) % 900_000;
-const vehicles: Vehicle[] = [0, 1, 2, 3].map((i) => ({
+const allVehicles: Vehicle[] = [0, 1, 2, 3, 4, 5].map((i) => ({
   vin: withCheckDigit(`LSMTS${String(i)}T0SXA${String(serial + i).padStart(6, '0')}`),
   customerId: 'CU001', homeRegion: '110000', active: true,
 }));
+/** Four trucks driven in-process, two by the CLI entry (`npm run simulate`). */
+const vehicles = allVehicles.slice(0, 4);
+const cliVehicles = allVehicles.slice(4);
 const T0 = Date.now() - 3_600_000;
 const params: TruckParams = { ...DEFAULT_TRUCK_PARAMS, reportIntervalS: 30, redStopPerDay: 0, amberPerDay: 0, gapsPerDay: 0 };
 
@@ -41,7 +48,7 @@ const trucks = planTrucks(vehicles, loadChinaCities(), { seed: 1, params, now: T
 const on = (vin: string, channel: string) => received.filter((m) => m.topic === `${root}/${vin}/${channel}`);
 
 beforeAll(async () => {
-  const lines = fleetAccounts(deviceKey, vehicles).map((a) => mosquittoPasswordLine(a.username, a.password));
+  const lines = fleetAccounts(deviceKey, allVehicles).map((a) => mosquittoPasswordLine(a.username, a.password));
   appendFileSync(inject('mosquittoPasswordFile'), lines.join('\n') + '\n');
   process.kill(inject('mosquittoPid'), 'SIGHUP');
   await waitFor(async () => {
@@ -53,7 +60,7 @@ beforeAll(async () => {
   }, { what: 'the broker to accept the new truck accounts' });
   ops = await mqtt.connectAsync(services.mqttUrl, { username: services.accounts.ops.username, password: services.accounts.ops.password });
   ops.on('message', (topic, payload, packet) => received.push({ topic, payload: payload.toString(), retain: packet.retain }));
-  await ops.subscribeAsync(vehicles.map((v) => `${root}/${v.vin}/#`), { qos: 1 });
+  await ops.subscribeAsync(allVehicles.map((v) => `${root}/${v.vin}/#`), { qos: 1 });
   runtime = createFleetRuntime({
     mqttUrl: services.mqttUrl, topicRoot: root, deviceKey, trucks, params, clock, connectRatePerS: 1000, tickMs: 20,
     keepaliveS: 30, dropConnectionInGaps: true, rng: createRandom(1),
@@ -137,5 +144,30 @@ describe('fleet simulator over MQTT', () => {
     await waitFor(() => retained.length > 0, { what: 'retained status' });
     expect(retained).toEqual(['offline']);
     await late.endAsync();
+  });
+});
+
+describe('npm run simulate (CLI entry)', () => {
+  it('drives the trucks of a network directory for --duration, then stops cleanly with an exact summary', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'));
+    try {
+      writeFileSync(join(dir, 'vehicles.json'), JSON.stringify(cliVehicles));
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, [
+        '--import', 'tsx', 'simulators/fleet-cli.ts', '--network', dir, '--trucks', '2', '--interval', '30', '--duration', '240',
+        '--speedup', '60', '--gaps-per-day', '0', '--seed', '3',
+      ], { env: { PATH: process.env.PATH ?? '', MQTT_URL: services.mqttUrl, DEVICE_KEY: deviceKey } });
+      const summary = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, number | string>;
+      expect(summary, stderr).toMatchObject({ event: 'fleet-summary', reason: 'duration', trucks: 2, started: 2, failed: 0, connectionErrors: 0 });
+      expect(summary.published).toBeGreaterThanOrEqual(2);
+      expect(summary.acknowledged).toBe(summary.published);
+      expect(stderr).toMatch(/connected \d+\/2/);
+      for (const v of cliVehicles) {
+        await waitFor(() => on(v.vin, 'position').length > 0 && on(v.vin, 'status').at(-1)?.payload === 'offline', { what: `${v.vin} seen and offline` });
+      }
+      const seen = cliVehicles.reduce((n, v) => n + on(v.vin, 'position').length + on(v.vin, 'dm1').length, 0);
+      expect(seen).toBe(summary.published);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
