@@ -2,7 +2,7 @@
 // harness's Redis / Mosquitto / InfluxDB. Screenshots: test-artifacts/console/.
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../core/auth.ts';
 import { startApiHarness, type ApiHarness } from '../api/app-harness.ts';
 import { launchBrowser, type ConsoleBrowser } from './browser.ts';
@@ -22,6 +22,7 @@ beforeAll(async () => {
   await harness.app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(harness.app.server.address() as AddressInfo).port}/console/`;
 });
+afterEach(async () => browser?.closePages());
 afterAll(async () => {
   await browser?.close();
   await harness?.close();

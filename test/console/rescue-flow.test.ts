@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../core/auth.ts';
 import { deviceTopic } from '../../core/topics.ts';
 import { readDispatcherConfig } from '../../dispatcher/config.ts';
@@ -50,6 +50,7 @@ beforeAll(async () => {
   await harness.app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(harness.app.server.address() as AddressInfo).port}/console/`;
 });
+afterEach(async () => browser?.closePages());
 afterAll(async () => {
   await browser?.close();
   await dispatcher?.stop();
@@ -66,7 +67,7 @@ async function signIn(page: Page, role: Role, scope: { customerId?: string; stat
 }
 
 describe('console rescue flow', () => {
-  it('a red-stop DM1 shows up in the agent queue; the candidates are explained; the station accepts; the agent sees launched live', async () => {
+  it('a red-stop DM1 shows up in the agent queue; the candidates are explained; one station declines, the next accepts; the agent sees launched live', async () => {
     const truck = VEHICLES[0]!;
     const at = { lat: CENTRE.lat + 0.02, lon: CENTRE.lon + 0.03 };
 
@@ -113,12 +114,31 @@ describe('console rescue flow', () => {
     expect(await kept.first().getAttribute('data-station-id')).toBe(stationId);
     await browser.screenshot(agent, 'agent-case-offered-1280');
 
-    // The station, on a 768 px tablet, sees the offer and accepts it.
+    // The first station, on a 768 px tablet, sees the offer and declines it: no van.
+    const first = await browser.page({ width: 768, height: 1024 });
+    await signIn(first, 'station', { stationId }, '#/offers');
+    const firstCard = first.locator(`[data-testid="offers-list"] [data-case-id="${caseId}"]`);
+    await firstCard.waitFor({ timeout: 10_000 });
+    await browser.screenshot(first, 'station-offers-768');
+    await firstCard.click();
+    const decline = first.getByTestId('decline-form');
+    await decline.waitFor();
+    await decline.getByLabel('Reason').selectOption('no_van');
+    await decline.getByRole('button', { name: 'Decline' }).click();
+    await expect.poll(() => first.getByTestId('decline-form').count()).toBe(0);
+
+    // The dispatcher offers the case to the next candidate; the agent's page shows the declined offer live.
+    const second = await waitFor(async () => {
+      const c = (await harness.app.inject({ method: 'GET', url: `/v1/rescues/${caseId}`, headers: harness.auth(await harness.token('agent')) })).json() as typeof offered;
+      return c.offers.find((o) => o.outcome === 'pending' && o.stationId !== stationId)?.stationId;
+    }, { what: 'offer to the next station' });
+    await expect.poll(() => agent.getByTestId('offers').locator('tr[data-outcome="declined"]').textContent(), { timeout: 10_000 }).toContain('declined (No van available)');
+
+    // The second station accepts with van and technician.
     const station = await browser.page({ width: 768, height: 1024 });
-    await signIn(station, 'station', { stationId }, '#/offers');
+    await signIn(station, 'station', { stationId: second }, '#/offers');
     const card = station.locator(`[data-testid="offers-list"] [data-case-id="${caseId}"]`);
     await card.waitFor({ timeout: 10_000 });
-    await browser.screenshot(station, 'station-offers-768');
     await card.click();
     const accept = station.getByTestId('accept-form');
     await accept.waitFor();

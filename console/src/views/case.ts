@@ -10,7 +10,15 @@ import { createMap, squareIcon, truckIcon, type ConsoleMap } from '../map.ts';
 import { OPEN_STATUSES, type RescueCase, type Station } from '../model.ts';
 import { errorBox, escalatedBadge, statusBadge } from './common.ts';
 
-const DECLINE_REASONS = ['no_van_available', 'no_technician', 'missing_parts', 'out_of_capability', 'too_far', 'closed', 'other'];
+/** The API's decline reason codes (core/rescue-case.ts DECLINE_REASONS) with what the station reads. */
+const DECLINE_REASONS: ReadonlyArray<[string, string]> = [
+  ['no_van', 'No van available'],
+  ['no_technician', 'No technician available'],
+  ['no_parts', 'Missing parts'],
+  ['closed', 'Station closed'],
+  ['too_far', 'Too far'],
+  ['other', 'Other'],
+];
 
 function chosenStationId(c: RescueCase): string | undefined {
   return c.launch?.stationId ?? c.offers?.find((o) => o.outcome === 'pending')?.stationId;
@@ -198,9 +206,16 @@ function renderActions(el: HTMLElement, ctx: ViewContext, c: RescueCase, kept: S
         h('label', {}, 'ETA (minutes)', h('input', { name: 'etaMin', type: 'number', min: 1, max: 1440, required: true, value: Math.round(pending.etaMin) })),
         h('button', { class: 'button primary big', type: 'submit' }, 'Accept'),
       ),
-      h('form', { class: 'card form', 'data-testid': 'decline-form', onsubmit: submit('decline', (v) => ({ reason: v['reason'] })) },
+      h('form', {
+        class: 'card form', 'data-testid': 'decline-form',
+        onsubmit: submit('decline', (v) => ({
+          reasonCode: v['reasonCode'],
+          reason: v['note'] || (DECLINE_REASONS.find(([code]) => code === v['reasonCode'])?.[1] ?? 'declined'),
+        })),
+      },
         h('h3', {}, 'Decline'),
-        h('label', {}, 'Reason', h('select', { name: 'reason', required: true }, DECLINE_REASONS.map((r) => h('option', { value: r }, humanize(r))))),
+        h('label', {}, 'Reason', h('select', { name: 'reasonCode', required: true }, DECLINE_REASONS.map(([code, label]) => h('option', { value: code }, label)))),
+        h('label', {}, 'Note (optional)', h('input', { name: 'note', maxlength: 500 })),
         h('button', { class: 'button danger big', type: 'submit' }, 'Decline'),
       ),
     );
