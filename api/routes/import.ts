@@ -3,7 +3,8 @@
 // problem nothing is stored and every problem is reported with its row number.
 import { Type } from '@sinclair/typebox';
 import { ValidationError } from '../../core/errors.ts';
-import { IMPORT_KINDS, parseImportFile, type ImportKind } from '../../core/registry-import.ts';
+import { IMPORT_KINDS, parseAssignmentFile, parseImportFile, type ImportKind } from '../../core/registry-import.ts';
+import { callerOf } from '../auth.ts';
 import type { RoutePlugin } from '../context.ts';
 
 const ImportReportSchema = Type.Object({
@@ -22,8 +23,8 @@ const importRoutes: RoutePlugin = async (app, ctx) => {
     bodyLimit: 50 * 1024 * 1024,
     schema: {
       tags: ['import'],
-      summary: 'Import stations, depots, vehicles, advisors or customers (admin); idempotent, all or nothing',
-      params: Type.Object({ kind: Type.Union(Object.keys(IMPORT_KINDS).map((k) => Type.Literal(k))) }),
+      summary: 'Import stations, depots, vehicles, advisors, customers or fixed-point assignments (admin); idempotent, all or nothing',
+      params: Type.Object({ kind: Type.Union([...Object.keys(IMPORT_KINDS), 'assignments'].map((k) => Type.Literal(k))) }),
       body: {
         content: {
           'application/json': { schema: Type.Array(Type.Any(), { maxItems: 200_000, description: 'Registry objects (core/registry.ts)' }) },
@@ -33,10 +34,17 @@ const importRoutes: RoutePlugin = async (app, ctx) => {
       response: { 200: ImportReportSchema },
     },
   }, async (request) => {
-    const kind = IMPORT_KINDS[request.params.kind as ImportKind];
     const body = request.body as unknown;
-    const rows = typeof body === 'string' ? parseImportFile(kind, body, 'csv') : (body as unknown[]);
-    const report = await ctx.importer.importRows(kind, rows);
+    let report;
+    if (request.params.kind === 'assignments') {
+      const caller = callerOf(request);
+      const rows = typeof body === 'string' ? parseAssignmentFile(body, 'csv') : (body as unknown[]);
+      report = await ctx.importer.importAssignments(rows, `${caller.role}:${caller.sub}`.slice(0, 200));
+    } else {
+      const kind = IMPORT_KINDS[request.params.kind as ImportKind];
+      const rows = typeof body === 'string' ? parseImportFile(kind, body, 'csv') : (body as unknown[]);
+      report = await ctx.importer.importRows(kind, rows);
+    }
     if (report.problems.length) {
       const rowsWithProblems = new Set(report.problems.map((p) => p.row)).size;
       throw new ValidationError(`${rowsWithProblems} of ${report.rows} rows have problems; nothing was imported`, {

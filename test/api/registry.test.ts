@@ -57,6 +57,22 @@ describe('import through the API', () => {
   });
 });
 
+describe('assignment import', () => {
+  it('imports grouped assignments with the rules applied, all or nothing, idempotent', async () => {
+    const bad = await importKind('assignments', [{ customerId: 'C2', assignments: [{ region: '440300', stationId: 'S3', advisorId: 'A2' }, { region: '440300', stationId: 'S1', advisorId: 'A2' }] }]);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().details.problems[0]).toMatchObject({ row: 1, field: 'assignments.1.region', message: 'region 440300 is assigned twice' });
+    const tooFar = await importKind('assignments', [{ customerId: 'C2', region: '440300', stationId: 'S1', advisorId: 'A2' }]);
+    expect(tooFar.json().details.problems[0]).toMatchObject({ field: 'stationId', message: expect.stringContaining('neither in nor adjacent') });
+    const rows = [{ customerId: 'C2', assignments: [{ region: '440300', stationId: 'S3', advisorId: 'A2', reason: 'contract' }] }];
+    expect((await importKind('assignments', rows)).json()).toMatchObject({ rows: 1, created: 1, unchanged: 0 });
+    expect((await importKind('assignments', rows)).json()).toMatchObject({ rows: 1, created: 0, unchanged: 1 });
+    const view = (await h.app.inject({ method: 'GET', url: '/v1/customers/C2/assignments', headers: admin })).json();
+    expect(view.history).toHaveLength(1);
+    expect(view.history[0]).toMatchObject({ stationId: 'S3', assignedBy: 'admin:admin-user', reason: 'contract' });
+  });
+});
+
 describe('registry CRUD', () => {
   it('lists with filters and pagination', async () => {
     const res = await h.app.inject({ method: 'GET', url: '/v1/stations?region=340000&capability=heavy-duty&active=true&limit=1', headers: admin });
@@ -177,7 +193,7 @@ describe('live state, nearest stations', () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.live).toMatchObject({ lat: 22.6, lon: 114.1, speedKmh: 61.5, ignition: true, severity: 'warning', dtcs: [{ spn: 110, fmi: 0, oc: 3 }], status: 'online' });
-    expect(body.servedBy).toMatchObject({ position: { source: 'live' }, region: { code: '440300' }, basis: 'lead-advisor', advisor: { id: 'A2' } });
+    expect(body.servedBy).toMatchObject({ position: { source: 'live' }, region: { code: '440300' }, basis: 'prefecture', station: { id: 'S3' }, advisor: { id: 'A2' } });
     const never = (await h.app.inject({ method: 'GET', url: `/v1/vehicles/${net.vin(2)}`, headers: admin })).json();
     expect(never.live).toBeNull();
   });
