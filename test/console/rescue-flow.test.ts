@@ -236,4 +236,17 @@ describe('console rescue flow', () => {
       tiles.close();
     }
   });
+
+  it('the customer\'s KPIs count its launched rescue as launched within 15 minutes', async () => {
+    // Runs after the first test: acme's truck 1 was launched seconds after its report.
+    const page = await browser.page();
+    await signIn(page, 'customer', { customerId: 'acme' }, '#/kpis');
+    const kpis = page.getByTestId('kpis');
+    await kpis.waitFor();
+    const tile = kpis.locator('.kpi', { hasText: 'Launched within 15 min' });
+    expect(await tile.locator('.kpi-value').textContent()).toBe('100.0 %');
+    expect(await tile.textContent()).toContain('1 of 1 launched');
+    expect(await kpis.locator('.kpi', { hasText: 'Time to launch' }).locator('.kpi-value').textContent()).toMatch(/^\d+ min$/);
+    await browser.screenshot(page, 'customer-kpis-1280');
+  });
 });
