@@ -39,7 +39,7 @@ const healthRoutes: RoutePlugin = async (app, ctx) => {
       config: { public: true },
       schema: {
         tags: ['operations'],
-        summary: 'State of the API and of Redis, InfluxDB and MQTT (200 when every service is up, 503 otherwise)',
+        summary: 'State of Redis, InfluxDB and MQTT. 200 while the API can serve (Redis up; status "degraded" when InfluxDB or MQTT is down), 503 when Redis is down',
         response: { 200: HealthSchema, 503: HealthSchema },
       },
     },
@@ -48,8 +48,10 @@ const healthRoutes: RoutePlugin = async (app, ctx) => {
         if (!(await ctx.telemetry.ping())) throw new Error('no answer to ping');
       })]);
       const mqtt = ctx.mqtt.connected ? { ok: true } : { ok: false, error: 'not connected to the broker' };
+      // Redis is the system of record: without it the API cannot answer anything. InfluxDB only serves tracks
+      // and MQTT is not used by the API itself, so their loss degrades it without making it unavailable.
       const ok = redis.ok && influx.ok && mqtt.ok;
-      return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', services: { redis, influx, mqtt } });
+      return reply.status(redis.ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', services: { redis, influx, mqtt } });
     },
   );
 };

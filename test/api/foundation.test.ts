@@ -21,6 +21,25 @@ describe('API foundation', () => {
     expect(body.services.mqtt.ok).toBe(true);
   });
 
+  it('GET /health says degraded (still 200) when InfluxDB is unreachable', async () => {
+    const { buildApp } = await import('../../api/app.ts');
+    const { createTelemetryStore } = await import('../../infra/telemetry-store.ts');
+    const { freePort } = await import('../../infra/local-services.ts');
+    const { loadRegionMap } = await import('../../infra/regions-data.ts');
+    const app = await buildApp({
+      redis: h.redis, redisPrefix: h.services.redisPrefix, tokens: await createTokenVerifier(TEST_JWT),
+      telemetry: createTelemetryStore({ version: 1, url: `http://127.0.0.1:${await freePort()}`, database: 'none' }),
+      mqtt: { connected: false }, regions: loadRegionMap(), rateLimitMax: 100, rateLimitWindowMs: 60_000,
+    });
+    try {
+      const res = await app.inject({ method: 'GET', url: '/health' });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ status: 'degraded', services: { redis: { ok: true }, influx: { ok: false }, mqtt: { ok: false } } });
+    } finally {
+      await app.close();
+    }
+  });
+
   it('serves the OpenAPI document and Swagger UI', async () => {
     const doc = await h.app.inject({ method: 'GET', url: '/docs/json' });
     expect(doc.statusCode).toBe(200);
