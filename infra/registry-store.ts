@@ -1,7 +1,8 @@
 // Registry persistence in Redis: one hash per kind (id → JSON), a per-kind version counter, a
 // vehicles-by-customer index, per-customer assignments with history, and the scope indexes
 // (station → customers served, advisor → customers looked after). Writes are idempotent: storing an
-// identical entity changes nothing. Index maintenance runs in Lua so it is atomic with the write.
+// identical entity changes nothing. Index maintenance runs in Lua inside the same atomic unit as the
+// write, so a process killed at any point leaves the registry and its indexes consistent.
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../core/keys.ts';
 import { registryId, type Assignment, type Customer, type RegistryKind, type RegistryKinds, type Vehicle } from '../core/registry.ts';
@@ -29,54 +30,65 @@ export interface Page<T> {
 }
 
 /**
- * Recomputes the scope indexes of one customer from its assignments hash and lead advisor:
- * KEYS = assignments(C), registry(customer), customerAdvisors(C), customerStations(C)
- * ARGV = customerId, advisorCustomers key prefix, stationCustomers key prefix
- * (Keys of the reverse sets are derived in the script: this layout targets a single Redis node.)
+ * Lua body that recomputes the scope indexes of one customer from its assignments hash and lead advisor.
+ * Expects `reindex(assignmentsKey, customersHash, customerAdvisorsKey, customerStationsKey, customerId,
+ * advisorPrefix, stationPrefix)`. (Keys of the reverse sets are derived in the script: this layout
+ * targets a single Redis node.)
  */
-const REINDEX_CUSTOMER = `
-local customerId = ARGV[1]
-local advisors, stations = {}, {}
-local customerJson = redis.call('HGET', KEYS[2], customerId)
-if customerJson then
-  local customer = cjson.decode(customerJson)
-  if type(customer.leadAdvisorId) == 'string' then advisors[customer.leadAdvisorId] = true end
-end
-for _, json in ipairs(redis.call('HVALS', KEYS[1])) do
-  local a = cjson.decode(json)
-  advisors[a.advisorId] = true
-  stations[a.stationId] = true
-end
-local function sync(ownKey, wanted, reversePrefix)
-  for _, old in ipairs(redis.call('SMEMBERS', ownKey)) do
-    if not wanted[old] then
-      redis.call('SREM', reversePrefix .. old, customerId)
-      redis.call('SREM', ownKey, old)
+const REINDEX_FUNCTION = `
+local function reindex(assignmentsKey, customersHash, ownAdvisorsKey, ownStationsKey, customerId, advisorPrefix, stationPrefix)
+  local advisors, stations = {}, {}
+  local customerJson = redis.call('HGET', customersHash, customerId)
+  if customerJson then
+    local customer = cjson.decode(customerJson)
+    if type(customer.leadAdvisorId) == 'string' then advisors[customer.leadAdvisorId] = true end
+  end
+  for _, json in ipairs(redis.call('HVALS', assignmentsKey)) do
+    local a = cjson.decode(json)
+    advisors[a.advisorId] = true
+    stations[a.stationId] = true
+  end
+  local function sync(ownKey, wanted, reversePrefix)
+    for _, old in ipairs(redis.call('SMEMBERS', ownKey)) do
+      if not wanted[old] then
+        redis.call('SREM', reversePrefix .. old, customerId)
+        redis.call('SREM', ownKey, old)
+      end
+    end
+    for id in pairs(wanted) do
+      redis.call('SADD', reversePrefix .. id, customerId)
+      redis.call('SADD', ownKey, id)
     end
   end
-  for id in pairs(wanted) do
-    redis.call('SADD', reversePrefix .. id, customerId)
-    redis.call('SADD', ownKey, id)
-  end
+  sync(ownAdvisorsKey, advisors, advisorPrefix)
+  sync(ownStationsKey, stations, stationPrefix)
 end
-sync(KEYS[3], advisors, ARGV[2])
-sync(KEYS[4], stations, ARGV[3])
+`;
+
+/**
+ * KEYS = assignments(C), registry(customer), customerAdvisors(C), customerStations(C)
+ * ARGV = customerId, advisorCustomers key prefix, stationCustomers key prefix
+ */
+const REINDEX_CUSTOMER = `${REINDEX_FUNCTION}
+reindex(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3])
 return 1
 `;
 
 /**
- * Compare-and-set of one region's assignment plus history entry. Returns 0 when the current value is
- * not the expected one (a concurrent change): the caller re-reads and retries.
- * KEYS = assignments(C), assignmentHistory(C), registryVersion(customer)
- * ARGV = region, expected JSON ('' = none), next JSON, history entry JSON
+ * Compare-and-set of one region's assignment plus history entry and scope indexes, atomically. Returns 0
+ * when the current value is not the expected one (a concurrent change): the caller re-reads and retries.
+ * KEYS = assignments(C), assignmentHistory(C), registryVersion(customer), registry(customer),
+ *        customerAdvisors(C), customerStations(C)
+ * ARGV = region, expected JSON ('' = none), next JSON, history entry JSON, customerId, advisor prefix, station prefix
  */
-const ASSIGN_CAS = `
+const ASSIGN_CAS = `${REINDEX_FUNCTION}
 local current = redis.call('HGET', KEYS[1], ARGV[1]) or ''
 if current ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('LPUSH', KEYS[2], ARGV[4])
 redis.call('LTRIM', KEYS[2], 0, 9999)
 redis.call('INCR', KEYS[3])
+reindex(KEYS[1], KEYS[4], KEYS[5], KEYS[6], ARGV[5], ARGV[6], ARGV[7])
 return 1
 `;
 
@@ -118,12 +130,16 @@ export function createRegistryStore(deps: { redis: Redis; prefix: string }) {
     return { items: kept.slice(offset, offset + limit), total: kept.length, offset, limit };
   }
 
-  async function reindexCustomer(customerId: string): Promise<void> {
-    await redis.eval(
+  const reindexArgs = (customerId: string) =>
+    [
       REINDEX_CUSTOMER, 4,
       keys.assignments(customerId), keys.registry('customer'), keys.customerAdvisors(customerId), keys.customerStations(customerId),
       customerId, advisorPrefix, stationPrefix,
-    );
+    ] as const;
+
+  /** Recomputes one customer's scope indexes (repair tool; writes keep them current atomically). */
+  async function reindexCustomer(customerId: string): Promise<void> {
+    await redis.eval(...reindexArgs(customerId));
   }
 
   /**
@@ -136,7 +152,6 @@ export function createRegistryStore(deps: { redis: Redis; prefix: string }) {
     const before = await redis.hmget(keys.registry(kind), ...ids);
     const outcomes: PutOutcome[] = [];
     const tx = redis.multi();
-    const leadChanged: string[] = [];
     let changed = false;
     entities.forEach((entity, i) => {
       const json = JSON.stringify(entity);
@@ -157,15 +172,15 @@ export function createRegistryStore(deps: { redis: Redis; prefix: string }) {
         tx.sadd(keys.customerVehicles(vehicle.customerId), vehicle.vin);
       }
       if (kind === 'customer') {
+        // The lead advisor is part of the scope indexes: recompute them inside the same transaction.
         const old = previous ? (JSON.parse(previous) as Customer) : undefined;
-        if (old?.leadAdvisorId !== (entity as Customer).leadAdvisorId) leadChanged.push(ids[i]!);
+        if (old?.leadAdvisorId !== (entity as Customer).leadAdvisorId) tx.eval(...reindexArgs(ids[i]!));
       }
     });
     if (changed) {
       tx.incr(keys.registryVersion(kind));
       await tx.exec();
     }
-    for (const customerId of leadChanged) await reindexCustomer(customerId);
     return outcomes;
   }
 
@@ -203,14 +218,12 @@ export function createRegistryStore(deps: { redis: Redis; prefix: string }) {
       if (current && current.stationId === next.stationId && current.advisorId === next.advisorId) return 'unchanged';
       const history: AssignmentChange = { ...next, previous: current };
       const ok = await redis.eval(
-        ASSIGN_CAS, 3,
+        ASSIGN_CAS, 6,
         keys.assignments(customerId), keys.assignmentHistory(customerId), keys.registryVersion('customer'),
-        next.region, currentJson, JSON.stringify(next), JSON.stringify(history),
+        keys.registry('customer'), keys.customerAdvisors(customerId), keys.customerStations(customerId),
+        next.region, currentJson, JSON.stringify(next), JSON.stringify(history), customerId, advisorPrefix, stationPrefix,
       );
-      if (ok === 1) {
-        await reindexCustomer(customerId);
-        return current ? 'updated' : 'created';
-      }
+      if (ok === 1) return current ? 'updated' : 'created';
     }
     throw new Error(`assignment of ${customerId}/${next.region} kept changing concurrently`);
   }

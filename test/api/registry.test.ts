@@ -213,3 +213,25 @@ describe('live state, nearest stations', () => {
     got.forEach((g, i) => expect(g.etaMin).toBeCloseTo(expected[i]!.eta, 1));
   });
 });
+
+describe('scope follows the registry', () => {
+  it('changing a lead advisor changes what the advisors see, at once', async () => {
+    const a1 = h.auth(await h.token('advisor', { advisorId: 'A1' }));
+    expect((await h.app.inject({ method: 'GET', url: '/v1/customers/C2', headers: a1 })).statusCode).toBe(404);
+    const patched = await h.app.inject({ method: 'PATCH', url: '/v1/customers/C2', headers: admin, payload: { leadAdvisorId: 'A1' } });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect((await h.app.inject({ method: 'GET', url: '/v1/customers/C2', headers: a1 })).statusCode).toBe(200);
+    expect((await h.app.inject({ method: 'GET', url: `/v1/vehicles/${net.vin(3)}`, headers: a1 })).statusCode).toBe(200);
+    // A2 still looks after C2 through the Shenzhen assignment.
+    const a2 = h.auth(await h.token('advisor', { advisorId: 'A2' }));
+    expect((await h.app.inject({ method: 'GET', url: '/v1/customers/C2', headers: a2 })).statusCode).toBe(200);
+    await h.app.inject({ method: 'PATCH', url: '/v1/customers/C2', headers: admin, payload: { leadAdvisorId: 'A2' } });
+    expect((await h.app.inject({ method: 'GET', url: '/v1/customers/C2', headers: a1 })).statusCode).toBe(404);
+  });
+
+  it('a lead advisor that does not exist is refused', async () => {
+    const res = await h.app.inject({ method: 'PATCH', url: '/v1/customers/C2', headers: admin, payload: { leadAdvisorId: 'GHOST' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().details[0]).toEqual({ field: 'body.leadAdvisorId', message: 'unknown advisor GHOST' });
+  });
+});
