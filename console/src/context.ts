@@ -28,3 +28,26 @@ export function debounce(fn: () => void, ms: number): { (): void; cancel(): void
   run.cancel = () => clearTimeout(timer);
   return run;
 }
+
+/**
+ * Runs `fn` soon after a trigger, then at most once per `ms` however many triggers arrive (a storm of
+ * live events must not turn into a storm of API calls: the API limits requests per caller).
+ */
+export function throttle(fn: () => void, ms: number): { (): void; cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let last = 0;
+  const run = () => {
+    if (timer !== undefined) return;
+    const wait = Math.max(150, last + ms - Date.now());
+    timer = setTimeout(() => {
+      timer = undefined;
+      last = Date.now();
+      fn();
+    }, wait);
+  };
+  run.cancel = () => {
+    clearTimeout(timer);
+    timer = undefined;
+  };
+  return run;
+}

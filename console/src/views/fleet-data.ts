@@ -5,6 +5,12 @@ import type { ViewContext } from '../context.ts';
 import type { LiveState, ServedBy, Vehicle, VehicleView } from '../model.ts';
 
 export const FLEET_LIMIT = 500;
+/**
+ * Trucks whose live state is fetched one by one when the page opens. The API limits requests per caller
+ * (600 a minute by default) and has no bulk live-state route, so larger fleets fill in from the live
+ * stream: every truck appears with its next position report (every 30 s when driving).
+ */
+export const LIVE_SNAPSHOT_LIMIT = 100;
 
 function num(v: unknown): number | undefined {
   const n = typeof v === 'string' && v !== '' ? Number(v) : v;
@@ -57,13 +63,13 @@ async function vehiclesOf(ctx: ViewContext): Promise<Vehicle[]> {
 }
 
 /** Runs `fn` over `items` with at most `width` calls in flight. */
-async function pool<T, R>(items: readonly T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+async function pool<T, R>(items: readonly T[], width: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
     while (next < items.length) {
       const i = next++;
-      out[i] = await fn(items[i]!);
+      out[i] = await fn(items[i]!, i);
     }
   }));
   return out;
@@ -71,7 +77,8 @@ async function pool<T, R>(items: readonly T[], width: number, fn: (item: T) => P
 
 export async function loadFleet(ctx: ViewContext): Promise<VehicleView[]> {
   const vehicles = (await vehiclesOf(ctx)).slice(0, FLEET_LIMIT);
-  return pool(vehicles, 6, async (vehicle) => {
+  return pool(vehicles, 6, async (vehicle, i) => {
+    if (i >= LIVE_SNAPSHOT_LIMIT) return { vehicle, live: {} };
     try {
       const detail = await ctx.api.get<Record<string, unknown>>(`/v1/vehicles/${encodeURIComponent(vehicle.vin)}`);
       const servedBy = servedByOf(detail);

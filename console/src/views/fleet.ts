@@ -2,7 +2,7 @@
 // (moving, stopped, offline, amber fault, broken down), the active faults with severity and the serving
 // fixed-point station, and the open cases with their SLA clocks. Positions move with the live stream.
 import * as L from 'leaflet';
-import { debounce, type View } from '../context.ts';
+import { debounce, throttle, type View } from '../context.ts';
 import { h, render } from '../dom.ts';
 import { startCountdowns, time } from '../fmt.ts';
 import { createMap } from '../map.ts';
@@ -109,7 +109,7 @@ export const fleetView: View = (el, ctx) => {
   })();
 
   const redrawLists = debounce(drawLists, 300);
-  const reloadCases = debounce(() => void loadCases(), 200);
+  const reloadCases = throttle(() => void loadCases(), 2000);
   const unsubscribe = ctx.live.subscribe((e) => {
     if (e.type.startsWith('rescue.')) return reloadCases();
     const v = e.vin ? fleet.get(e.vin) : undefined;

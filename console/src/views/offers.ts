@@ -1,9 +1,9 @@
 // The station's screen (made for a tablet): cases offered to this station with the time left to answer,
 // and the rescues it runs. Accept/decline happen on the case page, which shows the map and the details.
-import { debounce, type View } from '../context.ts';
+import { throttle, type View } from '../context.ts';
 import { h, render } from '../dom.ts';
 import { km, minutes, startCountdowns, time } from '../fmt.ts';
-import { OPEN_STATUSES, type RescueCase } from '../model.ts';
+import { OPEN_STATUSES } from '../model.ts';
 import { errorBox, statusBadge } from './common.ts';
 import { loadOpenCases } from './queue.ts';
 
@@ -42,7 +42,7 @@ export const offersView: View = (el, ctx) => {
     }
   };
   void load();
-  const reload = debounce(() => void load(), 200);
+  const reload = throttle(() => void load(), 2000);
   const unsubscribe = ctx.live.subscribe((e) => {
     if (e.type.startsWith('rescue.')) reload();
   });

@@ -1,7 +1,7 @@
 // The rescue queue: open cases ordered by launch deadline with live countdowns, escalated cases on top.
 // Agents and admins see every case; advisors their customers'; customers their own (the API scopes).
 import { itemsOf } from '../api.ts';
-import { debounce, type View } from '../context.ts';
+import { throttle, type View } from '../context.ts';
 import { h, render } from '../dom.ts';
 import { minutes, startCountdowns, time } from '../fmt.ts';
 import { OPEN_STATUSES, type RescueCase } from '../model.ts';
@@ -87,7 +87,7 @@ export const queueView: View = (el, ctx) => {
   };
   void load();
 
-  const reload = debounce(() => void load(), 200);
+  const reload = throttle(() => void load(), 2000);
   const unsubscribe = ctx.live.subscribe((e) => {
     if (e.type.startsWith('rescue.')) reload();
   });
