@@ -3,17 +3,20 @@
 // `Last-Event-ID` first gets what it missed (as far as the capped stream still holds it).
 import { Type } from '@sinclair/typebox';
 import { eventInScope } from '../../core/auth.ts';
-import { ValidationError } from '../../core/errors.ts';
+import { DomainError, ValidationError } from '../../core/errors.ts';
 import { callerOf } from '../auth.ts';
 import type { RoutePlugin } from '../context.ts';
 import { compareStreamIds, createEventFanout, STREAM_ID, type StreamEvent } from '../event-fanout.ts';
 
 const HEARTBEAT_MS = 15_000;
 const SCOPE_REFRESH_MS = 60_000;
+/** Open streams per caller and API instance: a console needs one or two; more is a leak or abuse. */
+export const MAX_STREAMS_PER_CALLER = 10;
 
 const eventRoutes: RoutePlugin = async (app, ctx) => {
   const fanout = createEventFanout({ redis: ctx.redis, streamKey: ctx.keys.events });
   const open = new Set<() => void>();
+  const perCaller = new Map<string, number>();
   app.addHook('onClose', async () => {
     for (const end of open) end();
     fanout.close();
@@ -42,6 +45,10 @@ const eventRoutes: RoutePlugin = async (app, ctx) => {
     if (lastEventId !== undefined && !STREAM_ID.test(lastEventId)) {
       throw new ValidationError('headers.last-event-id must be a stream id like 1700000000000-0', [{ field: 'headers.last-event-id', message: 'must look like <ms>-<seq>' }]);
     }
+    const callerKey = `${caller.role}:${caller.sub}`;
+    if ((perCaller.get(callerKey) ?? 0) >= MAX_STREAMS_PER_CALLER) {
+      throw new DomainError('rate_limited', `at most ${MAX_STREAMS_PER_CALLER} open event streams per caller`, { limit: MAX_STREAMS_PER_CALLER });
+    }
     const prefixes = request.query.types?.split(',');
     const vin = request.query.vin;
     let scope = await ctx.scope.customers(caller);
@@ -67,6 +74,7 @@ const eventRoutes: RoutePlugin = async (app, ctx) => {
       else pending.push(...events);
     });
 
+    perCaller.set(callerKey, (perCaller.get(callerKey) ?? 0) + 1);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -88,7 +96,13 @@ const eventRoutes: RoutePlugin = async (app, ctx) => {
       if (chunk) res.write(chunk);
     };
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    let ended = false;
     const end = () => {
+      if (ended) return;
+      ended = true;
+      const left = (perCaller.get(callerKey) ?? 1) - 1;
+      if (left > 0) perCaller.set(callerKey, left);
+      else perCaller.delete(callerKey);
       clearInterval(heartbeat);
       unsubscribe();
       open.delete(end);

@@ -5,6 +5,8 @@ import { LIVE_EVENT_FIELD, type LiveEvent } from '../../core/events.ts';
 import { createTelemetryStore } from '../../infra/telemetry-store.ts';
 import { startApiHarness, type ApiHarness } from './app-harness.ts';
 import * as net from './fixtures.ts';
+import { MAX_STREAMS_PER_CALLER } from '../../api/routes/events.ts';
+import { waitFor } from '../harness/context.ts';
 
 let h: ApiHarness;
 let admin: Record<string, string>;
@@ -143,6 +145,31 @@ describe('GET /v1/events (SSE)', () => {
     const stream = await readEvents(`${baseUrl}/v1/events?types=vehicle.status`, token, 2, { 'last-event-id': first! });
     const seen = await stream.events;
     expect(seen.map((e) => e.data.data.n)).toEqual([2, 3]);
+  });
+
+  it('caps the open streams of one caller', async () => {
+    const token = await h.token('customer', { customerId: 'C1', sub: 'many-tabs' });
+    const controllers: AbortController[] = [];
+    try {
+      for (let i = 0; i < MAX_STREAMS_PER_CALLER; i++) {
+        const controller = new AbortController();
+        controllers.push(controller);
+        const res = await fetch(`${baseUrl}/v1/events`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
+        expect(res.status).toBe(200);
+      }
+      const refused = await fetch(`${baseUrl}/v1/events`, { headers: { authorization: `Bearer ${token}` } });
+      expect(refused.status).toBe(429);
+      expect((await refused.json()).error).toBe('rate_limited');
+    } finally {
+      for (const c of controllers) c.abort();
+    }
+    // Closed streams free their slots.
+    await waitFor(async () => {
+      const controller = new AbortController();
+      const res = await fetch(`${baseUrl}/v1/events`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
+      controller.abort();
+      return res.status === 200;
+    }, { what: 'a free stream slot' });
   });
 
   it('refuses a malformed Last-Event-ID and a missing token', async () => {
