@@ -147,7 +147,7 @@ describe('dispatcher: fault event → offer → launch', () => {
     const second = await waitFor(async () => {
       const c = await rig.store.get(first.id);
       return c && c.offers.length === 2 && c.status === 'offered' ? c : undefined;
-    }, { what: 'second offer', timeoutMs: 1500 });
+    }, { what: 'second offer' });
     expect(second.offers[0]).toMatchObject({ outcome: 'declined', reason: 'no technician' });
     expect(second.offers[1]!.stationId).not.toBe(s1);
   });
