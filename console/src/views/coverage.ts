@@ -7,7 +7,7 @@ import { itemsOf } from '../api.ts';
 import type { View } from '../context.ts';
 import { formValues, h, render } from '../dom.ts';
 import { km, minutes, pct } from '../fmt.ts';
-import { createMap } from '../map.ts';
+import { createMap, squareIcon } from '../map.ts';
 import { errorBox } from './common.ts';
 
 type Json = Record<string, unknown>;
@@ -59,7 +59,7 @@ export const coverageView: View = (el, ctx, params) => {
   render(el, h('section', { class: 'panel' },
     h('header', { class: 'panel-head' }, h('h2', {}, `Coverage${customerId ? ` · ${customerId}` : ''}`), picker,
       h('ul', { class: 'legend' }, h('li', {}, h('i', { style: `background:${COVERED}` }), 'covered'), h('li', {}, h('i', { style: `background:${UNCOVERED}` }), 'uncovered'),
-        h('li', {}, h('i', { class: 'sq', style: 'background:#2680c2' }), 'station'), h('li', {}, h('i', { class: 'sq', style: 'background:#8e44ad' }), 'fixed point'))),
+        h('li', {}, h('i', { style: 'background:#2680c2' }), 'station'), h('li', {}, h('i', { style: 'background:#8e44ad' }), 'fixed point'), h('li', {}, h('i', { class: 'sq', style: `background:${UNCOVERED}` }), 'gap'))),
     h('div', { class: 'split' }, h('div', { class: 'split-map' }, mapEl), h('div', { class: 'split-side' }, summary, h('h3', {}, 'Fixed points and advisors'), fixedPoints, h('h3', {}, 'Gaps'), gaps))));
 
   const cmap = createMap(mapEl, ctx.settings);
@@ -77,14 +77,20 @@ export const coverageView: View = (el, ctx, params) => {
         style: (f?: Feature) => ({ color: isCovered(f?.properties) ? COVERED : UNCOVERED, weight: 4, opacity: 0.9 }),
         pointToLayer: (f: Feature, latlng) => {
           const p = (f.properties ?? {}) as Json;
+          if (p['kind'] === 'gap') {
+            return L.marker(latlng, { icon: squareIcon(UNCOVERED, String(p['rank'] ?? '')), zIndexOffset: 500 })
+              .bindTooltip(`Gap ${String(p['rank'] ?? '')}: ${km(n(p['kmDriven']))} driven by ${String(p['trucks'] ?? '?')} trucks`);
+          }
           const fixed = p['fixedPoint'] === true;
           return L.circleMarker(latlng, { radius: fixed ? 8 : 5, color: '#1f2933', weight: 1, fillColor: fixed ? '#8e44ad' : '#2680c2', fillOpacity: 0.95 })
-            .bindTooltip(String(p['name'] ?? p['stationId'] ?? p['id'] ?? 'station'));
+            .bindTooltip(`${String(p['name'] ?? p['stationId'] ?? 'station')}${fixed ? ' (fixed point)' : ''}`);
         },
       }).addTo(cmap.map);
       const lines = geo.features.filter((f) => f.geometry && f.geometry.type !== 'Point');
-      mapEl.dataset['covered'] = String(lines.filter((f) => isCovered(f.properties as Json)).length);
-      mapEl.dataset['uncovered'] = String(lines.filter((f) => !isCovered(f.properties as Json)).length);
+      const points = geo.features.filter((f) => f.geometry?.type === 'Point');
+      mapEl.dataset['coveredLines'] = String(lines.filter((f) => isCovered(f.properties as Json)).length);
+      mapEl.dataset['uncoveredLines'] = String(lines.filter((f) => !isCovered(f.properties as Json)).length);
+      mapEl.dataset['stations'] = String(points.filter((f) => (f.properties as Json | null)?.['kind'] !== 'gap').length);
       const bounds = layer.getBounds();
       if (bounds.isValid()) cmap.map.fitBounds(bounds.pad(0.1));
 
