@@ -44,15 +44,22 @@ export async function decodeBatch(
     positions: [], dm1s: [], statuses: [], deadLetters: [], received: { position: 0, dm1: 0, status: 0, other: 0 },
   };
   const candidates: Array<{ msg: SpooledMessage; vin: string; channel: DeviceChannel }> = [];
+  // A batch holds many messages of few topics: parse and check each topic once.
+  const topics = new Map<string, { vin: string; channel: DeviceChannel; validVin: boolean } | undefined>();
   for (const msg of messages) {
-    const parsed = parseDeviceTopic(deps.topicRoot, msg.topic);
+    let parsed = topics.get(msg.topic);
+    if (parsed === undefined && !topics.has(msg.topic)) {
+      const topic = parseDeviceTopic(deps.topicRoot, msg.topic);
+      parsed = topic && { ...topic, validVin: isValidVin(topic.vin) };
+      topics.set(msg.topic, parsed);
+    }
     if (!parsed) {
       batch.received.other += 1;
       batch.deadLetters.push(deadLetter(msg, 'unknown_topic', 'not a device topic of this deployment'));
       continue;
     }
     batch.received[parsed.channel] += 1;
-    if (!isValidVin(parsed.vin)) {
+    if (!parsed.validVin) {
       batch.deadLetters.push(deadLetter(msg, 'invalid_vin', 'topic does not name a valid VIN (17 characters, check digit)', parsed.vin.slice(0, 64)));
     } else if (msg.originalSize > MAX_PAYLOAD_BYTES) {
       batch.deadLetters.push(deadLetter(msg, 'oversized', `payload of ${msg.originalSize} bytes exceeds ${MAX_PAYLOAD_BYTES}`, parsed.vin));

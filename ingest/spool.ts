@@ -163,7 +163,8 @@ export function createSpool(opts: SpoolOptions) {
       let damaged = false;
       let needed = 0;
       while (!full() && !damaged && offset + HEADER <= limit) {
-        const want = Math.min(limit - offset, Math.max(READ_CHUNK, needed));
+        // Read about as much as the batch can still take (records average well under 1 KiB), not a fixed 4 MiB.
+        const want = Math.min(limit - offset, Math.max(needed, Math.min(READ_CHUNK, maxBytes - bytes, (maxRecords - records.length) * 1024)));
         // A fresh buffer per chunk: the records returned are views into it.
         const readBuffer = Buffer.allocUnsafe(want);
         const got = readSync(readFd!, readBuffer, 0, want, offset);
