@@ -54,7 +54,15 @@ export const coverageView: View = (el, ctx, params) => {
     e.preventDefault();
     const id = formValues(e.currentTarget as HTMLFormElement)['customerId'];
     if (id) ctx.navigate(`#/coverage/${encodeURIComponent(id)}`);
-  } }, h('label', {}, 'Customer', h('input', { name: 'customerId', value: customerId, required: true, pattern: '[A-Za-z0-9_\\-]{1,64}' })), h('button', { class: 'button', type: 'submit' }, 'Show'));
+  } }, h('label', {}, 'Customer', h('input', { name: 'customerId', value: customerId, required: true, list: 'coverage-customers', pattern: '[A-Za-z0-9_\\-]{1,64}', autocomplete: 'off' })),
+    h('datalist', { id: 'coverage-customers' }), h('button', { class: 'button', type: 'submit' }, 'Show'));
+  if (picker) {
+    // The customers the caller may see (the API scopes the list: an advisor gets its own customers).
+    void ctx.api.get('/v1/customers', { limit: 1000 }).then((answer) => {
+      const list = picker.querySelector('datalist')!;
+      render(list, itemsOf<Json>(answer).map((c) => h('option', { value: String(c['id']) }, String(c['name'] ?? ''))));
+    }).catch(() => undefined);
+  }
 
   render(el, h('section', { class: 'panel' },
     h('header', { class: 'panel-head' }, h('h2', {}, `Coverage${customerId ? ` · ${customerId}` : ''}`), picker,
