@@ -23,6 +23,7 @@ import stationRoutes from './routes/stations.ts';
 import vehicleRoutes from './routes/vehicles.ts';
 import consoleRoutes from './routes/console.ts';
 import rescueRoutes from './routes/rescues.ts';
+import coverageRoutes from './routes/coverage.ts';
 
 /** Every route area, in registration order. `prefix` is prepended to the plugin's paths. */
 const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
@@ -37,6 +38,7 @@ const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
   { plugin: ingestRoutes, prefix: '/v1' },
   { plugin: eventRoutes, prefix: '/v1' },
   { plugin: rescueRoutes, prefix: '/v1' },
+  { plugin: coverageRoutes, prefix: '/v1' },
 ];
 
 export type ApiApp = FastifyInstance;
@@ -61,6 +63,13 @@ export async function buildApp(deps: AppDeps): Promise<ApiApp> {
   const ctx = createApiContext(deps);
   installErrorHandling(app);
   app.addSchema(ErrorResponseSchema);
+  // Every documented route can answer the error format; say so in the OpenAPI document (and serialize it).
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as { response?: Record<string, unknown>; hide?: boolean } | undefined;
+    if (!schema?.response || schema.hide) return;
+    const codes = route.config?.public ? ['400', '429'] : ['400', '401', '403', '404', '429'];
+    for (const code of codes) schema.response[code] ??= { $ref: 'ErrorResponse#' };
+  });
 
   // Swagger UI's own routes are public documentation.
   app.addHook('onRoute', (route) => {
