@@ -138,13 +138,24 @@ export const coverageView: View = (el, ctx, params) => {
     try {
       const answer = await ctx.api.get<Json>(`${base}/assignments`);
       const rows = itemsOf<Json>(answer['assignments'] ?? answer);
-      render(fixedPoints, rows.length
+      const lead = typeof answer['leadAdvisorId'] === 'string' ? answer['leadAdvisorId'] : undefined;
+      // Names for the ids: stations from the session cache, advisors from the API (both scoped by it).
+      const advisorIds = [...new Set([...rows.map((a) => String(a['advisorId'] ?? '')), ...(lead ? [lead] : [])].filter(Boolean))];
+      const advisors = new Map(await Promise.all(advisorIds.map(async (id) => {
+        const advisor = await ctx.api.get<Json>(`/v1/advisors/${encodeURIComponent(id)}`).catch(() => undefined);
+        return [id, advisor ? `${String(advisor['name'] ?? id)}${advisor['phone'] ? ` · ${String(advisor['phone'])}` : ''}` : id] as const;
+      })));
+      const stationNames = new Map(await Promise.all(rows.map(async (a) => {
+        const id = String(a['stationId'] ?? '');
+        return [id, (await ctx.station(id))?.name ?? id] as const;
+      })));
+      render(fixedPoints, lead ? h('p', {}, 'Lead advisor: ', h('b', {}, advisors.get(lead) ?? lead)) : null, rows.length
         ? h('table', { class: 'table compact' },
             h('thead', {}, h('tr', {}, ['Region', 'Fixed-point station', 'Advisor'].map((t) => h('th', {}, t)))),
             h('tbody', {}, rows.map((a) => h('tr', {},
               h('td', {}, String(a['regionName'] ?? a['region'] ?? '')),
-              h('td', {}, String((a['station'] as Json | undefined)?.['name'] ?? a['stationName'] ?? a['stationId'] ?? '')),
-              h('td', {}, String((a['advisor'] as Json | undefined)?.['name'] ?? a['advisorName'] ?? a['advisorId'] ?? ''))))))
+              h('td', {}, stationNames.get(String(a['stationId'] ?? '')) ?? ''),
+              h('td', {}, advisors.get(String(a['advisorId'] ?? '')) ?? '')))))
         : h('p', { class: 'empty' }, 'No fixed points assigned.'));
     } catch (err) {
       render(fixedPoints, errorBox(err));
