@@ -135,6 +135,59 @@ const rescueRoutes: RoutePlugin = async (app, ctx) => {
     schema: { hide: true },
   }, async (_request, reply) => reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(await metrics.render()));
 
+  // A small BullMQ board for admins (JSON, behind the same bearer auth as everything else): depth,
+  // failures and upcoming timers of the dispatcher queues, and a retry of failed jobs.
+  const boardQueues = new Map([jobs, ...watched].map((q) => [q.name, q]));
+  const QueueName = Type.Union([...boardQueues.keys()].map((name) => Type.Literal(name)));
+  const JobSummary = Type.Object({
+    id: Type.String(), name: Type.String(), attemptsMade: Type.Integer(), timestamp: Type.Number(),
+    runAt: Type.Optional(Type.Number()), failedReason: Type.Optional(Type.String()), data: Type.Unknown(),
+  });
+  const summarise = (job: { id?: string; name: string; attemptsMade: number; timestamp: number; delay: number; failedReason?: string; data: unknown }) => ({
+    id: job.id ?? '', name: job.name, attemptsMade: job.attemptsMade, timestamp: job.timestamp,
+    ...(job.delay > 0 ? { runAt: job.timestamp + job.delay } : {}),
+    ...(job.failedReason ? { failedReason: job.failedReason.slice(0, 500) } : {}),
+    data: job.data,
+  });
+
+  app.get('/rescue-queues', {
+    config: { roles: ['admin'] },
+    schema: {
+      tags, summary: 'Dispatcher queues (admin board): counts, latest failures, next timers',
+      response: {
+        200: Type.Object({
+          queues: Type.Array(Type.Object({
+            name: Type.String(),
+            counts: Type.Record(Type.String(), Type.Integer()),
+            failed: Type.Array(JobSummary),
+            delayed: Type.Array(JobSummary),
+          })),
+        }),
+      },
+    },
+  }, async () => ({
+    queues: await Promise.all([...boardQueues.values()].map(async (q) => ({
+      name: q.name,
+      counts: await q.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'paused', 'prioritized'),
+      failed: (await q.getFailed(0, 19)).map(summarise),
+      delayed: (await q.getDelayed(0, 19)).map(summarise).sort((a, b) => (a.runAt ?? 0) - (b.runAt ?? 0)),
+    }))),
+  }));
+
+  app.post('/rescue-queues/:queue/retry-failed', {
+    config: { roles: ['admin'] },
+    schema: {
+      tags, summary: 'Retry every failed job of one dispatcher queue (admin board)',
+      params: Type.Object({ queue: QueueName }),
+      response: { 200: Type.Object({ retried: Type.Integer() }) },
+    },
+  }, async (request) => {
+    const q = boardQueues.get(request.params.queue)!;
+    const failed = await q.getFailed(0, 999);
+    await Promise.all(failed.map((job) => job.retry('failed')));
+    return { retried: failed.length };
+  });
+
   app.get('/rescues/:id', {
     schema: {
       tags, summary: 'A rescue case with offers, candidates, ETA, deadlines and timeline',

@@ -131,6 +131,21 @@ describe('rescue API', () => {
     expect((await call('GET', '/v1/rescues/webhook-dead-letters', tokens.agent!)).body.items).toEqual([]);
   });
 
+  it('shows admins a board of the dispatcher queues with the pending timers', async () => {
+    const admin = await h.token('admin');
+    expect((await call('GET', '/v1/rescue-queues', tokens.agent!)).status).toBe(403);
+    const res = await h.app.inject({ method: 'GET', url: '/v1/rescue-queues', headers: h.auth(admin) });
+    expect(res.statusCode).toBe(200);
+    const board = res.json() as { queues: Array<{ name: string; counts: Record<string, number>; delayed: Array<{ id: string; runAt?: number }> }> };
+    expect(board.queues.map((q) => q.name).sort()).toEqual(['fault-events', 'rescue-jobs', 'rescue-webhooks']);
+    const timers = board.queues.find((q) => q.name === 'rescue-jobs')!;
+    expect(timers.counts.delayed).toBeGreaterThan(0);
+    expect(timers.delayed.some((j) => j.id.startsWith('sla-repair-') && j.runAt! > Date.now())).toBe(true);
+    const retried = await h.app.inject({ method: 'POST', url: '/v1/rescue-queues/rescue-jobs/retry-failed', headers: h.auth(admin) });
+    expect(retried.json()).toEqual({ retried: 0 });
+    expect((await h.app.inject({ method: 'POST', url: '/v1/rescue-queues/nope/retry-failed', headers: h.auth(admin) })).statusCode).toBe(400);
+  });
+
   it('exposes rescue metrics shared by all instances (counted in the atomic case commit)', async () => {
     const res = await h.app.inject({ method: 'GET', url: '/v1/rescue-metrics' });
     expect(res.statusCode).toBe(200);
