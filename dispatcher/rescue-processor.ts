@@ -109,6 +109,12 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
       if (!c.escalated) await escalate(c, 'no_location');
       return report('escalated');
     }
+    // A truck that drove on after a telematics report: no further van is sent until an agent decides
+    // (assign = confirm, or cancel).
+    if (c.needsConfirmation) {
+      if (!c.escalated) await escalate(c, 'needs_confirmation');
+      return 'escalated';
+    }
     const [index, assignments] = await Promise.all([network.stations(), network.assignments(c.customerId)]);
     const at = now();
     const req: CandidateRequest = {

@@ -183,6 +183,13 @@ describe('dispatcher: fault event → offer → launch', () => {
       return latest?.needsConfirmation ? latest : undefined;
     }, { what: 'driving flag', timeoutMs: 15_000 });
     expect(flagged.needsConfirmation!.reason).toMatch(/still driving 72 km\/h/);
+    // No further van is offered once flagged: the case goes to an agent instead.
+    const escalated = await waitFor(async () => {
+      const latest = await rig.store.get(c.id);
+      return latest?.escalated ? latest : undefined;
+    }, { what: 'flagged case escalated', timeoutMs: 15_000 });
+    const flaggedAt = Date.parse(escalated.needsConfirmation!.at);
+    expect(escalated.offers.filter((o) => Date.parse(o.offeredAt) > flaggedAt)).toEqual([]);
     expect(greatCircleKm(centre.lat, centre.lon, moved.lat, moved.lon)).toBeGreaterThan(1);
   });
 
