@@ -73,7 +73,7 @@ export function createMap(el: HTMLElement, settings: MapSettings): ConsoleMap {
     fit(points, maxZoom = 11) {
       if (!points.length) return;
       const bounds = L.latLngBounds(points.map((p) => toLatLng(p.lat, p.lon)));
-      map.fitBounds(bounds.pad(0.2), { maxZoom });
+      map.fitBounds(bounds.pad(0.2), { maxZoom, animate: false });
     },
     destroy() {
       map.remove();

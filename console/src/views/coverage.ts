@@ -82,7 +82,10 @@ export const coverageView: View = (el, ctx, params) => {
       ]);
       const layer = L.geoJSON(geo, {
         coordsToLatLng: (c) => cmap.toLatLng(c[1]!, c[0]!),
-        style: (f?: Feature) => ({ color: isCovered(f?.properties) ? COVERED : UNCOVERED, weight: 4, opacity: 0.9 }),
+        // Leaflet styles point markers with this too: keep their outline dark.
+        style: (f?: Feature) => (f?.geometry?.type === 'Point'
+          ? { color: '#1f2933', weight: 1 }
+          : { color: isCovered(f?.properties) ? COVERED : UNCOVERED, weight: 4, opacity: 0.9 }),
         pointToLayer: (f: Feature, latlng) => {
           const p = (f.properties ?? {}) as Json;
           if (p['kind'] === 'gap') {
@@ -100,7 +103,7 @@ export const coverageView: View = (el, ctx, params) => {
       mapEl.dataset['uncoveredLines'] = String(lines.filter((f) => !isCovered(f.properties as Json)).length);
       mapEl.dataset['stations'] = String(points.filter((f) => (f.properties as Json | null)?.['kind'] !== 'gap').length);
       const bounds = layer.getBounds();
-      if (bounds.isValid()) cmap.map.fitBounds(bounds.pad(0.1));
+      if (bounds.isValid()) cmap.map.fitBounds(bounds.pad(0.1), { animate: false });
 
       render(summary, h('div', { class: 'kpis' },
         kpi('Kilometres covered', share(pickShare(report, ['overall', 'kmShare'], ['overall', 'coveredKmShare'], ['kmShare'], ['coveredKmShare'], ['overall', 'km', 'share']))),
