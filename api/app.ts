@@ -23,6 +23,7 @@ import stationRoutes from './routes/stations.ts';
 import vehicleRoutes from './routes/vehicles.ts';
 import consoleRoutes from './routes/console.ts';
 import rescueRoutes from './routes/rescues.ts';
+import coverageRoutes from './routes/coverage.ts';
 
 /** Every route area, in registration order. `prefix` is prepended to the plugin's paths. */
 const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
@@ -37,6 +38,7 @@ const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
   { plugin: ingestRoutes, prefix: '/v1' },
   { plugin: eventRoutes, prefix: '/v1' },
   { plugin: rescueRoutes, prefix: '/v1' },
+  { plugin: coverageRoutes, prefix: '/v1' },
 ];
 
 export type ApiApp = FastifyInstance;

@@ -24,7 +24,7 @@ export interface CandidateSite {
   /** Minutes from accept to van rolling once staged there (a station's own, else the model default). */
   readonly mobilisationMin?: number;
   /** What an existing station lacks today (capability, vans, active, 24 h); empty for a city. */
-  readonly lacks: readonly string[];
+  readonly lacks: string[];
 }
 
 export interface SitePick {
@@ -89,11 +89,11 @@ export function suggestSites(input: SiteSuggestionInput): SitePick[] {
     });
     if (bestSite < 0) break;
     used.add(bestSite);
-    const vins = new Set<string>();
+    const vins = new Set<number>();
     for (const i of covers[bestSite]!) {
       if (taken[i]) continue;
       taken[i] = 1;
-      for (const v of cells[i]!.vins) vins.add(v);
+      for (const v of cells[i]!.trucks) vins.add(v);
     }
     covered += bestGain;
     picks.push({

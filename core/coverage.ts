@@ -3,15 +3,17 @@
 // database); output is the share of kilometres and driving hours within the threshold, overall, per region
 // and against the customer's fixed-point stations only, plus the uncovered stretches merged into ranked gaps.
 //
-// The ETA is the dispatcher's (core/eta.ts, core/candidates.ts): the least ETA of an active, open, capable
-// station with vans. Stretches are classified exactly without evaluating every metre: the least ETA over
+// The ETA is the dispatcher's (core/eta.ts, and the static filter of core/candidates.ts): the least ETA of
+// an active, open, capable station with vans. Stretches are classified exactly without evaluating every metre: the least ETA over
 // stations changes by at most `minutesPerKm` per km (every station's ETA does), so from the ETAs at both ends
 // of a stretch we know bounds for every point in between; only stretches whose bounds straddle the threshold
 // are halved, down to `resolutionKm`, where the ETA is interpolated linearly.
-import { searchCandidates, type CandidateRequest } from './candidates.ts';
-import { driveMinutes, greatCircleKm, type EtaModel } from './eta.ts';
-import type { Capability } from './registry.ts';
-import type { StationIndex } from './station-index.ts';
+import { staticDropReason, type CandidateRequest } from './candidates.ts';
+import { driveMinutes, etaMinutes, greatCircleKm, mobilisationMinutes, type EtaModel } from './eta.ts';
+import { isOpenAt } from './opening-hours.ts';
+import type { Capability, Station } from './registry.ts';
+
+const NO_EXCLUSIONS: ReadonlySet<string> = new Set();
 
 /** One downsampled position: where a truck was at the start of a time window. */
 export interface PositionSample {
@@ -58,28 +60,83 @@ export function etaSlopeMinutesPerKm(model: EtaModel): number {
   return (model.circuity * 60) / slowest;
 }
 
-const NO_EXCLUSIONS: ReadonlySet<string> = new Set();
+/** Side of the square cells (degrees) for which the stations that can be nearest are listed once. */
+const FIELD_CELL_DEG = 0.5;
 
 /**
- * The ETA field of the stations in `index` that can take a rescue needing `capability`, using the
- * dispatcher's exact candidate search. Stations farther than `horizonMin` of driving are not searched:
- * the field answers `capMin` there, which is above `horizonMin` and so never changes a covered/uncovered
- * decision for thresholds up to `horizonMin`.
+ * The ETA field of the stations that can take a rescue needing `capability`: the dispatcher's static
+ * filter (core/candidates.ts: active, vans, capability, open at that time) and ETA (core/eta.ts), exact.
+ * For speed, each 0.5° cell lists once the stations that can be the fastest anywhere in it: a station whose
+ * best case for the cell is slower than the worst case of an always-open station is never the answer.
+ * Stations farther than `horizonMin` of driving are not searched: the field answers `capMin` there, which
+ * is above `horizonMin`, so no covered/uncovered decision for thresholds up to `horizonMin` changes.
  */
-export function createEtaField(index: StationIndex, model: EtaModel, opts: { capability: Capability; horizonMin: number }): EtaField {
-  const maxDistanceKm = reachKm(opts.horizonMin, model);
-  const capMin = driveMinutes(maxDistanceKm, model) + index.minMobilisationMin;
+export function createEtaField(stations: readonly Station[], model: EtaModel, opts: { capability: Capability; horizonMin: number }): EtaField {
   const capabilities: Capability[] = [opts.capability];
+  const staticRequest: CandidateRequest = {
+    lat: 0, lon: 0, capabilities, partsCategories: [], at: new Date(0), excludeStationIds: NO_EXCLUSIONS, maxDistanceKm: Infinity,
+  };
+  // Static part of the dispatcher's filter, once; opening hours are checked per point in time.
+  const eligible = stations.filter((s) => {
+    const reason = staticDropReason(s, staticRequest);
+    return reason === undefined || reason === 'closed';
+  });
+  const minMobilisation = eligible.length > 0 ? Math.min(...eligible.map((s) => mobilisationMinutes(s, model))) : 0;
+  const capMin = driveMinutes(reachKm(opts.horizonMin, model), model) + minMobilisation;
+  const cells = new Map<string, Array<{ s: Station; best: number }>>();
+  // Opening hours repeat daily: remember each station's answer per minute of the (UTC) day.
+  const openByMinute = new Map<Station, Int8Array>();
+  const isOpen = (s: Station, time: number) => {
+    if (s.hours === '24h') return true;
+    let minutes = openByMinute.get(s);
+    if (!minutes) openByMinute.set(s, (minutes = new Int8Array(1440).fill(-1)));
+    const minute = ((Math.floor(time / 60_000) % 1440) + 1440) % 1440;
+    let open = minutes[minute]!;
+    if (open < 0) minutes[minute] = open = isOpenAt(s.hours, new Date(time)) ? 1 : 0;
+    return open === 1;
+  };
+
+  const cellStations = (ix: number, iy: number): Array<{ s: Station; best: number }> => {
+    const key = `${ix}:${iy}`;
+    let list = cells.get(key);
+    if (list) return list;
+    const south = iy * FIELD_CELL_DEG;
+    const west = ix * FIELD_CELL_DEG;
+    const north = south + FIELD_CELL_DEG;
+    const east = west + FIELD_CELL_DEG;
+    const corners: Array<[number, number]> = [[south, west], [south, east], [north, west], [north, east]];
+    // Margins make the plane-style box distances safe bounds on the sphere at this cell size.
+    const reachDeg = reachKm(opts.horizonMin, model) / 111 + 0.1;
+    const bounds = eligible.filter((s) => s.lat > south - reachDeg && s.lat < north + reachDeg).map((s) => {
+      const nearKm = greatCircleKm(s.lat, s.lon, Math.min(north, Math.max(south, s.lat)), Math.min(east, Math.max(west, s.lon)));
+      const farKm = Math.max(...corners.map(([lat, lon]) => greatCircleKm(s.lat, s.lon, lat, lon)));
+      const mob = mobilisationMinutes(s, model);
+      return { s, best: mob + driveMinutes(Math.max(0, nearKm * 0.99 - 1), model), worst: mob + driveMinutes(farKm * 1.01 + 1, model) };
+    });
+    let limit = capMin;
+    for (const b of bounds) if (b.s.hours === '24h' && b.worst < limit) limit = b.worst;
+    list = bounds.filter((b) => b.best <= limit).sort((a, b) => a.best - b.best).map(({ s, best }) => ({ s, best }));
+    cells.set(key, list);
+    return list;
+  };
+
   return {
     minutesPerKm: etaSlopeMinutesPerKm(model),
     capMin,
     at(lat, lon, time) {
-      const req: CandidateRequest = {
-        lat, lon, capabilities, partsCategories: [], at: new Date(time), excludeStationIds: NO_EXCLUSIONS, maxDistanceKm,
-      };
-      const [best] = searchCandidates(index, req, 1, model);
-      if (!best || best.etaMin >= capMin) return { etaMin: capMin, stationId: null };
-      return { etaMin: best.etaMin, stationId: best.stationId };
+      let etaMin = capMin;
+      let stationId: string | null = null;
+      // Sorted by best case: once that is no better than the answer so far, no later station can be.
+      for (const { s, best } of cellStations(Math.floor(lon / FIELD_CELL_DEG), Math.floor(lat / FIELD_CELL_DEG))) {
+        if (best > etaMin) break;
+        if (!isOpen(s, time)) continue;
+        const eta = etaMinutes(s, { lat, lon }, model);
+        if (eta < etaMin || (eta === etaMin && stationId !== null && s.id < stationId)) {
+          etaMin = eta;
+          stationId = s.id;
+        }
+      }
+      return { etaMin, stationId };
     },
   };
 }
@@ -102,7 +159,7 @@ export const DEFAULT_COVERAGE_OPTIONS: Omit<CoverageOptions, 'maxGapMs'> = Objec
   thresholdMin: 60,
   minDrivingKmh: 5,
   resolutionKm: 0.5,
-  cellDeg: 0.02,
+  cellDeg: 0.05,
   collectLines: false,
 });
 
@@ -134,7 +191,7 @@ export interface CoverageGap {
   readonly lengthKm: number;
   readonly regions: string[];
   readonly centroid: { readonly lat: number; readonly lon: number };
-  readonly bbox: readonly [minLon: number, minLat: number, maxLon: number, maxLat: number];
+  readonly bbox: [minLon: number, minLat: number, maxLon: number, maxLat: number];
   /** The best station for the gap: least ETA to any point of it (null: none within the search horizon). */
   readonly nearestStationId: string | null;
   readonly nearestEtaMin: number | null;
@@ -144,13 +201,14 @@ export interface CoverageGap {
 
 /** Uncovered kilometres in one grid cell: the unit of gap merging and of site selection. */
 export interface UncoveredCell {
-  readonly key: string;
+  readonly key: number;
   /** Kilometre-weighted centroid of the uncovered stretches in the cell. */
   readonly lat: number;
   readonly lon: number;
   readonly km: number;
   readonly hours: number;
-  readonly vins: ReadonlySet<string>;
+  /** Trucks that drove there, as numbers distinct within one coverage result. */
+  readonly trucks: readonly number[];
 }
 
 export interface CoverageLine {
@@ -248,6 +306,12 @@ export function classifyStretch(
   thresholdMin: number,
   resolutionKm: number,
 ): Piece[] {
+  const e1 = field.at(s.lat1, s.lon1, s.time);
+  const e2 = field.at(s.lat2, s.lon2, s.time);
+  // Fast path (most stretches): the bounds decide the whole stretch at once.
+  const slack = field.minutesPerKm * s.km;
+  if ((e1.etaMin + e2.etaMin + slack) / 2 <= thresholdMin) return [{ from: 0, to: 1, covered: true, etaFrom: e1, etaTo: e2 }];
+  if ((e1.etaMin + e2.etaMin - slack) / 2 > thresholdMin) return [{ from: 0, to: 1, covered: false, etaFrom: e1, etaTo: e2 }];
   const pieces: Piece[] = [];
   const at = (f: number) => field.at(lerp(s.lat1, s.lat2, f), lerp(s.lon1, s.lon2, f), s.time);
   const visit = (from: number, to: number, e1: EtaAtPoint, e2: EtaAtPoint): void => {
@@ -272,7 +336,7 @@ export function classifyStretch(
     visit(from, mid, e1, em);
     visit(mid, to, em, e2);
   };
-  visit(0, 1, at(0), at(1));
+  visit(0, 1, e1, e2);
   // Merge neighbours of the same class (bisection leaves runs of them).
   const merged: Piece[] = [];
   for (const p of pieces) {
@@ -319,15 +383,25 @@ export function drivenStretches(
   return { stretches, trucks: byVin.size, offlineGaps };
 }
 
+/**
+ * Numeric key of a grid cell (cells are indexed by floor(degrees / size)). Kept below 2^30 so V8 stores it
+ * as a small integer (fast Map keys): needs |ix| < 12,000 and |iy| < 8,192, true for cells ≥ 0.015°.
+ */
+function cellKey(ix: number, iy: number): number {
+  return (ix + 12_000) * 16_384 + (iy + 8_192);
+}
+export const MIN_CELL_DEG = 0.015;
+
 interface CellAccumulator {
-  key: string;
+  key: number;
+  lastTruck: number;
   ix: number;
   iy: number;
   km: number;
   hours: number;
   latKm: number;
   lonKm: number;
-  vins: Set<string>;
+  trucks: number[];
   best: EtaAtPoint;
   worstMin: number;
   region: string;
@@ -335,6 +409,7 @@ interface CellAccumulator {
 
 export function computeCoverage(inputs: CoverageInputs): CoverageResult {
   const { options: opts, network, fixedPoints, regionOf } = inputs;
+  if (!(opts.cellDeg >= MIN_CELL_DEG)) throw new RangeError(`cellDeg must be at least ${MIN_CELL_DEG}°`);
   const T = opts.thresholdMin;
   const { stretches, trucks, offlineGaps } = drivenStretches(inputs.samples, opts);
 
@@ -346,12 +421,20 @@ export function computeCoverage(inputs: CoverageInputs): CoverageResult {
     if (!acc) regions.set(region, (acc = { all: new ShareAccumulator(), fixed: new ShareAccumulator() }));
     return acc;
   };
-  const cells = new Map<string, CellAccumulator>();
+  const cells = new Map<number, CellAccumulator>();
   const lines: CoverageLine[] = [];
   // Uncovered pieces are cut into bits no longer than this before they go into cells.
-  const bitKm = Math.max(opts.resolutionKm, Math.min(1, opts.cellDeg * 50));
+  const bitKm = Math.max(opts.resolutionKm, opts.cellDeg * 80);
 
+  const truckNumbers = new Map<string, number>();
+  let lastVin = '';
+  let truck = -1;
   for (const s of stretches) {
+    if (s.vin !== lastVin) {
+      lastVin = s.vin;
+      truck = truckNumbers.get(s.vin) ?? truckNumbers.size;
+      truckNumbers.set(s.vin, truck);
+    }
     const point = (f: number) => ({ lat: lerp(s.lat1, s.lat2, f), lon: lerp(s.lon1, s.lon2, f) });
     const regionAt = (f: number) => {
       const p = point(f);
@@ -371,34 +454,33 @@ export function computeCoverage(inputs: CoverageInputs): CoverageResult {
         continue;
       }
       const bits = Math.max(1, Math.ceil(km / bitKm));
+      const bitKmLen = km / bits;
+      const bitHours = hours / bits;
+      overall.add(km, hours, false);
+      const best = piece.etaFrom.etaMin <= piece.etaTo.etaMin ? piece.etaFrom : piece.etaTo;
+      // The worst ETA inside a piece is bounded by its ends and the slope.
+      const worst = Math.min(network.capMin, (piece.etaFrom.etaMin + piece.etaTo.etaMin + network.minutesPerKm * km) / 2);
       for (let i = 0; i < bits; i++) {
         const f = piece.from + ((piece.to - piece.from) * (i + 0.5)) / bits;
-        const p = point(f);
-        const bitKmLen = km / bits;
-        const bitHours = hours / bits;
-        overall.add(bitKmLen, bitHours, false);
-        const ix = Math.floor(p.lon / opts.cellDeg);
-        const iy = Math.floor(p.lat / opts.cellDeg);
-        const key = `${ix}:${iy}`;
+        const lat = s.lat1 + (s.lat2 - s.lat1) * f;
+        const lon = s.lon1 + (s.lon2 - s.lon1) * f;
+        const ix = Math.floor(lon / opts.cellDeg);
+        const iy = Math.floor(lat / opts.cellDeg);
+        const key = cellKey(ix, iy);
         let cell = cells.get(key);
         if (!cell) {
-          cell = { key, ix, iy, km: 0, hours: 0, latKm: 0, lonKm: 0, vins: new Set(), best: piece.etaFrom, worstMin: 0, region: '' };
+          cell = { key, ix, iy, km: 0, hours: 0, latKm: 0, lonKm: 0, trucks: [], lastTruck: -1, best, worstMin: 0, region: '' };
           cells.set(key, cell);
         }
         cell.km += bitKmLen;
         cell.hours += bitHours;
-        cell.latKm += p.lat * bitKmLen;
-        cell.lonKm += p.lon * bitKmLen;
-        cell.vins.add(s.vin);
-        for (const e of [piece.etaFrom, piece.etaTo]) {
-          if (e.etaMin < cell.best.etaMin) cell.best = e;
+        cell.latKm += lat * bitKmLen;
+        cell.lonKm += lon * bitKmLen;
+        if (cell.lastTruck !== truck) {
+          if (!cell.trucks.includes(truck)) cell.trucks.push(truck);
+          cell.lastTruck = truck;
         }
-        // The worst ETA inside a piece is bounded by its ends and the slope.
-        const worst = Math.min(
-          network.capMin,
-          (piece.etaFrom.etaMin + piece.etaTo.etaMin + network.minutesPerKm * km) / 2,
-          Math.max(piece.etaFrom.etaMin, piece.etaTo.etaMin) + network.minutesPerKm * (km / bits),
-        );
+        if (best.etaMin < cell.best.etaMin) cell.best = best;
         if (worst > cell.worstMin) cell.worstMin = worst;
       }
     }
@@ -419,7 +501,7 @@ export function computeCoverage(inputs: CoverageInputs): CoverageResult {
   }
 
   const uncoveredCells: UncoveredCell[] = [...cells.values()].map((c) => ({
-    key: c.key, lat: c.latKm / c.km, lon: c.lonKm / c.km, km: c.km, hours: c.hours, vins: c.vins,
+    key: c.key, lat: c.latKm / c.km, lon: c.lonKm / c.km, km: c.km, hours: c.hours, trucks: c.trucks,
   }));
 
   return {
@@ -442,7 +524,7 @@ export function computeCoverage(inputs: CoverageInputs): CoverageResult {
 /** Uncovered cells that touch (8-neighbourhood) form one gap; gaps are ranked by kmDriven × trucks. */
 function mergeGaps(cells: CellAccumulator[], capMin: number): CoverageGap[] {
   const byKey = new Map(cells.map((c) => [c.key, c]));
-  const seen = new Set<string>();
+  const seen = new Set<number>();
   const groups: CellAccumulator[][] = [];
   for (const start of cells) {
     if (seen.has(start.key)) continue;
@@ -454,7 +536,7 @@ function mergeGaps(cells: CellAccumulator[], capMin: number): CoverageGap[] {
       group.push(c);
       for (let dx = -1; dx <= 1; dx++) {
         for (let dy = -1; dy <= 1; dy++) {
-          const key = `${c.ix + dx}:${c.iy + dy}`;
+          const key = cellKey(c.ix + dx, c.iy + dy);
           const next = byKey.get(key);
           if (next && !seen.has(key)) {
             seen.add(key);
@@ -473,7 +555,7 @@ function mergeGaps(cells: CellAccumulator[], capMin: number): CoverageGap[] {
     let lonKm = 0;
     let best: EtaAtPoint = { etaMin: Infinity, stationId: null };
     let worst = 0;
-    const vins = new Set<string>();
+    const vins = new Set<number>();
     const regionKm = new Map<string, number>();
     let minLon = Infinity, minLat = Infinity, maxLon = -Infinity, maxLat = -Infinity;
     for (const c of group) {
@@ -481,7 +563,7 @@ function mergeGaps(cells: CellAccumulator[], capMin: number): CoverageGap[] {
       hours += c.hours;
       latKm += c.latKm;
       lonKm += c.lonKm;
-      for (const v of c.vins) vins.add(v);
+      for (const v of c.trucks) vins.add(v);
       if (c.best.etaMin < best.etaMin) best = c.best;
       worst = Math.max(worst, c.worstMin);
       const lat = c.latKm / c.km;
@@ -500,7 +582,7 @@ function mergeGaps(cells: CellAccumulator[], capMin: number): CoverageGap[] {
       lengthKm: spanKm(group),
       regions: [...regionKm.entries()].sort((a, b) => b[1] - a[1]).map(([r]) => r),
       centroid: { lat: round(latKm / km, 5), lon: round(lonKm / km, 5) },
-      bbox: [round(minLon, 5), round(minLat, 5), round(maxLon, 5), round(maxLat, 5)] as const,
+      bbox: [round(minLon, 5), round(minLat, 5), round(maxLon, 5), round(maxLat, 5)] as [number, number, number, number],
       nearestStationId: best.stationId,
       nearestEtaMin: best.stationId === null ? null : round(best.etaMin, 1),
       maxEtaMin: worst >= capMin ? null : round(worst, 1),
@@ -521,7 +603,7 @@ function mergeGaps(cells: CellAccumulator[], capMin: number): CoverageGap[] {
 /** Farthest distance between two cells of a group (exact for small groups, bounding-box corners beyond). */
 function spanKm(group: CellAccumulator[]): number {
   const pts = group.map((c) => ({ lat: c.latKm / c.km, lon: c.lonKm / c.km }));
-  if (pts.length <= 400) {
+  if (pts.length <= 48) {
     let best = 0;
     for (let i = 0; i < pts.length; i++) {
       for (let j = i + 1; j < pts.length; j++) {

@@ -66,6 +66,14 @@ export function redisKeys(prefix: string) {
     /** Redis Stream of events for SSE and webhooks. */
     events: `${p}events`,
 
+    // ---- coverage (issue 7) ----
+    /** Cached coverage / pre-positioning / suggestion answer (JSON) by hash of its request and registry versions. */
+    coverageCache: (hash: string) => `${p}coverage:cache:${hash}`,
+    /** Epoch ms up to which the InfluxDB position roll-up of one level is complete. */
+    coverageRollupWatermark: (level: string) => `${p}coverage:rollup:${level}`,
+    /** Held (SET NX PX) by the one process rolling positions up. */
+    coverageRollupLock: `${p}coverage:rollup-lock`,
+
     // ---- API ----
     /** Namespace of the API's per-caller rate-limit counters. */
     rateLimit: `${p}ratelimit:`,

@@ -6,7 +6,6 @@ import { suggestSites, type CandidateSite } from '../../core/coverage-sites.ts';
 import { DEFAULT_ETA_MODEL, etaMinutes, greatCircleKm } from '../../core/eta.ts';
 import { isOpenAt } from '../../core/opening-hours.ts';
 import type { Station } from '../../core/registry.ts';
-import { createStationIndex } from '../../core/station-index.ts';
 import { generateNetwork, DEFAULT_NETWORK_OPTIONS } from '../../simulators/network.ts';
 import { loadChinaCities } from '../../simulators/cities.ts';
 import { createRandom } from '../../simulators/prng.ts';
@@ -74,9 +73,8 @@ describe('coverage on a straight 600 km route', () => {
   it('reports 50 % ± 1 % of kilometres and of driving hours', () => {
     expect(r).toBeGreaterThan(20);
     expect(third).toBeGreaterThan(0);
-    const index = createStationIndex(network, model);
     const result = computeCoverage({
-      samples, network: createEtaField(index, model, { capability: 'engine', horizonMin: 240 }), regionOf: noRegion, options: options({ thresholdMin: T }),
+      samples, network: createEtaField(network, model, { capability: 'engine', horizonMin: 240 }), regionOf: noRegion, options: options({ thresholdMin: T }),
     });
     expect(result.overall.km).toBeCloseTo(600, 0);
     expect(Math.abs(result.overall.kmShare - 0.5)).toBeLessThanOrEqual(0.01);
@@ -100,12 +98,10 @@ describe('coverage on a straight 600 km route', () => {
   });
 
   it('counts only fixed-point stations in the fixed-point measure', () => {
-    const index = createStationIndex(network, model);
-    const fixedIndex = createStationIndex([s2], model);
     const result = computeCoverage({
       samples,
-      network: createEtaField(index, model, { capability: 'engine', horizonMin: 240 }),
-      fixedPoints: createEtaField(fixedIndex, model, { capability: 'engine', horizonMin: 240 }),
+      network: createEtaField(network, model, { capability: 'engine', horizonMin: 240 }),
+      fixedPoints: createEtaField([s2], model, { capability: 'engine', horizonMin: 240 }),
       regionOf: (lat) => (lat < routePoint(300).lat ? 'south' : 'north'),
       options: options({ thresholdMin: T }),
     });
@@ -120,9 +116,8 @@ describe('coverage on a straight 600 km route', () => {
   });
 
   it('adding the suggested site raises coverage by the stated gain', () => {
-    const index = createStationIndex(network, model);
     const before = computeCoverage({
-      samples, network: createEtaField(index, model, { capability: 'engine', horizonMin: 240 }), regionOf: noRegion, options: options({ thresholdMin: T }),
+      samples, network: createEtaField(network, model, { capability: 'engine', horizonMin: 240 }), regionOf: noRegion, options: options({ thresholdMin: T }),
     });
     const sites: CandidateSite[] = [
       { id: 'far-away', kind: 'city', name: 'Far away', ...routePoint(300), lon: LON + 3, lacks: [] },
@@ -142,7 +137,7 @@ describe('coverage on a straight 600 km route', () => {
       added.push(station(pick.site.id, pick.site));
       const after = computeCoverage({
         samples,
-        network: createEtaField(createStationIndex([...network, ...added], model), model, { capability: 'engine', horizonMin: 240 }),
+        network: createEtaField([...network, ...added], model, { capability: 'engine', horizonMin: 240 }),
         regionOf: noRegion,
         options: options({ thresholdMin: T }),
       });
@@ -155,7 +150,6 @@ describe('coverage on a straight 600 km route', () => {
   });
 
   it('skips offline gaps and standing time instead of drawing a line across them', () => {
-    const index = createStationIndex(network, model);
     const start = Date.UTC(2026, 10, 16, 0, 0, 0);
     // Drives 0–200 km, offline for the next 2 h (160 km not reported), then reports 360–600 km; parks 3 h at the end.
     const first = drive('LTRUCK00000000002', 0, 200, 80, 60, start);
@@ -165,7 +159,7 @@ describe('coverage on a straight 600 km route', () => {
     const parked = Array.from({ length: 180 }, (_, i) => ({ vin: 'LTRUCK00000000002', time: t2 + (i + 1) * 60_000, ...routePoint(600) }));
     const result = computeCoverage({
       samples: [...parked, ...second, ...first], // order does not matter
-      network: createEtaField(index, model, { capability: 'engine', horizonMin: 240 }),
+      network: createEtaField(network, model, { capability: 'engine', horizonMin: 240 }),
       regionOf: noRegion,
       options: options({ thresholdMin: T }),
     });
@@ -202,9 +196,8 @@ describe('agreement with a brute-force computation on the generated network', ()
         samples.push({ vin, time: start + i * 120_000, lat: a.lat + ((b.lat - a.lat) * i) / steps, lon: a.lon + ((b.lon - a.lon) * i) / steps });
       }
     }
-    const index = createStationIndex(net.stations, model);
     const result = computeCoverage({
-      samples, network: createEtaField(index, model, { capability, horizonMin: 240 }), regionOf: noRegion, options: options({ thresholdMin: T }),
+      samples, network: createEtaField(net.stations, model, { capability, horizonMin: 240 }), regionOf: noRegion, options: options({ thresholdMin: T }),
     });
 
     // Brute force: walk every stretch in ≤200 m steps and scan every station.
@@ -219,7 +212,9 @@ describe('agreement with a brute-force computation on the generated network', ()
         const b = list[i]!;
         const km = greatCircleKm(a.lat, a.lon, b.lat, b.lon);
         const n = Math.max(1, Math.ceil(km / 0.2));
-        const open = eligible.filter((s) => isOpenAt(s.hours, new Date(a.time)));
+        // Pruning only: a station more than 200 km from the stretch is hours away, far beyond T.
+        const mid = { lat: (a.lat + b.lat) / 2, lon: (a.lon + b.lon) / 2 };
+        const open = eligible.filter((s) => isOpenAt(s.hours, new Date(a.time)) && greatCircleKm(s.lat, s.lon, mid.lat, mid.lon) < 200 + km);
         for (let j = 0; j < n; j++) {
           const f = (j + 0.5) / n;
           const p = { lat: a.lat + (b.lat - a.lat) * f, lon: a.lon + (b.lon - a.lon) * f };

@@ -1,0 +1,340 @@
+// Coverage, pre-positioning and fixed-point suggestions for one customer (or the whole fleet): reads the
+// registry and the downsampled history, runs the pure computations of core/, and caches each answer in
+// Redis per (customer, range, threshold, capability). Cache keys include the station and customer
+// (assignment) registry versions, so a station change or a new fixed point makes every older answer stale.
+import type { Redis } from 'ioredis';
+import {
+  computeCoverage, createEtaField, DEFAULT_COVERAGE_OPTIONS, type CoverageGap, type CoverageResult, type CoverageShare, type RegionCoverage,
+} from '../core/coverage.ts';
+import {
+  partsToPreposition, stationSites, suggestSites, type CandidateSite, type PartsNeed, type SitePick,
+} from '../core/coverage-sites.ts';
+import { createStationIndex } from '../core/station-index.ts';
+import type { EtaModel } from '../core/eta.ts';
+import { presenceCells, suggestFixedPoints, type RegionSuggestions } from '../core/fixed-point-suggestions.ts';
+import { redisKeys } from '../core/keys.ts';
+import type { Capability, Station } from '../core/registry.ts';
+import { createCoverageCache } from './coverage-cache.ts';
+import type { CoverageHistory, DownsampledHistory } from './coverage-history.ts';
+import type { RegistryStore } from './registry-store.ts';
+
+/** What coverage needs of the region map (core/regions.ts RegionMap satisfies it). */
+export interface CoverageRegions {
+  locate(lat: number, lon: number): { readonly code: string } | undefined;
+  get(code: string): { readonly name: string } | undefined;
+  all(): ReadonlyArray<{ readonly code: string; readonly name: string; readonly level: string; readonly lat: number; readonly lon: number }>;
+  inOrAdjacent(stationRegion: string, region: string): boolean;
+}
+
+export interface CoverageRequest {
+  /** undefined = the whole fleet (admin / agent). */
+  readonly customerId?: string;
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly thresholdMin: number;
+  readonly capability: Capability;
+}
+
+export interface CoverageReport {
+  readonly customerId: string | null;
+  readonly from: string;
+  readonly to: string;
+  readonly thresholdMin: number;
+  readonly capability: Capability;
+  /** Length of the time window the database downsampled positions to. */
+  readonly windowMin: number;
+  readonly trucks: number;
+  readonly samples: number;
+  readonly stretches: number;
+  readonly offlineGaps: number;
+  readonly overall: CoverageShare;
+  readonly fixedPoint: CoverageShare | null;
+  readonly fixedPointStationIds: string[];
+  readonly regions: Array<RegionCoverage & { regionName: string | null }>;
+  readonly gapsTotal: number;
+  readonly gaps: Array<CoverageGap & { regionNames: string[] }>;
+  readonly computedAt: string;
+  readonly cached: boolean;
+}
+
+export interface PrepositioningReport {
+  readonly customerId: string | null;
+  readonly from: string;
+  readonly to: string;
+  readonly thresholdMin: number;
+  readonly capability: Capability;
+  readonly overall: CoverageShare;
+  readonly picks: SitePick[];
+  readonly parts: PartsNeed[];
+  readonly computedAt: string;
+  readonly cached: boolean;
+}
+
+export interface SuggestionsReport {
+  readonly customerId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly regions: Array<RegionSuggestions & { regionName: string | null }>;
+  readonly computedAt: string;
+  readonly cached: boolean;
+}
+
+export interface GeoJsonFeatureCollection {
+  readonly type: 'FeatureCollection';
+  readonly features: Array<{ type: 'Feature'; geometry: { type: string; coordinates: unknown }; properties: Record<string, unknown> }>;
+}
+
+export interface CoverageServiceOptions {
+  readonly etaModel: EtaModel;
+  /** Stations farther than this many minutes are not searched (ETAs beyond it are reported as null). */
+  readonly horizonMin?: number;
+  /** Gaps listed in a report (all are counted in gapsTotal). */
+  readonly maxGaps?: number;
+  readonly cacheTtlS?: number;
+  /** Roll positions up in the background at most this often (0 = never; an operator runs it). */
+  readonly rollupEveryMs?: number;
+  readonly onBackgroundError?: (err: unknown) => void;
+}
+
+const MAX_GEOJSON_SEGMENTS = 50_000;
+
+export function createCoverageService(
+  deps: {
+    redis: Redis;
+    prefix: string;
+    registry: Pick<RegistryStore, 'list' | 'get' | 'vehiclesOfCustomer' | 'assignments' | 'customersOfStation'>;
+    history: CoverageHistory;
+    regions: CoverageRegions;
+  },
+  opts: CoverageServiceOptions,
+) {
+  const keys = redisKeys(deps.prefix);
+  // Keeps the database roll-ups current without a separate process: at most one run per interval,
+  // in the background of a request (the lock in rollUp keeps several API instances from duplicating it).
+  let lastRollupAt = 0;
+  const kickRollup = () => {
+    const every = opts.rollupEveryMs ?? 0;
+    if (every <= 0 || Date.now() - lastRollupAt < every) return;
+    lastRollupAt = Date.now();
+    void deps.history.rollUp().catch((err: unknown) => opts.onBackgroundError?.(err));
+  };
+  const cache = createCoverageCache({ redis: deps.redis, prefix: deps.prefix }, { ttlS: opts.cacheTtlS ?? 3600 });
+  const horizonMin = opts.horizonMin ?? 240;
+  const maxGaps = opts.maxGaps ?? 200;
+  const model = opts.etaModel;
+
+  // Region look-ups repeat for the same places; a ~1 km grid memo keeps them cheap (bounded).
+  const regionMemo = new Map<number, string | undefined>();
+  const regionOf = (lat: number, lon: number): string | undefined => {
+    const key = Math.round(lat * 100) * 40_000 + Math.round(lon * 100);
+    if (regionMemo.has(key)) return regionMemo.get(key);
+    if (regionMemo.size > 500_000) regionMemo.clear();
+    const code = deps.regions.locate(lat, lon)?.code;
+    regionMemo.set(key, code);
+    return code;
+  };
+  const regionName = (code: string) => deps.regions.get(code)?.name ?? null;
+
+  async function vehicleCount(customerId: string | undefined): Promise<number> {
+    if (customerId !== undefined) return (await deps.registry.vehiclesOfCustomer(customerId)).length;
+    return deps.redis.hlen(keys.registry('vehicle'));
+  }
+
+  async function loadHistory(req: CoverageRequest): Promise<DownsampledHistory> {
+    kickRollup();
+    const vehicles = await vehicleCount(req.customerId);
+    return deps.history.positions({ ...(req.customerId !== undefined ? { customerId: req.customerId } : {}), fromMs: req.fromMs, toMs: req.toMs, vehicles });
+  }
+
+  async function fixedPointStations(customerId: string | undefined, stations: readonly Station[]): Promise<Station[]> {
+    if (customerId === undefined) return [];
+    const ids = new Set((await deps.registry.assignments(customerId)).map((a) => a.stationId));
+    return stations.filter((s) => ids.has(s.id));
+  }
+
+  async function compute(req: CoverageRequest, collectLines: boolean): Promise<{ result: CoverageResult; history: DownsampledHistory; stations: Station[]; fixed: Station[] }> {
+    const [history, stations] = await Promise.all([loadHistory(req), deps.registry.list('station')]);
+    const fixed = await fixedPointStations(req.customerId, stations);
+    const result = computeCoverage({
+      samples: history.samples,
+      network: createEtaField(stations, model, { capability: req.capability, horizonMin }),
+      ...(fixed.length > 0 ? { fixedPoints: createEtaField(fixed, model, { capability: req.capability, horizonMin }) } : {}),
+      regionOf,
+      options: {
+        ...DEFAULT_COVERAGE_OPTIONS,
+        thresholdMin: req.thresholdMin,
+        // A missing window means the truck sent nothing for that long: offline (or parked with the unit off).
+        maxGapMs: history.windowMs * 1.5,
+        collectLines,
+      },
+    });
+    return { result, history, stations, fixed };
+  }
+
+  const rangeOf = (req: CoverageRequest) => ({ from: new Date(req.fromMs).toISOString(), to: new Date(req.toMs).toISOString() });
+  const cacheParts = (kind: string, req: CoverageRequest, extra: Record<string, unknown> = {}) => ({
+    kind, customerId: req.customerId ?? null, fromMs: req.fromMs, toMs: req.toMs, thresholdMin: req.thresholdMin, capability: req.capability, ...extra,
+  });
+
+  async function coverage(req: CoverageRequest): Promise<CoverageReport> {
+    const { value, cached } = await cache.getOrCompute(cacheParts('report', req), async () => {
+      const { result, history, fixed } = await compute(req, false);
+      const report: CoverageReport = {
+        customerId: req.customerId ?? null,
+        ...rangeOf(req),
+        thresholdMin: req.thresholdMin,
+        capability: req.capability,
+        windowMin: history.windowMs / 60_000,
+        trucks: result.trucks,
+        samples: result.samples,
+        stretches: result.stretches,
+        offlineGaps: result.offlineGaps,
+        overall: result.overall,
+        fixedPoint: result.fixedPoint,
+        fixedPointStationIds: fixed.map((s) => s.id).sort(),
+        regions: result.regions.map((r) => ({ ...r, regionName: regionName(r.region) })),
+        gapsTotal: result.gaps.length,
+        gaps: result.gaps.slice(0, maxGaps).map((g) => ({ ...g, regionNames: g.regions.map((r) => regionName(r) ?? r) })),
+        computedAt: new Date().toISOString(),
+        cached: false,
+      };
+      return report;
+    });
+    return { ...value, cached };
+  }
+
+  /** Covered and uncovered lines (deduplicated on a ~1 km grid), the capable stations near them and the gaps. */
+  async function coverageGeoJson(req: CoverageRequest): Promise<GeoJsonFeatureCollection> {
+    const { value } = await cache.getOrCompute(cacheParts('geojson', req), async () => {
+      const { result, stations, fixed } = await compute(req, true);
+      const snap = (v: number) => Math.round(v * 100) / 100;
+      const seen = new Set<string>();
+      const covered: Array<Array<[number, number]>> = [];
+      const uncovered: Array<Array<[number, number]>> = [];
+      for (const line of result.lines) {
+        if (covered.length + uncovered.length >= MAX_GEOJSON_SEGMENTS) break;
+        const [a, b] = line.coordinates as [[number, number], [number, number]];
+        const p: [number, number] = [snap(a[0]), snap(a[1])];
+        const q: [number, number] = [snap(b[0]), snap(b[1])];
+        if (p[0] === q[0] && p[1] === q[1]) continue;
+        const key = `${line.covered ? 1 : 0}|${p[0] < q[0] || (p[0] === q[0] && p[1] < q[1]) ? `${p}|${q}` : `${q}|${p}`}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        (line.covered ? covered : uncovered).push([p, q]);
+      }
+      const fixedIds = new Set(fixed.map((s) => s.id));
+      let minLon = Infinity, minLat = Infinity, maxLon = -Infinity, maxLat = -Infinity;
+      for (const seg of [...covered, ...uncovered]) {
+        for (const [lon, lat] of seg) {
+          minLon = Math.min(minLon, lon); maxLon = Math.max(maxLon, lon);
+          minLat = Math.min(minLat, lat); maxLat = Math.max(maxLat, lat);
+        }
+      }
+      const margin = 1; // degrees around the driven area
+      const nearby = stations.filter((s) => s.active && s.capabilities.includes(req.capability) &&
+        s.lon >= minLon - margin && s.lon <= maxLon + margin && s.lat >= minLat - margin && s.lat <= maxLat + margin);
+      const features: GeoJsonFeatureCollection['features'] = [
+        { type: 'Feature', geometry: { type: 'MultiLineString', coordinates: covered }, properties: { kind: 'covered', covered: true, km: result.overall.coveredKm } },
+        { type: 'Feature', geometry: { type: 'MultiLineString', coordinates: uncovered }, properties: { kind: 'uncovered', covered: false, km: result.overall.km - result.overall.coveredKm } },
+        ...nearby.map((s) => ({
+          type: 'Feature' as const,
+          geometry: { type: 'Point', coordinates: [s.lon, s.lat] },
+          properties: { kind: 'station', stationId: s.id, name: s.name, fixedPoint: fixedIds.has(s.id), vans: s.vans, rating: s.rating, hours: s.hours },
+        })),
+        ...result.gaps.slice(0, maxGaps).map((g) => ({
+          type: 'Feature' as const,
+          geometry: { type: 'Point', coordinates: [g.centroid.lon, g.centroid.lat] },
+          properties: { kind: 'gap', rank: g.rank, kmDriven: g.kmDriven, trucks: g.trucks, lengthKm: g.lengthKm, nearestStationId: g.nearestStationId, nearestEtaMin: g.nearestEtaMin },
+        })),
+      ];
+      return { type: 'FeatureCollection' as const, features };
+    });
+    return value;
+  }
+
+  /** Candidate sites: prefecture city centres, and existing stations that cannot serve this capability yet. */
+  function candidateSites(stations: readonly Station[], capability: Capability): CandidateSite[] {
+    const cities: CandidateSite[] = deps.regions
+      .all()
+      .filter((r) => r.level === 'prefecture')
+      .map((r) => ({ id: `city:${r.code}`, kind: 'city' as const, name: r.name, lat: r.lat, lon: r.lon, region: r.code, lacks: [] }));
+    return [...cities, ...stationSites(stations, capability)];
+  }
+
+  async function prepositioning(req: CoverageRequest & { k: number }): Promise<PrepositioningReport> {
+    const { value, cached } = await cache.getOrCompute(cacheParts('prepositioning', req, { k: req.k }), async () => {
+      const { result, history, stations } = await compute(req, false);
+      const picks = suggestSites({
+        cells: result.uncoveredCells,
+        sites: candidateSites(stations, req.capability),
+        k: req.k,
+        thresholdMin: req.thresholdMin,
+        totalKm: result.overall.km,
+        coveredKm: result.overall.coveredKm,
+        model,
+      });
+      const [faults, depots] = await Promise.all([
+        deps.history.faults({ ...(req.customerId !== undefined ? { customerId: req.customerId } : {}), fromMs: req.fromMs, toMs: req.toMs, vehicles: result.trucks }, history),
+        deps.registry.list('depot'),
+      ]);
+      const parts = partsToPreposition({ faults, stations: createStationIndex(stations, model), depots, model, maxDistanceKm: 1500 });
+      const report: PrepositioningReport = {
+        customerId: req.customerId ?? null,
+        ...rangeOf(req),
+        thresholdMin: req.thresholdMin,
+        capability: req.capability,
+        overall: result.overall,
+        picks,
+        parts,
+        computedAt: new Date().toISOString(),
+        cached: false,
+      };
+      return report;
+    });
+    return { ...value, cached };
+  }
+
+  async function suggestions(req: { customerId: string; fromMs: number; toMs: number }): Promise<SuggestionsReport> {
+    const parts = { kind: 'suggestions', customerId: req.customerId, fromMs: req.fromMs, toMs: req.toMs };
+    const { value, cached } = await cache.getOrCompute(parts, async () => {
+      const [history, stations, assignments] = await Promise.all([
+        loadHistory({ customerId: req.customerId, fromMs: req.fromMs, toMs: req.toMs, thresholdMin: 60, capability: 'heavy-duty' }),
+        deps.registry.list('station'),
+        deps.registry.assignments(req.customerId),
+      ]);
+      const presence = presenceCells(history.samples, regionOf, {
+        maxGapMs: history.windowMs * 1.5, windowMs: history.windowMs, minDrivingKmh: DEFAULT_COVERAGE_OPTIONS.minDrivingKmh, cellDeg: 0.05,
+      });
+      const presenceRegions = new Set(presence.map((c) => c.region));
+      // Only stations that could be a fixed point somewhere the fleet runs need their load counted.
+      const relevant = stations.filter((s) => s.active && s.capabilities.includes('heavy-duty') &&
+        [...presenceRegions].some((r) => deps.regions.inOrAdjacent(s.region, r)));
+      const served = new Map<string, number>();
+      await Promise.all(relevant.map(async (s) => served.set(s.id, (await deps.registry.customersOfStation(s.id)).length)));
+      const regions = suggestFixedPoints({
+        presence,
+        stations: relevant,
+        eligible: (s, region) => deps.regions.inOrAdjacent(s.region, region),
+        customersServed: served,
+        current: new Map(assignments.map((a) => [a.region, a.stationId])),
+        model,
+        // A region where the fleet spent less than 1 % of its time (or under an hour) is a pass-through.
+        minHours: Math.max(1, presence.reduce((sum, c) => sum + c.drivingHours + c.stoppedHours, 0) * 0.01),
+      });
+      const report: SuggestionsReport = {
+        customerId: req.customerId,
+        from: new Date(req.fromMs).toISOString(),
+        to: new Date(req.toMs).toISOString(),
+        regions: regions.map((r) => ({ ...r, regionName: regionName(r.region) })),
+        computedAt: new Date().toISOString(),
+        cached: false,
+      };
+      return report;
+    });
+    return { ...value, cached };
+  }
+
+  return { coverage, coverageGeoJson, prepositioning, suggestions };
+}
+
+export type CoverageService = ReturnType<typeof createCoverageService>;
