@@ -9,7 +9,7 @@
 // Two ingesters may race on one truck: each decision is a compare inside the script, so the newest wins.
 import type { Redis } from 'ioredis';
 import { LIVE_EVENT_FIELD, LIVE_STREAM_MAXLEN, type LiveEvent } from '../core/events.ts';
-import { dtcSeverity, snapshotSeverity } from '../core/j1939.ts';
+import { snapshotSeverity } from '../core/j1939.ts';
 import { redisKeys } from '../core/keys.ts';
 import type { FaultSeverity } from '../core/queues.ts';
 import { DEAD_LETTER_LIST_MAX, type DeadLetter } from '../core/telemetry.ts';
@@ -204,11 +204,6 @@ export function createStateApplier(deps: { redis: Pick<Redis, 'eval' | 'evalsha'
   }
 
   return { apply };
-}
-
-/** Severity of each active code, in the order of the snapshot (for the `dtc` measurement). */
-export function dtcSeverities(dtcs: ReadonlyArray<{ spn: number; fmi: number }>): FaultSeverity[] {
-  return dtcs.map(dtcSeverity);
 }
 
 export type StateApplier = ReturnType<typeof createStateApplier>;

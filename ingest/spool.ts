@@ -8,10 +8,9 @@
 // passes `segmentBytes`; segments wholly before the applied checkpoint are deleted.
 import { randomBytes } from 'node:crypto';
 import {
-  closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeFileSync, writeSync,
+  closeSync, existsSync, fstatSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeFileSync, writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { fsync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 
 export interface SpoolPosition {
@@ -72,7 +71,6 @@ export function createSpool(opts: SpoolOptions) {
   let writeSize = 0;
   let unsynced = false;
   segments.push(writeSegment);
-  const header = Buffer.allocUnsafe(HEADER + BODY_FIXED);
 
   function rotate(): void {
     const previous = writeFd;
