@@ -242,6 +242,8 @@ export function transition(current: RescueCase, action: CaseAction, actor: Actor
       break;
     }
     case 'offer': {
+      // A flagged case (truck drove on) waits for an agent: no automatic offer, even in a race with the flag.
+      if (c.needsConfirmation) throw new InvalidTransitionError(c.status, 'offered (needs confirmation)');
       move(c, 'offered');
       const attempt = c.offers.length + 1;
       c.offers.push({

@@ -69,9 +69,9 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
     ]);
   }
 
-  async function apply(caseId: string, action: CaseAction, vans?: (stationId: string) => number) {
+  async function apply(caseId: string, action: CaseAction, vans?: (stationId: string) => number, known?: RescueCase) {
     try {
-      return await store.apply(caseId, action, DISPATCHER, vans);
+      return await store.apply(caseId, action, DISPATCHER, vans, known);
     } catch (err) {
       if (err instanceof InvalidTransitionError) return undefined; // someone else moved the case first
       throw err;
@@ -98,8 +98,8 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
   }
 
   /** Offers an open case to the best free candidate, or escalates when none is left. */
-  async function advance(caseId: string, startedAt?: number): Promise<'offered' | 'escalated' | 'nothing'> {
-    const c = await store.get(caseId);
+  async function advance(caseId: string, startedAt?: number, known?: RescueCase): Promise<'offered' | 'escalated' | 'nothing'> {
+    const c = known ?? (await store.get(caseId));
     if (!c || c.status !== 'open') return 'nothing';
     const report = (outcome: 'offered' | 'escalated') => {
       if (startedAt !== undefined && c.offers.length === 0) deps.onDecision?.(performance.now() - startedAt, outcome);
@@ -150,8 +150,15 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
           timeoutS: config.offerTimeoutS,
           candidates: decisions,
           partsDepots,
-        }, vans);
-        if (!result?.changed) return 'nothing';
+        }, vans, c);
+        if (!result?.changed) {
+          // Someone moved the case first; if it was the still-driving flag, hand the case to an agent.
+          const latest = await store.get(caseId);
+          if (latest?.needsConfirmation && !latest.escalated && (latest.status === 'open' || latest.status === 'offered')) {
+            await escalate(latest, 'needs_confirmation');
+          }
+          return 'nothing';
+        }
         const offer = pendingOffer(result.case)!;
         await schedule({ kind: 'offer_timeout', caseId, attempt: offer.attempt }, `offer-timeout-${caseId}-${offer.attempt}`, Date.parse(offer.expiresAt));
         logger.info({ caseId, stationId: candidate.stationId, attempt: offer.attempt, etaMin: offer.etaMin }, 'offered');
@@ -218,7 +225,7 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
     }
     // The offer first (it is what the truck waits for), then the case timers; a crash in between is
     // repaired by the sweep, which escalates on the window even without the timer job.
-    await advance(c.id, startedAt);
+    await advance(c.id, startedAt, c);
     await ensureTimers(c);
     return opened.created ? 'opened' : 'attached';
   }

@@ -203,9 +203,11 @@ export function createCaseStore(deps: CaseStoreDeps) {
     action: CaseAction,
     actor: Actor,
     vans: (stationId: string) => number = () => 0,
+    /** The case as the caller just read it: saves a read; a stale copy only costs a retry. */
+    known?: RescueCase,
   ): Promise<{ case: RescueCase; event?: string; changed: boolean }> {
     for (let attempt = 0; attempt < 50; attempt++) {
-      const before = await require(caseId);
+      const before = attempt === 0 && known?.id === caseId ? known : await require(caseId);
       const { next, event, details } = transition(before, action, actor, now());
       if (next === before) return { case: before, changed: false };
       const outcome = await commit(before, next, event, details, vans);

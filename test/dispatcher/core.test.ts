@@ -165,6 +165,9 @@ describe('rescue case state machine', () => {
     const offered = transition(c, offer, actor, t0).next;
     expect(() => transition(offered, { type: 'accept', stationId: 'other' }, actor, t0)).toThrow(InvalidTransitionError);
     expect(() => transition(offered, offer, actor, t0)).toThrow(InvalidTransitionError);
+    const flagged = transition(c, { type: 'needs_confirmation', reason: 'still driving' }, actor, t0).next;
+    expect(() => transition(flagged, offer, actor, t0)).toThrow(InvalidTransitionError);
+    expect(transition(flagged, { type: 'assign', stationId: 's1' }, actor, t0).next.status).toBe('launched');
     const cancelled = transition(offered, { type: 'cancel', reason: 'driver fixed it' }, actor, t0).next;
     expect(() => transition(cancelled, { type: 'assign', stationId: 's1' }, actor, t0)).toThrow(InvalidTransitionError);
     expect(() => transition(cancelled, { type: 'status', status: 'on_site' }, actor, t0)).toThrow(InvalidTransitionError);
