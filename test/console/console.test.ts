@@ -8,6 +8,7 @@ import { startApiHarness, type ApiHarness } from '../api/app-harness.ts';
 import { launchBrowser, type ConsoleBrowser } from './browser.ts';
 import { buildConsole } from './build.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
+import { createTelemetryStore } from '../../infra/telemetry-store.ts';
 import { CENTRE, seedRegistry, VEHICLES } from './seed.ts';
 
 let harness: ApiHarness;
@@ -123,5 +124,38 @@ describe('agent', () => {
     expect(stored).toMatchObject({ status: 'launched', launch: { stationId: 'cs-1', manual: true } });
     await browser.screenshot(page, 'agent-assigned-1280');
     await page.close();
+  });
+});
+
+describe('customer coverage', () => {
+  it('shows the customer its covered and uncovered stretches, the stations, the shares and the gaps', async () => {
+    // Truck 1 of acme drove 250 km due west from the station cluster over the last hours, one position a minute at 60 km/h.
+    const truck = VEHICLES.find((v) => v.customerId === 'acme')!;
+    const start = Date.now() - 6 * 3600_000;
+    const lines: string[] = [];
+    for (let i = 0; i <= 250; i++) {
+      const lon = CENTRE.lon - (i * 1) / (111.32 * Math.cos((CENTRE.lat * Math.PI) / 180));
+      lines.push(`position,customer=acme,vin=${truck.vin} lat=${CENTRE.lat},lon=${lon.toFixed(6)},speedKmh=60 ${start + i * 60_000}`);
+    }
+    await createTelemetryStore({ version: 1, url: harness.services.influxUrl, database: harness.services.influxDb }).write(lines);
+
+    const page = await browser.page();
+    await signIn(page, 'customer', { customerId: 'acme' }, '#/coverage');
+    const map = page.getByTestId('coverage-map');
+    await expect.poll(() => map.getAttribute('data-uncovered-lines'), { timeout: 15_000 }).toBe('1');
+    expect(await map.getAttribute('data-covered-lines')).toBe('1');
+    expect(Number(await map.getAttribute('data-stations'))).toBeGreaterThan(0);
+    const share = await page.getByTestId('coverage-summary').locator('.kpi', { hasText: 'Kilometres covered' }).locator('.kpi-value').textContent();
+    const pct = Number(share!.replace(' %', ''));
+    // Near the stations it is covered, 250 km out it is not.
+    expect(pct).toBeGreaterThan(0);
+    expect(pct).toBeLessThan(100);
+    await expect.poll(() => page.getByTestId('gaps').locator('tbody tr').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('fixed-points').textContent()).toContain('Lead advisor: Chen Jing');
+    await browser.screenshot(page, 'customer-coverage-1280');
+
+    // Another customer's coverage is not reachable from the console (the API answers 404).
+    const foreign = await harness.app.inject({ method: 'GET', url: '/v1/customers/globex/coverage', headers: harness.auth(await harness.token('customer', { customerId: 'acme' })) });
+    expect(foreign.statusCode).toBe(404);
   });
 });
