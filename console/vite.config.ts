@@ -2,13 +2,14 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { chinaOutlinePlugin } from './build/outline-plugin.ts';
+import { precompressPlugin } from './build/precompress-plugin.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
 export default defineConfig({
   root,
   base: '/console/',
-  plugins: [chinaOutlinePlugin()],
+  plugins: [chinaOutlinePlugin(), precompressPlugin()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

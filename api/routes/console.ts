@@ -33,6 +33,8 @@ const consoleRoutes: RoutePlugin = async (app) => {
     prefix: '/console/',
     decorateReply: false,
     index: ['index.html'],
+    // The build writes .br/.gz copies of its text files; they are sent to browsers that accept them.
+    preCompressed: true,
     cacheControl: false,
     setHeaders(res, path) {
       const hashed = /[/\\]assets[/\\]/.test(path);

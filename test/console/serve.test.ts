@@ -1,6 +1,7 @@
 // The API serves the built console at /console/ without a token (the console asks for one itself),
 // including the decoded province outline, and the API routes stay protected.
 import { existsSync } from 'node:fs';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_DIST } from '../../api/routes/console.ts';
 import { startApiHarness, type ApiHarness } from '../api/app-harness.ts';
@@ -50,6 +51,17 @@ describe('console static files', () => {
     expect(Math.max(...lons)).toBeGreaterThan(116.4);
     expect(Math.min(...lats)).toBeLessThan(39.9);
     expect(Math.max(...lats)).toBeGreaterThan(39.9);
+  });
+
+  it('sends the pre-compressed copy to a browser that accepts it, the same bytes once decoded', async () => {
+    const plain = await harness.app.inject({ method: 'GET', url: '/console/china-provinces.geojson' });
+    const br = await harness.app.inject({ method: 'GET', url: '/console/china-provinces.geojson', headers: { 'accept-encoding': 'br, gzip' } });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.rawPayload.length).toBeLessThan(plain.rawPayload.length / 2);
+    expect(brotliDecompressSync(br.rawPayload).equals(plain.rawPayload)).toBe(true);
+    const gz = await harness.app.inject({ method: 'GET', url: '/console/china-provinces.geojson', headers: { 'accept-encoding': 'gzip' } });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.rawPayload).equals(plain.rawPayload)).toBe(true);
   });
 
   it('does not serve files outside the build and keeps the API behind the token', async () => {
