@@ -25,7 +25,8 @@ runMain('api', async () => {
   const shutdown = createShutdown(logger);
   shutdown.installSignalHandlers();
 
-  const redis = createRedis(common.redisUrl, 'fail-fast');
+  // Auto-pipelining: commands that concurrent requests issue in the same tick share one socket write.
+  const redis = createRedis(common.redisUrl, 'fail-fast', { enableAutoPipelining: true });
   shutdown.register('redis', () => redis.quit());
   await ensureRedisDurability(redis);
 

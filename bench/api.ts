@@ -43,6 +43,15 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** Nanoseconds a process's main thread spent runnable but waiting for a CPU (Linux schedstat). */
+function runQueueWaitNs(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]);
+  } catch {
+    return NaN;
+  }
+}
+
 function loadAverage(): string {
   return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 }
@@ -130,6 +139,8 @@ async function main(): Promise<void> {
     const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
 
     const cpuBefore = cpuSeconds(api.pid!);
+    const ownCpuBefore = process.cpuUsage();
+    const waitBefore = runQueueWaitNs(api.pid!);
     const loadBefore = loadAverage();
     const started = performance.now();
     await new Promise<void>((resolve) => {
@@ -162,6 +173,9 @@ async function main(): Promise<void> {
     });
     const elapsedS = (performance.now() - started) / 1000;
     const apiCpuUsPerRequest = ((cpuSeconds(api.pid!) - cpuBefore) / total) * 1e6;
+    const ownCpu = process.cpuUsage(ownCpuBefore);
+    const apiWaitS = (runQueueWaitNs(api.pid!) - waitBefore) / 1e9;
+    const clientCpuUsPerRequest = (ownCpu.user + ownCpu.system) / total;
     const sorted = latencies.slice(0, measured).sort();
     const result = {
       rate: RATE,
@@ -182,6 +196,8 @@ async function main(): Promise<void> {
         `| target rate | achieved | requests | errors | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |\n|---|---|---|---|---|---|---|---|---|\n` +
         `| ${RATE}/s | ${result.achievedRate}/s | ${result.requests} | ${errors} | ${f(result.p50)} | ${f(result.p90)} | ${f(result.p99)} | ${f(result.p999)} | ${f(result.max)} |\n` +
         `API process CPU: ${Math.round(apiCpuUsPerRequest)} µs per request (${((apiCpuUsPerRequest * RATE) / 1e6).toFixed(2)} cores at ${RATE}/s); ` +
+        `load generator CPU: ${Math.round(clientCpuUsPerRequest)} µs per request; ` +
+        `API main thread waited ${apiWaitS.toFixed(1)} s for a CPU during the ${elapsedS.toFixed(1)} s run; ` +
         `load average before/after: ${loadBefore} / ${loadAverage()} on ${cpus().length} cores\n`,
     );
     agent.destroy();

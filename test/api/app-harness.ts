@@ -24,7 +24,7 @@ export interface ApiHarness {
 
 export async function startApiHarness(label: string, opts: { rateLimitMax?: number } = {}): Promise<ApiHarness> {
   const services = testServices(label);
-  const redis = createRedis(services.redisUrl, 'fail-fast');
+  const redis = createRedis(services.redisUrl, 'fail-fast', { enableAutoPipelining: true }); // as api/main.ts
   await ensureRedisDurability(redis);
   const telemetry = createTelemetryStore({ version: 1, url: services.influxUrl, database: services.influxDb });
   await telemetry.ensureDatabase();
