@@ -17,6 +17,8 @@ export interface IngestConfig {
   readonly batchMaxMessages: number;
   readonly fsyncIntervalMs: number;
   readonly influxTimeoutMs: number;
+  /** MQTT shared-subscription group (`$share/<group>/…`), or undefined for a plain subscription. */
+  readonly shareGroup: string | undefined;
 }
 
 export function readIngestConfig(env: Env, defaults: { hostname: string; cwd: string }): IngestConfig {
@@ -24,7 +26,14 @@ export function readIngestConfig(env: Env, defaults: { hostname: string; cwd: st
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(clientId)) {
     throw new ConfigError('INGEST_CLIENT_ID', `must be 1–64 characters of A-Z a-z 0-9 _ - (got "${clientId}")`);
   }
+  // `none`: a plain subscription. Mosquitto 2.0 does not restore `$share` subscriptions of a persistent
+  // session after a broker restart (docs/scaling.md), so a single ingester on Mosquitto should use `none`.
+  const shareGroup = optionalString(env, 'INGEST_SHARE_GROUP') ?? 'ingest';
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(shareGroup)) {
+    throw new ConfigError('INGEST_SHARE_GROUP', `must be a group name of A-Z a-z 0-9 _ - or "none" (got "${shareGroup}")`);
+  }
   return deepFreeze({
+    shareGroup: shareGroup === 'none' ? undefined : shareGroup,
     common: readCommonConfig(env),
     mqtt: readMqttConfig(env, 'ingester'),
     influx: readInfluxConfig(env),

@@ -92,7 +92,7 @@ runMain('ingest', async () => {
 
   const mqttClient = connectDurableSubscriber(config.mqtt, {
     clientId: config.clientId,
-    filters: [deviceFilter(config.mqtt.topicRoot, '+', 'ingest')],
+    filters: [deviceFilter(config.mqtt.topicRoot, '+', config.shareGroup)],
     onMessage: (topic, payload) => {
       spool.append(topic, payload, Date.now());
       pipeline.notify();
