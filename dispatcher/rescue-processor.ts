@@ -36,7 +36,7 @@ export interface RescueProcessorDeps {
   registry: Pick<RegistryStore, 'get'>;
   redis: Pick<Redis, 'hgetall'>;
   prefix: string;
-  jobs: Pick<Queue<RescueJob>, 'add'>;
+  jobs: Pick<Queue<RescueJob>, 'add' | 'addBulk'>;
   config: RescueConfig;
   etaModel: EtaModel;
   logger: Logger;
@@ -56,17 +56,19 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
     await deps.jobs.add(job.kind, job, { ...TIMER_JOB_OPTIONS, jobId, delay: Math.max(0, at - now().getTime()) });
   }
 
-  /** Idempotent: deterministic job ids make a repeated call a no-op. */
+  /** Idempotent: deterministic job ids make a repeated call a no-op. One round trip for all timers. */
   async function ensureTimers(c: RescueCase): Promise<void> {
     const reported = Date.parse(c.reportedAt);
-    await Promise.all([
-      schedule({ kind: 'escalate', caseId: c.id }, `escalate-${c.id}`, Date.parse(c.escalateAt)),
-      schedule({ kind: 'sla_warning', caseId: c.id, clock: 'launch' }, `sla-launch-${c.id}`, reported + 0.8 * config.launchWindowS * 1000),
-      schedule({ kind: 'sla_warning', caseId: c.id, clock: 'repair' }, `sla-repair-${c.id}`, reported + 0.8 * config.repairWindowS * 1000),
-      ...(c.source === 'telematics'
-        ? [schedule({ kind: 'driving_check', caseId: c.id }, `driving-${c.id}`, reported + config.drivingCheckS * 1000)]
-        : []),
-    ]);
+    const t = now().getTime();
+    const timers: Array<[RescueJob, string, number]> = [
+      [{ kind: 'escalate', caseId: c.id }, `escalate-${c.id}`, Date.parse(c.escalateAt)],
+      [{ kind: 'sla_warning', caseId: c.id, clock: 'launch' }, `sla-launch-${c.id}`, reported + 0.8 * config.launchWindowS * 1000],
+      [{ kind: 'sla_warning', caseId: c.id, clock: 'repair' }, `sla-repair-${c.id}`, reported + 0.8 * config.repairWindowS * 1000],
+    ];
+    if (c.source === 'telematics') timers.push([{ kind: 'driving_check', caseId: c.id }, `driving-${c.id}`, reported + config.drivingCheckS * 1000]);
+    await deps.jobs.addBulk(timers.map(([data, jobId, at]) => ({
+      name: data.kind, data, opts: { ...TIMER_JOB_OPTIONS, jobId, delay: Math.max(0, at - t) },
+    })));
   }
 
   async function apply(caseId: string, action: CaseAction, vans?: (stationId: string) => number, known?: RescueCase) {
