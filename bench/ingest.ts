@@ -52,6 +52,7 @@ function spawnProcess(script: string, env: Record<string, string>): { child: Chi
       if (out.includes('subscribed')) resolve();
     };
     child.stdout?.on('data', onData);
+    if (process.env.BENCH_INGEST_LOG_LEVEL) child.stdout?.on('data', (d: Buffer) => process.stderr.write(d));
     child.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}: ${out.slice(-2000)}`)));
   });
@@ -156,7 +157,7 @@ try {
     }, influx.url, `naive${round}`, mosquitto.url, base));
     ourRates.push(await run('ingester (validation, registry, spool, live state)', 'ingest/main.ts', {
       ...common, MQTT_USERNAME: 'ingester', MQTT_PASSWORD: accounts.ingester.password, INFLUX_DB: `ingest${round}`,
-      LOG_LEVEL: 'info', REDIS_URL: redisService.url, REDIS_PREFIX: 'bench', INGEST_CLIENT_ID: 'bench-ingester',
+      LOG_LEVEL: process.env.BENCH_INGEST_LOG_LEVEL ?? 'info', REDIS_URL: redisService.url, REDIS_PREFIX: 'bench', INGEST_CLIENT_ID: 'bench-ingester',
       INGEST_SPOOL_DIR: join(dir, 'spool'), INGEST_METRICS_PORT: '0',
     }, influx.url, `ingest${round}`, mosquitto.url, base));
   }

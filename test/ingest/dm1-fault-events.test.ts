@@ -39,7 +39,7 @@ async function liveEvents(type: string): Promise<LiveEvent[]> {
 }
 
 describe('DM1 fault events', () => {
-  it('emits one event per change, none for repeats, across two ingesters', async () => {
+  it('emits one event per change, none for repeats, across two ingesters', { timeout: 120_000 }, async () => {
     const vin = testVin(31);
     await registerVehicles(redis, services.redisPrefix, [vin], 'cust-f');
     const ports: number[] = [];

@@ -95,7 +95,7 @@ function hostileTemplates(): Array<(i: number) => Case> {
 }
 
 describe('hostile payloads', () => {
-  it('dead-letters 10,000 hostile messages by reason while valid traffic is stored', async () => {
+  it('dead-letters 10,000 hostile messages by reason while valid traffic is stored', { timeout: 120_000 }, async () => {
     await store.ensureDatabase();
     await registerVehicles(redis, services.redisPrefix, [known], 'cust-h');
     const metricsPort = await freePort();

@@ -30,7 +30,8 @@ afterAll(async () => {
 });
 
 describe('ingest of a mosquitto_pub stream', () => {
-  it('stores all 20,000 positions and keeps the newest by device time as live state', async () => {
+  // Generous timeouts: each ingester start compiles TypeScript, slow when the whole suite runs in parallel.
+  it('stores all 20,000 positions and keeps the newest by device time as live state', { timeout: 120_000 }, async () => {
     const vin = testVin(1);
     await registerVehicles(redis, services.redisPrefix, [vin], 'cust-a');
     const ingester = spawnIngester(services, { INGEST_CLIENT_ID: `stream-${services.namespace}`, INGEST_SPOOL_DIR: tempDir('stream') });
@@ -54,7 +55,7 @@ describe('ingest of a mosquitto_pub stream', () => {
     expect(await countPositions(vin)).toBe(20_000);
   });
 
-  it('loses nothing and duplicates nothing when the ingester is kill -9-ed three times during the stream', async () => {
+  it('loses nothing and duplicates nothing when the ingester is kill -9-ed three times during the stream', { timeout: 180_000 }, async () => {
     const vin = testVin(2);
     await registerVehicles(redis, services.redisPrefix, [vin], 'cust-b');
     const env = { INGEST_CLIENT_ID: `kill-${services.namespace}`, INGEST_SPOOL_DIR: tempDir('kill'), INGEST_BATCH_MAX: '500' };
