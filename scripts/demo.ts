@@ -97,6 +97,8 @@ async function main(): Promise<void> {
     MQTT_URL: mosquitto.url,
     MQTT_USERNAME: 'ingester',
     MQTT_PASSWORD: secrets.ingesterPassword,
+    // One ingester on Mosquitto: a plain subscription survives broker restarts (docs/scaling.md).
+    INGEST_SHARE_GROUP: 'none',
     INFLUX_URL: influx.url,
     INFLUX_DB: 'fleet',
     API_PORT: String(apiPort),

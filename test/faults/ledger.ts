@@ -20,12 +20,15 @@ export interface LedgerReport {
   unacked: number;
   /** A few examples of each anomaly, for diagnosis. */
   examples: { lost: string[]; duplicated: string[]; unexpected: string[] };
+  /** When each lost message was acknowledged (epoch ms): bounds a broker crash's loss window. */
+  lostAckTimes: number[];
 }
 
 interface TruckLedger {
   client: MqttClient;
   published: Set<number>;
   acked: Set<number>;
+  ackedAt: Map<number, number>;
   nextSeq: number;
 }
 
@@ -55,7 +58,7 @@ export async function createTruckFleet(opts: {
       connectTimeout: 5000,
       resubscribe: false,
     });
-    trucks.set(vin, { client, published: new Set(), acked: new Set(), nextSeq: 0 });
+    trucks.set(vin, { client, published: new Set(), acked: new Set(), ackedAt: new Map(), nextSeq: 0 });
   }
 
   /** Publishes `count` positions from every truck (concurrently per truck, QoS 1). */
@@ -77,7 +80,10 @@ export async function createTruckFleet(opts: {
           sends.push(
             new Promise<void>((resolve) => {
               truck.client.publish(deviceTopic(opts.topicRoot, vin, 'position'), payload, { qos: 1 }, (err) => {
-                if (!err) truck.acked.add(seq);
+                if (!err) {
+                  truck.acked.add(seq);
+                  truck.ackedAt.set(seq, Date.now());
+                }
                 resolve();
               });
             }),
@@ -98,7 +104,7 @@ export async function createTruckFleet(opts: {
   async function readBack(store: TelemetryStore): Promise<LedgerReport> {
     const report: LedgerReport = {
       published: 0, acknowledged: 0, stored: 0, lost: 0, duplicated: 0, unexpected: 0, unacked: 0,
-      examples: { lost: [], duplicated: [], unexpected: [] },
+      examples: { lost: [], duplicated: [], unexpected: [] }, lostAckTimes: [],
     };
     for (const [vin, truck] of trucks) {
       const rows = await store.query(`SELECT seq FROM position WHERE vin = ${influxString(vin)}`);
@@ -113,6 +119,7 @@ export async function createTruckFleet(opts: {
       for (const seq of truck.acked) {
         if (!seen.has(seq)) {
           report.lost++;
+          report.lostAckTimes.push(truck.ackedAt.get(seq)!);
           if (report.examples.lost.length < 5) report.examples.lost.push(`${vin}#${seq}`);
         }
       }
