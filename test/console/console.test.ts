@@ -16,7 +16,9 @@ let browser: ConsoleBrowser;
 let base: string;
 
 beforeAll(async () => {
-  const [, h, b] = await Promise.all([buildConsole(), startApiHarness('consoleui'), launchBrowser()]);
+  // Build first: the app decides at start-up whether there is a console build to serve.
+  await buildConsole();
+  const [h, b] = await Promise.all([startApiHarness('consoleui'), launchBrowser()]);
   harness = h;
   browser = b;
   await seedRegistry(createRegistryStore({ redis: harness.redis, prefix: harness.services.redisPrefix }));

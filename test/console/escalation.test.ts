@@ -20,7 +20,9 @@ let dispatcher: RunningDispatcher;
 let base: string;
 
 beforeAll(async () => {
-  const [, h, b] = await Promise.all([buildConsole(), startApiHarness('consoleesc'), launchBrowser()]);
+  // Build first: the app decides at start-up whether there is a console build to serve.
+  await buildConsole();
+  const [h, b] = await Promise.all([startApiHarness('consoleesc'), launchBrowser()]);
   harness = h;
   browser = b;
   await seedRegistry(createRegistryStore({ redis: harness.redis, prefix: harness.services.redisPrefix }));

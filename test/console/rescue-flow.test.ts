@@ -28,7 +28,9 @@ let ingester: ServiceProcess;
 let base: string;
 
 beforeAll(async () => {
-  const [, h, b] = await Promise.all([buildConsole(), startApiHarness('consoleflow'), launchBrowser()]);
+  // Build first: the app decides at start-up whether there is a console build to serve.
+  await buildConsole();
+  const [h, b] = await Promise.all([startApiHarness('consoleflow'), launchBrowser()]);
   harness = h;
   browser = b;
   await seedRegistry(createRegistryStore({ redis: harness.redis, prefix: harness.services.redisPrefix }));
