@@ -83,21 +83,16 @@ export function createEtaField(stations: readonly Station[], model: EtaModel, op
   });
   const minMobilisation = eligible.length > 0 ? Math.min(...eligible.map((s) => mobilisationMinutes(s, model))) : 0;
   const capMin = driveMinutes(reachKm(opts.horizonMin, model), model) + minMobilisation;
-  const cells = new Map<string, Array<{ s: Station; best: number }>>();
-  // Opening hours repeat daily: remember each station's answer per minute of the (UTC) day.
-  const openByMinute = new Map<Station, Int8Array>();
-  const isOpen = (s: Station, time: number) => {
-    if (s.hours === '24h') return true;
-    let minutes = openByMinute.get(s);
-    if (!minutes) openByMinute.set(s, (minutes = new Int8Array(1440).fill(-1)));
-    const minute = ((Math.floor(time / 60_000) % 1440) + 1440) % 1440;
-    let open = minutes[minute]!;
-    if (open < 0) minutes[minute] = open = isOpenAt(s.hours, new Date(time)) ? 1 : 0;
-    return open === 1;
-  };
-
-  const cellStations = (ix: number, iy: number): Array<{ s: Station; best: number }> => {
-    const key = `${ix}:${iy}`;
+  interface Entry {
+    readonly s: Station;
+    readonly best: number;
+    /** Open (1) / closed (0) / not yet known (-1) per minute of the UTC day; null for 24 h stations. */
+    readonly open: Int8Array | null;
+  }
+  const cells = new Map<number, Entry[]>();
+  const openArrays = new Map<Station, Int8Array>();
+  const cellStations = (ix: number, iy: number): Entry[] => {
+    const key = (ix + 1000) * 1000 + (iy + 1000);
     let list = cells.get(key);
     if (list) return list;
     const south = iy * FIELD_CELL_DEG;
@@ -115,7 +110,17 @@ export function createEtaField(stations: readonly Station[], model: EtaModel, op
     });
     let limit = capMin;
     for (const b of bounds) if (b.s.hours === '24h' && b.worst < limit) limit = b.worst;
-    list = bounds.filter((b) => b.best <= limit).sort((a, b) => a.best - b.best).map(({ s, best }) => ({ s, best }));
+    list = bounds
+      .filter((b) => b.best <= limit)
+      .sort((a, b) => a.best - b.best)
+      .map(({ s, best }) => {
+        let open: Int8Array | null = null;
+        if (s.hours !== '24h') {
+          open = openArrays.get(s) ?? new Int8Array(1440).fill(-1);
+          openArrays.set(s, open);
+        }
+        return { s, best, open };
+      });
     cells.set(key, list);
     return list;
   };
@@ -127,9 +132,16 @@ export function createEtaField(stations: readonly Station[], model: EtaModel, op
       let etaMin = capMin;
       let stationId: string | null = null;
       // Sorted by best case: once that is no better than the answer so far, no later station can be.
-      for (const { s, best } of cellStations(Math.floor(lon / FIELD_CELL_DEG), Math.floor(lat / FIELD_CELL_DEG))) {
+      const list = cellStations(Math.floor(lon / FIELD_CELL_DEG), Math.floor(lat / FIELD_CELL_DEG));
+      for (let i = 0; i < list.length; i++) {
+        const { s, best, open } = list[i]!;
         if (best > etaMin) break;
-        if (!isOpen(s, time)) continue;
+        if (open) {
+          // Opening hours repeat daily: each station's answer is remembered per minute of the day.
+          const minute = ((Math.floor(time / 60_000) % 1440) + 1440) % 1440;
+          if (open[minute]! < 0) open[minute] = isOpenAt(s.hours, new Date(time)) ? 1 : 0;
+          if (open[minute] === 0) continue;
+        }
         const eta = etaMinutes(s, { lat, lon }, model);
         if (eta < etaMin || (eta === etaMin && stationId !== null && s.id < stationId)) {
           etaMin = eta;
@@ -296,6 +308,10 @@ interface Stretch {
 
 const lerp = (a: number, b: number, f: number) => a + (b - a) * f;
 
+function regionAtFraction(s: Stretch, f: number, regionOf: (lat: number, lon: number) => string | undefined): string {
+  return regionOf(lerp(s.lat1, s.lat2, f), lerp(s.lon1, s.lon2, f)) ?? UNKNOWN_REGION;
+}
+
 /**
  * Splits a stretch into covered and uncovered pieces. Bounds: on a piece of length ℓ with end ETAs e1, e2 and
  * slope L, every point's ETA lies within [(e1 + e2 − Lℓ)/2, (e1 + e2 + Lℓ)/2].
@@ -392,8 +408,12 @@ function cellKey(ix: number, iy: number): number {
 }
 export const MIN_CELL_DEG = 0.015;
 
+/** Trucks are numbered below this in (cell, truck) visit keys. */
+const TRUCKS_PER_CELL_KEY = 1 << 24;
+
 interface CellAccumulator {
   key: number;
+  index: number;
   lastTruck: number;
   ix: number;
   iy: number;
@@ -426,6 +446,9 @@ export function computeCoverage(inputs: CoverageInputs): CoverageResult {
   // Uncovered pieces are cut into bits no longer than this before they go into cells.
   const bitKm = Math.max(opts.resolutionKm, opts.cellDeg * 80);
 
+  const cellList: CellAccumulator[] = [];
+  // (cell, truck) visits, deduplicated once at the end: cheaper than a set per cell.
+  const visits: number[] = [];
   const truckNumbers = new Map<string, number>();
   let lastVin = '';
   let truck = -1;
@@ -435,22 +458,17 @@ export function computeCoverage(inputs: CoverageInputs): CoverageResult {
       truck = truckNumbers.get(s.vin) ?? truckNumbers.size;
       truckNumbers.set(s.vin, truck);
     }
-    const point = (f: number) => ({ lat: lerp(s.lat1, s.lat2, f), lon: lerp(s.lon1, s.lon2, f) });
-    const regionAt = (f: number) => {
-      const p = point(f);
-      return regionOf(p.lat, p.lon) ?? UNKNOWN_REGION;
-    };
     for (const piece of classifyStretch(s, network, T, opts.resolutionKm)) {
       const km = s.km * (piece.to - piece.from);
       const hours = s.hours * (piece.to - piece.from);
       if (opts.collectLines) {
-        const a = point(piece.from);
-        const b = point(piece.to);
+        const a = { lat: lerp(s.lat1, s.lat2, piece.from), lon: lerp(s.lon1, s.lon2, piece.from) };
+        const b = { lat: lerp(s.lat1, s.lat2, piece.to), lon: lerp(s.lon1, s.lon2, piece.to) };
         lines.push({ covered: piece.covered, coordinates: [[a.lon, a.lat], [b.lon, b.lat]] });
       }
       if (piece.covered) {
         overall.add(km, hours, true);
-        regionAcc(regionAt((piece.from + piece.to) / 2)).all.add(km, hours, true);
+        regionAcc(regionAtFraction(s, (piece.from + piece.to) / 2, regionOf)).all.add(km, hours, true);
         continue;
       }
       const bits = Math.max(1, Math.ceil(km / bitKm));
@@ -469,15 +487,16 @@ export function computeCoverage(inputs: CoverageInputs): CoverageResult {
         const key = cellKey(ix, iy);
         let cell = cells.get(key);
         if (!cell) {
-          cell = { key, ix, iy, km: 0, hours: 0, latKm: 0, lonKm: 0, trucks: [], lastTruck: -1, best, worstMin: 0, region: '' };
+          cell = { key, index: cellList.length, ix, iy, km: 0, hours: 0, latKm: 0, lonKm: 0, trucks: [], lastTruck: -1, best, worstMin: 0, region: '' };
           cells.set(key, cell);
+          cellList.push(cell);
         }
         cell.km += bitKmLen;
         cell.hours += bitHours;
         cell.latKm += lat * bitKmLen;
         cell.lonKm += lon * bitKmLen;
         if (cell.lastTruck !== truck) {
-          if (!cell.trucks.includes(truck)) cell.trucks.push(truck);
+          visits.push(cell.index * TRUCKS_PER_CELL_KEY + truck);
           cell.lastTruck = truck;
         }
         if (best.etaMin < cell.best.etaMin) cell.best = best;
@@ -489,9 +508,16 @@ export function computeCoverage(inputs: CoverageInputs): CoverageResult {
         const km = s.km * (piece.to - piece.from);
         const hours = s.hours * (piece.to - piece.from);
         overallFixed.add(km, hours, piece.covered);
-        regionAcc(regionAt((piece.from + piece.to) / 2)).fixed.add(km, hours, piece.covered);
+        regionAcc(regionAtFraction(s, (piece.from + piece.to) / 2, regionOf)).fixed.add(km, hours, piece.covered);
       }
     }
+  }
+
+  const sortedVisits = Float64Array.from(visits).sort();
+  for (let i = 0; i < sortedVisits.length; i++) {
+    const v = sortedVisits[i]!;
+    if (i > 0 && v === sortedVisits[i - 1]) continue;
+    cellList[Math.floor(v / TRUCKS_PER_CELL_KEY)]!.trucks.push(v % TRUCKS_PER_CELL_KEY);
   }
 
   // Uncovered kilometres count towards the region of their cell (one region look-up per cell, not per km).
@@ -548,14 +574,18 @@ function mergeGaps(cells: CellAccumulator[], capMin: number): CoverageGap[] {
     groups.push(group);
   }
 
-  const gaps = groups.map((group) => {
+  // Distinct trucks per gap: the gap index that last counted each truck (no Set per gap).
+  let maxTruck = -1;
+  for (const c of cells) for (const t of c.trucks) if (t > maxTruck) maxTruck = t;
+  const countedIn = new Int32Array(maxTruck + 1).fill(-1);
+  const gaps = groups.map((group, groupIndex) => {
     let km = 0;
     let hours = 0;
     let latKm = 0;
     let lonKm = 0;
     let best: EtaAtPoint = { etaMin: Infinity, stationId: null };
     let worst = 0;
-    const vins = new Set<number>();
+    let trucks = 0;
     const regionKm = new Map<string, number>();
     let minLon = Infinity, minLat = Infinity, maxLon = -Infinity, maxLat = -Infinity;
     for (const c of group) {
@@ -563,7 +593,12 @@ function mergeGaps(cells: CellAccumulator[], capMin: number): CoverageGap[] {
       hours += c.hours;
       latKm += c.latKm;
       lonKm += c.lonKm;
-      for (const v of c.trucks) vins.add(v);
+      for (const t of c.trucks) {
+        if (countedIn[t] !== groupIndex) {
+          countedIn[t] = groupIndex;
+          trucks++;
+        }
+      }
       if (c.best.etaMin < best.etaMin) best = c.best;
       worst = Math.max(worst, c.worstMin);
       const lat = c.latKm / c.km;
@@ -575,10 +610,10 @@ function mergeGaps(cells: CellAccumulator[], capMin: number): CoverageGap[] {
       maxLat = Math.max(maxLat, lat);
     }
     return {
-      score: km * vins.size,
+      score: km * trucks,
       kmDriven: km,
       hoursDriven: hours,
-      trucks: vins.size,
+      trucks,
       lengthKm: spanKm(group),
       regions: [...regionKm.entries()].sort((a, b) => b[1] - a[1]).map(([r]) => r),
       centroid: { lat: round(latKm / km, 5), lon: round(lonKm / km, 5) },
