@@ -51,7 +51,13 @@ export interface CrudSpec<K extends RegistryKind> {
    * What the caller may see: a predicate, plus optionally the ids to restrict the list scan to.
    * Objects failing the predicate answer 404, as if they did not exist.
    */
-  visibility: (caller: Caller, ctx: ApiContext) => Promise<{ visible: (entity: RegistryKinds[K]) => boolean; ids?: () => Promise<string[]> }>;
+  visibility: (caller: Caller, ctx: ApiContext) => Promise<{
+    visible: (entity: RegistryKinds[K]) => boolean;
+    /** The caller sees every object of the kind (lets an unfiltered list read only its page). */
+    all?: boolean;
+    /** Exactly the ids the caller may see (same effect). */
+    ids?: () => Promise<string[]>;
+  }>;
   tag: string;
   /** False when the area defines its own `GET /<plural>/:id` (e.g. vehicles add live state). */
   getRoute?: boolean;
@@ -93,12 +99,14 @@ export function registerRegistryCrud<K extends RegistryKind>(app: AnyApp, ctx: A
     },
   }, async (request) => {
     const query = request.query as Record<string, unknown> & { offset?: number; limit?: number };
-    const { visible, ids } = await spec.visibility(callerOf(request), ctx);
+    const { visible, ids, all } = await spec.visibility(callerOf(request), ctx);
+    const filtered = Object.keys(spec.filters).some((name) => query[name] !== undefined);
     const filter = spec.where(query);
     const page = await ctx.registry.page(kind, {
       offset: query.offset ?? 0,
       limit: query.limit ?? 100,
-      where: (e) => visible(e) && filter(e),
+      // Without filters and with the visible set known, only the page itself is read and parsed.
+      ...(filtered || !(all || ids) ? { where: (e: RegistryKinds[K]) => visible(e) && filter(e) } : {}),
       ...(ids ? { ids: await ids() } : {}),
     });
     return { ...page, items: page.items.map(show) };

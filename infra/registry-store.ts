@@ -118,6 +118,12 @@ export function createRegistryStore(deps: { redis: Redis; prefix: string }) {
   async function page<K extends RegistryKind>(kind: K, query: ListQuery<RegistryKinds[K]> = {}): Promise<Page<RegistryKinds[K]>> {
     const offset = query.offset ?? 0;
     const limit = query.limit ?? 100;
+    if (!query.where) {
+      // No filter: sort the ids only and read just the page.
+      const ids = [...(query.ids ?? (await redis.hkeys(keys.registry(kind))))].sort();
+      const items = (await getMany(kind, ids.slice(offset, offset + limit))).filter((e): e is RegistryKinds[K] => e !== undefined);
+      return { items, total: ids.length, offset, limit };
+    }
     const entities = query.ids
       ? (await getMany(kind, query.ids)).filter((e): e is RegistryKinds[K] => e !== undefined)
       : await list(kind);

@@ -1,6 +1,6 @@
 // Service advisors: CRUD, and the trucks each advisor looks after (their workload).
 import { Type } from '@sinclair/typebox';
-import { advisorInScope } from '../../core/auth.ts';
+import { advisorInScope, seesEverything } from '../../core/auth.ts';
 import { servingFor } from '../../core/assignment-rules.ts';
 import { NotFoundError } from '../../core/errors.ts';
 import { AdvisorSchema, type Advisor, type Vehicle } from '../../core/registry.ts';
@@ -68,7 +68,7 @@ const advisorRoutes: RoutePlugin = async (app, ctx) => {
     where: (q) => (a: Advisor) => (q.region === undefined || a.region === q.region) && (q.active === undefined || a.active === q.active),
     visibility: async (caller) => {
       const own = await ctx.scope.advisorsOfCaller(caller);
-      return { visible: (a: Advisor) => advisorInScope(caller, a.id, own) };
+      return { visible: (a: Advisor) => advisorInScope(caller, a.id, own), all: seesEverything(caller) };
     },
     tag: 'network',
   });

@@ -70,6 +70,7 @@ const customerRoutes: RoutePlugin = async (app, ctx) => {
       const scope = await ctx.scope.customers(caller);
       return {
         visible: (c: Customer) => customerInScope(scope, c.id),
+        all: scope.all,
         ...(scope.all ? {} : { ids: async () => [...scope.customerIds] }),
       };
     },

@@ -21,7 +21,7 @@ const depotRoutes: RoutePlugin = async (app, ctx) => {
       (q.region === undefined || d.region === q.region || (String(q.region).endsWith('0000') && d.region.startsWith(String(q.region).slice(0, 2)))) &&
       (q.active === undefined || d.active === q.active) &&
       (q.partsCategory === undefined || d.partsCategories.includes(q.partsCategory as Depot['partsCategories'][number])),
-    visibility: async () => ({ visible: () => true }),
+    visibility: async () => ({ visible: () => true, all: true }),
     tag: 'network',
   });
 };

@@ -102,7 +102,7 @@ const stationRoutes: RoutePlugin = async (app, ctx) => {
       (q.capability === undefined || s.capabilities.includes(q.capability as Capability)) &&
       (q.active === undefined || s.active === q.active),
     // Network data for everyone, except that a station sees only its own record.
-    visibility: async (caller) => ({ visible: (s: Station) => stationInScope(caller, s.id) }),
+    visibility: async (caller) => ({ visible: (s: Station) => stationInScope(caller, s.id), all: caller.role !== 'station' }),
     tag: 'network',
   });
 

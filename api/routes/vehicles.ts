@@ -128,6 +128,7 @@ const vehicleRoutes: RoutePlugin = async (app, ctx) => {
       const scope = await ctx.scope.customers(caller);
       return {
         visible: (v: Vehicle) => customerInScope(scope, v.customerId),
+        all: scope.all,
         ...(scope.all
           ? {}
           : { ids: async () => (await Promise.all([...scope.customerIds].map((c) => ctx.registry.vehiclesOfCustomer(c)))).flat() }),

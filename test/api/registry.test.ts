@@ -84,6 +84,17 @@ describe('registry CRUD', () => {
     expect(next.items.map((s: { id: string }) => s.id)).toEqual(['S1']);
   });
 
+  it('pages an unfiltered list by id', async () => {
+    const sorted = net.vehicles.map((v) => v.vin).sort();
+    const page = (await h.app.inject({ method: 'GET', url: '/v1/vehicles?limit=2&offset=1', headers: admin })).json();
+    expect(page).toMatchObject({ total: 3, offset: 1, limit: 2 });
+    expect(page.items.map((v: { vin: string }) => v.vin)).toEqual(sorted.slice(1, 3));
+    const customer = h.auth(await h.token('customer', { customerId: 'C1' }));
+    const own = (await h.app.inject({ method: 'GET', url: '/v1/vehicles?limit=1', headers: customer })).json();
+    expect(own.total).toBe(2);
+    expect(own.items.map((v: { vin: string }) => v.vin)).toEqual([[net.vin(1), net.vin(2)].sort()[0]]);
+  });
+
   it('creates, refuses duplicates, patches, deactivates', async () => {
     const body = { id: 'A9', name: 'New Advisor', region: '340100' };
     const created = await h.app.inject({ method: 'POST', url: '/v1/advisors', headers: admin, payload: body });
