@@ -137,6 +137,13 @@ export async function startMosquitto(opts: {
   /** Extra truck accounts (username = VIN). More can be added later with the provisioning script. */
   trucks?: ReadonlyArray<{ username: string; password: string }>;
   maxQueuedMessages?: number;
+  /** Further ingester accounts (one per instance where client ids are bound to usernames). */
+  extraIngesters?: ReadonlyArray<{ username: string; password: string }>;
+  /**
+   * `use_username_as_clientid`: the client id becomes the authenticated username, so no client can take over
+   * another's session. Every ingester instance then needs its own account.
+   */
+  clientIdFromUsername?: boolean;
 }): Promise<LocalService & { passwordFile: string; aclFile: string }> {
   mkdirSync(opts.dir, { recursive: true });
   const port = opts.port ?? (await freePort());
@@ -147,11 +154,12 @@ export async function startMosquitto(opts: {
   const existing = existsSync(passwordFile) ? readFileSync(passwordFile, 'utf8') : '';
   const known = new Set(existing.split('\n').filter(Boolean).map((line) => line.split(':')[0]));
   const lines: string[] = [];
-  for (const account of [opts.accounts.ingester, opts.accounts.ops, ...(opts.trucks ?? [])]) {
+  for (const account of [opts.accounts.ingester, ...(opts.extraIngesters ?? []), opts.accounts.ops, ...(opts.trucks ?? [])]) {
     if (!known.has(account.username)) lines.push(mosquittoPasswordLine(account.username, account.password));
   }
   if (lines.length) appendFileSync(passwordFile, lines.join('\n') + '\n');
-  writeFileSync(aclFile, mosquittoAcl(topicRoot, { ingester: opts.accounts.ingester.username, ops: opts.accounts.ops.username }));
+  const ingesters = [opts.accounts.ingester, ...(opts.extraIngesters ?? [])].map((a) => a.username);
+  writeFileSync(aclFile, mosquittoAcl(topicRoot, { ingester: ingesters, ops: opts.accounts.ops.username }));
   writeFileSync(
     confFile,
     [
@@ -160,6 +168,7 @@ export async function startMosquitto(opts: {
       'per_listener_settings false',
       `listener ${port} 127.0.0.1`,
       'allow_anonymous false',
+      ...(opts.clientIdFromUsername ? ['use_username_as_clientid true'] : []),
       `password_file ${passwordFile}`,
       `acl_file ${aclFile}`,
       'persistence true',

@@ -12,15 +12,15 @@ export function mosquittoPasswordLine(username: string, password: string, salt: 
 
 /**
  * The broker's access rules, the same for the local stack, the tests and docker-compose:
- * a truck (username = VIN) may publish only below its own VIN and read nothing; the ingester account
- * reads the whole device tree (also through shared subscriptions); the ops account may do anything.
+ * a truck (username = VIN) may publish only below its own VIN and read nothing; ingester accounts read the
+ * whole device tree (also through shared subscriptions); the ops account may do anything. Several ingester
+ * accounts (one per instance) are needed where the broker binds client id to username
+ * (`use_username_as_clientid`, which blocks client-id takeover between trucks).
  */
-export function mosquittoAcl(topicRoot: string, accounts: { ingester: string; ops: string }): string {
+export function mosquittoAcl(topicRoot: string, accounts: { ingester: string | readonly string[]; ops: string }): string {
+  const ingesters = typeof accounts.ingester === 'string' ? [accounts.ingester] : accounts.ingester;
   return [
-    `user ${accounts.ingester}`,
-    `topic read ${topicRoot}/#`,
-    `topic read $share/+/${topicRoot}/#`,
-    '',
+    ...ingesters.flatMap((name) => [`user ${name}`, `topic read ${topicRoot}/#`, `topic read $share/+/${topicRoot}/#`, '']),
     `user ${accounts.ops}`,
     'topic readwrite #',
     '',

@@ -86,6 +86,7 @@ async function main(): Promise<void> {
         ops: { username: 'ops', password: secrets.opsPassword },
       },
       trucks: vehicles.map((v) => ({ username: v.vin, password: devicePassword(secrets.deviceKey, v.vin) })),
+      clientIdFromUsername: true,
     }),
     startInflux({ dir: join(dataDir, 'influx') }),
   ]);

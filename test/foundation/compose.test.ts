@@ -85,7 +85,7 @@ describe('docker-compose.yml', () => {
   it('Mosquitto 2 runs with persistence, a password file and an ACL, anonymous refused', () => {
     expect(compose.services.mosquitto!.image).toMatch(/^eclipse-mosquitto:2/);
     const conf = readFileSync(join(root, 'deploy/mosquitto/mosquitto.conf'), 'utf8');
-    for (const line of ['allow_anonymous false', 'persistence true', 'password_file /mosquitto/config/passwd', 'acl_file /mosquitto/config/acl']) {
+    for (const line of ['allow_anonymous false', 'use_username_as_clientid true', 'persistence true', 'password_file /mosquitto/config/passwd', 'acl_file /mosquitto/config/acl']) {
       expect(conf).toContain(line);
     }
   });
