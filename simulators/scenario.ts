@@ -148,7 +148,12 @@ export interface KpiReport {
   offerTimeouts: number;
   medianEtaMin: number | null;
   statuses: Record<string, number>;
-  messages: MessageCounts & { positionRecordsLost: number; dm1Lost: number };
+  /**
+   * `…Lost`: acknowledged by the broker but not stored (must be 0). `…StoredUnacknowledged`: stored although
+   * the PUBACK never reached the truck (a connection cut before the acknowledgement; QoS 1 may then
+   * deliver twice, which the store absorbs).
+   */
+  messages: MessageCounts & { positionRecordsLost: number; dm1Lost: number; positionRecordsStoredUnacknowledged: number; dm1StoredUnacknowledged: number };
   ingest: { drainSeconds: number | null; maxBacklogRecords: number };
   /** Simulated minutes to launch of every launched case (for the chart). */
   timeToLaunchSamples: number[];
@@ -216,8 +221,10 @@ export function computeKpis(input: {
     statuses,
     messages: {
       ...m,
-      positionRecordsLost: m.positionRecordsAcknowledged - m.positionPointsStored,
-      dm1Lost: m.dm1Acknowledged - m.dm1PointsStored,
+      positionRecordsLost: Math.max(0, m.positionRecordsAcknowledged - m.positionPointsStored),
+      dm1Lost: Math.max(0, m.dm1Acknowledged - m.dm1PointsStored),
+      positionRecordsStoredUnacknowledged: Math.max(0, m.positionPointsStored - m.positionRecordsAcknowledged),
+      dm1StoredUnacknowledged: Math.max(0, m.dm1PointsStored - m.dm1Acknowledged),
     },
     ingest: input.ingest,
     timeToLaunchSamples: minutesToLaunch.map((x) => Math.round(x * 100) / 100),
@@ -266,7 +273,7 @@ export function renderReportHtml(report: KpiReport): string {
     ['Declines / offer time-outs', `${report.declines} / ${report.offerTimeouts}`],
     ['Median promised ETA', report.medianEtaMin === null ? '–' : `${report.medianEtaMin} min`],
     ['MQTT publishes: published / acknowledged / failed', `${report.messages.published} / ${report.messages.acknowledged} / ${report.messages.failed}`],
-    ['Position records: acknowledged / stored / lost', `${report.messages.positionRecordsAcknowledged} / ${report.messages.positionPointsStored} / ${report.messages.positionRecordsLost}`],
+    ['Position records: published / acknowledged / stored / lost', `${report.messages.positionRecordsPublished} / ${report.messages.positionRecordsAcknowledged} / ${report.messages.positionPointsStored} / ${report.messages.positionRecordsLost}`],
     ['DM1 snapshots: acknowledged / stored / lost', `${report.messages.dm1Acknowledged} / ${report.messages.dm1PointsStored} / ${report.messages.dm1Lost}`],
     ['Ingest: drain after the fleet stopped / max backlog', `${report.ingest.drainSeconds ?? '–'} s / ${report.ingest.maxBacklogRecords} records`],
   ];

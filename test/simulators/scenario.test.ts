@@ -75,6 +75,9 @@ describe('KPI report', () => {
     expect(report.medianEtaMin).toBe(40);
     expect(report.messages.positionRecordsLost).toBe(1);
     expect(report.messages.dm1Lost).toBe(0);
+    expect(report.messages.positionRecordsStoredUnacknowledged).toBe(0);
+    const extra = computeKpis({ scenario, cases, breakdownsInjected: 5, messages: { ...messages, positionPointsStored: 951 }, ingest: report.ingest });
+    expect(extra.messages).toMatchObject({ positionRecordsLost: 0, positionRecordsStoredUnacknowledged: 1 });
     expect(report.statuses).toEqual({ launched: 4, offered: 1 });
   });
 
