@@ -139,6 +139,8 @@ export async function startMosquitto(opts: {
   maxQueuedMessages?: number;
   /** Further ingester accounts (one per instance where client ids are bound to usernames). */
   extraIngesters?: ReadonlyArray<{ username: string; password: string }>;
+  /** Accounts that only connect (e.g. the API's health check): no read rights, no device subtree of their own. */
+  serviceAccounts?: ReadonlyArray<{ username: string; password: string }>;
   /**
    * `use_username_as_clientid`: the client id becomes the authenticated username, so no client can take over
    * another's session. Every ingester instance then needs its own account.
@@ -154,7 +156,8 @@ export async function startMosquitto(opts: {
   const existing = existsSync(passwordFile) ? readFileSync(passwordFile, 'utf8') : '';
   const known = new Set(existing.split('\n').filter(Boolean).map((line) => line.split(':')[0]));
   const lines: string[] = [];
-  for (const account of [opts.accounts.ingester, ...(opts.extraIngesters ?? []), opts.accounts.ops, ...(opts.trucks ?? [])]) {
+  const accounts = [opts.accounts.ingester, ...(opts.extraIngesters ?? []), opts.accounts.ops, ...(opts.serviceAccounts ?? []), ...(opts.trucks ?? [])];
+  for (const account of accounts) {
     if (!known.has(account.username)) lines.push(mosquittoPasswordLine(account.username, account.password));
   }
   if (lines.length) appendFileSync(passwordFile, lines.join('\n') + '\n');

@@ -1,7 +1,8 @@
 // One-shot broker set-up for docker-compose: writes the ingester and ops accounts into the Mosquitto
 // password file (keeping any truck accounts already there) and (re)writes the ACL.
 // Env: BROKER_CONFIG_DIR, MQTT_TOPIC_ROOT (default fleet/v1), MQTT_INGESTER_PASSWORD, MQTT_OPS_PASSWORD,
-// MQTT_INGESTER_USERNAME (default ingester), MQTT_OPS_USERNAME (default ops).
+// MQTT_INGESTER_USERNAME (default ingester), MQTT_OPS_USERNAME (default ops), MQTT_API_USERNAME (default api) +
+// MQTT_API_PASSWORD (the API's health-check connection; it has no read or write rights).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readMqttTopicRoot, requireString } from '../infra/config.ts';
@@ -14,11 +15,12 @@ runMain('broker-init', async () => {
   const topicRoot = readMqttTopicRoot(env);
   const ingester = { username: requireString(env, 'MQTT_INGESTER_USERNAME', 'ingester'), password: requireString(env, 'MQTT_INGESTER_PASSWORD') };
   const ops = { username: requireString(env, 'MQTT_OPS_USERNAME', 'ops'), password: requireString(env, 'MQTT_OPS_PASSWORD') };
+  const api = { username: requireString(env, 'MQTT_API_USERNAME', 'api'), password: requireString(env, 'MQTT_API_PASSWORD') };
   const passwordFile = join(dir, 'passwd');
   const kept = (existsSync(passwordFile) ? readFileSync(passwordFile, 'utf8') : '')
     .split('\n')
-    .filter((line) => line && ![ingester.username, ops.username].includes(line.split(':')[0]!));
-  const lines = [...kept, mosquittoPasswordLine(ingester.username, ingester.password), mosquittoPasswordLine(ops.username, ops.password)];
+    .filter((line) => line && ![ingester.username, ops.username, api.username].includes(line.split(':')[0]!));
+  const lines = [...kept, ...[ingester, ops, api].map((a) => mosquittoPasswordLine(a.username, a.password))];
   writeFileSync(passwordFile, lines.join('\n') + '\n', { mode: 0o600 });
   writeFileSync(join(dir, 'acl'), mosquittoAcl(topicRoot, { ingester: ingester.username, ops: ops.username }));
   process.stdout.write(`broker-init: ${lines.length} accounts in ${passwordFile}, ACL for ${topicRoot}\n`);

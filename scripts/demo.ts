@@ -25,16 +25,20 @@ interface DemoSecrets {
   deviceKey: string;
   ingesterPassword: string;
   opsPassword: string;
+  apiPassword: string;
 }
 
+/** Generated once, kept in .data/secrets.json; a secret added by a newer version is generated on first need. */
 function loadSecrets(): DemoSecrets {
   const file = join(dataDir, 'secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DemoSecrets;
+  const stored = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<DemoSecrets>) : {};
+  const fresh = (bytes: number) => randomBytes(bytes).toString('base64url');
   const secrets: DemoSecrets = {
-    jwtSecret: randomBytes(32).toString('base64url'),
-    deviceKey: randomBytes(32).toString('base64url'),
-    ingesterPassword: randomBytes(18).toString('base64url'),
-    opsPassword: randomBytes(18).toString('base64url'),
+    jwtSecret: stored.jwtSecret ?? fresh(32),
+    deviceKey: stored.deviceKey ?? fresh(32),
+    ingesterPassword: stored.ingesterPassword ?? fresh(18),
+    opsPassword: stored.opsPassword ?? fresh(18),
+    apiPassword: stored.apiPassword ?? fresh(18),
   };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
@@ -85,6 +89,7 @@ async function main(): Promise<void> {
         ingester: { username: 'ingester', password: secrets.ingesterPassword },
         ops: { username: 'ops', password: secrets.opsPassword },
       },
+      serviceAccounts: [{ username: 'api', password: secrets.apiPassword }],
       trucks: vehicles.map((v) => ({ username: v.vin, password: devicePassword(secrets.deviceKey, v.vin) })),
       clientIdFromUsername: true,
     }),
@@ -135,7 +140,8 @@ async function main(): Promise<void> {
     children: [
       child('ingest', ['ingest/main.ts']),
       child('dispatcher', ['dispatcher/main.ts']),
-      child('api', ['api/main.ts']),
+      // Each process its own broker account: client ids are bound to usernames (no session takeover).
+      child('api', ['api/main.ts'], { MQTT_USERNAME: 'api', MQTT_PASSWORD: secrets.apiPassword }),
       // A few scheduled breakdowns (seconds after start) so that rescues happen within the first minutes,
       // on top of the fleet's random fault rates.
       child('fleet', [
