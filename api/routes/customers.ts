@@ -77,6 +77,44 @@ const customerRoutes: RoutePlugin = async (app, ctx) => {
     tag: 'customers',
   });
 
+  const WebhookBody = Type.Object(
+    { webhookUrl: CustomerSchema.properties.webhookUrl, webhookSecret: CustomerSchema.properties.webhookSecret },
+    { additionalProperties: false, required: ['webhookUrl', 'webhookSecret'] },
+  );
+
+  app.put('/customers/:id/webhook', {
+    config: { roles: ['admin', 'customer'] },
+    schema: {
+      tags: ['customers'],
+      summary: 'Set the webhook that receives this customer\'s rescue events (admin, or the customer itself)',
+      description: 'Deliveries are signed with HMAC-SHA256 using `webhookSecret` (write-only: never returned).',
+      params: Type.Object({ id: CustomerSchema.properties.id }),
+      body: WebhookBody,
+      response: { 200: CustomerResponse },
+    },
+  }, async (request) => {
+    const customer = await customerOr404(ctx, callerOf(request), request.params.id);
+    const report = await ctx.importer.importRows('customer', [{ ...customer, ...request.body }]);
+    if (report.problems.length) {
+      throw new ValidationError(`body.${report.problems[0]!.field} ${report.problems[0]!.message}`, report.problems.map((p) => ({ field: `body.${p.field}`, message: p.message })));
+    }
+    return toResponse((await ctx.registry.get('customer', customer.id))!);
+  });
+
+  app.delete('/customers/:id/webhook', {
+    config: { roles: ['admin', 'customer'] },
+    schema: {
+      tags: ['customers'],
+      summary: 'Stop webhook deliveries for this customer (admin, or the customer itself)',
+      params: Type.Object({ id: CustomerSchema.properties.id }),
+      response: { 200: CustomerResponse },
+    },
+  }, async (request) => {
+    const { webhookUrl: _url, webhookSecret: _secret, ...rest } = await customerOr404(ctx, callerOf(request), request.params.id);
+    await ctx.registry.put('customer', rest);
+    return toResponse(rest);
+  });
+
   app.get('/customers/:id/assignments', {
     schema: {
       tags: ['assignments'],

@@ -123,6 +123,20 @@ describe('registry CRUD', () => {
     expect(badVin.json().details[0].field).toBe('params.vin');
   });
 
+  it('a customer sets and removes its own webhook; the secret stays write-only', async () => {
+    const customer = h.auth(await h.token('customer', { customerId: 'C2' }));
+    const set = await h.app.inject({ method: 'PUT', url: '/v1/customers/C2/webhook', headers: customer, payload: { webhookUrl: 'https://c2.example.test/events', webhookSecret: 'c2-secret-at-least-16' } });
+    expect(set.statusCode, set.body).toBe(200);
+    expect(set.json()).toMatchObject({ webhookUrl: 'https://c2.example.test/events', hasWebhookSecret: true });
+    expect(set.body).not.toContain('c2-secret-at-least-16');
+    expect(JSON.parse((await h.redis.hget(`${h.services.redisPrefix}:reg:customer`, 'C2'))!).webhookSecret).toBe('c2-secret-at-least-16');
+    const bad = await h.app.inject({ method: 'PUT', url: '/v1/customers/C2/webhook', headers: customer, payload: { webhookUrl: 'ftp://x', webhookSecret: 'short' } });
+    expect(bad.statusCode).toBe(400);
+    const removed = await h.app.inject({ method: 'DELETE', url: '/v1/customers/C2/webhook', headers: customer });
+    expect(removed.json()).toMatchObject({ hasWebhookSecret: false });
+    expect(removed.json().webhookUrl).toBeUndefined();
+  });
+
   it('never returns a customer webhook secret', async () => {
     const res = await h.app.inject({ method: 'GET', url: '/v1/customers/C1', headers: admin });
     expect(res.json()).toMatchObject({ id: 'C1', hasWebhookSecret: true });

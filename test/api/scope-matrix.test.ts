@@ -16,7 +16,7 @@ type Ids = typeof OWN;
 type Expect = 200 | 403 | 404;
 interface RouteCase {
   name: string;
-  method: 'GET' | 'PATCH' | 'POST' | 'PUT';
+  method: 'GET' | 'PATCH' | 'POST' | 'PUT' | 'DELETE';
   url: (ids: Ids) => string;
   payload?: (ids: Ids) => unknown;
   /** Expected status per role for the own object and for the foreign one. */
@@ -49,6 +49,11 @@ const ROUTES: RouteCase[] = [
     name: 'PUT assignments', method: 'PUT', url: (i) => `/v1/customers/${i.customer}/assignments`,
     payload: (i) => ({ assignments: [{ region: i.customer === 'C1' ? '340100' : '440300', stationId: i.customer === 'C1' ? 'S1' : 'S3', advisorId: i.advisor }] }),
     expect: adminOnly,
+  },
+  {
+    name: 'PUT customer webhook', method: 'PUT', url: (i) => `/v1/customers/${i.customer}/webhook`,
+    payload: (i) => ({ webhookUrl: `https://hooks.example.test/${i.customer}`, webhookSecret: 'sixteen-chars-secret-value' }),
+    expect: { admin: ALL, agent: FORBIDDEN, advisor: FORBIDDEN, customer: SCOPED, station: FORBIDDEN },
   },
   { name: 'POST customer', method: 'POST', url: () => '/v1/customers', payload: (i) => ({ id: `N${i.customer}`, name: 'New' }), expect: { ...adminOnly, admin: [200, 200] } },
   { name: 'POST import', method: 'POST', url: () => '/v1/import/depots', payload: () => net.depots, expect: adminOnly },
