@@ -28,7 +28,7 @@ interface Route {
 const ALL: readonly Role[] = ['admin', 'agent', 'advisor', 'customer', 'station'];
 const ROUTES: readonly Route[] = [
   { pattern: /^\/queue$/, view: queueView, roles: ['admin', 'agent', 'advisor', 'customer'] },
-  { pattern: /^\/launch$/, view: launchView, roles: ['admin', 'agent'] },
+  { pattern: /^\/launch$/, view: launchView, roles: ['admin', 'agent', 'advisor', 'customer'] },
   { pattern: /^\/cases\/([^/]+)$/, view: caseView, roles: ALL, params: ['id'] },
   { pattern: /^\/fleet$/, view: fleetView, roles: ['admin', 'agent', 'advisor', 'customer'] },
   { pattern: /^\/offers$/, view: offersView, roles: ['station'] },
@@ -40,8 +40,8 @@ const ROUTES: readonly Route[] = [
 const NAV: Record<Role, ReadonlyArray<[string, string]>> = {
   admin: [['#/queue', 'Queue'], ['#/launch', 'Launch'], ['#/fleet', 'Fleet'], ['#/coverage', 'Coverage']],
   agent: [['#/queue', 'Queue'], ['#/launch', 'Launch'], ['#/fleet', 'Fleet'], ['#/coverage', 'Coverage']],
-  advisor: [['#/fleet', 'Fleet'], ['#/queue', 'Cases'], ['#/coverage', 'Coverage']],
-  customer: [['#/fleet', 'Fleet'], ['#/coverage', 'Coverage'], ['#/kpis', 'KPIs'], ['#/queue', 'Cases']],
+  advisor: [['#/fleet', 'Fleet'], ['#/queue', 'Cases'], ['#/coverage', 'Coverage'], ['#/launch', 'Report breakdown']],
+  customer: [['#/fleet', 'Fleet'], ['#/coverage', 'Coverage'], ['#/kpis', 'KPIs'], ['#/queue', 'Cases'], ['#/launch', 'Report breakdown']],
   station: [['#/offers', 'Offers']],
 };
 

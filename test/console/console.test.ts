@@ -9,7 +9,7 @@ import { launchBrowser, type ConsoleBrowser } from './browser.ts';
 import { buildConsole } from './build.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
 import { createTelemetryStore } from '../../infra/telemetry-store.ts';
-import { CENTRE, seedRegistry, VEHICLES } from './seed.ts';
+import { CENTRE, consoleVin, seedRegistry, VEHICLES } from './seed.ts';
 
 let harness: ApiHarness;
 let browser: ConsoleBrowser;
@@ -159,5 +159,37 @@ describe('customer coverage', () => {
     // Another customer's coverage is not reachable from the console (the API answers 404).
     const foreign = await harness.app.inject({ method: 'GET', url: '/v1/customers/globex/coverage', headers: harness.auth(await harness.token('customer', { customerId: 'acme' })) });
     expect(foreign.statusCode).toBe(404);
+  });
+});
+
+describe('customer reports a breakdown', () => {
+  it('finds only its own trucks and opens a case for one of them', async () => {
+    const truck = { vin: consoleVin(9), customerId: 'acme', plate: '沪A00009', active: true };
+    await createRegistryStore({ redis: harness.redis, prefix: harness.services.redisPrefix }).putMany('vehicle', [truck]);
+    const foreign = VEHICLES.find((v) => v.customerId !== 'acme')!;
+
+    const page = await browser.page({ width: 768, height: 1024 });
+    await signIn(page, 'customer', { customerId: 'acme' }, '#/fleet');
+    await page.locator('.topbar nav a', { hasText: 'Report breakdown' }).click();
+    await expect.poll(() => page.locator('.panel-head h2').textContent()).toBe('Report a breakdown');
+
+    await page.getByLabel('VIN or plate').fill(foreign.plate!);
+    await page.getByRole('button', { name: 'Find truck' }).click();
+    await expect.poll(() => page.getByTestId('found-vehicle').textContent()).toContain('Not found');
+    expect(await page.getByRole('button', { name: 'Report a breakdown' }).isDisabled()).toBe(true);
+
+    await page.getByLabel('VIN or plate').fill(truck.plate);
+    await page.getByRole('button', { name: 'Find truck' }).click();
+    await expect.poll(() => page.getByTestId('found-vehicle').textContent()).toContain(truck.vin);
+    await page.getByLabel('Latitude').fill(String(CENTRE.lat));
+    await page.getByLabel('Longitude').fill(String(CENTRE.lon));
+    await page.getByLabel('Description').fill('Flat tyre, trailer axle');
+    await page.getByRole('button', { name: 'Report a breakdown' }).click();
+    await page.waitForURL(/#\/cases\//);
+    const id = decodeURIComponent(page.url().split('#/cases/')[1]!);
+    const stored = (await harness.app.inject({ method: 'GET', url: `/v1/rescues/${id}`, headers: harness.auth(await harness.token('agent')) })).json() as { vin: string; source: string; description: string };
+    expect(stored).toMatchObject({ vin: truck.vin, source: 'customer', description: 'Flat tyre, trailer axle' });
+    await expect.poll(() => page.locator('.facts').textContent()).toContain('Flat tyre, trailer axle');
+    await browser.screenshot(page, 'customer-report-768');
   });
 });

@@ -13,6 +13,10 @@ import { liveOf } from './fleet-data.ts';
 const VIN = /^[A-HJ-NPR-Z0-9]{17}$/i;
 
 export const launchView: View = (el, ctx) => {
+  // Agents launch rescues for any truck; customers and advisors report a breakdown of their own trucks
+  // (the API only finds the trucks the caller may see).
+  const callCenter = ctx.session.claims.role === 'agent' || ctx.session.claims.role === 'admin';
+  const title = callCenter ? 'Launch rescue' : 'Report a breakdown';
   const mapEl = h('div', { class: 'map', 'data-testid': 'launch-map' });
   const found = h('div', { class: 'found', 'data-testid': 'found-vehicle' });
   const result = h('div', { role: 'status' });
@@ -30,10 +34,10 @@ export const launchView: View = (el, ctx) => {
     locationNote,
     h('label', {}, 'Description', h('textarea', { name: 'description', maxlength: 1000, rows: 3, placeholder: 'What the driver reports' })),
     h('label', {}, 'Contact phone', h('input', { name: 'contactPhone', type: 'tel', pattern: '\\+?[0-9 ()\\-]{5,20}', placeholder: '+86 138 0000 0000' })),
-    h('button', { class: 'button primary big', type: 'submit', disabled: true }, 'Launch rescue'));
+    h('button', { class: 'button primary big', type: 'submit', disabled: true }, title));
   const submitButton = form.querySelector('button')!;
 
-  render(el, h('section', { class: 'panel' }, h('header', { class: 'panel-head' }, h('h2', {}, 'Launch rescue')),
+  render(el, h('section', { class: 'panel' }, h('header', { class: 'panel-head' }, h('h2', {}, title)),
     h('div', { class: 'split' }, h('div', { class: 'split-map' }, mapEl), h('div', { class: 'split-side' }, search, found, form, result))));
 
   const cmap = createMap(mapEl, ctx.settings);
