@@ -81,11 +81,6 @@ export function createMap(el: HTMLElement, settings: MapSettings): ConsoleMap {
   };
 }
 
-/** A round marker; colours come from the CSS custom property palette in styles.css. */
-export function dot(cm: ConsoleMap, lat: number, lon: number, color: string, radius = 7): L.CircleMarker {
-  return L.circleMarker(cm.toLatLng(lat, lon), { radius, color: '#1f2933', weight: 1.5, fillColor: color, fillOpacity: 0.95 });
-}
-
 /** The broken-down truck: drawn above every station marker. */
 export function truckIcon(): L.DivIcon {
   return L.divIcon({ className: 'map-truck', html: '<span></span>', iconSize: [20, 20], iconAnchor: [10, 10] });
