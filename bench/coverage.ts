@@ -4,9 +4,9 @@
 //   --trucks N --days D --step S   fleet size (default 1000, 7, 30)
 //   --runs R                       cold answers to time (default 3)
 //   --write-only                   stop after the history is in the database
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { DEFAULT_ETA_MODEL } from '../core/eta.ts';
 import { redisKeys } from '../core/keys.ts';
 import type { Assignment, Customer, Vehicle } from '../core/registry.ts';
@@ -76,7 +76,13 @@ const cpuMs = () => {
   return (u.user + u.system) / 1000;
 };
 
-async function measure(store: TelemetryStore, redisUrl: string): Promise<void> {
+/** CPU time (ms) a process has used so far (Linux /proc). */
+function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+async function measure(store: TelemetryStore, redisUrl: string, influxPid: number): Promise<void> {
   const runs = arg('runs', 3);
   const redis = createRedis(redisUrl, 'fail-fast');
   const prefix = 'bench';
@@ -118,26 +124,34 @@ async function measure(store: TelemetryStore, redisUrl: string): Promise<void> {
     };
 
     const timings: number[] = [];
+    const rows: string[] = [];
     let report: Awaited<ReturnType<typeof service.coverage>> | undefined;
     for (let run = 0; run < runs; run++) {
       await redis.incr(keys.registryVersion('station')); // a station change: the cached answer is stale
-      const t0 = performance.now();
+      const i0 = processCpuMs(influxPid);
       const q0 = performance.now();
       const downsampled = await history.positions({ customerId: customer.id, fromMs: req.fromMs, toMs: req.toMs, vehicles: fleet.trucks });
       const queryMs = performance.now() - q0;
-      await redis.incr(keys.registryVersion('station'));
+      const queryInfluxCpu = processCpuMs(influxPid) - i0;
       const c0 = performance.now();
       const cpu0 = cpuMs();
+      const i1 = processCpuMs(influxPid);
       report = await service.coverage(req);
       const totalMs = performance.now() - c0;
       const cpu = cpuMs() - cpu0;
+      const influxCpu = processCpuMs(influxPid) - i1;
       timings.push(totalMs);
+      const load = loadavg()[0]!.toFixed(1);
+      rows.push(`| ${run + 1} | ${(totalMs / 1000).toFixed(1)} s | ${(cpu / 1000).toFixed(1)} s | ${(influxCpu / 1000).toFixed(1)} s | ${(queryMs / 1000).toFixed(1)} s / ${(queryInfluxCpu / 1000).toFixed(1)} s | ${load} |`);
       console.log(
-        `cold run ${run + 1}: coverage answer ${totalMs.toFixed(0)} ms (Node CPU ${cpu.toFixed(0)} ms); ` +
-          `the downsampling query alone ${queryMs.toFixed(0)} ms → ${downsampled.samples.length.toLocaleString()} rows (window ${downsampled.windowMs / 60_000} min); ` +
-          `(${(performance.now() - t0).toFixed(0)} ms with the separate query)`,
+        `cold run ${run + 1}: answer ${totalMs.toFixed(0)} ms wall, Node CPU ${cpu.toFixed(0)} ms, influxd CPU ${influxCpu} ms; ` +
+          `query alone ${queryMs.toFixed(0)} ms wall / influxd CPU ${queryInfluxCpu} ms → ${downsampled.samples.length.toLocaleString()} rows ` +
+          `(window ${downsampled.windowMs / 60_000} min); load average ${load}`,
       );
     }
+    console.log('| run | answer (wall) | Node CPU | influxd CPU | query alone (wall / influxd CPU) | load avg (1 min) |');
+    console.log('|---|---|---|---|---|---|');
+    for (const row of rows) console.log(row);
     const w0 = performance.now();
     const warm = await service.coverage(req);
     const warmMs = performance.now() - w0;
@@ -188,7 +202,7 @@ async function main(): Promise<void> {
       await writeHistory(store);
     }
     if (process.argv.includes('--write-only')) return;
-    await measure(store, redis.url);
+    await measure(store, redis.url, influx.child.pid!);
   } finally {
     await redis.stop();
     await influx.stop();

@@ -318,8 +318,8 @@ export function createCoverageService(
         customersServed: served,
         current: new Map(assignments.map((a) => [a.region, a.stationId])),
         model,
-        // A region where the fleet spent less than 1 % of its time (or under an hour) is a pass-through.
-        minHours: Math.max(1, presence.reduce((sum, c) => sum + c.drivingHours + c.stoppedHours, 0) * 0.01),
+        // A region where the fleet spent less than 0.2 % of its time (or under an hour) is a pass-through.
+        minHours: Math.max(1, presence.reduce((sum, c) => sum + c.drivingHours + c.stoppedHours, 0) * 0.002),
       });
       const report: SuggestionsReport = {
         customerId: req.customerId,
