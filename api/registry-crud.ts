@@ -4,14 +4,15 @@
 // importer, so the API and `npm run import` apply exactly the same checks.
 import { Type, type TObject, type TProperties, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- accepts the app whatever its type provider
-type AnyApp = FastifyInstance<any, any, any, any, any>;
 import type { Caller } from '../core/auth.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors.ts';
 import { registryId, type RegistryKind, type RegistryKinds } from '../core/registry.ts';
 import { callerOf } from './auth.ts';
 import type { ApiContext } from './context.ts';
+
+/** Any Fastify instance, whatever its type provider (the helper declares its own schemas). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyApp = FastifyInstance<any, any, any, any, any>;
 
 /** A copy of an object schema without `$id` (shared TypeBox schemas are embedded in many routes). */
 export function objectSchema<T extends TProperties>(schema: TObject<T>, opts: { title?: string } = {}): TObject<T> {
@@ -154,6 +155,3 @@ export function registerRegistryCrud<K extends RegistryKind>(app: AnyApp, ctx: A
     return show(await store({ ...current, active: false }));
   });
 }
-
-/** Query-string boolean (`true`/`false`). */
-export const BoolQuery = Type.Boolean();
