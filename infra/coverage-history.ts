@@ -92,6 +92,15 @@ export function createCoverageHistory(
   const redoMs = opts.redoMs ?? 6 * 60 * MINUTE;
   const backfillMs = opts.backfillMs ?? 35 * DAY;
   const keys = redisKeys(deps.prefix);
+  /** Reads; a database that does not exist yet (nothing written so far) is an empty history. */
+  const read = async (statement: string) => {
+    try {
+      return await deps.telemetry.query(statement);
+    } catch (err) {
+      if (/database not found/i.test((err as Error).message)) return [];
+      throw err;
+    }
+  };
 
   async function watermarks(): Promise<Map<string, number>> {
     const values = await deps.redis.mget(...ROLLUP_LEVELS.map((l) => keys.coverageRollupWatermark(l.measurement)));
@@ -160,7 +169,7 @@ export function createCoverageHistory(
   async function positions(q: HistoryQuery): Promise<DownsampledHistory> {
     const windowMs = windowFor(q.toMs - q.fromMs, q.vehicles, opts.maxRows);
     const marks = await watermarks();
-    const parts = await Promise.all(statements(q, windowMs, marks).map((statement) => deps.telemetry.query(statement)));
+    const parts = await Promise.all(statements(q, windowMs, marks).map(read));
     const samples: PositionSample[] = [];
     for (const rows of parts) {
       for (const row of rows) {
@@ -177,7 +186,7 @@ export function createCoverageHistory(
    * downsampled position of the same window (or the latest before it).
    */
   async function faults(q: HistoryQuery, history: DownsampledHistory): Promise<FaultSighting[]> {
-    const rows = await deps.telemetry.query(
+    const rows = await read(
       `SELECT count(oc) AS n FROM dtc WHERE ${scopeFilter(q.customerId)}time >= ${q.fromMs}ms AND time < ${q.toMs}ms ` +
         `GROUP BY time(${history.windowMs / MINUTE}m), vin, spn fill(none)`,
     );

@@ -5,10 +5,11 @@ import { Type, type Static } from '@sinclair/typebox';
 import { customerInScope, type Caller } from '../../core/auth.ts';
 import { assignmentProblems } from '../../core/assignment-rules.ts';
 import { createEtaModel } from '../../core/eta.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.ts';
+import { ConflictError, DomainError, NotFoundError, ValidationError } from '../../core/errors.ts';
 import { CapabilitySchema, CustomerSchema, RegionCodeSchema, type Assignment, type Capability, type Customer } from '../../core/registry.ts';
 import { createCoverageHistory } from '../../infra/coverage-history.ts';
-import { createCoverageService, type CoverageRequest } from '../../infra/coverage-service.ts';
+import { createCoverageService, type CoverageReport, type CoverageRequest, type GeoJsonFeatureCollection } from '../../infra/coverage-service.ts';
+import { TelemetryStoreError } from '../../infra/telemetry-store.ts';
 import { callerOf } from '../auth.ts';
 import type { ApiContext, RoutePlugin } from '../context.ts';
 
@@ -130,6 +131,16 @@ async function customerOr404(ctx: ApiContext, caller: Caller, id: string): Promi
   return customer;
 }
 
+/** InfluxDB failures are the telemetry store being unavailable (503), not an internal error. */
+async function telemetryGuard<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof TelemetryStoreError) throw new DomainError('unavailable', 'telemetry store unavailable', { cause: err.message });
+    throw err;
+  }
+}
+
 const coverageRoutes: RoutePlugin = async (app, ctx) => {
   const service = createCoverageService(
     {
@@ -164,7 +175,7 @@ const coverageRoutes: RoutePlugin = async (app, ctx) => {
   }, async (req) => {
     const customer = await customerOr404(ctx, callerOf(req), req.params.id);
     const r = request(customer.id, req.query);
-    return req.query.format === 'geojson' ? service.coverageGeoJson(r) : service.coverage(r);
+    return telemetryGuard<CoverageReport | GeoJsonFeatureCollection>(req.query.format === 'geojson' ? service.coverageGeoJson(r) : service.coverage(r));
   });
 
   app.get('/coverage', {
@@ -177,7 +188,7 @@ const coverageRoutes: RoutePlugin = async (app, ctx) => {
     },
   }, async (req) => {
     const r = request(undefined, req.query);
-    return req.query.format === 'geojson' ? service.coverageGeoJson(r) : service.coverage(r);
+    return telemetryGuard<CoverageReport | GeoJsonFeatureCollection>(req.query.format === 'geojson' ? service.coverageGeoJson(r) : service.coverage(r));
   });
 
   app.get('/customers/:id/coverage/prepositioning', {
@@ -190,7 +201,7 @@ const coverageRoutes: RoutePlugin = async (app, ctx) => {
     },
   }, async (req) => {
     const customer = await customerOr404(ctx, callerOf(req), req.params.id);
-    return service.prepositioning({ ...request(customer.id, req.query), k: req.query.k });
+    return telemetryGuard(service.prepositioning({ ...request(customer.id, req.query), k: req.query.k }));
   });
 
   app.get('/coverage/prepositioning', {
@@ -201,7 +212,7 @@ const coverageRoutes: RoutePlugin = async (app, ctx) => {
       querystring: PrepositioningQuery,
       response: { 200: PrepositioningSchema },
     },
-  }, async (req) => service.prepositioning({ ...request(undefined, req.query), k: req.query.k }));
+  }, async (req) => telemetryGuard(service.prepositioning({ ...request(undefined, req.query), k: req.query.k })));
 
   app.get('/customers/:id/assignments/suggestions', {
     schema: {
@@ -213,7 +224,7 @@ const coverageRoutes: RoutePlugin = async (app, ctx) => {
     },
   }, async (req) => {
     const customer = await customerOr404(ctx, callerOf(req), req.params.id);
-    return service.suggestions({ customerId: customer.id, ...rangeOf(req.query) });
+    return telemetryGuard(service.suggestions({ customerId: customer.id, ...rangeOf(req.query) }));
   });
 
   app.post('/customers/:id/assignments/suggestions/accept', {
@@ -229,7 +240,7 @@ const coverageRoutes: RoutePlugin = async (app, ctx) => {
     const caller = callerOf(req);
     const customer = await customerOr404(ctx, caller, req.params.id);
     const body = req.body as Static<typeof AcceptBody>;
-    const report = await service.suggestions({ customerId: customer.id, ...rangeOf(body) });
+    const report = await telemetryGuard(service.suggestions({ customerId: customer.id, ...rangeOf(body) }));
     const region = report.regions.find((r) => r.region === body.region);
     if (!region?.suggestions.some((s) => s.stationId === body.stationId)) {
       throw new ConflictError(`station ${body.stationId} is not among the current suggestions for region ${body.region}`, {

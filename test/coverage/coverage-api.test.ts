@@ -139,6 +139,16 @@ describe('coverage API', () => {
     expect(Math.abs(fleet.json().overall.kmShare - 0.5)).toBeLessThanOrEqual(0.01);
   });
 
+  it('answers an empty report for a customer without positions', async () => {
+    const res = await get(`/v1/customers/c2/coverage?${q}`, await h.token('customer', { customerId: 'c2' }));
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.trucks).toBe(0);
+    expect(body.overall.km).toBe(0);
+    expect(body.overall.kmShare).toBe(0);
+    expect(body.gaps).toEqual([]);
+  });
+
   it('validates the query', async () => {
     const token = await h.token('admin');
     const backwards = await get(`/v1/customers/c1/coverage?from=${to}&to=${from}`, token);
