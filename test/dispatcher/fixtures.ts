@@ -1,18 +1,13 @@
 // Deterministic service networks and fleets for dispatcher tests and the benchmark.
 import { withCheckDigit } from '../../core/vin.ts';
+import { createRandom } from '../../simulators/prng.ts';
 import { CAPABILITIES, type Capability, type Customer, type Station, type Vehicle } from '../../core/registry.ts';
 import type { FaultEvent } from '../../core/queues.ts';
 
-/** mulberry32: small seeded PRNG so every run builds the same network. */
+/** Seeded PRNG (the simulators' mulberry32) so every run builds the same network. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = createRandom(seed);
+  return () => random.next();
 }
 
 export interface NetworkSpec {

@@ -8,21 +8,10 @@ import { buildApp, type ApiApp } from '../../api/app.ts';
 import { createTokenVerifier, signToken } from '../../infra/jwt.ts';
 import { loadRegionMap } from '../../infra/regions-data.ts';
 import { createTelemetryStore } from '../../infra/telemetry-store.ts';
+import { createRandom } from '../../simulators/prng.ts';
 import { startApiHarness, TEST_JWT, type ApiHarness } from '../api/app-harness.ts';
 
 const FUZZ_ROUNDS = Number(process.env.FAULT_SCALE ?? 1) * 25;
-
-/** A small seeded PRNG (mulberry32) so a failing input can be replayed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NASTY_STRINGS = [
   '', ' ', 'NaN', 'Infinity', '-Infinity', '1e309', '-0', '0x10', '９', 'null', 'undefined', 'true',
@@ -131,7 +120,8 @@ describe('hostile input over every API route', () => {
   it('answers every adversarial request below 500, in the one error format, without pollution', async () => {
     const ops = operations(h.app);
     expect(ops.length).toBeGreaterThan(20);
-    const rand = prng(20261122);
+    const random = createRandom(20261122); // seeded: a failing input can be replayed
+    const rand = () => random.next();
     const heapBefore = process.memoryUsage().heapUsed;
     for (let round = 0; round < FUZZ_ROUNDS; round++) {
       for (const op of ops) {
