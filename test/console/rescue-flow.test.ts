@@ -94,6 +94,7 @@ describe('console rescue flow', () => {
     const appearedMs = Date.now() - published;
     expect(await row.locator('.countdown').textContent()).toMatch(/^\d\d:\d\d$/);
     await expect.poll(() => row.textContent(), { timeout: 10_000 }).toContain('offered to');
+    expect(await agent.title()).toBe('(1) Rescue queue · Fleet rescue console');
     await agent.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
     await browser.screenshot(agent, 'agent-queue-1280');
 

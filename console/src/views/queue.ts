@@ -9,6 +9,7 @@ import type { ViewContext } from '../context.ts';
 import { caseLink, errorBox, escalatedBadge, statusBadge } from './common.ts';
 
 const NOT_LAUNCHED = new Set(['open', 'offered']);
+const BASE_TITLE = document.title;
 
 /** The caller's open cases (the API scopes them), one query per open status. */
 export async function loadOpenCases(ctx: Pick<ViewContext, 'api'>): Promise<RescueCase[]> {
@@ -44,7 +45,10 @@ export const queueView: View = (el, ctx) => {
   let cases: RescueCase[] = [];
   const draw = () => {
     const open = cases.filter((c) => OPEN_STATUSES.includes(c.status)).sort(queueOrder);
+    const waiting = open.filter((c) => NOT_LAUNCHED.has(c.status)).length;
     summary.textContent = `${open.length} open · ${open.filter((c) => c.escalated && NOT_LAUNCHED.has(c.status)).length} escalated`;
+    // A call center keeps the queue in a background tab: the tab title counts the cases waiting for a launch.
+    document.title = waiting ? `(${waiting}) Rescue queue · ${BASE_TITLE}` : `Rescue queue · ${BASE_TITLE}`;
     if (!open.length) return render(list, h('p', { class: 'empty' }, 'No open cases.'));
     render(
       list,
@@ -99,5 +103,6 @@ export const queueView: View = (el, ctx) => {
     reload.cancel();
     clearInterval(poll);
     stopClocks();
+    document.title = BASE_TITLE;
   };
 };
