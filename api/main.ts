@@ -40,7 +40,15 @@ runMain('api', async () => {
     reconnectPeriod: 5000,
     connectTimeout: 5000,
   });
-  mqttClient.on('error', (err) => logger.warn({ err: err.message }, 'mqtt connection problem'));
+  // Reconnects every 5 s while the broker is unreachable: log a problem when it starts or changes, not every try.
+  let lastMqttProblem = '';
+  mqttClient.on('error', (err) => {
+    if (err.message !== lastMqttProblem) logger.warn({ err: err.message }, 'mqtt connection problem (health reports it)');
+    lastMqttProblem = err.message;
+  });
+  mqttClient.on('connect', () => {
+    lastMqttProblem = '';
+  });
   shutdown.register('mqtt', () => mqttClient.endAsync());
 
   const app = await buildApp({
