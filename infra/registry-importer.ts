@@ -24,7 +24,7 @@ const MAX_PROBLEMS = 1000;
 
 export function createRegistryImporter(deps: {
   registry: Pick<RegistryStore, 'getMany' | 'putMany' | 'assign'>;
-  regions: Pick<RegionMap, 'get' | 'inOrAdjacent'>;
+  regions: Pick<RegionMap, 'get' | 'inOrAdjacent' | 'locate'>;
 }) {
   async function referencesExist(kind: RegistryKind, ids: string[]): Promise<Set<string>> {
     const unique = [...new Set(ids)];
@@ -61,6 +61,20 @@ export function createRegistryImporter(deps: {
       const region = e[field];
       if (typeof region === 'string' && !deps.regions.get(region)) {
         problems.push({ row, id: registryId(kind, entity), field, message: `unknown region code ${region}` });
+      }
+    }
+    // A station or depot must lie in its region or a neighbouring one (boundaries are simplified, and a
+    // site right at a border may be registered with the region next door).
+    if (kind === 'station' || kind === 'depot') {
+      for (const { row, entity } of valid) {
+        const site = entity as unknown as { id: string; lat: number; lon: number; region: string };
+        if (!deps.regions.get(site.region)) continue; // reported above
+        const located = deps.regions.locate(site.lat, site.lon);
+        if (!located) {
+          problems.push({ row, id: site.id, field: 'lat', message: `position ${site.lat},${site.lon} is outside every region` });
+        } else if (!deps.regions.inOrAdjacent(located.code, site.region)) {
+          problems.push({ row, id: site.id, field: 'region', message: `position ${site.lat},${site.lon} lies in ${located.code} (${located.name}), neither in nor next to ${site.region}` });
+        }
       }
     }
     // References to other registry objects must exist.

@@ -40,6 +40,8 @@ describe('import through the API', () => {
       { row: 2, id: 'NEW2', field: 'lat', message: 'must be <= 90' },
       { row: 3, id: 'NEW3', field: 'region', message: 'unknown region code 349900' },
     ]);
+    const misplaced = await importKind('stations', [{ ...net.stations[0]!, id: 'NEW4', region: '440300' }]);
+    expect(misplaced.json().details.problems[0]).toMatchObject({ row: 1, field: 'region', message: expect.stringContaining('lies in 340100') });
     const check = await h.app.inject({ method: 'GET', url: '/v1/stations/NEW1', headers: admin });
     expect(check.statusCode).toBe(404);
   });
