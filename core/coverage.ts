@@ -4,10 +4,12 @@
 // and against the customer's fixed-point stations only, plus the uncovered stretches merged into ranked gaps.
 //
 // The ETA is the dispatcher's (core/eta.ts, and the static filter of core/candidates.ts): the least ETA of
-// an active, open, capable station with vans. Stretches are classified exactly without evaluating every metre: the least ETA over
-// stations changes by at most `minutesPerKm` per km (every station's ETA does), so from the ETAs at both ends
-// of a stretch we know bounds for every point in between; only stretches whose bounds straddle the threshold
-// are halved, down to `resolutionKm`, where the ETA is interpolated linearly.
+// an active, open, capable station with vans. Stretches are classified exactly without evaluating every
+// metre: the least ETA changes by at most `minutesPerKm` per km (every station's ETA does; where it is above
+// the threshold every station is farther away and it changes by at most `slopeAbove(threshold)`), so the
+// ETAs at both ends of a stretch bound every point in between; and a station reaching both ends in time
+// reaches every point between them. Only stretches these cannot decide are halved, down to `resolutionKm`,
+// where the ETA is interpolated linearly.
 import { staticDropReason, type CandidateRequest } from './candidates.ts';
 import { driveMinutes, etaMinutes, greatCircleKm, mobilisationMinutes, type EtaModel } from './eta.ts';
 import { isOpenAt } from './opening-hours.ts';
@@ -38,6 +40,13 @@ export interface EtaField {
   readonly minutesPerKm: number;
   /** Every station not found is at least this slow; `at` never answers more than this. */
   readonly capMin: number;
+  /**
+   * The least ETA's slope where it is at least `valueMin`: there every station is far enough away to drive
+   * in the faster bands, so the bound is tighter than `minutesPerKm` (used to prove a piece uncovered).
+   */
+  slopeAbove(valueMin: number): number;
+  /** ETA of one station of the field to a point (undefined when not in the field). */
+  stationEta(stationId: string, lat: number, lon: number): number | undefined;
 }
 
 /** The great-circle distance a van covers in `minutes` of driving (inverse of driveMinutes). */
@@ -82,6 +91,8 @@ export function createEtaField(stations: readonly Station[], model: EtaModel, op
     return reason === undefined || reason === 'closed';
   });
   const minMobilisation = eligible.length > 0 ? Math.min(...eligible.map((s) => mobilisationMinutes(s, model))) : 0;
+  const maxMobilisation = eligible.length > 0 ? Math.max(...eligible.map((s) => mobilisationMinutes(s, model))) : 0;
+  const byId = new Map(eligible.map((s) => [s.id, s]));
   const capMin = driveMinutes(reachKm(opts.horizonMin, model), model) + minMobilisation;
   interface Entry {
     readonly s: Station;
@@ -128,6 +139,24 @@ export function createEtaField(stations: readonly Station[], model: EtaModel, op
   return {
     minutesPerKm: etaSlopeMinutesPerKm(model),
     capMin,
+    slopeAbove(valueMin) {
+      // A station's ETA ≥ valueMin means its drive ≥ valueMin − its mobilisation ≥ valueMin − maxMobilisation.
+      const driveAtLeast = valueMin - maxMobilisation;
+      let slope = 0;
+      let fromKm = 0;
+      let minutes = 0;
+      for (const band of model.speedBands) {
+        const endMinutes = minutes + ((band.untilKm - fromKm) / band.kmh) * 60;
+        if (endMinutes > driveAtLeast) slope = Math.max(slope, (model.circuity * 60) / band.kmh);
+        minutes = endMinutes;
+        fromKm = band.untilKm;
+      }
+      return slope;
+    },
+    stationEta(stationId, lat, lon) {
+      const station = byId.get(stationId);
+      return station ? etaMinutes(station, { lat, lon }, model) : undefined;
+    },
     at(lat, lon, time) {
       let etaMin = capMin;
       let stationId: string | null = null;
@@ -324,18 +353,36 @@ export function classifyStretch(
 ): Piece[] {
   const e1 = field.at(s.lat1, s.lon1, s.time);
   const e2 = field.at(s.lat2, s.lon2, s.time);
+  const slopeUncovered = field.slopeAbove(thresholdMin);
+  // One station reaching both ends in time reaches every point between them: its distance along the
+  // piece is (quasi-)convex, its drive time increasing, so the worst point is an end.
+  const coveredByOne = (from: number, to: number, a: EtaAtPoint, b: EtaAtPoint): boolean => {
+    if (a.etaMin <= thresholdMin && a.stationId !== null) {
+      const other = field.stationEta(a.stationId, lerp(s.lat1, s.lat2, to), lerp(s.lon1, s.lon2, to));
+      if (other !== undefined && other <= thresholdMin) return true;
+    }
+    if (b.etaMin <= thresholdMin && b.stationId !== null) {
+      const other = field.stationEta(b.stationId, lerp(s.lat1, s.lat2, from), lerp(s.lon1, s.lon2, from));
+      if (other !== undefined && other <= thresholdMin) return true;
+    }
+    return false;
+  };
+  const decide = (from: number, to: number, a: EtaAtPoint, b: EtaAtPoint): boolean | undefined => {
+    const lengthKm = s.km * (to - from);
+    const sum = a.etaMin + b.etaMin;
+    if ((sum + field.minutesPerKm * lengthKm) / 2 <= thresholdMin || coveredByOne(from, to, a, b)) return true;
+    if ((sum - slopeUncovered * lengthKm) / 2 > thresholdMin) return false;
+    return undefined;
+  };
   // Fast path (most stretches): the bounds decide the whole stretch at once.
-  const slack = field.minutesPerKm * s.km;
-  if ((e1.etaMin + e2.etaMin + slack) / 2 <= thresholdMin) return [{ from: 0, to: 1, covered: true, etaFrom: e1, etaTo: e2 }];
-  if ((e1.etaMin + e2.etaMin - slack) / 2 > thresholdMin) return [{ from: 0, to: 1, covered: false, etaFrom: e1, etaTo: e2 }];
+  const whole = decide(0, 1, e1, e2);
+  if (whole !== undefined) return [{ from: 0, to: 1, covered: whole, etaFrom: e1, etaTo: e2 }];
   const pieces: Piece[] = [];
   const at = (f: number) => field.at(lerp(s.lat1, s.lat2, f), lerp(s.lon1, s.lon2, f), s.time);
   const visit = (from: number, to: number, e1: EtaAtPoint, e2: EtaAtPoint): void => {
     const lengthKm = s.km * (to - from);
-    const slack = field.minutesPerKm * lengthKm;
-    const sum = e1.etaMin + e2.etaMin;
-    if ((sum + slack) / 2 <= thresholdMin) return void pieces.push({ from, to, covered: true, etaFrom: e1, etaTo: e2 });
-    if ((sum - slack) / 2 > thresholdMin) return void pieces.push({ from, to, covered: false, etaFrom: e1, etaTo: e2 });
+    const decided = decide(from, to, e1, e2);
+    if (decided !== undefined) return void pieces.push({ from, to, covered: decided, etaFrom: e1, etaTo: e2 });
     if (lengthKm <= resolutionKm) {
       // Linear interpolation of the ETA inside a piece this short.
       const in1 = e1.etaMin <= thresholdMin;
