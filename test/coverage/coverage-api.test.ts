@@ -71,6 +71,8 @@ describe('coverage API', () => {
       lines.push(`position,vin=${vin},customer=c1 lat=${p.lat},lon=${p.lon},speedKmh=80 ${START + i * 60_000}`);
       if (km >= 600) break;
     }
+    // A coolant-temperature fault (SPN 110 → cooling parts) reported halfway; no station stocks cooling parts.
+    lines.push(`dtc,customer=c1,fmi=0,spn=110,vin=${vin} oc=1i,severity="critical" ${START + 4 * 3_600_000 + 5000}`);
     await telemetry.write(lines);
   });
 
@@ -183,6 +185,9 @@ describe('coverage API', () => {
     // The tyre-only station in the middle of the longest gap is a candidate once it gains the capability.
     const ids = body.picks.map((p: { site: { id: string } }) => p.site.id);
     expect(ids.some((id: string) => id.startsWith('city:') || id === 'station:tyre-only')).toBe(true);
+    expect(body.parts).toEqual([
+      expect.objectContaining({ partsCategory: 'cooling', faults: 1, trucks: 1, depotId: null, depotStocks: false }),
+    ]);
   });
 
   it('suggests fixed points per region and lets an admin accept one into the assignments', async () => {
