@@ -90,6 +90,42 @@ export function pointInRing(x: number, y: number, ring: Ring): boolean {
   return inside;
 }
 
+/**
+ * A ring prepared for repeated point-in-polygon tests: its edges bucketed into horizontal slabs, so a
+ * test looks only at the edges that can cross the point's latitude (same answer as `pointInRing`).
+ */
+export interface PreparedRing {
+  contains(x: number, y: number): boolean;
+}
+
+export function prepareRing(ring: Ring, slabs = 32): PreparedRing {
+  const box = boxOf(ring);
+  const height = (box.maxY - box.minY) / slabs || 1;
+  const buckets: number[][] = Array.from({ length: slabs }, () => []);
+  const slabOf = (y: number) => Math.min(slabs - 1, Math.max(0, Math.floor((y - box.minY) / height)));
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const [xi, yi] = ring[i]!;
+    const [xj, yj] = ring[j]!;
+    if (yi === yj) continue; // horizontal edges never count in the crossing test
+    const from = slabOf(Math.min(yi, yj));
+    const to = slabOf(Math.max(yi, yj));
+    for (let k = from; k <= to; k++) buckets[k]!.push(xi, yi, xj, yj);
+  }
+  const edges = buckets.map((b) => Float64Array.from(b));
+  return {
+    contains(x, y) {
+      if (x < box.minX || x > box.maxX || y < box.minY || y > box.maxY) return false;
+      const e = edges[slabOf(y)]!;
+      let inside = false;
+      for (let k = 0; k < e.length; k += 4) {
+        const xi = e[k]!, yi = e[k + 1]!, xj = e[k + 2]!, yj = e[k + 3]!;
+        if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+      }
+      return inside;
+    },
+  };
+}
+
 /** Great-circle distance in km (haversine, mean Earth radius). */
 export function haversineKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
   const rad = Math.PI / 180;
@@ -132,19 +168,19 @@ export function buildRegionMap(input: {
   }
 
   // Boundaries, each attributed to its region.
-  const areas: Array<{ code: string; rings: Array<{ ring: Ring; box: Box }>; box: Box }> = [];
+  const areas: Array<{ code: string; raw: readonly Ring[]; rings: PreparedRing[]; box: Box }> = [];
   for (const p of input.prefectures) {
     const owner = p.code.endsWith('00')
       ? p.code
       : (nearestPrefecture(p.centre[1], p.centre[0], provinceOf(p.code))?.region.code ?? p.code);
-    const rings = p.rings.map((ring) => ({ ring, box: boxOf(ring) }));
-    areas.push({ code: owner, rings, box: boxOf(p.rings.flat()) });
+    const rings = p.rings.map((ring) => prepareRing(ring));
+    areas.push({ code: owner, raw: p.rings, rings, box: boxOf(p.rings.flat()) });
   }
 
   // Adjacency from shared vertices.
   const owners = new Map<string, Set<string>>();
-  for (const { code, rings } of areas) {
-    for (const [x, y] of rings.flatMap((r) => r.ring)) {
+  for (const { code, raw } of areas) {
+    for (const [x, y] of raw.flat()) {
       const key = `${x},${y}`;
       let set = owners.get(key);
       if (!set) owners.set(key, (set = new Set()));
@@ -185,7 +221,7 @@ export function buildRegionMap(input: {
       for (const { code, rings, box } of areas) {
         if (!inBox(x, y, box)) continue;
         let inside = false;
-        for (const r of rings) if (inBox(x, y, r.box) && pointInRing(x, y, r.ring)) inside = !inside;
+        for (const ring of rings) if (ring.contains(x, y)) inside = !inside;
         if (inside) return regions.get(code);
       }
       const nearest = nearestPrefecture(lat, lon);

@@ -37,3 +37,38 @@ describe('regions (GB/T 2260, echarts boundaries)', () => {
     expect(regions.inOrAdjacent('110000', '440300')).toBe(false);
   });
 });
+
+describe('prepared rings', () => {
+  it('answer exactly like plain ray casting on real boundaries', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { createRequire } = await import('node:module');
+    const { decodeRing } = await import('../../infra/regions-data.ts');
+    const { pointInRing, prepareRing } = await import('../../core/regions.ts');
+    const file = createRequire(import.meta.url).resolve('echarts/map/json/china-cities.json');
+    const features = JSON.parse(readFileSync(file, 'utf8')).features as Array<{ geometry: { type: string; coordinates: unknown; encodeOffsets: unknown } }>;
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    let checked = 0;
+    let inside = 0;
+    for (const f of features.slice(0, 60)) {
+      const g = f.geometry;
+      const encoded = (g.type === 'Polygon' ? g.coordinates : (g.coordinates as string[][])[0]) as string[];
+      const offsets = (g.type === 'Polygon' ? g.encodeOffsets : (g.encodeOffsets as number[][][])[0]) as Array<[number, number]>;
+      const ring = decodeRing(encoded[0]!, offsets[0]!);
+      const prepared = prepareRing(ring);
+      const xs = ring.map((v) => v[0]);
+      const ys = ring.map((v) => v[1]);
+      const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+      for (let i = 0; i < 200; i++) {
+        const x = minX + random() * (maxX - minX);
+        const y = minY + random() * (maxY - minY);
+        const expected = pointInRing(x, y, ring);
+        expect(prepared.contains(x, y)).toBe(expected);
+        checked++;
+        if (expected) inside++;
+      }
+    }
+    expect(checked).toBe(12_000);
+    expect(inside).toBeGreaterThan(3000); // both outcomes are exercised
+  });
+});
