@@ -277,7 +277,7 @@ export interface CoverageInputs {
   readonly samples: readonly PositionSample[];
   /** All capable stations of the network. */
   readonly network: EtaField;
-  /** The customer's fixed-point stations only; omitted when it has none. */
+  /** The customer's fixed-point stations only (a subset of the network's); omitted when it has none. */
   readonly fixedPoints?: EtaField;
   readonly regionOf: (lat: number, lon: number) => string | undefined;
   readonly options: CoverageOptions;
@@ -505,7 +505,8 @@ export function computeCoverage(inputs: CoverageInputs): CoverageResult {
       truck = truckNumbers.get(s.vin) ?? truckNumbers.size;
       truckNumbers.set(s.vin, truck);
     }
-    for (const piece of classifyStretch(s, network, T, opts.resolutionKm)) {
+    const networkPieces = classifyStretch(s, network, T, opts.resolutionKm);
+    for (const piece of networkPieces) {
       const km = s.km * (piece.to - piece.from);
       const hours = s.hours * (piece.to - piece.from);
       if (opts.collectLines) {
@@ -551,7 +552,9 @@ export function computeCoverage(inputs: CoverageInputs): CoverageResult {
       }
     }
     if (fixedPoints) {
-      for (const piece of classifyStretch(s, fixedPoints, T, opts.resolutionKm)) {
+      // Fixed points are some of the network's stations: where no station reaches in time, neither do they.
+      const fixedPieces = networkPieces.length === 1 && !networkPieces[0]!.covered ? networkPieces : classifyStretch(s, fixedPoints, T, opts.resolutionKm);
+      for (const piece of fixedPieces) {
         const km = s.km * (piece.to - piece.from);
         const hours = s.hours * (piece.to - piece.from);
         overallFixed.add(km, hours, piece.covered);
