@@ -65,7 +65,6 @@ runMain('ingest', async () => {
   });
   metrics.observeSpool(() => ({ backlogBytes: spool.backlogBytes(pipeline.position()), segments: spool.segmentCount() }));
   pipeline.start(start).catch(() => void shutdown.stop('pipeline crashed').then(() => process.exit(1)));
-  shutdown.register('pipeline', () => pipeline.stop());
 
   const queueConnection = createRedis(config.common.redisUrl, 'fail-fast');
   const queue = new Queue(QUEUES.faultEvents, { connection: queueConnection, prefix: keys.bullPrefix });
@@ -103,7 +102,9 @@ runMain('ingest', async () => {
     },
     logger,
   });
-  // Registered last, closed first: stop taking messages before the pipeline and spool close.
+  // Closed in reverse order: first stop taking messages, then apply what is spooled (within the shutdown
+  // deadline; the relay is still running to pass on fault events), then the rest.
+  shutdown.register('pipeline', () => pipeline.drain(6000));
   shutdown.register('mqtt', () => mqttClient.endAsync());
   logger.info({ clientId: config.clientId, topicRoot: config.mqtt.topicRoot }, 'ingester started');
 });

@@ -35,6 +35,7 @@ export function createIngestPipeline(deps: PipelineDeps) {
   const chunkLines = deps.influxChunkLines ?? 10_000;
   const { metrics, logger } = deps;
   let running = false;
+  let draining = false;
   let cursor: SpoolPosition = { segment: 0, offset: 0 };
   let wakeIdle: (() => void) | undefined;
   const backoffWakers = new Set<() => void>();
@@ -162,6 +163,7 @@ export function createIngestPipeline(deps: PipelineDeps) {
         if (inFlight.size === 0) {
           cursor = next;
           deps.spool.release(cursor);
+          if (draining) break;
           await sleep(1000, 'idle');
         } else {
           await Promise.race([...inFlight, sleep(1000, 'idle')]);
@@ -207,6 +209,18 @@ export function createIngestPipeline(deps: PipelineDeps) {
     /** Wakes the loop after new messages were spooled. */
     notify(): void {
       wakeIdle?.();
+    },
+    /**
+     * Graceful end: applies what is spooled (no new messages may arrive: disconnect MQTT first), then stops.
+     * Gives up after `timeoutMs` (e.g. InfluxDB down); the rest stays in the spool for the next start.
+     */
+    async drain(timeoutMs: number): Promise<void> {
+      draining = true;
+      wakeIdle?.();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([loop?.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+      clearTimeout(timer);
+      await this.stop();
     },
     async stop(): Promise<void> {
       running = false;
