@@ -491,7 +491,7 @@ export function computeCoverage(inputs: CoverageInputs): CoverageResult {
   const cells = new Map<number, CellAccumulator>();
   const lines: CoverageLine[] = [];
   // Uncovered pieces are cut into bits no longer than this before they go into cells.
-  const bitKm = Math.max(opts.resolutionKm, opts.cellDeg * 80);
+  const bitKm = Math.max(opts.resolutionKm, opts.cellDeg * 100);
 
   const cellList: CellAccumulator[] = [];
   // (cell, truck) visits, deduplicated once at the end: cheaper than a set per cell.

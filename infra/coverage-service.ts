@@ -123,10 +123,11 @@ export function createCoverageService(
   const maxGaps = opts.maxGaps ?? 200;
   const model = opts.etaModel;
 
-  // Region look-ups repeat for the same places; a ~1 km grid memo keeps them cheap (bounded).
+  // Region look-ups (point in polygon) repeat for the same places: memoised on a 0.05° grid (bounded), so
+  // a point within ~3 km of a border may count for the neighbour (docs/coverage.md).
   const regionMemo = new Map<number, string | undefined>();
   const regionOf = (lat: number, lon: number): string | undefined => {
-    const key = Math.round(lat * 100) * 40_000 + Math.round(lon * 100);
+    const key = Math.round(lat * 20) * 8_000 + Math.round(lon * 20);
     if (regionMemo.has(key)) return regionMemo.get(key);
     if (regionMemo.size > 500_000) regionMemo.clear();
     const code = deps.regions.locate(lat, lon)?.code;
