@@ -1,10 +1,11 @@
 // Helpers for the ingest tests: spawn the real ingester process, publish with Mosquitto's own client, and
 // read back from InfluxDB and Redis.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
+import { afterAll } from 'vitest';
 import { createRegistryStore } from '../../infra/registry-store.ts';
 import { withCheckDigit } from '../../core/vin.ts';
 import type { TestServices } from '../harness/context.ts';
@@ -40,8 +41,17 @@ export async function stopIngester(p: IngesterProcess, signal: NodeJS.Signals = 
   await p.exited;
 }
 
+const createdDirs: string[] = [];
+// Spools and private influxd data of a test file are removed after the file (hooks run as a stack, so this
+// one, registered on import, runs after the file's own afterAll that stops its processes).
+afterAll(() => {
+  for (const dir of createdDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(label: string): string {
-  return mkdtempSync(join(tmpdir(), `ingest-${label}-`));
+  const dir = mkdtempSync(join(tmpdir(), `ingest-${label}-`));
+  createdDirs.push(dir);
+  return dir;
 }
 
 /** Deterministic valid VINs for tests. */
