@@ -461,6 +461,8 @@ const TRUCKS_PER_CELL_KEY = 1 << 24;
 interface CellAccumulator {
   key: number;
   index: number;
+  /** Non-adjacent cells joined by a driven uncovered piece. */
+  links: CellAccumulator[];
   lastTruck: number;
   ix: number;
   iy: number;
@@ -526,6 +528,7 @@ export function computeCoverage(inputs: CoverageInputs): CoverageResult {
       const best = piece.etaFrom.etaMin <= piece.etaTo.etaMin ? piece.etaFrom : piece.etaTo;
       // The worst ETA inside a piece is bounded by its ends and the slope.
       const worst = Math.min(network.capMin, (piece.etaFrom.etaMin + piece.etaTo.etaMin + network.minutesPerKm * km) / 2);
+      let previousCell: CellAccumulator | undefined;
       for (let i = 0; i < bits; i++) {
         const f = piece.from + ((piece.to - piece.from) * (i + 0.5)) / bits;
         const lat = s.lat1 + (s.lat2 - s.lat1) * f;
@@ -535,7 +538,7 @@ export function computeCoverage(inputs: CoverageInputs): CoverageResult {
         const key = cellKey(ix, iy);
         let cell = cells.get(key);
         if (!cell) {
-          cell = { key, index: cellList.length, ix, iy, km: 0, hours: 0, latKm: 0, lonKm: 0, trucks: [], lastTruck: -1, best, worstMin: 0, region: '' };
+          cell = { key, index: cellList.length, ix, iy, km: 0, hours: 0, latKm: 0, lonKm: 0, trucks: [], lastTruck: -1, best, worstMin: 0, region: '', links: [] };
           cells.set(key, cell);
           cellList.push(cell);
         }
@@ -549,6 +552,12 @@ export function computeCoverage(inputs: CoverageInputs): CoverageResult {
         }
         if (best.etaMin < cell.best.etaMin) cell.best = best;
         if (worst > cell.worstMin) cell.worstMin = worst;
+        // Consecutive bits of one uncovered piece belong to one gap even when they skip a cell.
+        if (previousCell && previousCell !== cell && Math.max(Math.abs(previousCell.ix - cell.ix), Math.abs(previousCell.iy - cell.iy)) > 1) {
+          previousCell.links.push(cell);
+          cell.links.push(previousCell);
+        }
+        previousCell = cell;
       }
     }
     if (fixedPoints) {
@@ -597,7 +606,7 @@ export function computeCoverage(inputs: CoverageInputs): CoverageResult {
   };
 }
 
-/** Uncovered cells that touch (8-neighbourhood) form one gap; gaps are ranked by kmDriven × trucks. */
+/** Uncovered cells that touch (8-neighbourhood) or that one uncovered piece runs through form one gap; gaps are ranked by kmDriven × trucks. */
 function mergeGaps(cells: CellAccumulator[], capMin: number): CoverageGap[] {
   const byKey = new Map(cells.map((c) => [c.key, c]));
   const seen = new Set<number>();
@@ -618,6 +627,12 @@ function mergeGaps(cells: CellAccumulator[], capMin: number): CoverageGap[] {
             seen.add(key);
             stack.push(next);
           }
+        }
+      }
+      for (const next of c.links) {
+        if (!seen.has(next.key)) {
+          seen.add(next.key);
+          stack.push(next);
         }
       }
     }
