@@ -10,6 +10,7 @@ import { DomainError } from '../core/errors.ts';
 import { installAuth } from './auth.ts';
 import { createApiContext, type AppDeps, type RoutePlugin } from './context.ts';
 import { ErrorResponseSchema, installErrorHandling } from './errors.ts';
+import { installFiniteNumberGuard } from './finite-numbers.ts';
 import { installMetrics } from './metrics.ts';
 import type { TypeBoxTypeProvider } from './typebox.ts';
 import advisorRoutes from './routes/advisors.ts';
@@ -62,6 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<ApiApp> {
 
   const ctx = createApiContext(deps);
   installErrorHandling(app);
+  installFiniteNumberGuard(app);
   app.addSchema(ErrorResponseSchema);
   // Every documented route can answer the error format; say so in the OpenAPI document (and serialize it).
   app.addHook('onRoute', (route) => {

@@ -142,6 +142,14 @@ describe('hostile input over every API route', () => {
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(512 * 1024 * 1024);
   });
 
+  it('refuses non-finite numbers in query strings and paths (found by this suite: Ajv coerced "Infinity")', async () => {
+    for (const url of ['/v1/ingest/dead-letters?limit=Infinity', '/v1/stations?limit=1e400', '/v1/vehicles?offset=-Infinity']) {
+      const res = await send({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(400);
+      expect((res.json() as { message: string }).message).toMatch(/^querystring\.(limit|offset) must be a finite number$/);
+    }
+  });
+
   it('refuses a 10 MB body, a deeply nested body and broken JSON with a 4xx', async () => {
     const posts = operations(h.app).filter((op) => op.method === 'POST' || op.method === 'PUT');
     expect(posts.length).toBeGreaterThan(3);
