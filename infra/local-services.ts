@@ -176,6 +176,8 @@ export async function startMosquitto(opts: {
       `acl_file ${aclFile}`,
       'persistence true',
       `persistence_location ${opts.dir}/`,
+      // `npm run provision:truck` reloads the broker (SIGHUP) through this file after adding accounts.
+      `pid_file ${join(opts.dir, 'mosquitto.pid')}`,
       'autosave_interval 1',
       'autosave_on_changes false',
       `max_queued_messages ${opts.maxQueuedMessages ?? 1_000_000}`,

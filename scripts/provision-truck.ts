@@ -2,7 +2,8 @@
 //   [--pid N | --pid-file path] [--rotate]`
 // Adds broker accounts for trucks (username = VIN, password derived from DEVICE_KEY) to Mosquitto's password
 // file and reloads the broker. Env: DEVICE_KEY (required), MOSQUITTO_PASSWORD_FILE (default
-// .data/mosquitto/passwd, the demo's broker), MOSQUITTO_PID_FILE. See docs/protocol.md.
+// .data/mosquitto/passwd, the demo's broker), MOSQUITTO_PID_FILE (default .data/mosquitto/mosquitto.pid when
+// present). See docs/protocol.md.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, optionalString, requireString } from '../infra/config.ts';
@@ -29,7 +30,9 @@ runMain('provision:truck', async () => {
   const args = process.argv.slice(2);
   const vins: string[] = [];
   let passwordFile = optionalString(process.env, 'MOSQUITTO_PASSWORD_FILE') ?? join(process.cwd(), '.data', 'mosquitto', 'passwd');
-  let pidFile = optionalString(process.env, 'MOSQUITTO_PID_FILE');
+  // Default: the demo's broker, whose pid file infra/local-services.ts writes next to its password file.
+  const demoPidFile = join(process.cwd(), '.data', 'mosquitto', 'mosquitto.pid');
+  let pidFile = optionalString(process.env, 'MOSQUITTO_PID_FILE') ?? (existsSync(demoPidFile) ? demoPidFile : undefined);
   let pid: number | undefined;
   let rotate = false;
   for (let i = 0; i < args.length; i++) {
