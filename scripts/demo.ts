@@ -149,7 +149,7 @@ async function main(): Promise<void> {
         '--breakdowns-at', '20,45,90,150,240,400,600', '--quiet',
       ]),
       // Each simulated station signs its own station-role token with JWT_SECRET.
-      child('stations', ['simulators/stations-cli.ts', '--api', apiUrl, '--median-response-s', '20', '--quiet']),
+      child('stations', ['simulators/stations-cli.ts', '--api', apiUrl, '--median-response-s', '20', '--call-center', '--quiet']),
     ],
     onEvent: (m) => say(m),
     onFatal: (name) => {
