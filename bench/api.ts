@@ -21,14 +21,7 @@ import { createRegistryImporter } from '../infra/registry-importer.ts';
 import { createRegistryStore } from '../infra/registry-store.ts';
 import { loadChinaCities } from '../simulators/cities.ts';
 import { DEFAULT_NETWORK_OPTIONS, generateNetwork } from '../simulators/network.ts';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(process.argv[i + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
-  return value;
-}
+import { arg } from './args.ts';
 
 const RATE = arg('rate', 2000);
 const SECONDS = arg('seconds', 20);

@@ -20,14 +20,7 @@ import { createTelemetryStore, type TelemetryStore } from '../infra/telemetry-st
 import { loadChinaCities } from '../simulators/cities.ts';
 import { DEFAULT_NETWORK_OPTIONS, generateNetwork } from '../simulators/network.ts';
 import { benchVin, truckHistoryLines, type FleetHistoryOptions } from './coverage-fleet.ts';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(process.argv[i + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
-  return value;
-}
+import { arg } from './args.ts';
 
 const fleet: FleetHistoryOptions = {
   trucks: arg('trucks', 1000),

@@ -22,14 +22,7 @@ import { createCaseStore } from '../infra/case-store.ts';
 import { readDispatcherConfig } from '../dispatcher/config.ts';
 import { startDispatcher } from '../dispatcher/dispatcher.ts';
 import { makeCustomer, makeStations, makeVehicles, redStopEvent, seededRandom } from '../test/dispatcher/fixtures.ts';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(process.argv[i + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
-  return value;
-}
+import { arg } from './args.ts';
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
