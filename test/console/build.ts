@@ -29,6 +29,9 @@ export function consoleSourceHash(): string {
 
 const isCurrent = (hash: string) => existsSync(STAMP) && readFileSync(STAMP, 'utf8').trim() === hash;
 
+/** How often a waiting build looks whether another process released the build lock. */
+const LOCK_POLL_MS = 200;
+
 async function withLock<T>(fn: () => Promise<T>): Promise<T> {
   mkdirSync(join(ROOT, '.tmp'), { recursive: true });
   const started = Date.now();
@@ -40,7 +43,7 @@ async function withLock<T>(fn: () => Promise<T>): Promise<T> {
       // A lock left by a killed run is stale after two minutes.
       if (Date.now() - statSync(LOCK, { throwIfNoEntry: false })!.mtimeMs > 120_000) rmSync(LOCK, { recursive: true, force: true });
       if (Date.now() - started > 180_000) throw new Error(`waited 3 minutes for ${LOCK}`);
-      await new Promise((r) => setTimeout(r, 200)); // waiting for another process, not synchronising a test
+      await new Promise((r) => setTimeout(r, LOCK_POLL_MS)); // waiting for another process, not synchronising a test
     }
   }
   try {

@@ -9,6 +9,8 @@ import { createRig, type DispatchRig } from './setup.ts';
 import { makeCustomer, makeStations, makeVehicles, redStopEvent, seededRandom } from './fixtures.ts';
 
 const STORM = Number(process.env.DISPATCH_STORM ?? 150);
+/** How often the simulated stations look for offers. */
+const RESPONDER_POLL_MS = 100;
 const services = testServices('dispatchstorm');
 const centre = { lat: 30.6, lon: 114.3 };
 const stations = makeStations({ count: 40, centre, spreadDeg: 0.6, seed: 23, restrictedHours: 0, inactive: 0, noEngine: 0, vans: [1, 3] });
@@ -65,7 +67,7 @@ describe('dispatcher storm with kill -9', () => {
             await rig.commands.accept(c.id, offer.stationId, { vanId: 'v' }, { kind: 'station', id: offer.stationId }).catch(() => undefined);
           }
         }
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, RESPONDER_POLL_MS)); // a station's polling period, not a synchronisation
       }
     })();
 
