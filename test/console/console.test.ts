@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../core/auth.ts';
 import { startApiHarness, type ApiHarness } from '../api/app-harness.ts';
-import { launchBrowser, type ConsoleBrowser } from './browser.ts';
+import { launchBrowser, signInWithToken, type ConsoleBrowser } from './browser.ts';
 import { buildConsole } from './build.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
 import { createTelemetryStore } from '../../infra/telemetry-store.ts';
@@ -32,10 +32,7 @@ afterAll(async () => {
 });
 
 async function signIn(page: Page, role: Role, scope: { customerId?: string; stationId?: string; advisorId?: string } = {}, hash = ''): Promise<void> {
-  await page.goto(base + hash);
-  await page.getByLabel('Bearer token').fill(await harness.token(role, scope));
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('.topbar nav').waitFor();
+  await signInWithToken(page, base + hash, await harness.token(role, scope));
 }
 
 describe('console shell', () => {

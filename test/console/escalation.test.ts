@@ -10,7 +10,7 @@ import { startDispatcher, type RunningDispatcher } from '../../dispatcher/dispat
 import { createRegistryStore } from '../../infra/registry-store.ts';
 import { startApiHarness, type ApiHarness } from '../api/app-harness.ts';
 import { waitFor } from '../harness/context.ts';
-import { launchBrowser, type ConsoleBrowser } from './browser.ts';
+import { launchBrowser, signInWithToken, type ConsoleBrowser } from './browser.ts';
 import { buildConsole } from './build.ts';
 import { CENTRE, seedRegistry, VEHICLES } from './seed.ts';
 
@@ -40,10 +40,7 @@ afterAll(async () => {
 });
 
 async function signIn(page: Page, hash: string): Promise<void> {
-  await page.goto(base + hash);
-  await page.getByLabel('Bearer token').fill(await harness.token('agent'));
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('.topbar nav').waitFor();
+  await signInWithToken(page, base + hash, await harness.token('agent'));
 }
 
 type Case = { id: string; status: string; escalated: boolean; offers: Array<{ stationId: string; outcome: string }> };

@@ -17,7 +17,7 @@ import { startApiHarness, type ApiHarness } from '../api/app-harness.ts';
 import { waitFor } from '../harness/context.ts';
 import { spawnService, type ServiceProcess } from '../harness/processes.ts';
 import { tempDir } from '../ingest/support.ts';
-import { launchBrowser, type ConsoleBrowser } from './browser.ts';
+import { launchBrowser, signInWithToken, type ConsoleBrowser } from './browser.ts';
 import { buildConsole } from './build.ts';
 import { CENTRE, seedRegistry, VEHICLES } from './seed.ts';
 
@@ -62,10 +62,7 @@ afterAll(async () => {
 });
 
 async function signIn(page: Page, role: Role, scope: { customerId?: string; stationId?: string; advisorId?: string } = {}, hash = ''): Promise<void> {
-  await page.goto(base + hash);
-  await page.getByLabel('Bearer token').fill(await harness.token(role, scope));
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('.topbar nav').waitFor();
+  await signInWithToken(page, base + hash, await harness.token(role, scope));
 }
 
 describe('console rescue flow', () => {
