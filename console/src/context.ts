@@ -1,6 +1,7 @@
 // What every view receives: the API client, the signed-in caller, the live feed and map settings.
 import type { Api } from './api.ts';
-import type { LiveFeed } from './live.ts';
+import { startCountdowns } from './fmt.ts';
+import type { LiveEvent, LiveFeed } from './live.ts';
 import type { Station } from './model.ts';
 import type { Session } from './session.ts';
 import type { MapSettings } from './settings.ts';
@@ -50,4 +51,28 @@ export function throttle(fn: () => void, ms: number): { (): void; cancel(): void
     timer = undefined;
   };
   return run;
+}
+
+/**
+ * Keeps a case view fresh: reloads (rate-limited by `limit`) when a matching live event arrives, polls every
+ * 30 s as a safety net for a dropped stream, and runs the countdown clocks inside `el`. Returns the stop function.
+ */
+export function keepFresh(
+  ctx: ViewContext,
+  el: HTMLElement,
+  load: () => void,
+  opts: { matches: (event: LiveEvent) => boolean; limit: (fn: () => void) => { (): void; cancel(): void } },
+): () => void {
+  const reload = opts.limit(load);
+  const unsubscribe = ctx.live.subscribe((event) => {
+    if (opts.matches(event)) reload();
+  });
+  const poll = setInterval(load, 30_000);
+  const stopClocks = startCountdowns(el);
+  return () => {
+    unsubscribe();
+    reload.cancel();
+    clearInterval(poll);
+    stopClocks();
+  };
 }

@@ -3,9 +3,9 @@
 // (a station accepts or declines its offer; an agent assigns by hand or cancels).
 import * as L from 'leaflet';
 import { ApiError } from '../api.ts';
-import { debounce, type View, type ViewContext } from '../context.ts';
+import { debounce, keepFresh, type View, type ViewContext } from '../context.ts';
 import { formValues, h, render } from '../dom.ts';
-import { humanize, km, minutes, startCountdowns, time } from '../fmt.ts';
+import { humanize, km, minutes, time } from '../fmt.ts';
 import { createMap, squareIcon, truckIcon, type ConsoleMap } from '../map.ts';
 import { OPEN_STATUSES, type RescueCase, type Station } from '../model.ts';
 import { errorBox, escalatedBadge, statusBadge } from './common.ts';
@@ -153,17 +153,12 @@ export const caseView: View = (el, ctx, params) => {
   };
   void load();
 
-  const reload = debounce(() => void load(), 150);
-  const unsubscribe = ctx.live.subscribe((e) => {
-    if (e.caseId === id || (current && e.type.startsWith('rescue.') && e.vin === current.vin)) reload();
+  const stop = keepFresh(ctx, el, () => void load(), {
+    matches: (e) => e.caseId === id || Boolean(current && e.type.startsWith('rescue.') && e.vin === current.vin),
+    limit: (fn) => debounce(fn, 150),
   });
-  const poll = setInterval(() => void load(), 30_000);
-  const stopClocks = startCountdowns(el);
   return () => {
-    unsubscribe();
-    reload.cancel();
-    clearInterval(poll);
-    stopClocks();
+    stop();
     cmap?.destroy();
   };
 };

@@ -1,8 +1,8 @@
 // The station's screen (made for a tablet): cases offered to this station with the time left to answer,
 // and the rescues it runs. Accept/decline happen on the case page, which shows the map and the details.
-import { throttle, type View } from '../context.ts';
+import { keepFresh, throttle, type View } from '../context.ts';
 import { h, render } from '../dom.ts';
-import { km, minutes, startCountdowns, time } from '../fmt.ts';
+import { km, minutes, time } from '../fmt.ts';
 import { OPEN_STATUSES } from '../model.ts';
 import { errorBox, statusBadge } from './common.ts';
 import { loadOpenCases } from './queue.ts';
@@ -42,16 +42,8 @@ export const offersView: View = (el, ctx) => {
     }
   };
   void load();
-  const reload = throttle(() => void load(), 2000);
-  const unsubscribe = ctx.live.subscribe((e) => {
-    if (e.type.startsWith('rescue.')) reload();
+  return keepFresh(ctx, el, () => void load(), {
+    matches: (e) => e.type.startsWith('rescue.'),
+    limit: (fn) => throttle(fn, 2000),
   });
-  const poll = setInterval(() => void load(), 30_000);
-  const stopClocks = startCountdowns(el);
-  return () => {
-    unsubscribe();
-    reload.cancel();
-    clearInterval(poll);
-    stopClocks();
-  };
 };

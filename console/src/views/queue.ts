@@ -1,9 +1,9 @@
 // The rescue queue: open cases ordered by launch deadline with live countdowns, escalated cases on top.
 // Agents and admins see every case; advisors their customers'; customers their own (the API scopes).
 import { itemsOf } from '../api.ts';
-import { throttle, type View } from '../context.ts';
+import { keepFresh, throttle, type View } from '../context.ts';
 import { h, render } from '../dom.ts';
-import { minutes, startCountdowns, time } from '../fmt.ts';
+import { minutes, time } from '../fmt.ts';
 import { OPEN_STATUSES, type RescueCase } from '../model.ts';
 import type { ViewContext } from '../context.ts';
 import { caseLink, errorBox, escalatedBadge, statusBadge } from './common.ts';
@@ -91,18 +91,12 @@ export const queueView: View = (el, ctx) => {
   };
   void load();
 
-  const reload = throttle(() => void load(), 2000);
-  const unsubscribe = ctx.live.subscribe((e) => {
-    if (e.type.startsWith('rescue.')) reload();
+  const stop = keepFresh(ctx, el, () => void load(), {
+    matches: (e) => e.type.startsWith('rescue.'),
+    limit: (fn) => throttle(fn, 2000),
   });
-  // A safety net for a dropped stream; the stream itself delivers changes within a second.
-  const poll = setInterval(() => void load(), 30_000);
-  const stopClocks = startCountdowns(el);
   return () => {
-    unsubscribe();
-    reload.cancel();
-    clearInterval(poll);
-    stopClocks();
+    stop();
     document.title = BASE_TITLE;
   };
 };
