@@ -1,5 +1,6 @@
 // Spherical geometry for the simulators (WGS-84 treated as a sphere: metres-level error is irrelevant
 // for simulated trucks).
+import { greatCircleKm } from '../core/eta.ts';
 
 export interface LatLon {
   readonly lat: number;
@@ -10,11 +11,9 @@ const EARTH_RADIUS_KM = 6371.0088;
 const rad = (deg: number) => (deg * Math.PI) / 180;
 const deg = (r: number) => (r * 180) / Math.PI;
 
+/** Great-circle distance: the same function as the dispatcher's ETA model uses. */
 export function distanceKm(a: LatLon, b: LatLon): number {
-  const dLat = rad(b.lat - a.lat);
-  const dLon = rad(b.lon - a.lon);
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(rad(a.lat)) * Math.cos(rad(b.lat)) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
+  return greatCircleKm(a.lat, a.lon, b.lat, b.lon);
 }
 
 /** Initial bearing from a to b, degrees clockwise from north in [0, 360). */
