@@ -2,7 +2,7 @@
 // Step 1 (searchCandidates) applies the static filters and returns the exact least-ETA stations.
 // Step 2 (rankCandidates) applies the live filter (a free van), the fixed-point preference, and
 // explains every station looked at, so a case can show why it went where it went.
-import { driveMinutes, etaMinutes, type EtaModel } from './eta.ts';
+import { etaMinutes, type EtaModel } from './eta.ts';
 import { isOpenAt } from './opening-hours.ts';
 import type { Capability, PartsCategory, Station } from './registry.ts';
 import type { StationIndex } from './station-index.ts';
@@ -50,36 +50,21 @@ export function staticDropReason(station: Station, req: CandidateRequest): DropR
   return undefined;
 }
 
-function toCandidate(station: Station, distanceKm: number, req: CandidateRequest, model: EtaModel): Candidate {
-  return {
-    stationId: station.id,
-    distanceKm,
-    etaMin: etaMinutes(station, req, model),
-    vans: station.vans,
-    missingParts: req.partsCategories.filter((p) => !station.partsCategories.includes(p)),
-  };
-}
-
-const byEta = (a: Candidate, b: Candidate) => a.etaMin - b.etaMin || a.distanceKm - b.distanceKm || (a.stationId < b.stationId ? -1 : 1);
-
 /**
- * The `want` statically eligible stations with the least ETA, sorted by ETA. Exact, not heuristic:
- * the search widens until every station not yet looked at is provably slower (its distance alone,
- * plus the smallest mobilisation time of the network, exceeds the `want`-th ETA found).
+ * The `want` statically eligible stations with the least ETA, sorted by ETA (then distance, then id).
+ * Exact, not heuristic: the index searches best-first by ETA (station-index.ts, geo-knn.ts).
  */
 export function searchCandidates(index: StationIndex, req: CandidateRequest, want: number, model: EtaModel): Candidate[] {
   if (want <= 0) return [];
   const eligible = { capabilities: req.capabilities, at: req.at, excludeStationIds: req.excludeStationIds };
-  for (let limit = Math.max(16, want * 4); ; limit *= 4) {
-    const hits = index.nearest({ lat: req.lat, lon: req.lon, limit, maxDistanceKm: req.maxDistanceKm, eligible });
-    const found = hits.map((h) => toCandidate(h.station, h.distanceKm, req, model)).sort(byEta);
-    if (hits.length < limit) return found.slice(0, want);
-    const farthest = hits[hits.length - 1]!.distanceKm;
-    const boundForUnseen = driveMinutes(farthest, model) + index.minMobilisationMin;
-    const top = found.slice(0, want);
-    if (top.length === want && top[want - 1]!.etaMin <= boundForUnseen) return top;
-    if (limit >= index.size) return top;
-  }
+  const hits = index.leastEta({ lat: req.lat, lon: req.lon, limit: want, maxDistanceKm: req.maxDistanceKm, eligible }, model);
+  return hits.map(({ station, distanceKm, etaMin }) => ({
+    stationId: station.id,
+    distanceKm,
+    etaMin,
+    vans: station.vans,
+    missingParts: req.partsCategories.filter((p) => !station.partsCategories.includes(p)),
+  }));
 }
 
 export interface RankInput {

@@ -43,7 +43,8 @@ export function createEtaModel(opts: Partial<EtaModel> = {}): EtaModel {
 
 export const DEFAULT_ETA_MODEL = createEtaModel();
 
-const EARTH_RADIUS_KM = 6371.0088;
+/** Mean Earth radius (IUGG). */
+export const EARTH_RADIUS_KM = 6371.0088;
 const RAD = Math.PI / 180;
 
 /** Haversine great-circle distance in km. */
@@ -59,7 +60,10 @@ export function driveMinutes(greatCircleDistanceKm: number, model: EtaModel = DE
   let remaining = greatCircleDistanceKm * model.circuity;
   let from = 0;
   let minutes = 0;
-  for (const band of model.speedBands) {
+  const bands = model.speedBands;
+  // An indexed loop: for…of over the (frozen) band array was a measured hot spot of candidate search.
+  for (let i = 0; i < bands.length; i++) {
+    const band = bands[i]!;
     if (remaining <= 0) break;
     const inBand = Math.min(remaining, band.untilKm - from);
     minutes += (inBand / band.kmh) * 60;

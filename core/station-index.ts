@@ -3,14 +3,19 @@
 // (active with vans, capability bit mask, opening minutes in China time) is compiled once at build time,
 // so a query filters hundreds of stations in a few microseconds instead of re-parsing them.
 import KDBush from 'kdbush';
-import { around } from 'geokdbush';
-import { greatCircleKm, mobilisationMinutes, type EtaModel } from './eta.ts';
+import { driveMinutes, greatCircleKm, mobilisationMinutes, type EtaModel } from './eta.ts';
+import { createGeoKnn, type KnnCost } from './geo-knn.ts';
 import { CAPABILITIES, type Capability, type Station } from './registry.ts';
 import { chinaMinuteOfDay } from './opening-hours.ts';
 
 export interface StationHit {
   readonly station: Station;
   readonly distanceKm: number;
+}
+
+export interface EtaHit extends StationHit {
+  /** Mobilisation + drive minutes from the station to the query point. */
+  readonly etaMin: number;
 }
 
 /** Static requirements checked inside the search (compiled: no per-station parsing). */
@@ -34,8 +39,13 @@ export interface StationIndex {
   /** Smallest mobilisation time of any station: a lower bound used to prove a search complete. */
   readonly minMobilisationMin: number;
   get(id: string): Station | undefined;
-  /** Stations by increasing great-circle distance. */
+  /** Stations by increasing great-circle distance (ties by id). */
   nearest(query: NearestQuery): StationHit[];
+  /**
+   * The `limit` stations with the least ETA to the point under `model`, sorted by ETA, then distance,
+   * then id. Exact: one best-first pass keyed by ETA (see geo-knn.ts).
+   */
+  leastEta(query: NearestQuery, model: EtaModel): EtaHit[];
 }
 
 export function capabilityMask(capabilities: readonly Capability[]): number {
@@ -49,7 +59,7 @@ function minutes(hhmm: string): number {
 }
 
 /** Node size 32: measured fastest for k-nearest queries on 10,000 stations (bench/dispatch.ts). */
-const NODE_SIZE = 32;
+const NODE_SIZE = 64;
 
 export function createStationIndex(stations: readonly Station[], etaModel: EtaModel): StationIndex {
   const list = [...stations];
@@ -70,14 +80,24 @@ export function createStationIndex(stations: readonly Station[], etaModel: EtaMo
       openTo[i] = minutes(s.hours.slice(6, 11));
     }
   });
-  const tree = n > 0 ? new KDBush(n, NODE_SIZE) : undefined;
-  if (tree) {
-    for (const s of list) tree.add(s.lon, s.lat);
-    tree.finish();
+  const mobilisation = new Float64Array(n);
+  list.forEach((s, i) => {
+    mobilisation[i] = mobilisationMinutes(s, etaModel);
+  });
+  const tree = new KDBush(n, NODE_SIZE);
+  for (const s of list) tree.add(s.lon, s.lat);
+  tree.finish();
+  const knn = createGeoKnn(tree);
+  const minMobilisationMin = n > 0 ? Math.min(...mobilisation) : 0;
+  const etaCost = { model: etaModel, fixed: mobilisation, minFixed: minMobilisationMin };
+  /** Another model's mobilisation defaults (rare: the index is rebuilt when the model changes). */
+  function etaCostFor(model: EtaModel) {
+    const fixed = Float64Array.from(list, (s) => mobilisationMinutes(s, model));
+    return { model, fixed, minFixed: n > 0 ? Math.min(...fixed) : 0 };
   }
-  const minMobilisationMin = n > 0 ? Math.min(...list.map((s) => mobilisationMinutes(s, etaModel))) : 0;
 
-  function predicate(e: Eligibility): (i: number) => boolean {
+  function predicate(e: Eligibility | undefined): (i: number) => boolean {
+    if (!e) return () => true;
     const need = capabilityMask(e.capabilities);
     const now = chinaMinuteOfDay(e.at);
     const exclude = e.excludeStationIds;
@@ -90,17 +110,47 @@ export function createStationIndex(stations: readonly Station[], etaModel: EtaMo
     };
   }
 
+  /**
+   * Best-first search; keeps going past `limit` only through exact ties, then sorts deterministically.
+   * The search's distances come from a chord formula; the hits carry greatCircleKm / etaMinutes values
+   * recomputed here, so they equal what the rest of the system computes for the same pair, bit for bit.
+   */
+  function collect<T extends StationHit>(query: NearestQuery, cost: KnnCost, make: (i: number) => T, order: (a: T, b: T) => number): T[] {
+    const out: T[] = [];
+    if (query.limit <= 0) return out;
+    knn.search(query.lat, query.lon, query.maxDistanceKm ?? Infinity, cost, query.limit, (i, _km, key) => {
+      out.push(make(i));
+      return out.length < query.limit ? Infinity : key;
+    });
+    out.sort(order);
+    if (out.length > query.limit) out.length = query.limit;
+    return out;
+  }
+
+  const byKm = (a: StationHit, b: StationHit) => a.distanceKm - b.distanceKm || (a.station.id < b.station.id ? -1 : a.station.id > b.station.id ? 1 : 0);
+  const byEta = (a: EtaHit, b: EtaHit) => a.etaMin - b.etaMin || byKm(a, b);
+
   return {
     size: n,
     minMobilisationMin,
     get: (id) => byId.get(id),
     nearest(query) {
-      if (!tree || query.limit <= 0) return [];
-      const ids = around(tree, query.lon, query.lat, query.limit, query.maxDistanceKm ?? Infinity, query.eligible ? predicate(query.eligible) : undefined);
-      return ids.map((i) => {
-        const station = list[i]!;
-        return { station, distanceKm: greatCircleKm(query.lat, query.lon, station.lat, station.lon) };
-      });
+      const cost: KnnCost = { accept: predicate(query.eligible) };
+      return collect(query, cost, (i) => ({ station: list[i]!, distanceKm: greatCircleKm(query.lat, query.lon, list[i]!.lat, list[i]!.lon) }), byKm);
+    },
+    leastEta(query, model) {
+      const cost: KnnCost = { accept: predicate(query.eligible), eta: model === etaModel ? etaCost : etaCostFor(model) };
+      return collect(
+        query,
+        cost,
+        (i) => {
+          const station = list[i]!;
+          // etaMinutes(station, query, model), with the distance computed once (haversine is symmetric bit for bit).
+          const distanceKm = greatCircleKm(query.lat, query.lon, station.lat, station.lon);
+          return { station, distanceKm, etaMin: mobilisationMinutes(station, model) + driveMinutes(distanceKm, model) };
+        },
+        byEta,
+      );
     },
   };
 }
