@@ -19,6 +19,8 @@ export interface IngestConfig {
   readonly influxTimeoutMs: number;
   /** MQTT shared-subscription group (`$share/<group>/…`), or undefined for a plain subscription. */
   readonly shareGroup: string | undefined;
+  /** mqtt.js's own debug output, on when `DEBUG` names `mqttjs` (the `debug` package's convention). */
+  readonly mqttDebug: boolean;
 }
 
 export function readIngestConfig(env: Env, defaults: { hostname: string; cwd: string }): IngestConfig {
@@ -34,6 +36,7 @@ export function readIngestConfig(env: Env, defaults: { hostname: string; cwd: st
   }
   return deepFreeze({
     shareGroup: shareGroup === 'none' ? undefined : shareGroup,
+    mqttDebug: /mqttjs/.test(optionalString(env, 'DEBUG') ?? ''),
     common: readCommonConfig(env),
     mqtt: readMqttConfig(env, 'ingester'),
     influx: readInfluxConfig(env),

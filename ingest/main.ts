@@ -1,5 +1,5 @@
 // Composition root of the ingester: reads the environment once, builds the clients and wires the pipeline.
-//   MQTT (persistent session, shared subscription) → spool (sync append, then PUBACK)
+//   MQTT (persistent session, shared subscription) → spool (one sync write per socket read, then PUBACKs)
 //   spool → decode → InfluxDB → Redis (live state, fault outbox, dead letters, checkpoint) → release
 //   outbox → BullMQ fault-events queue (relay)
 import { hostname } from 'node:os';
@@ -91,9 +91,11 @@ runMain('ingest', async () => {
 
   const mqttClient = connectDurableSubscriber(config.mqtt, {
     clientId: config.clientId,
+    mqttDebug: config.mqttDebug,
     filters: [deviceFilter(config.mqtt.topicRoot, '+', config.shareGroup)],
-    onMessage: (topic, payload) => {
-      spool.append(topic, payload, Date.now());
+    onMessage: (topic, payload) => spool.enqueue(topic, payload, Date.now()),
+    flush: () => {
+      spool.flush();
       pipeline.notify();
     },
     onFatal: (err) => {

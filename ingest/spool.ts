@@ -1,6 +1,8 @@
 // The local append-only spool: every message the broker delivers is written here synchronously BEFORE
-// mqtt.js acknowledges it, so "acknowledged" implies "on disk" (in the page cache: survives kill -9 of the
-// process; fsync on an interval bounds what a power loss can take, see docs/ingest.md).
+// it is acknowledged, so "acknowledged" implies "on disk" (in the page cache: survives kill -9 of the
+// process; fsync on an interval bounds what a power loss can take, see docs/ingest.md). Messages that
+// arrive together are enqueued and written with one system call (`enqueue` … `flush`, group commit);
+// the MQTT side holds their acknowledgements until the flush has returned (infra/mqtt.ts).
 //
 // Layout: `<dir>/spool-id` (random id of this spool's lifetime) and segments `<dir>/seg-<n>.log`, each a
 // sequence of records `[u32 bodyLength][u32 crc32(body)][body]`, body = `[f64 receivedAt][u32 originalSize]
@@ -81,27 +83,56 @@ export function createSpool(opts: SpoolOptions) {
     segments.push(writeSegment);
   }
 
-  /** Appends one message with a single synchronous write; returns the position after it. */
-  function append(topic: string, payload: Buffer, receivedAt: number): SpoolPosition {
-    if (writeSize >= segmentBytes) rotate();
+  // Records enqueued but not yet written, encoded back to back in one reusable staging buffer, so that a
+  // group of messages (all those of one socket read) costs one write system call (group commit).
+  let staging = Buffer.allocUnsafe(256 * 1024);
+  let staged = 0;
+
+  /**
+   * Encodes one message into the staging buffer. It is durable only after the next `flush()`: the caller
+   * must not acknowledge it before then.
+   */
+  function enqueue(topic: string, payload: Buffer, receivedAt: number): void {
     const topicLength = Math.min(Buffer.byteLength(topic, 'utf8'), 0xffff);
     const kept = payload.length > opts.maxPayloadBytes ? payload.subarray(0, keepBytes) : payload;
     const bodyLength = BODY_FIXED + topicLength + kept.length;
-    const record = Buffer.allocUnsafe(HEADER + bodyLength);
-    record.writeDoubleLE(receivedAt, HEADER);
-    record.writeUInt32LE(payload.length, HEADER + 8);
+    const total = HEADER + bodyLength;
+    if (staged + total > staging.length) {
+      const grown = Buffer.allocUnsafe(Math.max(staging.length * 2, staged + total));
+      staging.copy(grown, 0, 0, staged);
+      staging = grown;
+    }
+    const at = staged;
+    staging.writeDoubleLE(receivedAt, at + HEADER);
+    staging.writeUInt32LE(payload.length, at + HEADER + 8);
     // A topic longer than 64 KiB is cut (mid-character at worst): it is dead-lettered as unknown anyway.
-    const topicWritten = record.write(topic, HEADER + BODY_FIXED, topicLength, 'utf8');
-    record.fill(0, HEADER + BODY_FIXED + topicWritten, HEADER + BODY_FIXED + topicLength);
-    record.writeUInt16LE(topicLength, HEADER + 12);
-    kept.copy(record, HEADER + BODY_FIXED + topicLength);
-    record.writeUInt32LE(bodyLength, 0);
-    record.writeUInt32LE(crc32(record.subarray(HEADER)), 4);
-    let written = 0;
-    while (written < record.length) written += writeSync(writeFd, record, written);
-    writeSize += record.length;
-    unsynced = true;
+    const topicWritten = staging.write(topic, at + HEADER + BODY_FIXED, topicLength, 'utf8');
+    staging.fill(0, at + HEADER + BODY_FIXED + topicWritten, at + HEADER + BODY_FIXED + topicLength);
+    staging.writeUInt16LE(topicLength, at + HEADER + 12);
+    kept.copy(staging, at + HEADER + BODY_FIXED + topicLength);
+    staging.writeUInt32LE(bodyLength, at);
+    staging.writeUInt32LE(crc32(staging.subarray(at + HEADER, at + total)), at + 4);
+    staged += total;
+  }
+
+  /** Writes every enqueued record with one synchronous write; returns the position after the last. */
+  function flush(): SpoolPosition {
+    if (staged > 0) {
+      if (writeSize >= segmentBytes) rotate();
+      let written = 0;
+      while (written < staged) written += writeSync(writeFd, staging, written, staged - written);
+      writeSize += staged;
+      staged = 0;
+      unsynced = true;
+      if (staging.length > 4 * 1024 * 1024) staging = Buffer.allocUnsafe(256 * 1024); // after a burst of large payloads
+    }
     return { segment: writeSegment, offset: writeSize };
+  }
+
+  /** Appends one message with a single synchronous write (with anything enqueued before it). */
+  function append(topic: string, payload: Buffer, receivedAt: number): SpoolPosition {
+    enqueue(topic, payload, receivedAt);
+    return flush();
   }
 
   let syncing = false;
@@ -258,6 +289,7 @@ export function createSpool(opts: SpoolOptions) {
   }
 
   function close(): void {
+    flush();
     fsyncSync(writeFd);
     closeSync(writeFd);
     if (readFd !== undefined) closeSync(readFd);
@@ -269,6 +301,8 @@ export function createSpool(opts: SpoolOptions) {
     /** Where reading starts when no checkpoint applies to this spool: its oldest segment. */
     start: (): SpoolPosition => ({ segment: segments[0] ?? writeSegment, offset: 0 }),
     append,
+    enqueue,
+    flush,
     sync,
     read,
     release,
