@@ -9,6 +9,7 @@ import { createRegistryStore, type RegistryStore } from '../infra/registry-store
 import type { RegionMap } from '../core/regions.ts';
 import { createRegistryImporter, type RegistryImporter } from '../infra/registry-importer.ts';
 import { createScopeResolver, type ScopeResolver } from './scope.ts';
+import { openDispatcherQueues, type DispatcherQueues } from './dispatcher-queues.ts';
 import type { RescueConfig } from '../infra/rescue-config.ts';
 import type { TypeBoxTypeProvider } from './typebox.ts';
 
@@ -37,16 +38,20 @@ export interface ApiContext extends AppDeps {
   readonly registry: RegistryStore;
   readonly importer: RegistryImporter;
   readonly scope: ScopeResolver;
+  /** The system's BullMQ queues, shared by every plugin that adds, counts or shows jobs. */
+  readonly queues: DispatcherQueues;
 }
 
 export function createApiContext(deps: AppDeps): ApiContext {
   const registry = createRegistryStore({ redis: deps.redis, prefix: deps.redisPrefix });
+  const keys = redisKeys(deps.redisPrefix);
   return {
     ...deps,
-    keys: redisKeys(deps.redisPrefix),
+    keys,
     registry,
     importer: createRegistryImporter({ registry, regions: deps.regions }),
     scope: createScopeResolver(registry),
+    queues: openDispatcherQueues(deps.redis, keys.bullPrefix),
   };
 }
 

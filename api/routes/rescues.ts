@@ -2,11 +2,9 @@
 // lifecycle, cancel. Scoping: a station sees the cases offered or assigned to it, a customer its own, an
 // advisor its customers', agents and admins all; anything else answers 404 as if it did not exist.
 import { Type } from '@sinclair/typebox';
-import { Queue } from 'bullmq';
 import type { FastifyRequest } from 'fastify';
 import { seesEverything, type Caller } from '../../core/auth.ts';
 import { DomainError, NotFoundError, ValidationError } from '../../core/errors.ts';
-import { QUEUES, RESCUE_QUEUES, type RescueJob } from '../../core/queues.ts';
 import type { Actor, CaseSource, RescueCase } from '../../core/rescue-case.ts';
 import { createCaseStore } from '../../infra/case-store.ts';
 import { createRescueCommands } from '../../infra/rescue-commands.ts';
@@ -39,12 +37,9 @@ const rescueRoutes: RoutePlugin = async (app, ctx) => {
     prefix: ctx.redisPrefix,
     clocks: { launchWindowS: config.launchWindowS, escalateBeforeS: config.escalateBeforeS, repairWindowS: config.repairWindowS },
   });
-  const jobs = new Queue<RescueJob>(RESCUE_QUEUES.rescueJobs, { connection: ctx.redis, prefix: ctx.keys.bullPrefix });
-  const watched = [QUEUES.faultEvents, RESCUE_QUEUES.webhooks].map((name) => new Queue(name, { connection: ctx.redis, prefix: ctx.keys.bullPrefix }));
-  app.addHook('onClose', async () => {
-    await Promise.all([jobs, ...watched].map((q) => q.close()));
-  });
-  const metrics = createRescueMetrics({ redis: ctx.redis, prefix: ctx.redisPrefix, queues: [jobs, ...watched] });
+  const jobs = ctx.queues.rescueJobs;
+  app.addHook('onClose', () => ctx.queues.close());
+  const metrics = createRescueMetrics({ redis: ctx.redis, prefix: ctx.redisPrefix, queues: ctx.queues.all });
   const commands = createRescueCommands({ store, registry: ctx.registry, redis: ctx.redis, prefix: ctx.redisPrefix, jobs });
   const webhooks = createWebhookDeliverer({ registry: ctx.registry, redis: ctx.redis, prefix: ctx.redisPrefix, timeoutMs: 5000 });
 
@@ -137,7 +132,7 @@ const rescueRoutes: RoutePlugin = async (app, ctx) => {
 
   // A small BullMQ board for admins (JSON, behind the same bearer auth as everything else): depth,
   // failures and upcoming timers of the dispatcher queues, and a retry of failed jobs.
-  const boardQueues = new Map([jobs, ...watched].map((q) => [q.name, q]));
+  const boardQueues = new Map(ctx.queues.all.map((q) => [q.name, q]));
   const QueueName = Type.Union([...boardQueues.keys()].map((name) => Type.Literal(name)));
   const JobSummary = Type.Object({
     id: Type.String(), name: Type.String(), attemptsMade: Type.Integer(), timestamp: Type.Number(),
