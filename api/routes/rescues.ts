@@ -9,9 +9,10 @@ import type { Actor, CaseSource, RescueCase } from '../../core/rescue-case.ts';
 import { createCaseStore } from '../../infra/case-store.ts';
 import { createRescueCommands } from '../../infra/rescue-commands.ts';
 import { readRescueConfig } from '../../infra/rescue-config.ts';
-import { createRescueMetrics } from '../../infra/rescue-metrics.ts';
+import { createRescueMetrics, RESCUE_METRIC_FAMILIES } from '../../infra/rescue-metrics.ts';
 import { createWebhookDeliverer } from '../../infra/webhooks.ts';
 import { callerOf } from '../auth.ts';
+import { addScrapedFamilies } from '../metrics.ts';
 import type { ApiContext, RoutePlugin } from '../context.ts';
 import {
   AcceptSchema, AssignSchema, CancelSchema, CaseParamsSchema, CreateRescueSchema, DeadLetterSchema, DeclineSchema,
@@ -40,6 +41,8 @@ const rescueRoutes: RoutePlugin = async (app, ctx) => {
   const jobs = ctx.queues.rescueJobs;
   app.addHook('onClose', () => ctx.queues.close());
   const metrics = createRescueMetrics({ redis: ctx.redis, prefix: ctx.redisPrefix, queues: ctx.queues.all });
+  // The same families on the Prometheus `/metrics`, read at scrape time like `/v1/rescue-metrics`.
+  addScrapedFamilies(app.prometheus, RESCUE_METRIC_FAMILIES, metrics.collect, (err) => app.log.warn({ err }, 'rescue metrics unavailable for /metrics'));
   const commands = createRescueCommands({ store, registry: ctx.registry, redis: ctx.redis, prefix: ctx.redisPrefix, jobs });
   const webhooks = createWebhookDeliverer({ registry: ctx.registry, redis: ctx.redis, prefix: ctx.redisPrefix, timeoutMs: 5000 });
 
