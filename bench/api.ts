@@ -6,6 +6,7 @@
 //   --seconds S     measured duration (default 20; plus 5 s of warm-up at the same rate)
 //   --vehicles N    registry size (default 10000, from the network generator)
 //   --cpu-prof      write a V8 CPU profile of the API process to .data/bench-api/
+//   --trace-gc      let the API process print V8's garbage-collection trace
 // Not a test: prints the numbers for docs/benchmarks.md (## API).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -158,7 +159,10 @@ async function main(): Promise<void> {
     await pipeline.exec();
 
     const port = await freePort();
-    const profile = process.argv.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir=.data/bench-api'] : [];
+    const profile = [
+      ...(process.argv.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir=.data/bench-api'] : []),
+      ...(process.argv.includes('--trace-gc') ? ['--trace-gc'] : []),
+    ];
     api = spawn(process.execPath, [...profile, '--import', 'tsx', 'api/main.ts'], {
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',

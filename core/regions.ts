@@ -111,14 +111,19 @@ export function prepareRing(ring: Ring, slabs = 32): PreparedRing {
     const to = slabOf(Math.max(yi, yj));
     for (let k = from; k <= to; k++) buckets[k]!.push(xi, yi, xj, yj);
   }
-  const edges = buckets.map((b) => Float64Array.from(b));
+  // All slabs' edges in one array (slab k at [start[k], start[k + 1])): a few objects per ring instead of
+  // one per slab, which keeps the heap of a process holding China's ~2,000 rings small for the collector.
+  const start = new Int32Array(slabs + 1);
+  for (let k = 0; k < slabs; k++) start[k + 1] = start[k]! + buckets[k]!.length;
+  const edges = new Float64Array(start[slabs]!);
+  buckets.forEach((b, k) => edges.set(b, start[k]!));
   return {
     contains(x, y) {
       if (x < box.minX || x > box.maxX || y < box.minY || y > box.maxY) return false;
-      const e = edges[slabOf(y)]!;
+      const slab = slabOf(y);
       let inside = false;
-      for (let k = 0; k < e.length; k += 4) {
-        const xi = e[k]!, yi = e[k + 1]!, xj = e[k + 2]!, yj = e[k + 3]!;
+      for (let k = start[slab]!, end = start[slab + 1]!; k < end; k += 4) {
+        const xi = edges[k]!, yi = edges[k + 1]!, xj = edges[k + 2]!, yj = edges[k + 3]!;
         if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
       }
       return inside;
@@ -168,18 +173,21 @@ export function buildRegionMap(input: {
   }
 
   // Boundaries, each attributed to its region.
-  const areas: Array<{ code: string; raw: readonly Ring[]; rings: PreparedRing[]; box: Box }> = [];
+  // (The raw rings are not kept: only the prepared ones, which are typed arrays.)
+  const areas: Array<{ code: string; rings: PreparedRing[]; box: Box }> = [];
+  const rawRings: Array<{ code: string; raw: readonly Ring[] }> = [];
   for (const p of input.prefectures) {
     const owner = p.code.endsWith('00')
       ? p.code
       : (nearestPrefecture(p.centre[1], p.centre[0], provinceOf(p.code))?.region.code ?? p.code);
     const rings = p.rings.map((ring) => prepareRing(ring));
-    areas.push({ code: owner, raw: p.rings, rings, box: boxOf(p.rings.flat()) });
+    areas.push({ code: owner, rings, box: boxOf(p.rings.flat()) });
+    rawRings.push({ code: owner, raw: p.rings });
   }
 
   // Adjacency from shared vertices.
   const owners = new Map<string, Set<string>>();
-  for (const { code, raw } of areas) {
+  for (const { code, raw } of rawRings) {
     for (const [x, y] of raw.flat()) {
       const key = `${x},${y}`;
       let set = owners.get(key);
