@@ -25,6 +25,7 @@ import vehicleRoutes from './routes/vehicles.ts';
 import consoleRoutes from './routes/console.ts';
 import rescueRoutes from './routes/rescues.ts';
 import coverageRoutes from './routes/coverage.ts';
+import queueBoardRoutes from './routes/queue-board.ts';
 
 /** Every route area, in registration order. `prefix` is prepended to the plugin's paths. */
 const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
@@ -40,6 +41,7 @@ const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
   { plugin: eventRoutes, prefix: '/v1' },
   { plugin: rescueRoutes, prefix: '/v1' },
   { plugin: coverageRoutes, prefix: '/v1' },
+  { plugin: queueBoardRoutes, prefix: '/admin/queues' },
 ];
 
 export type ApiApp = FastifyInstance;

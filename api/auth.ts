@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requireRole, type Caller, type Role } from '../core/auth.ts';
 import { DomainError } from '../core/errors.ts';
 import type { TokenVerifier } from '../infra/jwt.ts';
+import { sendDomainError } from './errors.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -15,7 +16,51 @@ declare module 'fastify' {
     public?: boolean;
     /** Roles allowed to call the route; omitted = every authenticated role (scope rules still apply). */
     roles?: readonly Role[];
+    /**
+     * Also accept the token from this cookie when there is no Authorization header: browser pages that
+     * cannot send a header (the admin queue board). Only such routes read it, so no JSON route can be
+     * driven by a cookie a browser sends on its own.
+     */
+    tokenCookie?: string;
   }
+}
+
+const BEARER = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i;
+
+/** The value of one cookie of the request, if sent. */
+export function cookieOf(request: FastifyRequest, name: string): string | undefined {
+  for (const pair of (request.headers.cookie ?? '').split(';')) {
+    const at = pair.indexOf('=');
+    if (at > 0 && pair.slice(0, at).trim() === name) return pair.slice(at + 1).trim();
+  }
+  return undefined;
+}
+
+/** The token of `Authorization: Bearer <jwt>`; undefined without the header, 401 when it is malformed. */
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const match = BEARER.exec(header);
+  if (!match) throw new DomainError('unauthenticated', 'Authorization header must be "Bearer <jwt>"');
+  return match[1]!;
+}
+
+/** The raw token of a request: the bearer header, else the route's token cookie. 401 when there is none. */
+function tokenOf(request: FastifyRequest, cookie: string | undefined): string {
+  const fromHeader = bearerToken(request);
+  if (fromHeader) return fromHeader;
+  const fromCookie = cookie ? cookieOf(request, cookie) : undefined;
+  if (fromCookie) return fromCookie;
+  throw new DomainError('unauthenticated', cookie
+    ? `missing token: send Authorization: Bearer <jwt>, or sign in on the login page that sets the ${cookie} cookie`
+    : 'missing bearer token (Authorization: Bearer <jwt>)');
+}
+
+/** Verifies a token and checks the role: 401 for a bad token, 403 for a role not in `roles`. */
+export async function authenticate(verifier: TokenVerifier, token: string, roles?: readonly Role[]): Promise<Caller> {
+  const caller = await verifier.verify(token);
+  if (roles) requireRole(caller, roles);
+  return caller;
 }
 
 export function installAuth(app: FastifyInstance, verifier: TokenVerifier): void {
@@ -27,15 +72,17 @@ export function installAuth(app: FastifyInstance, verifier: TokenVerifier): void
     route.schema = { ...(route.schema ?? {}), security: [{ bearerAuth: [] }] } as typeof route.schema;
   });
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const config = request.routeOptions.config;
     if (config.public || request.routeOptions.url === undefined) return;
-    const header = request.headers.authorization;
-    if (!header) throw new DomainError('unauthenticated', 'missing bearer token (Authorization: Bearer <jwt>)');
-    const match = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(header);
-    if (!match) throw new DomainError('unauthenticated', 'Authorization header must be "Bearer <jwt>"');
-    request.caller = await verifier.verify(match[1]!);
-    if (config.roles) requireRole(request.caller, config.roles);
+    try {
+      request.caller = await authenticate(verifier, tokenOf(request, config.tokenCookie), config.roles);
+    } catch (err) {
+      // Answered here rather than thrown: a plugin with its own error handler (bull-board's) must not
+      // turn a 401/403 into its own format.
+      if (err instanceof DomainError) return sendDomainError(request, reply, err);
+      throw err;
+    }
   });
 }
 

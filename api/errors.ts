@@ -1,6 +1,6 @@
 // The one error format of the API: `{ error, message, details }`. Domain errors map to one status each,
 // validation errors name the field, and a 5xx never shows internals (it is logged with the request id).
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { DomainError, type ErrorCode } from '../core/errors.ts';
 
@@ -56,13 +56,16 @@ function fieldErrors(err: FastifyError): FieldError[] {
   });
 }
 
+/** Answers a domain error in the one format (5xx details are logged, never sent). */
+export function sendDomainError(request: FastifyRequest, reply: FastifyReply, err: DomainError): FastifyReply {
+  const status = STATUS_OF[err.code];
+  if (status >= 500) request.log.error({ err }, 'request failed');
+  return reply.status(status).send({ error: err.code, message: status >= 500 ? 'service unavailable' : err.message, details: status >= 500 ? null : (err.details ?? null) });
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    if (err instanceof DomainError) {
-      const status = STATUS_OF[err.code];
-      if (status >= 500) request.log.error({ err }, 'request failed');
-      return reply.status(status).send({ error: err.code, message: status >= 500 ? 'service unavailable' : err.message, details: status >= 500 ? null : (err.details ?? null) });
-    }
+    if (err instanceof DomainError) return sendDomainError(request, reply, err);
     if (err.validation) {
       const details = fieldErrors(err);
       const first = details[0];
