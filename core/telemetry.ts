@@ -155,9 +155,19 @@ export function checkPositionMessage(parsed: unknown, now: number): Checked<Arra
     if (parsed.length > MAX_RECORDS_PER_MESSAGE) {
       return { ok: false, reason: 'too_many_records', detail: `${parsed.length} records, at most ${MAX_RECORDS_PER_MESSAGE}` };
     }
-    return { ok: true, value: parsed.map((record) => checked(() => position(record, now))) };
+    return { ok: true, value: parsed.map((record) => checkedPosition(record, now)) };
   }
-  return { ok: true, value: [checked(() => position(parsed, now))] };
+  return { ok: true, value: [checkedPosition(parsed, now)] };
+}
+
+/** `checked(() => position(value, now))` without the closure: this runs for every position record. */
+function checkedPosition(value: unknown, now: number): Checked<PositionReport> {
+  try {
+    return { ok: true, value: position(value, now) };
+  } catch (err) {
+    if (err instanceof Rejection) return { ok: false, reason: err.reason, detail: err.detail };
+    throw err;
+  }
 }
 
 function lamps(value: unknown): Lamps {

@@ -94,13 +94,14 @@ export async function decodeBatch(
         batch.deadLetters.push(deadLetter(msg, records.reason, records.detail, vin));
         continue;
       }
-      records.value.forEach((record, i) => {
+      for (let i = 0; i < records.value.length; i++) {
+        const record = records.value[i]!;
         if (record.ok) batch.positions.push({ vin, customerId, report: record.value, receivedAt: msg.receivedAt });
         else {
           const where = records.value.length > 1 ? `record ${i}: ` : '';
           batch.deadLetters.push(deadLetter(msg, record.reason, where + record.detail, vin));
         }
-      });
+      }
     } else {
       const dm1 = checkDm1Message(json.value, deps.now);
       if (dm1.ok) batch.dm1s.push({ vin, customerId, report: dm1.value, receivedAt: msg.receivedAt });

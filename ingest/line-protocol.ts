@@ -13,16 +13,20 @@ function str(value: string): string {
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
-export function positionLine(vin: string, customerId: string, p: PositionReport): string {
-  let fields = `lat=${p.lat},lon=${p.lon}`;
-  if (p.speedKmh !== undefined) fields += `,speedKmh=${p.speedKmh}`;
-  if (p.heading !== undefined) fields += `,heading=${p.heading}`;
-  if (p.odometerKm !== undefined) fields += `,odometerKm=${p.odometerKm}`;
-  if (p.engineHours !== undefined) fields += `,engineHours=${p.engineHours}`;
-  if (p.fuelPct !== undefined) fields += `,fuelPct=${p.fuelPct}`;
-  if (p.ignition !== undefined) fields += `,ignition=${p.ignition}`;
-  if (p.seq !== undefined) fields += `,seq=${p.seq}i`;
-  return `position,customer=${tag(customerId)},vin=${tag(vin)} ${fields} ${p.ts}`;
+/** The measurement and tags of a vehicle's position points, with the separating space: `position,customer=…,vin=… `. */
+export function positionSeries(vin: string, customerId: string): string {
+  return `position,customer=${tag(customerId)},vin=${tag(vin)} `;
+}
+
+/**
+ * One position point after its series (from positionSeries, computed once per vehicle and batch). One
+ * template, no incremental concatenation: this runs for every message (bench:ingest).
+ */
+export function positionLine(series: string, p: PositionReport): string {
+  return `${series}lat=${p.lat},lon=${p.lon}${p.speedKmh !== undefined ? `,speedKmh=${p.speedKmh}` : ''}${
+    p.heading !== undefined ? `,heading=${p.heading}` : ''}${p.odometerKm !== undefined ? `,odometerKm=${p.odometerKm}` : ''}${
+    p.engineHours !== undefined ? `,engineHours=${p.engineHours}` : ''}${p.fuelPct !== undefined ? `,fuelPct=${p.fuelPct}` : ''}${
+    p.ignition !== undefined ? `,ignition=${p.ignition}` : ''}${p.seq !== undefined ? `,seq=${p.seq}i` : ''} ${p.ts}`;
 }
 
 export function dm1Lines(vin: string, customerId: string, d: Dm1Report, severity: FaultSeverity | 'none', dtcSeverities: readonly FaultSeverity[]): string[] {

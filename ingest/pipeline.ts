@@ -7,7 +7,7 @@ import type { Logger } from '../infra/logger.ts';
 import { TelemetryStoreError, type TelemetryStore } from '../infra/telemetry-store.ts';
 import type { StateApplier } from './apply-state.ts';
 import { decodeBatch, type DecodedBatch } from './decode.ts';
-import { dm1Lines, positionLine } from './line-protocol.ts';
+import { dm1Lines, positionLine, positionSeries } from './line-protocol.ts';
 import type { IngestMetrics } from './metrics.ts';
 import type { Spool, SpoolPosition, SpooledMessage } from './spool.ts';
 import type { VehicleDirectory } from './vehicle-directory.ts';
@@ -75,7 +75,12 @@ export function createIngestPipeline(deps: PipelineDeps) {
 
   async function writeTelemetry(batch: DecodedBatch): Promise<void> {
     const lines: string[] = [];
-    for (const p of batch.positions) lines.push(positionLine(p.vin, p.customerId, p.report));
+    const series = new Map<string, string>(); // per vehicle: a batch holds many points of few vehicles
+    for (const p of batch.positions) {
+      let s = series.get(p.vin);
+      if (s === undefined) series.set(p.vin, (s = positionSeries(p.vin, p.customerId)));
+      lines.push(positionLine(s, p.report));
+    }
     let dm1Points = 0;
     for (const d of batch.dm1s) {
       const severity = snapshotSeverity(d.report.lamps, d.report.dtcs);
@@ -84,7 +89,7 @@ export function createIngestPipeline(deps: PipelineDeps) {
       for (const line of written) lines.push(line);
     }
     for (let i = 0; i < lines.length; i += chunkLines) {
-      const chunk = lines.slice(i, i + chunkLines);
+      const chunk = lines.length <= chunkLines ? lines : lines.slice(i, i + chunkLines);
       let rejected: TelemetryStoreError | undefined;
       await retrying('InfluxDB write', async () => {
         const started = performance.now();
