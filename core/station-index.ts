@@ -32,6 +32,8 @@ export interface NearestQuery {
   readonly maxDistanceKm?: number;
   /** Only stations meeting these count towards `limit`. */
   readonly eligible?: Eligibility;
+  /** Any other condition a station must meet (checked after `eligible`). */
+  readonly filter?: (station: Station) => boolean;
 }
 
 export interface StationIndex {
@@ -96,7 +98,11 @@ export function createStationIndex(stations: readonly Station[], etaModel: EtaMo
     return { model, fixed, minFixed: n > 0 ? Math.min(...fixed) : 0 };
   }
 
-  function predicate(e: Eligibility | undefined): (i: number) => boolean {
+  function predicate(e: Eligibility | undefined, filter?: (station: Station) => boolean): (i: number) => boolean {
+    if (filter) {
+      const compiled = predicate(e);
+      return (i) => compiled(i) && filter(list[i]!);
+    }
     if (!e) return () => true;
     const need = capabilityMask(e.capabilities);
     const now = chinaMinuteOfDay(e.at);
@@ -135,11 +141,11 @@ export function createStationIndex(stations: readonly Station[], etaModel: EtaMo
     minMobilisationMin,
     get: (id) => byId.get(id),
     nearest(query) {
-      const cost: KnnCost = { accept: predicate(query.eligible) };
+      const cost: KnnCost = { accept: predicate(query.eligible, query.filter) };
       return collect(query, cost, (i) => ({ station: list[i]!, distanceKm: greatCircleKm(query.lat, query.lon, list[i]!.lat, list[i]!.lon) }), byKm);
     },
     leastEta(query, model) {
-      const cost: KnnCost = { accept: predicate(query.eligible), eta: model === etaModel ? etaCost : etaCostFor(model) };
+      const cost: KnnCost = { accept: predicate(query.eligible, query.filter), eta: model === etaModel ? etaCost : etaCostFor(model) };
       return collect(
         query,
         cost,

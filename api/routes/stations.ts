@@ -1,7 +1,6 @@
 // Service stations: CRUD, nearest stations by estimated drive time, and the customers a station serves.
 import { Type } from '@sinclair/typebox';
 import { stationInScope } from '../../core/auth.ts';
-import { driveMinutes, etaMinutes } from '../../core/eta.ts';
 import { NotFoundError } from '../../core/errors.ts';
 import { isOpenAt } from '../../core/opening-hours.ts';
 import { CapabilitySchema, StationSchema, type Capability, type Station } from '../../core/registry.ts';
@@ -61,20 +60,10 @@ const stationRoutes: RoutePlugin = async (app, ctx) => {
     const capability = q.capability as Capability | undefined;
     const eligible = (s: Station) =>
       s.active && stationInScope(caller, s.id) && (!capability || s.capabilities.includes(capability)) && (!q.openNow || isOpenAt(s.hours, now));
-    // Exact least-ETA search: widen the distance search until no unseen station can be faster.
-    let ranked: Array<{ station: Station; distanceKm: number; etaMin: number }> = [];
-    // (The filter runs here rather than in the index: the index's compiled eligibility always applies
-    // opening hours, and this answer lists closed stations too unless `openNow` is asked for.)
-    for (let want = Math.max(16, limit * 4); ; want *= 4) {
-      const hits = index.nearest({ lat: q.lat, lon: q.lon, limit: want, maxDistanceKm: maxKm });
-      ranked = hits
-        .filter((h) => eligible(h.station))
-        .map((h) => ({ ...h, etaMin: etaMinutes(h.station, q, model) }))
-        .sort((a, b) => a.etaMin - b.etaMin || a.distanceKm - b.distanceKm || (a.station.id < b.station.id ? -1 : 1));
-      if (hits.length < want || want >= index.size) break;
-      const bound = driveMinutes(hits[hits.length - 1]!.distanceKm, model) + index.minMobilisationMin;
-      if (ranked.length >= limit && ranked[limit - 1]!.etaMin <= bound) break;
-    }
+    // Exact least-ETA search (core/geo-knn.ts). The filter runs per station rather than through the index's
+    // compiled eligibility, which always applies opening hours: this answer lists closed stations too
+    // unless `openNow` is asked for.
+    const ranked = index.leastEta({ lat: q.lat, lon: q.lon, limit, maxDistanceKm: maxKm, filter: eligible }, model);
     return {
       items: ranked.slice(0, limit).map((r) => ({
         station: r.station,
