@@ -62,6 +62,7 @@ runMain('ingest', async () => {
     logger,
     topicRoot: config.mqtt.topicRoot,
     batchMaxMessages: config.batchMaxMessages,
+    inFlightBatches: config.inFlightBatches,
   });
   metrics.observeSpool(() => ({ backlogBytes: spool.backlogBytes(pipeline.position()), segments: spool.segmentCount() }));
   pipeline.start(start).catch(() => void shutdown.stop('pipeline crashed').then(() => process.exit(1)));

@@ -10,13 +10,14 @@ describe('ingester configuration', () => {
     const config = readIngestConfig(services.env(), { hostname: 'box-1.example', cwd: '/srv/fleet' });
     expect(config).toMatchObject({
       clientId: 'ingest-box-1-example', spoolDir: '/srv/fleet/.data/spool/ingest-box-1-example', metricsPort: 9464,
-      batchMaxMessages: 5000, fsyncIntervalMs: 1000, influxTimeoutMs: 10_000,
+      batchMaxMessages: 5000, inFlightBatches: 1, fsyncIntervalMs: 1000, influxTimeoutMs: 10_000,
     });
     expect(config.mqtt.username).toBe('ingester');
   });
 
   it.each([
     [{ INGEST_BATCH_MAX: '0' }, /^INGEST_BATCH_MAX must be ≥ 1/],
+    [{ INGEST_IN_FLIGHT_BATCHES: '9' }, /^INGEST_IN_FLIGHT_BATCHES must be ≤ 8/],
     [{ INGEST_CLIENT_ID: 'a/b' }, /^INGEST_CLIENT_ID must be/],
     [{ INGEST_METRICS_PORT: 'http' }, /^INGEST_METRICS_PORT must be an integer/],
     [{ MQTT_URL: 'foo' }, /^MQTT_URL must be a URL/],
