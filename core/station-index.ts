@@ -93,9 +93,14 @@ export function createStationIndex(stations: readonly Station[], etaModel: EtaMo
   const minMobilisationMin = n > 0 ? Math.min(...mobilisation) : 0;
   const etaCost = { model: etaModel, fixed: mobilisation, minFixed: minMobilisationMin };
   /** Another model's mobilisation defaults (rare: the index is rebuilt when the model changes). */
-  function etaCostFor(model: EtaModel) {
-    const fixed = Float64Array.from(list, (s) => mobilisationMinutes(s, model));
-    return { model, fixed, minFixed: n > 0 ? Math.min(...fixed) : 0 };
+  const otherCosts = new WeakMap<EtaModel, typeof etaCost>();
+  function etaCostFor(model: EtaModel): typeof etaCost {
+    let cost = otherCosts.get(model);
+    if (!cost) {
+      const fixed = Float64Array.from(list, (s) => mobilisationMinutes(s, model));
+      otherCosts.set(model, (cost = { model, fixed, minFixed: n > 0 ? Math.min(...fixed) : 0 }));
+    }
+    return cost;
   }
 
   function predicate(e: Eligibility | undefined, filter?: (station: Station) => boolean): (i: number) => boolean {
