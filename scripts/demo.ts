@@ -12,6 +12,7 @@ import { signToken } from '../infra/jwt.ts';
 import { startInflux, startMosquitto, startRedis, type LocalService } from '../infra/local-services.ts';
 import { createSupervisor, type ChildSpec } from '../infra/supervisor.ts';
 import { NETWORK_FILES } from '../simulators/network.ts';
+import { onStopSignals } from '../infra/shutdown.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = join(root, '.data');
@@ -26,6 +27,19 @@ interface DemoSecrets {
   ingesterPassword: string;
   opsPassword: string;
   apiPassword: string;
+}
+
+/**
+ * The number of this demo run (1, 2, …, kept in .data/demo-runs), used as the fleet's seed: a run on the
+ * data of an earlier one drives other trucks, so its scheduled breakdowns do not fall on trucks whose
+ * cases from the earlier run are still open (a new fault would attach to that case: no new offer).
+ */
+function nextRunNumber(): number {
+  const file = join(dataDir, 'demo-runs');
+  const previous = existsSync(file) ? Number.parseInt(readFileSync(file, 'utf8'), 10) : 0;
+  const run = Number.isSafeInteger(previous) && previous >= 0 && previous < 2 ** 31 ? previous + 1 : 1;
+  writeFileSync(file, `${run}\n`);
+  return run;
 }
 
 /** Generated once, kept in .data/secrets.json; a secret added by a newer version is generated on first need. */
@@ -62,6 +76,7 @@ function readJson<T>(file: string): T {
 async function main(): Promise<void> {
   mkdirSync(logDir, { recursive: true });
   const secrets = loadSecrets();
+  const runNumber = nextRunNumber();
   const baseEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? root,
@@ -145,7 +160,7 @@ async function main(): Promise<void> {
       // A few scheduled breakdowns (seconds after start) so that rescues happen within the first minutes,
       // on top of the fleet's random fault rates.
       child('fleet', [
-        'simulators/fleet-cli.ts', '--network', networkDir, '--trucks', String(fleetSize), '--interval', '10', '--seed', '1',
+        'simulators/fleet-cli.ts', '--network', networkDir, '--trucks', String(fleetSize), '--interval', '10', '--seed', String(runNumber),
         '--breakdowns-at', '20,45,90,150,240,400,600', '--quiet',
       ]),
       // Each simulated station signs its own station-role token with JWT_SECRET.
@@ -168,8 +183,7 @@ async function main(): Promise<void> {
     say('stopped.');
     process.exit(code);
   }
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
+  onStopSignals(() => void shutdown(0));
   supervisor.start();
 
   // 5. Wait for the API, then tell the user where to look.
@@ -196,7 +210,7 @@ async function main(): Promise<void> {
       `  Console   ${apiUrl}/console`,
       `  MQTT      ${mosquitto.url}   InfluxDB ${influx.url} (database fleet)   Redis ${redis.url}`,
       `  Logs      ${logDir}/`,
-      `  Fleet     ${fleetSize} simulated trucks (DEMO_TRUCKS), stations answer offers automatically`,
+      `  Fleet     ${fleetSize} simulated trucks (DEMO_TRUCKS; run ${runNumber}, each run drives other trucks), stations answer offers automatically`,
       '',
       'Demo tokens (also in .data/demo-tokens.json; paste one into the console):',
       ...Object.entries(tokens).map(([role, token]) => `  ${role.padEnd(8)} ${token}`),

@@ -1,6 +1,7 @@
 // `npm start`: ingest + dispatcher + api under one supervisor on a single box. Configuration comes from
 // the environment exactly as for the single-process scripts (README, configuration table).
 import { createSupervisor } from '../infra/supervisor.ts';
+import { onStopSignals } from '../infra/shutdown.ts';
 
 const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
 const supervisor = createSupervisor({
@@ -22,6 +23,5 @@ async function shutdown(code: number): Promise<void> {
   await supervisor.stop();
   process.exit(code);
 }
-process.once('SIGINT', () => void shutdown(0));
-process.once('SIGTERM', () => void shutdown(0));
+onStopSignals(() => void shutdown(0));
 supervisor.start();

@@ -16,6 +16,7 @@ import { DEFAULT_NETWORK_OPTIONS, generateNetwork } from './network.ts';
 import { createRandom } from './prng.ts';
 import { createSimClock } from './sim-clock.ts';
 import { DEFAULT_TRUCK_PARAMS, type TruckParams } from './truck.ts';
+import { onStopSignals } from '../infra/shutdown.ts';
 
 const USAGE = `usage: npm run simulate -- [--trucks 100] [--interval 30] [--seed 1] [--network <dir> | --vehicles 10000] [--duration <s>]
          [--speedup 1] [--start <ISO time>] [--red-per-day 0.01] [--amber-per-day 0.05] [--gaps-per-day 3]
@@ -154,8 +155,7 @@ async function main(): Promise<void> {
       process.exit(0);
     })();
   };
-  process.once('SIGINT', () => finish('SIGINT'));
-  process.once('SIGTERM', () => finish('SIGTERM'));
+  onStopSignals(finish);
   runtime.start();
   process.stderr.write(`simulate: ${trucks.length} trucks → ${env.mqttUrl} (${env.topicRoot}), report every ${options.params.reportIntervalS} s, speedup ×${options.speedup}\n`);
   if (options.durationS !== undefined) setTimeout(() => finish('duration'), (options.durationS * 1000) / options.speedup);

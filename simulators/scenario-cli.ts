@@ -29,6 +29,7 @@ import { createSimClock } from './sim-clock.ts';
 import { DEFAULT_STATION_BEHAVIOUR } from './station-behaviour.ts';
 import { createStationResponder } from './station-responder.ts';
 import { DEFAULT_TRUCK_PARAMS, type TruckParams } from './truck.ts';
+import { onStopSignals } from '../infra/shutdown.ts';
 
 const USAGE = 'usage: npm run scenario -- <scenario.yaml|json> [--out <dir>] [--keep-running]';
 const root = resolve(import.meta.dirname, '..');
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
     });
     if (values['keep-running']) {
       say(`stack still running (API ${apiUrl}); Ctrl-C to stop`);
-      await new Promise<void>((r) => process.once('SIGINT', () => r()));
+      await new Promise<void>((r) => onStopSignals(() => r()));
     }
   } finally {
     await supervisor?.stop();

@@ -11,6 +11,7 @@ import { createRescueApiClient } from './rescue-api-client.ts';
 import { DEFAULT_STATION_BEHAVIOUR } from './station-behaviour.ts';
 import { createStationResponder } from './station-responder.ts';
 import { readStationsEnvConfig } from './stations-config.ts';
+import { onStopSignals } from '../infra/shutdown.ts';
 
 const USAGE = `usage: npm run simulate:stations -- [--api <url>] [--accept 0.9] [--median-response-s 90] [--response-sigma 0.5]
          [--towed 0.15] [--repair-median-min 90] [--speedup 1] [--poll-ms 2000] [--seed 1] [--silent <stationId,…>]
@@ -125,8 +126,7 @@ async function main(): Promise<void> {
     process.stdout.write(summary + '\n');
     process.exit(0);
   };
-  process.once('SIGINT', () => finish('SIGINT'));
-  process.once('SIGTERM', () => finish('SIGTERM'));
+  onStopSignals(finish);
   if (options.durationS !== undefined) setTimeout(() => finish('duration'), (options.durationS * 1000) / options.speedup);
   process.stderr.write(`stations: answering offers at ${env.apiUrl} as ${jwt ? 'each station (own station token)' : 'agent on behalf of stations'}` +
     ` (accept ${options.behaviour.acceptProbability}, median response ${options.behaviour.responseMedianS} s, speedup ×${options.speedup})\n`);
