@@ -23,6 +23,7 @@ import { createRegistryStore } from '../infra/registry-store.ts';
 import { loadChinaCities } from '../simulators/cities.ts';
 import { DEFAULT_NETWORK_OPTIONS, generateNetwork } from '../simulators/network.ts';
 import { arg } from './args.ts';
+import { cpuSeconds } from './proc.ts';
 
 const RATE = arg('rate', 2000);
 const SECONDS = arg('seconds', 20);
@@ -30,12 +31,6 @@ const WARMUP_S = 5;
 const VEHICLES = arg('vehicles', 10_000);
 const PREFIX = 'bench';
 const JWT = { secret: 'bench-jwt-secret-that-is-long-enough-0123456789' };
-
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux; clock ticks of 1/100 s). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 /** Nanoseconds a process's main thread spent runnable but waiting for a CPU (Linux schedstat). */
 function runQueueWaitNs(pid: number): number {

@@ -5,7 +5,7 @@
 // Options: --trucks N (200) --messages N (200000) --rounds N (3: naive, ingester, naive, ingester, … — the machine
 // is shared, so alternating and comparing medians is fairer than one run each) --keep (keep the temp dir).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -17,6 +17,7 @@ import { startInflux, startMosquitto, startRedis, type LocalService } from '../i
 import { createRedis } from '../infra/redis.ts';
 import { createRegistryStore } from '../infra/registry-store.ts';
 import { createTelemetryStore } from '../infra/telemetry-store.ts';
+import { cpuSeconds } from './proc.ts';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -81,16 +82,6 @@ async function publishFleet(mqttUrl: string, base: number): Promise<void> {
     await Promise.all(inFlight);
     await client.endAsync();
   }));
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux; 100 ticks per second). */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
 }
 
 async function waitForCount(query: () => Promise<number>, expected: number, timeoutMs: number): Promise<void> {

@@ -2,24 +2,15 @@
 // and read by the API and the dispatcher. Every field is a string in Redis; `parseLiveState` is the one
 // place that turns the hash into a typed value, tolerating missing or damaged fields.
 import type { Dtc, FaultSeverity, Lamps } from './queues.ts';
+import type { PositionReport } from './telemetry.ts';
 
 export type LiveSeverity = FaultSeverity | 'none';
 export type ConnectionStatus = 'online' | 'offline';
 
-export interface LiveState {
+/** The newest position's fields (`ts`: its device time, epoch ms), absent until the truck has reported one. */
+export interface LiveState extends Partial<PositionReport> {
   vin: string;
   customerId?: string;
-  /** Device time (epoch ms) of the newest position. */
-  ts?: number;
-  lat?: number;
-  lon?: number;
-  speedKmh?: number;
-  heading?: number;
-  odometerKm?: number;
-  engineHours?: number;
-  fuelPct?: number;
-  ignition?: boolean;
-  seq?: number;
   /** Device time (epoch ms) of the newest DM1 snapshot. */
   dm1Ts?: number;
   /** Active fault codes of the newest DM1 snapshot (empty when none or never reported). */

@@ -7,6 +7,8 @@
 // Adjacency: two prefectures are adjacent when their boundaries share at least two vertices (the
 // source data is quantised to 1/1024°, so common borders have identical vertices).
 
+import { greatCircleKm } from './eta.ts';
+
 export type Ring = ReadonlyArray<readonly [lon: number, lat: number]>;
 
 export interface RegionInput {
@@ -131,15 +133,6 @@ export function prepareRing(ring: Ring, slabs = 32): PreparedRing {
   };
 }
 
-/** Great-circle distance in km (haversine, mean Earth radius). */
-export function haversineKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
-  const rad = Math.PI / 180;
-  const dLat = (lat2 - lat1) * rad;
-  const dLon = (lon2 - lon1) * rad;
-  const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLon / 2) ** 2;
-  return 2 * 6371.0088 * Math.asin(Math.min(1, Math.sqrt(a)));
-}
-
 /**
  * Builds the region map. `prefectures` may include county-level cities directly under a province
  * (code not ending in 00, e.g. 429004): they are not regions of their own and their area is attributed
@@ -166,7 +159,7 @@ export function buildRegionMap(input: {
     let best: { region: Region; km: number } | undefined;
     for (const region of prefectureList) {
       if (province && region.provinceCode !== province) continue;
-      const km = haversineKm(lat, lon, region.lat, region.lon);
+      const km = greatCircleKm(lat, lon, region.lat, region.lon);
       if (!best || km < best.km) best = { region, km };
     }
     return best;

@@ -61,21 +61,24 @@ function typedCell(type: FieldType, cell: string): unknown {
   }
 }
 
+/** A JSON import file: an array (of rows still to be validated), or one ValidationError. */
+function parseJsonArray(text: string): unknown[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ValidationError(`file is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) throw new ValidationError('a JSON import file must be an array of objects');
+  return parsed;
+}
+
 /**
  * Parses an import file into raw rows (objects still to be validated). A file that cannot be parsed at
  * all (not JSON, not an array, CSV syntax error, unknown column) is one ValidationError.
  */
 export function parseImportFile(kind: RegistryKind, text: string, format: ImportFormat): unknown[] {
-  if (format === 'json') {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      throw new ValidationError(`file is not valid JSON: ${(err as Error).message}`);
-    }
-    if (!Array.isArray(parsed)) throw new ValidationError('a JSON import file must be an array of objects');
-    return parsed;
-  }
+  if (format === 'json') return parseJsonArray(text);
   let records: Array<Record<string, string>>;
   try {
     records = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true, bom: true, relax_column_count: false });
@@ -107,16 +110,7 @@ export function detectFormat(nameOrType: string, text: string): ImportFormat {
 
 /** Assignment files: JSON (flat rows or grouped by customer) or CSV with columns customerId,region,stationId,advisorId[,reason]. */
 export function parseAssignmentFile(text: string, format: ImportFormat): unknown[] {
-  if (format === 'json') {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      throw new ValidationError(`file is not valid JSON: ${(err as Error).message}`);
-    }
-    if (!Array.isArray(parsed)) throw new ValidationError('a JSON import file must be an array of objects');
-    return parsed;
-  }
+  if (format === 'json') return parseJsonArray(text);
   try {
     const records = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true, bom: true }) as Array<Record<string, string>>;
     return records.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== '')));

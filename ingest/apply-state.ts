@@ -110,22 +110,29 @@ function liveEvent(event: LiveEvent): string {
   return JSON.stringify(event);
 }
 
+/**
+ * The newest position of each vehicle in a batch: only it can matter to the live state (older ones are in
+ * InfluxDB and cannot win in Redis anyway).
+ */
+export function newestPerVehicle(positions: DecodedBatch['positions']): DecodedBatch['positions'] {
+  const newest = new Map<string, DecodedBatch['positions'][number]>();
+  for (const p of positions) {
+    const seen = newest.get(p.vin);
+    if (!seen || p.report.ts > seen.report.ts) newest.set(p.vin, p);
+  }
+  return [...newest.values()];
+}
+
 export function createStateApplier(deps: { redis: Pick<Redis, 'eval' | 'evalsha' | 'script'>; prefix: string; clientId: string; spoolId: string }) {
   const keys = redisKeys(deps.prefix);
   let sha: string | undefined;
 
   function payload(batch: DecodedBatch, checkpoint: SpoolPosition, now: number): string {
     const at = new Date(now).toISOString();
-    // Newest position per vehicle within the batch; older ones are in InfluxDB and cannot win in Redis anyway.
-    const newest = new Map<string, DecodedBatch['positions'][number]>();
-    for (const p of batch.positions) {
-      const seen = newest.get(p.vin);
-      if (!seen || p.report.ts > seen.report.ts) newest.set(p.vin, p);
-    }
     const seen = new Map<string, string>();
     for (const list of [batch.positions, batch.dm1s, batch.statuses]) for (const item of list) seen.set(item.vin, item.customerId);
 
-    const positions = [...newest.values()].map(({ vin, customerId, report: r }) => {
+    const positions = newestPerVehicle(batch.positions).map(({ vin, customerId, report: r }) => {
       const f: string[] = ['customerId', customerId, 'ts', String(r.ts), 'lat', String(r.lat), 'lon', String(r.lon)];
       if (r.speedKmh !== undefined) f.push('speedKmh', String(r.speedKmh));
       if (r.heading !== undefined) f.push('heading', String(r.heading));

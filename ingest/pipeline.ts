@@ -5,7 +5,7 @@ import { dtcSeverity, snapshotSeverity } from '../core/j1939.ts';
 import type { DeadLetter } from '../core/telemetry.ts';
 import type { Logger } from '../infra/logger.ts';
 import { TelemetryStoreError, type TelemetryStore } from '../infra/telemetry-store.ts';
-import type { StateApplier } from './apply-state.ts';
+import { newestPerVehicle, type StateApplier } from './apply-state.ts';
 import { decodeBatch, type DecodedBatch } from './decode.ts';
 import { dm1Lines, positionLine, positionSeries } from './line-protocol.ts';
 import type { IngestMetrics } from './metrics.ts';
@@ -145,16 +145,6 @@ export function createIngestPipeline(deps: PipelineDeps) {
     }
     metrics.stored.inc({ measurement: 'position' }, telemetry.positions);
     metrics.stored.inc({ measurement: 'dm1' }, telemetry.dm1Points);
-  }
-
-  /** Only the newest position of each vehicle matters to the live state (older ones cannot win there). */
-  function newestPerVehicle(positions: DecodedBatch['positions']): DecodedBatch['positions'] {
-    const newest = new Map<string, DecodedBatch['positions'][number]>();
-    for (const p of positions) {
-      const seen = newest.get(p.vin);
-      if (!seen || p.report.ts > seen.report.ts) newest.set(p.vin, p);
-    }
-    return [...newest.values()];
   }
 
   /**
