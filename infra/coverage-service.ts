@@ -35,20 +35,15 @@ export interface CoverageRequest {
   readonly capability: Capability;
 }
 
-export interface CoverageReport {
+/** The computation's figures (core/coverage.ts), with the question and names of regions around them. */
+export interface CoverageReport
+  extends Pick<CoverageResult, 'thresholdMin' | 'trucks' | 'samples' | 'stretches' | 'offlineGaps' | 'overall' | 'fixedPoint'> {
   readonly customerId: string | null;
   readonly from: string;
   readonly to: string;
-  readonly thresholdMin: number;
   readonly capability: Capability;
   /** Length of the time window the database downsampled positions to. */
   readonly windowMin: number;
-  readonly trucks: number;
-  readonly samples: number;
-  readonly stretches: number;
-  readonly offlineGaps: number;
-  readonly overall: CoverageShare;
-  readonly fixedPoint: CoverageShare | null;
   readonly fixedPointStationIds: string[];
   readonly regions: Array<RegionCoverage & { regionName: string | null }>;
   readonly gapsTotal: number;
