@@ -30,9 +30,14 @@ stamp=node_modules/.bootstrap-stamp
 lockhash=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lockhash" ]; then
   echo "bootstrap: installing npm dependencies"
-  # npm 11 on Node 20 leaves the other platforms' optional packages (rollup, esbuild, msgpackr) out of the
-  # lockfile and then refuses `npm ci` for it; `npm install` installs the same locked versions.
-  npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || npm install --no-audit --no-fund --loglevel=error
+  # `npm ci` only: it installs exactly the committed lockfile and never rewrites it. A lockfile it refuses is a
+  # defect of the commit (regenerate it with `rm -rf node_modules && npm install` so that every platform's
+  # optional packages are listed), not something to paper over here.
+  if ! npm ci --no-audit --no-fund --loglevel=error >.npm-ci.log 2>&1; then
+    echo "bootstrap: npm ci refused package-lock.json ($(grep -m1 -E 'npm error (Missing|Invalid|code)' .npm-ci.log | sed 's/npm error //'); full log in .npm-ci.log)" >&2
+    exit 1
+  fi
+  rm -f .npm-ci.log
   sha256sum package-lock.json | cut -d' ' -f1 > "$stamp"
 fi
 
