@@ -29,8 +29,8 @@ export function criticalAlarmsOf(alarmBits: number): CriticalAlarm[] {
 export const AlarmMessageSchema = Type.Object(
   {
     ts: Type.Integer({ minimum: Date.UTC(2000, 0, 1), description: 'Device time of the location that raised it, epoch ms UTC' }),
-    lat: Type.Number({ minimum: -90, maximum: 90 }),
-    lon: Type.Number({ minimum: -180, maximum: 180 }),
+    lat: Type.Optional(Type.Number({ minimum: -90, maximum: 90, description: 'Absent when the terminal had no fix' })),
+    lon: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
     alarms: Type.Array(Type.Union(CRITICAL_ALARMS.map((a) => Type.Literal(a))), { minItems: 1, maxItems: CRITICAL_ALARMS.length, uniqueItems: true }),
     alarmBits: Type.Integer({ minimum: 0, maximum: 0xffff_ffff, description: 'All alarm flags of that location (JT/T 808 table 24)' }),
     speedKmh: Type.Optional(Type.Number({ minimum: 0, maximum: 400 })),
