@@ -181,7 +181,7 @@ export function createJt808Terminal(opts: TerminalOptions): Jt808Terminal {
     return new Promise((resolve) => {
       const o: Outstanding = { messageId, frames, waiting: new Set(serials), result: 0, sentAt: Date.now(), resolve };
       outstanding.set(serials[0]!, o);
-      if (socket && (authenticated || messageId === MSG.authenticate)) for (const f of frames) socket.write(f);
+      if (socket) for (const f of frames) socket.write(f);
     });
   }
 
