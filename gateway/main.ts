@@ -38,6 +38,10 @@ runMain('gateway', async () => {
   });
   server = createGatewayServer({ config, binding, publisher, topicRoot: config.mqtt.topicRoot, metrics, logger });
 
+  const { port } = await server.listen();
+  // Closed before the MQTT connection: every terminal's `offline` is published first.
+  shutdown.register('jt808 server', () => server.close());
+  // Health and metrics come up once the port is open: /health 200 = listening and connected to the broker.
   if (config.metricsPort > 0) {
     const http = await serveGatewayHttp(metrics.registry, config.metricsPort, config.host, () => ({
       ok: publisher.connected,
@@ -47,8 +51,5 @@ runMain('gateway', async () => {
     logger.info({ port: config.metricsPort }, 'metrics on /metrics, health on /health');
   }
 
-  const { port } = await server.listen();
-  // Closed before the MQTT connection: every terminal's `offline` is published first.
-  shutdown.register('jt808 server', () => server.close());
   logger.info({ host: config.host, port, topicRoot: config.mqtt.topicRoot }, 'JT/T 808 gateway listening');
 });

@@ -16,7 +16,7 @@ export type CloseReason = (typeof CLOSE_REASONS)[number];
 
 export function createGatewayMetrics(read: { connections: () => number; terminals: () => number; inFlight: () => number }) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'jt808_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'jt808_' });
   const metrics = {
     registry,
     frames: new Counter({ name: 'jt808_messages_total', help: 'Messages accepted, by message id (hex)', labelNames: ['message'], registers: [registry] }),
