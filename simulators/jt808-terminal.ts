@@ -48,6 +48,8 @@ export interface Jt808Terminal {
   /** Writes raw bytes (hostile tests). */
   writeRaw(bytes: Uint8Array): void;
   unanswered(): number;
+  /** Messages sent again because they were not answered (after a reconnect or a timeout). */
+  resent(): number;
   readonly authCode: string | undefined;
   readonly connected: boolean;
   /** Resolves when the socket has closed (reconnects off). */
@@ -67,6 +69,7 @@ export function createJt808Terminal(opts: TerminalOptions): Jt808Terminal {
   const closeWaiters: Array<() => void> = [];
   let resendTimer: NodeJS.Timeout | undefined;
   let reconnecting: Promise<void> | undefined;
+  let resends = 0;
 
   function header(messageId: number, s: number) {
     return { messageId, edition: opts.edition, phone: opts.phone, serial: s, encryption: 0, ...(opts.edition === 2019 ? { protocolVersion: 1 } : {}) };
@@ -163,6 +166,7 @@ export function createJt808Terminal(opts: TerminalOptions): Jt808Terminal {
           if (authCode !== undefined && (await authenticateNow(authCode)) === 0) {
             for (const o of [...outstanding.values()].filter((o) => o.messageId !== MSG.authenticate)) {
               o.sentAt = Date.now();
+              resends++;
               for (const frame of o.frames) socket?.write(frame);
             }
             return;
@@ -206,6 +210,7 @@ export function createJt808Terminal(opts: TerminalOptions): Jt808Terminal {
       for (const o of outstanding.values()) {
         if (now - o.sentAt < opts.resendAfterMs!) continue;
         o.sentAt = now;
+        resends++;
         for (const f of o.frames) socket.write(f);
       }
     }, Math.max(50, Math.floor(opts.resendAfterMs / 2)));
@@ -239,6 +244,7 @@ export function createJt808Terminal(opts: TerminalOptions): Jt808Terminal {
     heartbeat: () => send(MSG.heartbeat, Buffer.alloc(0)),
     writeRaw: (bytes) => void socket?.write(bytes),
     unanswered: () => outstanding.size,
+    resent: () => resends,
     get authCode() {
       return authCode;
     },
