@@ -31,6 +31,16 @@ export interface GatewayConfig {
   readonly mqttDebug: boolean;
 }
 
+/**
+ * JT808_MQTT_USERNAME / JT808_MQTT_PASSWORD take precedence over MQTT_USERNAME / MQTT_PASSWORD, so `npm start`
+ * (one environment for every process) can give the gateway its own broker account.
+ */
+function gatewayMqtt(mqtt: MqttConfig, env: Env): MqttConfig {
+  const username = optionalString(env, 'JT808_MQTT_USERNAME');
+  const password = optionalString(env, 'JT808_MQTT_PASSWORD');
+  return { ...mqtt, ...(username !== undefined ? { username } : {}), ...(password !== undefined ? { password } : {}) };
+}
+
 export function readGatewayConfig(env: Env, defaults: { hostname: string }): GatewayConfig {
   const clientId = optionalString(env, 'JT808_MQTT_CLIENT_ID') ?? `gateway-${defaults.hostname}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64);
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(clientId)) {
@@ -40,7 +50,7 @@ export function readGatewayConfig(env: Env, defaults: { hostname: string }): Gat
   if (!/^[A-Za-z0-9.:_-]{1,255}$/.test(host)) throw new ConfigError('JT808_HOST', `must be a host name or IP address (got "${host}")`);
   return deepFreeze({
     common: readCommonConfig(env),
-    mqtt: readMqttConfig(env, 'gateway'),
+    mqtt: gatewayMqtt(readMqttConfig(env, 'gateway'), env),
     clientId,
     host,
     port: requireInt(env, 'JT808_PORT', { fallback: 6808, min: 0, max: 65535 }),
