@@ -18,11 +18,21 @@ export function decodeBcd(buf: Uint8Array, offset: number, length: number): stri
 
 /** `digits` as `length` BCD bytes, left-padded with zeros. Throws when it does not fit or is not decimal. */
 export function encodeBcd(digits: string, length: number): Buffer {
-  if (!/^\d*$/.test(digits) || digits.length > length * 2) throw new RangeError(`"${digits}" is not at most ${length * 2} decimal digits`);
-  const padded = digits.padStart(length * 2, '0');
-  const out = Buffer.alloc(length);
-  for (let i = 0; i < length; i++) out[i] = ((padded.charCodeAt(2 * i) - 48) << 4) | (padded.charCodeAt(2 * i + 1) - 48);
+  const out = Buffer.allocUnsafe(length);
+  writeBcd(digits, out, 0, length);
   return out;
+}
+
+/** Writes `digits` as `length` BCD bytes at `offset` (no allocation: runs for every answer the gateway sends). */
+export function writeBcd(digits: string, target: Uint8Array, offset: number, length: number): void {
+  const pad = length * 2 - digits.length;
+  if (pad < 0) throw new RangeError(`"${digits}" is not at most ${length * 2} decimal digits`);
+  for (let i = 0; i < length * 2; i++) {
+    const digit = i < pad ? 0 : digits.charCodeAt(i - pad) - 48;
+    if (digit < 0 || digit > 9) throw new RangeError(`"${digits}" is not decimal`);
+    if (i % 2 === 0) target[offset + i / 2] = digit << 4;
+    else target[offset + (i >> 1)]! |= digit;
+  }
 }
 
 function twoDigits(buf: Uint8Array, at: number): number {

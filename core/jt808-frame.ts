@@ -10,7 +10,7 @@
 //   terminal phone number              BCD      4 (6 B)     5 (10 B)
 //   message serial number              WORD     10          15
 //   package count, package index       WORD×2   12 (if sub-packaged)   17 (if sub-packaged)
-import { decodeBcd, encodeBcd } from './jt808-bcd.ts';
+import { decodeBcd, writeBcd } from './jt808-bcd.ts';
 
 export const FRAME_FLAG = 0x7e;
 export const ESCAPE = 0x7d;
@@ -50,11 +50,14 @@ export type FrameRejection = 'bad_escape' | 'bad_checksum' | 'truncated' | 'leng
 
 export type FrameResult = { ok: true; frame: Frame } | { ok: false; reason: FrameRejection; detail: string };
 
-/** Removes the escaping of the bytes between two 0x7E; undefined for a 0x7D not followed by 0x01/0x02. */
+/**
+ * Removes the escaping of the bytes between two 0x7E; undefined for a 0x7D not followed by 0x01/0x02.
+ * Without escapes the result is a view of the same bytes (not a copy).
+ */
 export function unescapeFrame(escaped: Uint8Array): Buffer | undefined {
   let escapes = 0;
   for (let i = 0; i < escaped.length; i++) if (escaped[i] === ESCAPE) escapes++;
-  if (escapes === 0) return Buffer.from(escaped);
+  if (escapes === 0) return Buffer.from(escaped.buffer, escaped.byteOffset, escaped.length);
   const out = Buffer.allocUnsafe(escaped.length - escapes);
   let o = 0;
   for (let i = 0; i < escaped.length; i++) {
@@ -140,7 +143,8 @@ export function escapeMessage(message: Uint8Array): Buffer {
 export function encodeFrame(header: FrameHeader, body: Uint8Array): Buffer {
   if (body.length > MAX_BODY_BYTES) throw new RangeError(`body of ${body.length} bytes needs sub-packaging (at most ${MAX_BODY_BYTES})`);
   const headerBytes = headerLength(header.edition, header.subPackage !== undefined);
-  const message = Buffer.alloc(headerBytes + body.length + 1);
+  // Every byte is written below (header fields, body, check code).
+  const message = Buffer.allocUnsafe(headerBytes + body.length + 1);
   let properties = body.length | ((header.encryption & 0x7) << 10);
   if (header.subPackage) properties |= 0x2000;
   if (header.edition === 2019) properties |= 0x4000;
@@ -149,7 +153,7 @@ export function encodeFrame(header: FrameHeader, body: Uint8Array): Buffer {
   let at = 4;
   if (header.edition === 2019) message[at++] = header.protocolVersion ?? 1;
   const phoneBytes = header.edition === 2019 ? 10 : 6;
-  encodeBcd(header.phone, phoneBytes).copy(message, at);
+  writeBcd(header.phone, message, at, phoneBytes);
   at += phoneBytes;
   message.writeUInt16BE(header.serial & 0xffff, at);
   at += 2;
@@ -158,7 +162,7 @@ export function encodeFrame(header: FrameHeader, body: Uint8Array): Buffer {
     message.writeUInt16BE(header.subPackage.index, at + 2);
     at += 4;
   }
-  Buffer.from(body.buffer, body.byteOffset, body.length).copy(message, at);
+  message.set(body, at);
   message[message.length - 1] = xorChecksum(message, 0, message.length - 1);
   return escapeMessage(message);
 }

@@ -30,7 +30,22 @@ export function createGatewayMetrics(read: { connections: () => number; terminal
   };
   for (const reason of REJECTION_REASONS) metrics.rejected.inc({ reason }, 0);
   for (const reason of CLOSE_REASONS) metrics.closed.inc({ reason }, 0);
-  return metrics;
+  // Label children resolved once: a labelled inc() hashes its labels on every call, and these run per frame.
+  const byMessage = new Map<number, { inc(): void }>();
+  const byChannel = new Map<string, { inc(): void }>();
+  return {
+    ...metrics,
+    accepted(messageId: number): void {
+      let child = byMessage.get(messageId);
+      if (!child) byMessage.set(messageId, (child = metrics.frames.labels(`0x${messageId.toString(16).padStart(4, '0')}`)));
+      child.inc();
+    },
+    publishedTo(channel: string): void {
+      let child = byChannel.get(channel);
+      if (!child) byChannel.set(channel, (child = metrics.published.labels(channel)));
+      child.inc();
+    },
+  };
 }
 
 export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;

@@ -12,6 +12,8 @@ export class PublishRefused extends Error {
 
 export interface Publisher {
   publish(topic: string, payload: string, retain?: boolean): Promise<void>;
+  /** `publish` with a callback (the per-frame path: no promise per message). */
+  send(topic: string, payload: string, retain: boolean, done: (err?: Error) => void): void;
   readonly connected: boolean;
   inFlight(): number;
   close(): Promise<void>;
@@ -31,23 +33,39 @@ export function connectPublisher(config: MqttConfig, opts: { clientId: string; l
     ...(config.password !== undefined ? { password: config.password } : {}),
   });
   let pending = 0;
+  // The publishes of one turn of the event loop (answers to many terminals' frames of one socket read, PUBACKs
+  // of one broker read) leave in one socket write: cork at the first, uncork at the end of the turn.
+  let corked: { uncork(): void } | undefined;
+  const uncork = () => {
+    const stream = corked;
+    corked = undefined;
+    stream?.uncork();
+  };
   client.on('connect', () => opts.logger.info({ clientId: opts.clientId }, 'connected to MQTT broker'));
   client.on('offline', () => opts.logger.warn('MQTT broker unreachable'));
   client.on('error', (err) => opts.logger.warn({ err: err.message }, 'MQTT client error'));
 
+  const qos1 = { qos: 1 as const, retain: false };
+  const qos1Retained = { qos: 1 as const, retain: true };
+  function send(topic: string, payload: string, retain: boolean, done: (err?: Error) => void): void {
+    if (!client.connected) return done(new PublishRefused('MQTT broker not connected'));
+    if (pending >= maxInFlight) return done(new PublishRefused(`${pending} publishes await their PUBACK`));
+    pending++;
+    if (corked === undefined && client.stream) {
+      corked = client.stream;
+      client.stream.cork();
+      setImmediate(uncork);
+    }
+    client.publish(topic, payload, retain ? qos1Retained : qos1, (err) => {
+      pending--;
+      done(err ?? undefined);
+    });
+  }
+
   return {
-    publish(topic, payload, retain = false) {
-      if (!client.connected) return Promise.reject(new PublishRefused('MQTT broker not connected'));
-      if (pending >= maxInFlight) return Promise.reject(new PublishRefused(`${pending} publishes await their PUBACK`));
-      pending++;
-      return new Promise<void>((resolve, reject) => {
-        client.publish(topic, payload, { qos: 1, retain }, (err) => {
-          pending--;
-          if (err) reject(err);
-          else resolve();
-        });
-      });
-    },
+    send,
+    publish: (topic, payload, retain = false) =>
+      new Promise<void>((resolve, reject) => send(topic, payload, retain, (err) => (err ? reject(err) : resolve()))),
     get connected() {
       return client.connected;
     },

@@ -30,7 +30,7 @@ export interface Connection {
 
 export interface SessionDeps {
   binding: Pick<TerminalBinding, 'register' | 'authenticate' | 'logout'>;
-  publisher: Pick<Publisher, 'publish'>;
+  publisher: Pick<Publisher, 'publish' | 'send'>;
   topicRoot: string;
   metrics: GatewayMetrics;
   logger: Logger;
@@ -54,7 +54,6 @@ export interface TerminalSession {
   readonly vin: string | undefined;
 }
 
-const MESSAGE_LABELS = new Map<number, string>(Object.values(MSG).map((id) => [id, `0x${id.toString(16).padStart(4, '0')}`]));
 const MAX_GATED_FRAMES = 64;
 const MAX_BAM_TRANSFERS = 16;
 
@@ -123,6 +122,8 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
   let publishedDm1: string | undefined;
   let publishedAlarms = 0;
   let lastFix: { lat: number; lon: number } | undefined;
+  /** The vehicle's position topic, set at authentication (built once, used for every location). */
+  let positionTopic = '';
 
   function count(reason: RejectionReason): void {
     metrics.rejected.inc({ reason });
@@ -142,11 +143,17 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
     conn.close(reason, graceful);
   }
 
+  /** Header of the platform's answers, in the terminal's edition; built once, its id and serial set per answer. */
+  let reply: FrameHeader | undefined;
+
   function answer(header: FrameHeader, messageId: number, body: Buffer): void {
-    conn.write(encodeFrame({
-      messageId, edition: header.edition, phone: header.phone, serial: platformSerial, encryption: 0,
-      ...(header.protocolVersion !== undefined ? { protocolVersion: header.protocolVersion } : {}),
-    }, body));
+    if (reply === undefined || reply.phone !== header.phone || reply.edition !== header.edition) {
+      reply = { messageId, edition: header.edition, phone: header.phone, serial: 0, encryption: 0 };
+      if (header.protocolVersion !== undefined) reply.protocolVersion = header.protocolVersion;
+    }
+    reply.messageId = messageId;
+    reply.serial = platformSerial;
+    conn.write(encodeFrame(reply, body));
     platformSerial = (platformSerial + 1) & 0xffff;
   }
 
@@ -165,28 +172,33 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
       paused = true;
       conn.pause();
     }
-    const acks = publications.map((p) =>
-      deps.publisher.publish(p.topic, p.payload, p.retain).then(() => {
-        metrics.published.inc({ channel: p.channel });
-        if (p.records) metrics.records.inc(p.records);
-      }),
-    );
-    (acks.length === 1 ? acks[0]! : Promise.all(acks)).then(
-      () => {
-        onAcknowledged?.();
-        if (!ended) general(header, serials, GENERAL_RESULT.success);
-      },
-      (err: unknown) => {
-        count('broker_unavailable');
-        deps.logger.debug({ vin, err: err instanceof Error ? err.message : String(err) }, 'publish refused; terminal left to resend');
-      },
-    ).finally(() => {
+    let waiting = publications.length;
+    let refused: Error | undefined;
+    const settle = () => {
+      if (--waiting > 0) return;
       inFlight--;
       if (paused && inFlight < config.maxInFlightPerTerminal) {
         paused = false;
         conn.resume();
       }
-    });
+      if (refused) {
+        count('broker_unavailable');
+        deps.logger.debug({ vin, err: refused.message }, 'publish refused; terminal left to resend');
+        return;
+      }
+      onAcknowledged?.();
+      if (!ended) general(header, serials, GENERAL_RESULT.success);
+    };
+    for (const p of publications) {
+      deps.publisher.send(p.topic, p.payload, p.retain === true, (err) => {
+        if (err) refused ??= err;
+        else {
+          metrics.publishedTo(p.channel);
+          if (p.records) metrics.records.inc(p.records);
+        }
+        settle();
+      });
+    }
   }
 
   function alarmPublications(reports: readonly LocationReport[], out: Publication[]): number {
@@ -219,7 +231,7 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
     const position = positionOf(report, header.serial);
     if (position) {
       lastFix = { lat: report.lat, lon: report.lon };
-      publications.push({ topic: deviceTopic(deps.topicRoot, vin!, 'position'), payload: JSON.stringify(position), channel: 'position', records: 1 });
+      publications.push({ topic: positionTopic, payload: JSON.stringify(position), channel: 'position', records: 1 });
     }
     const alarms = alarmPublications([report], publications);
     deliver(header, serials, publications, () => void (publishedAlarms = alarms));
@@ -242,7 +254,7 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
     const publications: Publication[] = [];
     for (let i = 0; i < positions.length; i += MAX_RECORDS_PER_MESSAGE) {
       const chunk = positions.slice(i, i + MAX_RECORDS_PER_MESSAGE);
-      publications.push({ topic: deviceTopic(deps.topicRoot, vin!, 'position'), payload: JSON.stringify(chunk), channel: 'position', records: chunk.length });
+      publications.push({ topic: positionTopic, payload: JSON.stringify(chunk), channel: 'position', records: chunk.length });
     }
     const newest = reports[reports.length - 1];
     if (newest && ((newest.statusBits >>> STATUS_BIT.positioned) & 1) === 1) lastFix = { lat: newest.lat, lon: newest.lon };
@@ -330,10 +342,11 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
     if (ended) return;
     if (vin !== undefined && vin !== outcome.vin) deps.release(session, vin);
     vin = outcome.vin;
+    positionTopic = deviceTopic(deps.topicRoot, vin, 'position');
     deps.claim(session, vin);
     general(header, [header.serial], GENERAL_RESULT.success);
     deps.publisher.publish(deviceTopic(deps.topicRoot, vin, 'status'), 'online', true).then(
-      () => metrics.published.inc({ channel: 'status' }),
+      () => metrics.publishedTo('status'),
       (err: unknown) => deps.logger.warn({ vin, err: String(err) }, 'could not publish online status'),
     );
   }
@@ -354,16 +367,15 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
   }
 
   function dispatch(header: FrameHeader, body: Buffer, serials: readonly number[]): void {
-    const label = MESSAGE_LABELS.get(header.messageId);
     switch (header.messageId) {
       case MSG.register:
-        metrics.frames.inc({ message: label! });
+        metrics.accepted(header.messageId);
         return gated(onRegister(header, body));
       case MSG.authenticate:
-        metrics.frames.inc({ message: label! });
+        metrics.accepted(header.messageId);
         return gated(onAuthenticate(header, body));
       case MSG.terminalGeneralResponse:
-        metrics.frames.inc({ message: label! });
+        metrics.accepted(header.messageId);
         return;
     }
     if (vin === undefined) {
@@ -373,23 +385,23 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
     }
     switch (header.messageId) {
       case MSG.heartbeat:
-        metrics.frames.inc({ message: label! });
+        metrics.accepted(header.messageId);
         return general(header, serials, GENERAL_RESULT.success);
       case MSG.location:
-        metrics.frames.inc({ message: label! });
+        metrics.accepted(header.messageId);
         return onLocation(header, body, serials);
       case MSG.locationBatch:
-        metrics.frames.inc({ message: label! });
+        metrics.accepted(header.messageId);
         return onBatch(header, body, serials);
       case MSG.canData:
-        metrics.frames.inc({ message: label! });
+        metrics.accepted(header.messageId);
         return onCanData(header, body, serials);
       case MSG.passThrough:
         // No pass-through sub-type is used by the product: accepted so the terminal does not resend it.
-        metrics.frames.inc({ message: label! });
+        metrics.accepted(header.messageId);
         return general(header, serials, GENERAL_RESULT.success);
       case MSG.logout:
-        metrics.frames.inc({ message: label! });
+        metrics.accepted(header.messageId);
         gated(deps.binding.logout(terminalIdOf(header.phone)).then(() => {
           general(header, serials, GENERAL_RESULT.success);
           end('logout', true);
@@ -414,7 +426,7 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
     if (!parsed.ok) return strike(parsed.reason);
     const { header, body } = parsed.frame;
     if (phone === undefined) phone = header.phone;
-    else if (terminalIdOf(header.phone) !== terminalIdOf(phone)) return strike('phone_mismatch');
+    else if (header.phone !== phone && terminalIdOf(header.phone) !== terminalIdOf(phone)) return strike('phone_mismatch');
     lastFrameAt = deps.now();
     if (header.encryption !== 0) {
       count('encrypted');
@@ -450,7 +462,7 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
       ended = true;
       if (vin === undefined || !deps.release(session, vin)) return;
       await deps.publisher.publish(deviceTopic(deps.topicRoot, vin, 'status'), 'offline', true).then(
-        () => metrics.published.inc({ channel: 'status' }),
+        () => metrics.publishedTo('status'),
         (err: unknown) => deps.logger.warn({ vin, err: String(err) }, 'could not publish offline status'),
       );
     },
