@@ -1,4 +1,4 @@
-// npm run bench:dispatch — two numbers of issue 5, measured on this machine (not a timed test):
+// npm run bench:dispatch — the dispatcher's two performance targets (docs/benchmarks.md, Dispatch), measured on this machine (not a timed test):
 //  1. candidate search on 10,000 stations (exact least-ETA, static filters) vs geolib.orderByDistance
 //     over the same stations, in the same run: target ≥ 1,000× faster, p99 ≤ 50 µs (20,000 queries at
 //     5,000 random points, after two warm-up passes);
