@@ -7,7 +7,7 @@ import { redisKeys } from '../core/keys.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors.ts';
 import { faultNeeds } from '../core/fault-systems.ts';
 import { parseLiveState } from '../core/live-state.ts';
-import type { RescueJob } from '../core/queues.ts';
+import { JOB_OPTIONS, RESCUE_QUEUES, type RescueJob } from '../core/queues.ts';
 import type { Actor, CaseSource, DeclineReason, RescueCase } from '../core/rescue-case.ts';
 import type { CaseStore } from '../infra/case-store.ts';
 import type { RegistryStore } from '../infra/registry-store.ts';
@@ -35,7 +35,6 @@ export interface RescueCommandsDeps {
   now?: () => Date;
 }
 
-const JOB_OPTIONS = { attempts: 8, backoff: { type: 'exponential' as const, delay: 500 }, removeOnComplete: { age: 7 * 86_400 } };
 
 export function createRescueCommands(deps: RescueCommandsDeps) {
   const { store } = deps;
@@ -43,7 +42,7 @@ export function createRescueCommands(deps: RescueCommandsDeps) {
   const now = deps.now ?? (() => new Date());
 
   async function advanceLater(c: RescueCase): Promise<void> {
-    await deps.jobs.add('advance', { kind: 'advance', caseId: c.id }, { ...JOB_OPTIONS, jobId: `advance-${c.id}-v${c.version}` });
+    await deps.jobs.add('advance', { kind: 'advance', caseId: c.id }, { ...JOB_OPTIONS[RESCUE_QUEUES.rescueJobs], jobId: `advance-${c.id}-v${c.version}` });
   }
 
   async function stationVans(stationId: string): Promise<number> {
