@@ -20,6 +20,8 @@ import { createRegistryImporter, type RegistryImporter } from '../registry/impor
 import { createRescueCommands, type RescueCommands } from '../rescue/commands.ts';
 import { createRescueQueries, type RescueQueries } from '../rescue/queries.ts';
 import type { StationIndex } from '../core/station-index.ts';
+import { createTerminalStore } from '../infra/terminal-store.ts';
+import { createTerminalBinding, type TerminalBinding } from '../terminals/terminal-binding.ts';
 import type { ApiConfig } from './config.ts';
 import { openDispatcherQueues, type DispatcherQueues } from './dispatcher-queues.ts';
 import { createRegistrySnapshot, type RegistrySnapshot } from './registry-snapshot.ts';
@@ -62,6 +64,8 @@ export interface ApiServices extends ApiClients {
   readonly webhooks: Pick<ReturnType<typeof createWebhookDeliverer>, 'listDeadLetters'>;
   readonly coverageHistory: CoverageHistory;
   readonly coverage: CoverageService;
+  /** JT/T 808 terminal ↔ vehicle bindings (docs/jt808.md). */
+  readonly terminals: TerminalBinding;
   /** Closes what the services opened (queue objects); the clients are closed by their owner. Idempotent. */
   close(): Promise<void>;
 }
@@ -101,6 +105,7 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
       { redis, prefix, registry, history: coverageHistory, regions: clients.regions },
       { etaModel, cacheTtlS: config.coverageCacheTtlS },
     ),
+    terminals: createTerminalBinding({ store: createTerminalStore({ redis, prefix }), vehicles: registry }),
     close: () => queues.close(),
   };
 }

@@ -1,7 +1,7 @@
 // J1939 over raw CAN frames, pure: 29-bit identifiers (J1939-21), DM1 active diagnostic trouble codes
 // (J1939-73, PGN 65226 = 0xFECA) and the broadcast transport protocol (TP.CM BAM on PGN 0xEC00, TP.DT on
 // 0xEB00) that carries a DM1 longer than 8 bytes. Reassembly is bounded in count, size and time.
-import type { Dtc, Lamps } from './queues.ts';
+import type { Dtc, Lamps } from './j1939.ts';
 
 export const PGN_DM1 = 0xfeca;
 export const PGN_TP_CM = 0xec00;

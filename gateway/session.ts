@@ -10,7 +10,7 @@ import {
   decodeAuth, decodeCanData, decodeLocation, decodeLocationBatch, decodeRegister, encodeGeneralResponse, encodeRegisterResponse,
   GENERAL_RESULT, MSG, REGISTER_RESULT, STATUS_BIT, type LocationReport,
 } from '../core/jt808-messages.ts';
-import type { Dtc, Lamps } from '../core/queues.ts';
+import type { Dtc, Lamps } from '../core/j1939.ts';
 import { MAX_RECORDS_PER_MESSAGE } from '../core/telemetry.ts';
 import { deviceTopic } from '../core/topics.ts';
 import type { Logger } from '../infra/logger.ts';

@@ -48,23 +48,23 @@ export function createTerminalBinding(deps: {
   const newAuthCode = deps.newAuthCode ?? (() => randomBytes(12).toString('base64url'));
 
   function normalizedId(id: string): string {
-    if (!new RegExp(TERMINAL_ID_PATTERN).test(id)) throw new ValidationError('terminal id must be 1–20 digits (the phone number of the JT/T 808 header)', { field: 'id' });
+    if (!new RegExp(TERMINAL_ID_PATTERN).test(id)) throw new ValidationError('terminal id must be 1–20 digits (the phone number of the JT/T 808 header)', [{ field: 'id', message: 'must be 1–20 digits' }]);
     return terminalIdOf(id);
   }
 
   async function bind(input: { id: string; protocol: 'jt808'; vin: string }): Promise<{ terminal: TerminalView; created: boolean }> {
     const id = normalizedId(input.id);
-    if (!isValidVin(input.vin)) throw new ValidationError('vin is not a valid VIN (17 characters, check digit)', { field: 'vin' });
+    if (!isValidVin(input.vin)) throw new ValidationError('vin is not a valid VIN (17 characters, check digit)', [{ field: 'vin', message: 'is not a valid VIN' }]);
     const vehicle = await deps.vehicles.get('vehicle', input.vin);
     if (!vehicle) throw new NotFoundError('vehicle', input.vin);
-    if (!vehicle.active) throw new ConflictError(`vehicle ${input.vin} is deactivated; a terminal cannot be bound to it`, { vin: input.vin });
+    if (!vehicle.active) throw new ConflictError(`vehicle ${input.vin} is deactivated; a terminal cannot be bound to it`, [{ field: 'vin', message: 'vehicle is deactivated' }]);
     const outcome = await deps.store.bind({ id, protocol: input.protocol, vin: input.vin, boundAt: new Date(now()).toISOString() });
     if (outcome === 'bound_elsewhere') {
       const current = await deps.store.get(id);
-      throw new ConflictError(`terminal ${id} is bound to another vehicle; unbind it first`, { id, vin: current?.vin });
+      throw new ConflictError(`terminal ${id} is bound to vehicle ${current?.vin ?? '(unknown)'}; unbind it first`, [{ field: 'id', message: 'terminal is bound to another vehicle' }]);
     }
     const terminal = await deps.store.get(id);
-    if (!terminal) throw new ConflictError(`terminal ${id} was unbound concurrently`, { id });
+    if (!terminal) throw new ConflictError(`terminal ${id} was unbound concurrently`);
     return { terminal: view(terminal), created: outcome === 'bound' };
   }
 

@@ -1,10 +1,9 @@
 // Terminal binding (admin): which JT/T 808 terminal is fitted to which registered vehicle. HTTP only — the
-// use case is terminals/terminal-binding.ts, built once by the API's composition root and passed in.
+// use case is terminals/terminal-binding.ts, built once by createApiServices (api/services.ts).
 import { Type } from '@sinclair/typebox';
-import type { FastifyPluginAsync, RawServerDefault } from 'fastify';
 import { VIN_PATTERN } from '../../core/vin.ts';
-import { TERMINAL_ID_PATTERN, type TerminalBinding } from '../../terminals/terminal-binding.ts';
-import type { TypeBoxTypeProvider } from '../typebox.ts';
+import { TERMINAL_ID_PATTERN } from '../../terminals/terminal-binding.ts';
+import type { RoutePlugin } from '../context.ts';
 
 const TerminalId = Type.String({ pattern: TERMINAL_ID_PATTERN, description: 'Terminal phone number as in the JT/T 808 header (digits; leading zeros are not significant)' });
 
@@ -31,32 +30,32 @@ const BindBody = Type.Object(
 
 const IdParams = Type.Object({ id: TerminalId });
 
-export function createTerminalRoutes(terminals: Pick<TerminalBinding, 'bind' | 'show' | 'unbind'>): FastifyPluginAsync<Record<never, never>, RawServerDefault, TypeBoxTypeProvider> {
-  return async (app) => {
-    app.post('/terminals', {
-      config: { roles: ['admin'] },
-      schema: {
-        tags: ['terminals'],
-        summary: 'Bind a JT/T 808 terminal to a registered vehicle (a vehicle that changes terminals loses its old one)',
-        body: BindBody,
-        response: { 200: TerminalSchema, 201: TerminalSchema },
-      },
-    }, async (request, reply) => {
-      const { terminal, created } = await terminals.bind(request.body);
-      return reply.status(created ? 201 : 200).send(terminal);
-    });
+const terminalRoutes: RoutePlugin = async (app, { terminals }) => {
+  app.post('/terminals', {
+    config: { roles: ['admin'] },
+    schema: {
+      tags: ['terminals'],
+      summary: 'Bind a JT/T 808 terminal to a registered vehicle (a vehicle that changes terminals loses its old one)',
+      body: BindBody,
+      response: { 200: TerminalSchema, 201: TerminalSchema },
+    },
+  }, async (request, reply) => {
+    const { terminal, created } = await terminals.bind(request.body);
+    return reply.status(created ? 201 : 200).send(terminal);
+  });
 
-    app.get('/terminals/:id', {
-      config: { roles: ['admin'] },
-      schema: { tags: ['terminals'], summary: 'A terminal binding', params: IdParams, response: { 200: TerminalSchema } },
-    }, async (request) => terminals.show(request.params.id));
+  app.get('/terminals/:id', {
+    config: { roles: ['admin'] },
+    schema: { tags: ['terminals'], summary: 'A terminal binding', params: IdParams, response: { 200: TerminalSchema } },
+  }, async (request) => terminals.show(request.params.id));
 
-    app.delete('/terminals/:id', {
-      config: { roles: ['admin'] },
-      schema: { tags: ['terminals'], summary: 'Unbind a terminal (its auth code is dropped)', params: IdParams, response: { 204: Type.Null() } },
-    }, async (request, reply) => {
-      await terminals.unbind(request.params.id);
-      return reply.status(204).send(null);
-    });
-  };
-}
+  app.delete('/terminals/:id', {
+    config: { roles: ['admin'] },
+    schema: { tags: ['terminals'], summary: 'Unbind a terminal (its auth code is dropped)', params: IdParams, response: { 204: Type.Null() } },
+  }, async (request, reply) => {
+    await terminals.unbind(request.params.id);
+    return reply.status(204).send(null);
+  });
+};
+
+export default terminalRoutes;
