@@ -143,8 +143,10 @@ export function escapeMessage(message: Uint8Array): Buffer {
 export function encodeFrame(header: FrameHeader, body: Uint8Array): Buffer {
   if (body.length > MAX_BODY_BYTES) throw new RangeError(`body of ${body.length} bytes needs sub-packaging (at most ${MAX_BODY_BYTES})`);
   const headerBytes = headerLength(header.edition, header.subPackage !== undefined);
-  // Every byte is written below (header fields, body, check code).
-  const message = Buffer.allocUnsafe(headerBytes + body.length + 1);
+  // The message is written between the two delimiters of `frame`: when nothing needs escaping (most answers),
+  // that is already the frame. Every byte is written below (flags, header fields, body, check code).
+  const frame = Buffer.allocUnsafe(headerBytes + body.length + 3);
+  const message = frame.subarray(1, frame.length - 1);
   let properties = body.length | ((header.encryption & 0x7) << 10);
   if (header.subPackage) properties |= 0x2000;
   if (header.edition === 2019) properties |= 0x4000;
@@ -164,7 +166,12 @@ export function encodeFrame(header: FrameHeader, body: Uint8Array): Buffer {
   }
   message.set(body, at);
   message[message.length - 1] = xorChecksum(message, 0, message.length - 1);
-  return escapeMessage(message);
+  for (let i = 0; i < message.length; i++) {
+    if (message[i] === FRAME_FLAG || message[i] === ESCAPE) return escapeMessage(message);
+  }
+  frame[0] = FRAME_FLAG;
+  frame[frame.length - 1] = FRAME_FLAG;
+  return frame;
 }
 
 /**

@@ -7,7 +7,7 @@ import { alarmTopic, CRITICAL_ALARM_MASK, criticalAlarmsOf, type AlarmMessage } 
 import { createBamReassembler, decodeDm1, parseCanId, PGN_DM1, PGN_TP_CM, PGN_TP_DT, type Dm1 } from '../core/j1939-can.ts';
 import { encodeFrame, parseMessage, terminalIdOf, unescapeFrame, type FrameHeader } from '../core/jt808-frame.ts';
 import {
-  decodeAuth, decodeCanData, decodeLocation, decodeLocationBatch, decodeRegister, encodeGeneralResponse, encodeRegisterResponse,
+  decodeAuth, decodeCanData, decodeLocation, decodeLocationBatch, decodeRegister, encodeRegisterResponse,
   GENERAL_RESULT, MSG, REGISTER_RESULT, STATUS_BIT, type LocationReport,
 } from '../core/jt808-messages.ts';
 import type { Dtc, Lamps } from '../core/j1939.ts';
@@ -157,8 +157,16 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
     platformSerial = (platformSerial + 1) & 0xffff;
   }
 
+  /** Body of 0x8001 (reply serial, reply id, result), reused: encodeFrame copies it into each frame. */
+  const generalBody = Buffer.alloc(5);
+
   function general(header: FrameHeader, serials: readonly number[], result: number): void {
-    for (const serial of serials) answer(header, MSG.platformGeneralResponse, encodeGeneralResponse({ replySerial: serial, replyId: header.messageId, result }));
+    for (const serial of serials) {
+      generalBody.writeUInt16BE(serial, 0);
+      generalBody.writeUInt16BE(header.messageId, 2);
+      generalBody[4] = result;
+      answer(header, MSG.platformGeneralResponse, generalBody);
+    }
   }
 
   /** Publishes everything, then answers; on any refusal the terminal is not answered and resends. */
