@@ -14,6 +14,7 @@ import { createTelemetryStore } from '../../infra/telemetry-store.ts';
 import { createJt808Terminal, type Jt808Terminal } from '../../simulators/jt808-terminal.ts';
 import { testServices, waitFor } from '../harness/context.ts';
 import { spawnIngester, stopIngester, tempDir, testVin, type IngesterProcess } from '../ingest/support.ts';
+import { spawnService, type ServiceProcess } from '../harness/processes.ts';
 import { counter, fitTerminals, startGateway, stopGateway, type GatewayProcess } from './support.ts';
 import mqtt from 'mqtt';
 
@@ -24,6 +25,7 @@ const store = createTelemetryStore({ version: 1, url: services.influxUrl, databa
 const queue = new Queue<FaultEvent>(QUEUES.faultEvents, { connection: createRedis(services.redisUrl, 'fail-fast'), prefix: keys.bullPrefix });
 let ingester: IngesterProcess;
 let gateway: GatewayProcess;
+let dispatcher: ServiceProcess;
 const terminals: Jt808Terminal[] = [];
 
 const vins = { south: testVin(1601), dm1: testVin(1602), other: testVin(1603), inactive: testVin(1604) };
@@ -40,12 +42,18 @@ beforeAll(async () => {
   ingester = spawnIngester(services, { INGEST_CLIENT_ID: `gwp-${services.namespace}`, INGEST_SPOOL_DIR: tempDir('gwp'), INGEST_SHARE_GROUP: 'none' });
   await waitFor(() => ingester.output().includes('"subscribed"'), { what: 'ingester subscribed' });
   gateway = await startGateway(services);
+  // The real dispatcher opens rescue cases from the ingester's fault events.
+  dispatcher = spawnService('dispatcher/main.ts', services.env({ LOG_LEVEL: 'error' }));
 });
 
 afterAll(async () => {
   await Promise.all(terminals.map((t) => t.close()));
   if (gateway) await stopGateway(gateway);
   if (ingester) await stopIngester(ingester);
+  if (dispatcher) {
+    dispatcher.kill();
+    await dispatcher.exited();
+  }
   await queue.close();
   redis.disconnect();
 });
@@ -95,7 +103,7 @@ describe('JT/T 808 gateway into the MQTT pipeline', () => {
     expect(await counter(gateway.metricsPort, 'jt808_position_records_total')).toBeGreaterThanOrEqual(1500);
   });
 
-  it('2019 terminal: a 3-DTC DM1 by BAM becomes one dm1 snapshot with the red stop lamp and one critical fault event', { timeout: 120_000 }, async () => {
+  it('2019 terminal: a 3-DTC DM1 by BAM becomes one dm1 snapshot with the red stop lamp, one critical fault event and one rescue case', { timeout: 120_000 }, async () => {
     const t = terminal('13800000002', 2019, 'LU-B12345', 1);
     await t.connect();
     expect((await t.register()).result).toBe(REGISTER_RESULT.success);
@@ -125,6 +133,10 @@ describe('JT/T 808 gateway into the MQTT pipeline', () => {
     }, { what: 'fault event' });
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ vin: vins.dm1, severity: 'critical' });
+    // … and the dispatcher opened one rescue case for the truck.
+    const caseId = await waitFor(() => redis.get(keys.openCaseOfVehicle(vins.dm1)), { timeoutMs: 30_000, what: 'a rescue case' });
+    expect(await redis.zcard(keys.vehicleCases(vins.dm1))).toBe(1);
+    expect(await redis.exists(keys.case(caseId))).toBe(1);
     expect(await counter(gateway.metricsPort, 'jt808_published_total', 'channel="dm1"')).toBe(1);
   });
 
