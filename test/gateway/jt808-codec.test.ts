@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { bcdTimeOfDayToEpochMs, bcdTimeToEpochMs, decodeBcd, encodeBcd, epochMsToBcdTime } from '../../core/jt808-bcd.ts';
 import { encodeFrame, encodeMessage, parseMessage, terminalIdOf, unescapeFrame, xorChecksum } from '../../core/jt808-frame.ts';
 import {
-  decodeAuth, decodeCanData, decodeLocation, decodeLocationBatch, decodeRegister, encodeAuth, encodeCanData, encodeLocation,
-  encodeLocationBatch, encodeRegister, MSG,
+  decodeAuth, decodeCanData, decodeGeneralResponse, decodeLocation, decodeLocationBatch, decodeRegister, decodeRegisterResponse, encodeAuth,
+  encodeCanData, encodeGeneralResponse, encodeLocation, encodeLocationBatch, encodeRegister, encodeRegisterResponse, MSG,
 } from '../../core/jt808-messages.ts';
 import { createBamReassembler, decodeDm1, encodeDm1, j1939Frames, parseCanId, PGN_DM1 } from '../../core/j1939-can.ts';
 import { createSubPackageAssembler } from '../../gateway/subpackages.ts';
@@ -163,6 +163,16 @@ describe('message bodies', () => {
     expect(decoded.ok && decoded.value.items.map((i) => i.lat)).toEqual([31, 32]);
     expect(decoded.ok && decoded.value.rejected).toHaveLength(1);
     expect(decodeLocationBatch(body.subarray(0, body.length - 3)).ok).toBe(false);
+  });
+
+  it('lays out 0x8001 and 0x8100 answers as the standard does', () => {
+    // 0x8001: reply serial WORD, reply id WORD, result BYTE.
+    expect(encodeGeneralResponse({ replySerial: 0x1234, replyId: 0x0200, result: 0 })).toEqual(hex('1234 0200 00'));
+    expect(decodeGeneralResponse(hex('0007 0102 01'))).toEqual({ ok: true, value: { replySerial: 7, replyId: 0x0102, result: 1 } });
+    // 0x8100: reply serial WORD, result BYTE, auth code STRING only on success.
+    expect(encodeRegisterResponse({ replySerial: 2, result: 0, authCode: 'AbC1' })).toEqual(Buffer.concat([hex('0002 00'), Buffer.from('AbC1')]));
+    expect(encodeRegisterResponse({ replySerial: 2, result: 4, authCode: 'x' })).toEqual(hex('0002 04'));
+    expect(decodeRegisterResponse(hex('0002 00 41 42'))).toEqual({ ok: true, value: { replySerial: 2, result: 0, authCode: 'AB' } });
   });
 
   it('round-trips register (2013 and 2019 widths, GBK plate) and authentication bodies', () => {
