@@ -1,6 +1,7 @@
 // The dispatcher's work on rescue cases: open from critical fault events, find and offer candidates,
 // run the timers (offer timeout, escalation, SLA warnings, still-driving check) and the sweep that
 // repairs anything a crash left half-done. Every step re-reads the case and is safe to run twice.
+import { alarmDescription } from '../core/alarm.ts';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../core/keys.ts';
@@ -206,6 +207,8 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
       reportedAt: new Date(Math.min(event.receivedAt, now().getTime())),
       reportedBy: TELEMATICS,
       ...(location ? { location } : {}),
+      // A terminal's alarm (SOS, collision, rollover) is the reported fault when no DM1 code says more.
+      ...(event.alarms ? { description: alarmDescription(event.alarms) } : {}),
       faultEventId: event.id,
       spns,
       systems: needs.systems,
