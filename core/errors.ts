@@ -10,7 +10,13 @@ export type ErrorCode =
   | 'invalid_transition'
   | 'rate_limited'
   | 'unavailable'
-  | 'internal';
+  | 'internal'
+  // accounts (issue 15): stable codes the console translates
+  | 'invalid_credentials'
+  | 'account_locked'
+  | 'account_deactivated'
+  | 'password_change_required'
+  | 'csrf_rejected';
 
 export class DomainError extends Error {
   override readonly name: string = 'DomainError';
