@@ -4,7 +4,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requireRole, type Caller, type Role } from '../core/auth.ts';
 import { DomainError } from '../core/errors.ts';
 import type { TokenVerifier } from '../infra/jwt.ts';
+import type { Credentials } from '../accounts/credentials.ts';
 import { sendDomainError } from './errors.ts';
+import { isStateChanging, requireCsrfToken, SESSION_COOKIE } from './session-auth.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -63,8 +65,29 @@ export async function authenticate(verifier: TokenVerifier, token: string, roles
   return caller;
 }
 
-export function installAuth(app: FastifyInstance, verifier: TokenVerifier): void {
+/**
+ * The caller of a request when user accounts are on: bearer (API key or JWT), else the sign-in session
+ * cookie (CSRF-checked for state-changing requests), else the route's token cookie. 401 when none.
+ */
+async function callerOfRequest(request: FastifyRequest, accounts: Pick<Credentials, 'bearer' | 'session'>, tokenCookie: string | undefined): Promise<Caller> {
+  const bearer = bearerToken(request);
+  if (bearer) return accounts.bearer(bearer);
+  const sessionId = cookieOf(request, SESSION_COOKIE);
+  if (sessionId) {
+    const resolved = await accounts.session(sessionId);
+    if (resolved) {
+      if (isStateChanging(request.method)) requireCsrfToken(request, resolved.session);
+      request.accountSession = resolved.session;
+      return resolved.caller;
+    }
+    if (!tokenCookie) throw new DomainError('unauthenticated', 'your session has ended: sign in again');
+  }
+  return accounts.bearer(tokenOf(request, tokenCookie));
+}
+
+export function installAuth(app: FastifyInstance, verifier: TokenVerifier, accounts?: Pick<Credentials, 'bearer' | 'session'>): void {
   app.decorateRequest('caller', undefined);
+  app.decorateRequest('accountSession', undefined);
 
   app.addHook('onRoute', (route) => {
     if (route.config?.public) return;
@@ -76,7 +99,16 @@ export function installAuth(app: FastifyInstance, verifier: TokenVerifier): void
     const config = request.routeOptions.config;
     if (config.public || request.routeOptions.url === undefined) return;
     try {
-      request.caller = await authenticate(verifier, tokenOf(request, config.tokenCookie), config.roles);
+      if (accounts) {
+        const caller = await callerOfRequest(request, accounts, config.tokenCookie);
+        if (caller.mustChangePassword && !config.whilePasswordChangeRequired) {
+          throw new DomainError('password_change_required', 'an administrator reset your password: choose a new one (POST /v1/auth/password) first');
+        }
+        if (config.roles) requireRole(caller, config.roles);
+        request.caller = caller;
+      } else {
+        request.caller = await authenticate(verifier, tokenOf(request, config.tokenCookie), config.roles);
+      }
     } catch (err) {
       // Answered here rather than thrown: a plugin with its own error handler (bull-board's) must not
       // turn a 401/403 into its own format.
