@@ -13,7 +13,14 @@ import { installAuth } from '../../api/auth.ts';
 import { createApiContext } from '../../api/context.ts';
 import { ErrorResponseSchema, installErrorHandling } from '../../api/errors.ts';
 import { installAuditTrail, registerAccountRoutes } from '../../api/accounts-plugin.ts';
+import { installMetrics } from '../../api/metrics.ts';
+import advisorRoutes from '../../api/routes/advisors.ts';
+import consoleRoutes from '../../api/routes/console.ts';
 import customerRoutes from '../../api/routes/customers.ts';
+import eventRoutes from '../../api/routes/events.ts';
+import rescueRoutes from '../../api/routes/rescues.ts';
+import stationRoutes from '../../api/routes/stations.ts';
+import vehicleRoutes from '../../api/routes/vehicles.ts';
 import type { Role } from '../../core/auth.ts';
 import { TEST_JWT } from '../api/app-harness.ts';
 import type { TestServices } from '../harness/context.ts';
@@ -34,7 +41,8 @@ export interface AccountsApp {
   close(): Promise<void>;
 }
 
-export async function startAccountsApp(services: TestServices, config: AccountsConfig): Promise<AccountsApp> {
+/** `registry`: the customer routes only; `console`: also the console, vehicles, stations, advisors, rescues and events. */
+export async function startAccountsApp(services: TestServices, config: AccountsConfig, areas: 'registry' | 'console' = 'registry'): Promise<AccountsApp> {
   const redis = createRedis(services.redisUrl, 'fail-fast');
   const tokens = await createTokenVerifier(TEST_JWT);
   const accounts = createAccountServices({ redis, redisPrefix: services.redisPrefix, tokens, config });
@@ -43,6 +51,7 @@ export async function startAccountsApp(services: TestServices, config: AccountsC
   app.addSchema(ErrorResponseSchema);
   installAuth(app, tokens, accounts.credentials);
   installAuditTrail(app, accounts.audit);
+  installMetrics(app);
   await registerAccountRoutes(app, accounts);
   const ctx = createApiContext({
     redis,
@@ -55,6 +64,10 @@ export async function startAccountsApp(services: TestServices, config: AccountsC
     rateLimitWindowMs: 60_000,
   });
   await app.register(customerRoutes as never, { ...ctx, prefix: '/v1' });
+  if (areas === 'console') {
+    for (const plugin of [vehicleRoutes, stationRoutes, advisorRoutes, rescueRoutes, eventRoutes]) await app.register(plugin as never, { ...ctx, prefix: '/v1' });
+    await app.register(consoleRoutes as never, { ...ctx, prefix: '' });
+  }
   await app.ready();
   return {
     app,

@@ -25,6 +25,7 @@ export interface TestOpenIdProvider {
   close(): Promise<void>;
 }
 
+/** `redirectUris` is read at the provider's first request, so a test may add its API's callback once that listens. */
 export async function startOpenIdProvider(opts: { redirectUris: string[] }): Promise<TestOpenIdProvider> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -34,10 +35,11 @@ export async function startOpenIdProvider(opts: { redirectUris: string[] }): Pro
   const people = new Map<string, TestPerson>();
   let current: TestPerson | undefined;
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const signingKey = { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'test' };
 
-  const provider = new Provider(issuer, {
+  const build = () => new Provider(issuer, {
     clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: opts.redirectUris, response_types: ['code'], grant_types: ['authorization_code'] }],
-    jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'test' }] },
+    jwks: { keys: [signingKey] },
     cookies: { keys: ['test-oidc-cookie-key-0123456789abcdef'] },
     claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email'], groups: ['groups', 'customerId'] },
     scopes: ['openid', 'profile', 'email', 'groups'],
@@ -52,7 +54,11 @@ export async function startOpenIdProvider(opts: { redirectUris: string[] }): Pro
     },
   });
 
+  let built: Provider | undefined;
+  const providerOf = () => (built ??= build());
+
   async function interaction(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const provider = providerOf();
     const details = await provider.interactionDetails(req, res);
     if (details.prompt.name === 'login') {
       if (!current) throw new Error('the test did not say who signs in (signInAs)');
@@ -67,7 +73,6 @@ export async function startOpenIdProvider(opts: { redirectUris: string[] }): Pro
     await provider.interactionFinished(req, res, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true });
   }
 
-  const callback = provider.callback();
   server.on('request', (req, res) => {
     if (req.url?.startsWith('/interaction/')) {
       interaction(req, res).catch((err: Error) => {
@@ -76,7 +81,7 @@ export async function startOpenIdProvider(opts: { redirectUris: string[] }): Pro
       });
       return;
     }
-    callback(req, res);
+    providerOf().callback()(req, res);
   });
 
   return {
