@@ -103,7 +103,7 @@ export function createAuditTrail(deps: { stream: AuditStream; config: AuditConfi
       let before = q.before;
       let scanned = 0;
       for (;;) {
-        const batch = await stream.newestFirst({ fromMs: q.fromMs ?? 0, toMs: q.toMs ?? now(), ...(before ? { beforeId: before } : {}) }, BATCH);
+        const batch = await stream.newestFirst({ fromMs: q.fromMs ?? 0, ...(q.toMs !== undefined ? { toMs: q.toMs } : {}), ...(before ? { beforeId: before } : {}) }, BATCH);
         for (const row of batch) {
           scanned += 1;
           before = row.id;

@@ -9,9 +9,17 @@ import type { UserStore } from '../infra/user-store.ts';
 import { verifyPassword } from './passwords.ts';
 import type { Sessions, StartedSession } from './sessions.ts';
 
-export function lockedError(remainingMs: number): DomainError {
+/** A refused sign-in that can be tried again after `retryAfterS` (the API answers it as Retry-After). */
+export class SignInLockedError extends DomainError {
+  override readonly name = 'SignInLockedError';
+  constructor(code: 'account_locked' | 'rate_limited', message: string, readonly retryAfterS: number) {
+    super(code, message);
+  }
+}
+
+export function lockedError(remainingMs: number): SignInLockedError {
   const retryAfterS = Math.max(1, Math.ceil(remainingMs / 1000));
-  return new DomainError('account_locked', `too many failed sign-ins: sign-in for this account is locked, try again in ${retryAfterS} s`, { retryAfterS });
+  return new SignInLockedError('account_locked', `too many failed sign-ins: sign-in for this account is locked, try again in ${retryAfterS} s`, retryAfterS);
 }
 
 export function createSignIn(deps: {
@@ -34,7 +42,8 @@ export function createSignIn(deps: {
       const locks = await limiter.locks(name, input.address);
       if (locks.usernameMs > 0) throw lockedError(locks.usernameMs);
       if (locks.addressMs > 0) {
-        throw new DomainError('rate_limited', `too many failed sign-ins from your address: try again in ${Math.ceil(locks.addressMs / 1000)} s`, { retryAfterS: Math.ceil(locks.addressMs / 1000) });
+        const retryAfterS = Math.max(1, Math.ceil(locks.addressMs / 1000));
+        throw new SignInLockedError('rate_limited', `too many failed sign-ins from your address: try again in ${retryAfterS} s`, retryAfterS);
       }
       const id = await users.idOfUsername(name);
       const user = id ? await users.get(id) : undefined;

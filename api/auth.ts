@@ -92,7 +92,7 @@ export function installAuth(app: FastifyInstance, verifier: TokenVerifier, accou
   app.addHook('onRoute', (route) => {
     if (route.config?.public) return;
     // Document the bearer requirement in the OpenAPI document.
-    route.schema = { ...(route.schema ?? {}), security: [{ bearerAuth: [] }] } as typeof route.schema;
+    route.schema = { ...(route.schema ?? {}), security: [{ bearerAuth: [] }, { sessionCookie: [] }] } as typeof route.schema;
   });
 
   app.addHook('onRequest', async (request, reply) => {

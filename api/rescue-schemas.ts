@@ -11,7 +11,12 @@ const Literals = <T extends string>(values: readonly T[]) => Type.Union(values.m
 
 export const CaseStatusSchema = Literals(CASE_STATUSES);
 
-const ActorSchema = Type.Object({ kind: Type.String(), id: Type.String() });
+const ActorSchema = Type.Object({
+  kind: Type.String(),
+  id: Type.String(),
+  name: Type.Optional(Type.String({ description: 'Display name of the person (user account) or API key who acted' })),
+  userId: Type.Optional(Type.String({ description: 'Their user id, or key:<id> of an API key' })),
+});
 
 const OfferSchema = Type.Object({
   attempt: Type.Integer(),
@@ -114,6 +119,7 @@ export const ListRescuesQuerySchema = Type.Object(
     stationId: Type.Optional(Id),
     escalated: Type.Optional(Type.Boolean()),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$', description: 'The previous page\'s `nextCursor`' })),
   },
   { additionalProperties: false },
 );

@@ -12,7 +12,7 @@ export interface AuditStreamEntry {
 export interface AuditStream {
   append(fields: Readonly<Record<string, string>>, retention: { minTimeMs: number; maxEntries: number }): Promise<string>;
   /** Entries from newest to oldest between two times (epoch ms), at most `count`, after `beforeId` when paging. */
-  newestFirst(range: { fromMs: number; toMs: number; beforeId?: string }, count: number): Promise<AuditStreamEntry[]>;
+  newestFirst(range: { fromMs: number; toMs?: number; beforeId?: string }, count: number): Promise<AuditStreamEntry[]>;
 }
 
 export function createAuditStream(deps: { redis: Redis; key: string }): AuditStream {
@@ -28,7 +28,8 @@ export function createAuditStream(deps: { redis: Redis; key: string }): AuditStr
       return id as string;
     },
     async newestFirst(range, count) {
-      const end = range.beforeId ? `(${range.beforeId}` : String(range.toMs);
+      // Without an end, up to the newest entry: its id is Redis's clock, which may be ahead of ours.
+      const end = range.beforeId ? `(${range.beforeId}` : range.toMs !== undefined ? String(range.toMs) : '+';
       const rows = await redis.xrevrange(key, end, String(range.fromMs), 'COUNT', count);
       return rows.map(([id, flat]) => {
         const fields: Record<string, string> = {};

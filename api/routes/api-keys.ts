@@ -1,13 +1,13 @@
 // API keys for integrations (admin only): created for one customer or station, shown once, revocable.
 import { Type } from '@sinclair/typebox';
 import { callerOf } from '../auth.ts';
-import type { AccountsRoutePlugin } from '../accounts-context.ts';
+import type { RoutePlugin } from '../context.ts';
 import { ApiKeySchema, CreatedApiKeySchema, NewApiKeyBody } from '../account-schemas.ts';
 
 const tags = ['accounts'];
 const ADMIN = ['admin'] as const;
 
-const apiKeyRoutes: AccountsRoutePlugin = async (app, { accounts }) => {
+const apiKeyRoutes: RoutePlugin = async (app, { accounts }) => {
   app.get('/api-keys', {
     config: { roles: ADMIN },
     schema: { tags, summary: 'Every API key, with its scope and last use (never its secret)', response: { 200: Type.Object({ items: Type.Array(ApiKeySchema) }) } },

@@ -1,9 +1,9 @@
 // The audit trail (admin only): who did what, to which object, when, from where, with what outcome.
 import { Type } from '@sinclair/typebox';
-import type { AccountsRoutePlugin } from '../accounts-context.ts';
+import type { RoutePlugin } from '../context.ts';
 import { AuditEntrySchema, AuditQuerySchema } from '../account-schemas.ts';
 
-const auditRoutes: AccountsRoutePlugin = async (app, { accounts }) => {
+const auditRoutes: RoutePlugin = async (app, { accounts }) => {
   app.get('/audit', {
     config: { roles: ['admin'] },
     schema: {

@@ -3,8 +3,9 @@
 import { Type } from '@sinclair/typebox';
 import { DomainError } from '../../core/errors.ts';
 import { cookieOf, callerOf } from '../auth.ts';
-import type { AccountsRoutePlugin } from '../accounts-context.ts';
+import type { RoutePlugin } from '../context.ts';
 import { AuthOptionsSchema, LoginBody, MeSchema, PasswordChangeBody, SignedInSchema, UserSchema } from '../account-schemas.ts';
+import { SignInLockedError } from '../../accounts/sign-in.ts';
 import { publicUser } from '../../accounts/users.ts';
 import { clearSessionCookie, cookieHeader, requireSameOrigin, SESSION_COOKIE, setSessionCookie } from '../session-auth.ts';
 
@@ -13,7 +14,7 @@ const tags = ['accounts'];
 const OIDC_STATE_COOKIE = 'fr_oidc_state';
 const OIDC_PATH = '/v1/auth/oidc';
 
-const authRoutes: AccountsRoutePlugin = async (app, { accounts }) => {
+const authRoutes: RoutePlugin = async (app, { accounts }) => {
   const sessionConfig = accounts.config.sessions;
 
   app.get('/auth/options', {
@@ -28,7 +29,7 @@ const authRoutes: AccountsRoutePlugin = async (app, { accounts }) => {
       summary: 'Sign in with username and password: sets the session cookie (HttpOnly, SameSite=Lax, Secure over HTTPS)',
       description: 'Always a new session id (a cookie sent with the request is ended, never reused). '
         + '401 invalid_credentials for a wrong password or an unknown username alike; 429 account_locked after too many failures '
-        + 'for the username (with details.retryAfterS), 429 rate_limited after too many from the address; 403 account_deactivated.',
+        + 'for the username (with Retry-After), 429 rate_limited after too many from the address; 403 account_deactivated.',
       body: LoginBody,
       response: { 200: SignedInSchema },
     },
@@ -40,7 +41,14 @@ const authRoutes: AccountsRoutePlugin = async (app, { accounts }) => {
       if (live) await accounts.sessions.end(live.idHash, live.record.userId);
     }
     request.auditObject = `usernames/${request.body.username.slice(0, 64)}`;
-    const { user, session } = await accounts.signIn.signIn({ ...request.body, address: request.ip });
+    let signedIn;
+    try {
+      signedIn = await accounts.signIn.signIn({ ...request.body, address: request.ip });
+    } catch (err) {
+      if (err instanceof SignInLockedError) reply.header('retry-after', String(err.retryAfterS));
+      throw err;
+    }
+    const { user, session } = signedIn;
     request.auditActor = { kind: 'user', id: user.id, name: user.displayName, role: user.role };
     setSessionCookie(request, reply, sessionConfig, session.id);
     return { user: publicUser(user), csrfToken: session.csrfToken, expiresAt: new Date(session.expiresAt).toISOString() };

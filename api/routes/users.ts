@@ -1,13 +1,13 @@
 // User accounts (admin only): create, list, read, change, deactivate, reset a password.
 import { Type } from '@sinclair/typebox';
 import { callerOf } from '../auth.ts';
-import type { AccountsRoutePlugin } from '../accounts-context.ts';
+import type { RoutePlugin } from '../context.ts';
 import { NewUserBody, PasswordResetBody, UserChangeBody, UserId, UserSchema } from '../account-schemas.ts';
 
 const tags = ['accounts'];
 const ADMIN = ['admin'] as const;
 
-const userRoutes: AccountsRoutePlugin = async (app, { accounts }) => {
+const userRoutes: RoutePlugin = async (app, { accounts }) => {
   app.get('/users', {
     config: { roles: ADMIN },
     schema: { tags, summary: 'Every user account (admin)', response: { 200: Type.Object({ items: Type.Array(UserSchema) }) } },

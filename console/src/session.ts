@@ -103,8 +103,9 @@ async function postJson(path: string, body: unknown, csrfToken?: string): Promis
 }
 
 async function refusal(response: Response): Promise<SignInError> {
-  const e = (await response.json().catch(() => ({}))) as { error?: string; message?: string; details?: { retryAfterS?: number } | null };
-  return new SignInError(e.error ?? `http_${response.status}`, e.message ?? response.statusText, e.details?.retryAfterS);
+  const e = (await response.json().catch(() => ({}))) as { error?: string; message?: string };
+  const retryAfter = Number(response.headers.get('retry-after'));
+  return new SignInError(e.error ?? `http_${response.status}`, e.message ?? response.statusText, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
 }
 
 /** The session this tab already has: a pasted token, else the API's session cookie (GET /v1/auth/me). */

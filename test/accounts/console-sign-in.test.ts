@@ -43,7 +43,7 @@ beforeAll(async () => {
       issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret, roleClaim: 'groups', roleMap: [['fleet-agents', 'agent']], scopes: 'openid profile email groups',
       get redirectUri() { return lateRedirect.redirectUri; },
     },
-  }), 'console');
+  }));
   await api.app.listen({ host: '127.0.0.1', port: 0 });
   origin = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
   redirectUris.push(`${origin}/v1/auth/oidc/callback`);

@@ -1,27 +1,16 @@
-// An API instance with user accounts on, against the harness's real Redis. Two instances built on the same
-// namespace behave as two API replicas. Until app.ts wires accounts (architecture step), this composes the
-// app from the same parts buildApp uses: error handling, installAuth with the accounts' credentials, the
-// audit hook, the account routes and the registry's customer routes (for tenant scoping).
-import Fastify, { type FastifyInstance } from 'fastify';
-import { createAccountServices, type AccountServices } from '../../accounts/services.ts';
+// The real API app (createApiServices + buildApp, as api/main.ts builds it) with the accounts settings a test
+// needs, against the harness's real Redis, InfluxDB and Mosquitto. Two instances started on the same
+// namespace behave as two API replicas.
+import { buildApp, type ApiApp } from '../../api/app.ts';
+import { readApiConfig } from '../../api/config.ts';
+import { createApiServices, type ApiServices } from '../../api/services.ts';
+import type { AccountServices } from '../../accounts/services.ts';
+import type { Role } from '../../core/auth.ts';
 import type { AccountsConfig } from '../../infra/accounts-config.ts';
 import { createTokenVerifier, signToken } from '../../infra/jwt.ts';
 import { createRedis, type Redis } from '../../infra/redis.ts';
 import { loadRegionMap } from '../../infra/regions-data.ts';
 import { createTelemetryStore } from '../../infra/telemetry-store.ts';
-import { installAuth } from '../../api/auth.ts';
-import { createApiContext } from '../../api/context.ts';
-import { ErrorResponseSchema, installErrorHandling } from '../../api/errors.ts';
-import { installAuditTrail, registerAccountRoutes } from '../../api/accounts-plugin.ts';
-import { installMetrics } from '../../api/metrics.ts';
-import advisorRoutes from '../../api/routes/advisors.ts';
-import consoleRoutes from '../../api/routes/console.ts';
-import customerRoutes from '../../api/routes/customers.ts';
-import eventRoutes from '../../api/routes/events.ts';
-import rescueRoutes from '../../api/routes/rescues.ts';
-import stationRoutes from '../../api/routes/stations.ts';
-import vehicleRoutes from '../../api/routes/vehicles.ts';
-import type { Role } from '../../core/auth.ts';
 import { TEST_JWT } from '../api/app-harness.ts';
 import type { TestServices } from '../harness/context.ts';
 
@@ -35,47 +24,34 @@ export function testAccountsConfig(overrides: Partial<{ [K in keyof AccountsConf
 }
 
 export interface AccountsApp {
-  readonly app: FastifyInstance;
+  readonly app: ApiApp;
+  readonly api: ApiServices;
   readonly accounts: AccountServices;
   readonly redis: Redis;
   close(): Promise<void>;
 }
 
-/** `registry`: the customer routes only; `console`: also the console, vehicles, stations, advisors, rescues and events. */
-export async function startAccountsApp(services: TestServices, config: AccountsConfig, areas: 'registry' | 'console' = 'registry'): Promise<AccountsApp> {
+/** One API instance; `accounts` replaces the environment's accounts settings (e.g. a short lockout). */
+export async function startAccountsApp(services: TestServices, accounts: AccountsConfig): Promise<AccountsApp> {
   const redis = createRedis(services.redisUrl, 'fail-fast');
-  const tokens = await createTokenVerifier(TEST_JWT);
-  const accounts = createAccountServices({ redis, redisPrefix: services.redisPrefix, tokens, config });
-  const app = Fastify({ logger: false, trustProxy: false, ajv: { customOptions: { removeAdditional: false, useDefaults: true, coerceTypes: 'array', allErrors: false } } });
-  installErrorHandling(app);
-  app.addSchema(ErrorResponseSchema);
-  installAuth(app, tokens, accounts.credentials);
-  installAuditTrail(app, accounts.audit);
-  installMetrics(app);
-  await registerAccountRoutes(app, accounts);
-  const ctx = createApiContext({
+  const config = readApiConfig({ API_RATE_LIMIT_MAX: '100000' });
+  const api = createApiServices({ ...config, accounts }, {
     redis,
     redisPrefix: services.redisPrefix,
-    tokens,
+    tokens: await createTokenVerifier(TEST_JWT),
     telemetry: createTelemetryStore({ version: 1, url: services.influxUrl, database: services.influxDb }),
     mqtt: { connected: false },
     regions: loadRegionMap(),
-    rateLimitMax: 100_000,
-    rateLimitWindowMs: 60_000,
   });
-  await app.register(customerRoutes as never, { ...ctx, prefix: '/v1' });
-  if (areas === 'console') {
-    for (const plugin of [vehicleRoutes, stationRoutes, advisorRoutes, rescueRoutes, eventRoutes]) await app.register(plugin as never, { ...ctx, prefix: '/v1' });
-    await app.register(consoleRoutes as never, { ...ctx, prefix: '' });
-  }
+  const app = await buildApp(api);
   await app.ready();
   return {
     app,
-    accounts,
+    api,
+    accounts: api.accounts,
     redis,
     async close() {
       await app.close();
-      await ctx.queues.close();
       redis.disconnect();
     },
   };

@@ -3,12 +3,12 @@
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { redisKeys } from '../../core/keys.ts';
-import { QUEUES, RESCUE_QUEUES, type FaultEvent, type RescueJob } from '../../core/queues.ts';
+import { JOB_OPTIONS, QUEUES, RESCUE_QUEUES, type FaultEvent, type RescueJob } from '../../core/queues.ts';
 import type { Customer, Station, Vehicle } from '../../core/registry.ts';
 import { createRedis, type Redis } from '../../infra/redis.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
 import { createCaseStore } from '../../infra/case-store.ts';
-import { createRescueCommands } from '../../infra/rescue-commands.ts';
+import { createRescueCommands } from '../../rescue/commands.ts';
 import { readRescueConfig } from '../../infra/rescue-config.ts';
 import { readDispatcherConfig } from '../../dispatcher/config.ts';
 import { startDispatcher, type RunningDispatcher } from '../../dispatcher/dispatcher.ts';
@@ -66,6 +66,7 @@ export async function createRig(
   };
 }
 
+/** Adds a fault event the way the ingester's outbox relay does (the queue's job options, the event id as job id). */
 export async function addFaultEvent(queue: Queue<FaultEvent>, event: FaultEvent): Promise<void> {
-  await queue.add('fault', event, { jobId: event.id, attempts: 5, backoff: { type: 'exponential', delay: 200 } });
+  await queue.add('fault', event, { ...JOB_OPTIONS[QUEUES.faultEvents], jobId: event.id });
 }
