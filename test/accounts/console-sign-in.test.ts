@@ -29,6 +29,8 @@ const PEOPLE: Person[] = [
   { role: 'customer', username: 'fleet.acme', displayName: '王车队 Wang Fleet', binding: { customerId: 'acme' }, vin: consoleVin(24), nav: 'Fleet' },
   { role: 'station', username: 'station.one', displayName: '一号站 Station One', binding: { stationId: 'cs-1' }, nav: 'Offers' },
 ];
+/** The truck whose case an agent assigned to the station by hand (the station's action is to report on site). */
+const STATION_CASE_VIN = consoleVin(25);
 
 beforeAll(async () => {
   await buildConsole();
@@ -51,7 +53,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
   await seedRegistry(createRegistryStore({ redis: api.redis, prefix: services.redisPrefix }));
   await createRegistryStore({ redis: api.redis, prefix: services.redisPrefix }).putMany('vehicle',
-    PEOPLE.filter((p) => p.vin).map((p, i) => ({ vin: p.vin!, customerId: 'acme', plate: `沪A1000${i}`, active: true })));
+    [...PEOPLE.filter((p) => p.vin).map((p) => p.vin!), STATION_CASE_VIN].map((vin, i) => ({ vin, customerId: 'acme', plate: `沪A1000${i}`, active: true })));
   const admin = { authorization: `Bearer ${await operatorToken('admin')}` };
   for (const p of PEOPLE) {
     const res = await api.app.inject({ method: 'POST', url: '/v1/users', headers: admin, payload: { username: p.username, password: PASSWORD, displayName: p.displayName, role: p.role, ...p.binding } });
@@ -106,6 +108,18 @@ describe('console sign-in with username and password', () => {
         await expect.poll(() => page.getByTestId('timeline').textContent()).toContain(person.displayName);
       } else {
         await expect.poll(() => page.url()).toContain('#/offers');
+        // One action: the station reports its van on site for a case an agent assigned to it by hand.
+        const agent = { authorization: `Bearer ${await operatorToken('agent')}` };
+        const opened = await api.app.inject({ method: 'POST', url: '/v1/rescues', headers: agent, payload: { vin: STATION_CASE_VIN, lat: CENTRE.lat, lon: CENTRE.lon } });
+        expect(opened.statusCode, opened.body).toBe(201);
+        const caseId = opened.json().id as string;
+        const assigned = await api.app.inject({ method: 'POST', url: `/v1/rescues/${caseId}/assign`, headers: agent, payload: { stationId: 'cs-1', vanId: 'VAN-1', technician: 'Sun Li', etaMin: 30 } });
+        expect(assigned.statusCode, assigned.body).toBe(200);
+        await page.goto(`${base}#/cases/${encodeURIComponent(caseId)}`);
+        await page.getByTestId('status-actions').getByRole('button').first().click();
+        await expect.poll(() => page.getByTestId('timeline').textContent()).toContain(person.displayName);
+        const stored = (await api.app.inject({ method: 'GET', url: `/v1/rescues/${caseId}`, headers: agent })).json() as { status: string };
+        expect(stored.status).toBe('on_site');
       }
 
       await page.getByRole('button', { name: 'Sign out' }).click();
