@@ -255,3 +255,21 @@ describe('passwords', () => {
     }
   });
 });
+
+describe('absolute lifetime', () => {
+  it('a session in use still ends once its absolute lifetime has passed', async () => {
+    const { createSessions } = await import('../../accounts/sessions.ts');
+    const { createSessionStore } = await import('../../infra/session-store.ts');
+    let clock = Date.now();
+    const sessions = createSessions({
+      store: createSessionStore({ redis: one.redis, keys: accountKeys(services.redisPrefix) }),
+      config: { idleTimeoutS: 600, absoluteLifetimeS: 3600, cookieSecure: 'auto' },
+      now: () => clock,
+    });
+    const started = await sessions.start('usr_0000000000000001', 'password', '127.0.0.1');
+    clock += 3500 * 1000; // used within every idle timeout, so only the absolute lifetime can end it
+    expect(await sessions.resolve(started.id)).toBeDefined();
+    clock += 101 * 1000;
+    expect(await sessions.resolve(started.id)).toBeUndefined();
+  });
+});
