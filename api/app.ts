@@ -96,7 +96,7 @@ export async function buildApp(services: ApiServices): Promise<ApiApp> {
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), public: true };
   });
-  installAuth(app, services.tokens, services.accounts.credentials);
+  installAuth(app, services.accounts.credentials);
   // Before any route: Fastify binds hooks to the routes registered after them.
   installAuditTrail(app, services.accounts.audit);
 
