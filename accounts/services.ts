@@ -1,7 +1,7 @@
 // Builds the accounts services once from the API's Redis connection and configuration (called by the
 // API's composition root; tests call it with the harness's Redis).
 import type { Redis } from 'ioredis';
-import { accountKeys } from '../core/account-keys.ts';
+import type { AccountKeys } from '../core/account-keys.ts';
 import type { AccountsConfig } from '../infra/accounts-config.ts';
 import { createApiKeyStore } from '../infra/api-key-store.ts';
 import { createAuditStream } from '../infra/audit-stream.ts';
@@ -18,9 +18,8 @@ import { createSignIn } from './sign-in.ts';
 import { createSingleSignOn } from './single-sign-on.ts';
 import { createUserAccounts } from './users.ts';
 
-export function createAccountServices(deps: { redis: Redis; redisPrefix: string; tokens: TokenVerifier; config: AccountsConfig }) {
-  const { redis, config } = deps;
-  const keys = accountKeys(deps.redisPrefix);
+export function createAccountServices(deps: { redis: Redis; keys: AccountKeys; tokens: TokenVerifier; config: AccountsConfig }) {
+  const { redis, config, keys } = deps;
   const userStore = createUserStore({ redis, keys });
   const sessions = createSessions({ store: createSessionStore({ redis, keys }), config: config.sessions });
   const apiKeys = createApiKeys({ store: createApiKeyStore({ redis, keys }) });

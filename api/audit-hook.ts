@@ -5,6 +5,10 @@ import type { AuditActor, AuditOutcome, AuditTrail } from '../accounts/audit-tra
 import { isStateChanging } from './session-auth.ts';
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Record this route in the audit trail even though its method is GET (a single sign-on callback signs in). */
+    audited?: boolean;
+  }
   interface FastifyRequest {
     /** `<area>/<id>` of the object acted on, when the route's parameters do not name it (e.g. a created user). */
     auditObject?: string;
@@ -40,7 +44,8 @@ export function installAuditTrail(app: FastifyInstance, audit: Pick<AuditTrail, 
   app.decorateRequest('auditObject', undefined);
   app.decorateRequest('auditActor', undefined);
   app.addHook('onResponse', async (request, reply) => {
-    if (!isStateChanging(request.method) || request.routeOptions.url === undefined) return;
+    if (request.routeOptions.url === undefined) return;
+    if (!isStateChanging(request.method) && !request.routeOptions.config.audited) return;
     const object = objectOf(request);
     try {
       await audit.record({

@@ -104,7 +104,7 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
       { redis, prefix, registry, history: coverageHistory, regions: clients.regions },
       { etaModel, cacheTtlS: config.coverageCacheTtlS },
     ),
-    accounts: createAccountServices({ redis, redisPrefix: prefix, tokens: clients.tokens, config: config.accounts }),
+    accounts: createAccountServices({ redis, keys: keys.accounts, tokens: clients.tokens, config: config.accounts }),
     close: () => queues.close(),
   };
 }

@@ -1,5 +1,5 @@
-// Redis keys of user accounts, sessions, the sign-in limiter, API keys and the audit trail. Kept beside
-// core/keys.ts (same prefix convention) until the lead folds them into redisKeys.
+// Redis keys of user accounts, sessions, the sign-in limiter, API keys and the audit trail: the `accounts`
+// part of redisKeys (core/keys.ts), in its own file because it is a whole area of its own.
 export function accountKeys(prefix: string) {
   const p = `${prefix}:acct:`;
   return {

@@ -116,7 +116,7 @@ const authRoutes: RoutePlugin = async (app, { accounts }) => {
   });
 
   app.get('/auth/oidc/callback', {
-    config: { public: true },
+    config: { public: true, audited: true },
     schema: {
       tags,
       summary: 'Single sign-on: the identity provider\'s redirect back; sets the session cookie and redirects into the console',

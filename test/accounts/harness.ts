@@ -1,6 +1,8 @@
 // The real API app (createApiServices + buildApp, as api/main.ts builds it) with the accounts settings a test
 // needs, against the harness's real Redis, InfluxDB and Mosquitto. Two instances started on the same
 // namespace behave as two API replicas.
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { buildApp, type ApiApp } from '../../api/app.ts';
 import { readApiConfig } from '../../api/config.ts';
 import { createApiServices, type ApiServices } from '../../api/services.ts';
@@ -31,8 +33,15 @@ export interface AccountsApp {
   close(): Promise<void>;
 }
 
-/** One API instance; `accounts` replaces the environment's accounts settings (e.g. a short lockout). */
-export async function startAccountsApp(services: TestServices, accounts: AccountsConfig): Promise<AccountsApp> {
+/**
+ * One API instance; `accounts` replaces the environment's accounts settings (e.g. a short lockout). With
+ * `logLines`, the app logs at trace level into that array (to check what never reaches a log).
+ */
+export async function startAccountsApp(services: TestServices, accounts: AccountsConfig, opts: { logLines?: string[] } = {}): Promise<AccountsApp> {
+  const lines = opts.logLines;
+  const logger = lines
+    ? pino({ level: 'trace' }, new Writable({ write(chunk: Buffer, _enc, done) { lines.push(chunk.toString()); done(); } }))
+    : undefined;
   const redis = createRedis(services.redisUrl, 'fail-fast');
   const config = readApiConfig({ API_RATE_LIMIT_MAX: '100000' });
   const api = createApiServices({ ...config, accounts }, {
@@ -42,6 +51,7 @@ export async function startAccountsApp(services: TestServices, accounts: Account
     telemetry: createTelemetryStore({ version: 1, url: services.influxUrl, database: services.influxDb }),
     mqtt: { connected: false },
     regions: loadRegionMap(),
+    ...(logger ? { logger } : {}),
   });
   const app = await buildApp(api);
   await app.ready();

@@ -1,8 +1,8 @@
 // Single sign-on against a real OpenID provider on loopback (oidc-provider): authorization code + PKCE,
 // the claim → role mapping, first-time account creation, and the attacks on the callback.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testServices, type TestServices } from '../harness/context.ts';
-import { setCookie, startAccountsApp, testAccountsConfig, type AccountsApp } from './harness.ts';
+import { testServices, waitFor, type TestServices } from '../harness/context.ts';
+import { operatorToken, setCookie, startAccountsApp, testAccountsConfig, type AccountsApp } from './harness.ts';
 import { startOpenIdProvider, type TestOpenIdProvider } from './oidc-provider.ts';
 
 const HOST = 'console.fleet.test';
@@ -78,6 +78,13 @@ describe('single sign-on (OpenID Connect, code + PKCE)', () => {
     const me2 = await api.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { host: HOST, cookie: `fr_session=${setCookie(second.headers, 'fr_session')!.value}` } });
     expect(me2.json().sub).toBe(me.json().sub);
     expect(me2.json().name).toBe('Wang Fang');
+    // Single sign-on sign-ins are in the audit trail although the callback is a GET.
+    const admin = { authorization: `Bearer ${await operatorToken('admin')}` };
+    const trail = await waitFor(async () => {
+      const items = (await api.app.inject({ method: 'GET', url: `/v1/audit?userId=${me.json().sub}`, headers: admin })).json().items as unknown[];
+      return items.length >= 2 ? items : undefined;
+    }, { what: 'audit entries of the single sign-on' });
+    expect(trail[0]).toMatchObject({ action: 'GET /v1/auth/oidc/callback', actor: { kind: 'user', name: 'Wang Fang', role: 'agent' }, outcome: 'ok', status: 303 });
   });
 
   it('a person without a mapped group gets 403 and no session; a customer without customerId too', async () => {

@@ -273,3 +273,27 @@ describe('absolute lifetime', () => {
     expect(await sessions.resolve(started.id)).toBeUndefined();
   });
 });
+
+describe('secrets in logs', () => {
+  it('no password or hash reaches the log, even at trace level, nor an answer', async () => {
+    const lines: string[] = [];
+    const logged = await startAccountsApp(services, testAccountsConfig(), { logLines: lines });
+    try {
+      const secret = 'log-canary-password-1';
+      const created = await logged.app.inject({ method: 'POST', url: '/v1/users', headers: admin, payload: { username: 'log.user', password: secret, displayName: 'Log User', role: 'agent' } });
+      expect(created.statusCode).toBe(201);
+      const wrong = await logged.app.inject({ method: 'POST', url: '/v1/auth/login', headers: { host: HOST }, payload: { username: 'log.user', password: 'log-canary-wrong-2' } });
+      const right = await logged.app.inject({ method: 'POST', url: '/v1/auth/login', headers: { host: HOST }, payload: { username: 'log.user', password: secret } });
+      const reset = await logged.app.inject({ method: 'POST', url: `/v1/users/${created.json().id}/password`, headers: admin, payload: { password: 'log-canary-reset-3' } });
+      expect([wrong.statusCode, right.statusCode, reset.statusCode]).toEqual([401, 200, 200]);
+      await waitFor(() => lines.some((l) => l.includes('request completed')), { what: 'request logs' });
+      const all = lines.join('\n') + created.body + wrong.body + right.body + reset.body;
+      expect(all).toContain('/v1/auth/login'); // the requests were logged…
+      for (const leak of ['log-canary-', 'scrypt$', 'passwordHash']) expect(all).not.toContain(leak); // …without secrets
+      // Nor the session id the cookie carries.
+      expect(lines.join('\n')).not.toContain(setCookie(right.headers, 'fr_session')!.value);
+    } finally {
+      await logged.close();
+    }
+  });
+});

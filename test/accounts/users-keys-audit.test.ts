@@ -31,6 +31,14 @@ const newUser = (payload: Record<string, unknown>, headers: Record<string, strin
   api.app.inject({ method: 'POST', url: '/v1/users', headers, payload: { password: PASSWORD, displayName: 'Someone', ...payload } });
 
 describe('users', () => {
+  it('the account routes are in the OpenAPI document', async () => {
+    const doc = (await api.app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, unknown>; components: { securitySchemes: Record<string, unknown> } };
+    for (const path of ['/v1/users', '/v1/users/{id}', '/v1/users/{id}/password', '/v1/auth/login', '/v1/auth/logout', '/v1/auth/me', '/v1/auth/oidc/start', '/v1/auth/oidc/callback', '/v1/api-keys', '/v1/api-keys/{id}', '/v1/audit']) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+    expect(doc.components.securitySchemes).toHaveProperty('sessionCookie');
+  });
+
   it('only admins manage users', async () => {
     for (const role of ['agent', 'advisor', 'customer', 'station'] as const) {
       const token = await operatorToken(role, role === 'customer' ? { customerId: 'C1' } : role === 'station' ? { stationId: 'S1' } : role === 'advisor' ? { advisorId: 'A1' } : {});
