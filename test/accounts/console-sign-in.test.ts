@@ -94,6 +94,11 @@ describe('console sign-in with username and password', () => {
       const cookies = await page.context().cookies(origin);
       expect(cookies.find((c) => c.name === 'fr_session')).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
 
+      if (person.role === 'agent') {
+        // The live feed authenticates with the same cookie (no token in the page).
+        await page.goto(`${base}#/queue`);
+        await expect.poll(() => page.getByTestId('live').getAttribute('data-state'), { timeout: 10_000 }).toBe('live');
+      }
       if (person.vin) {
         // One action: report a breakdown (a POST signed in by cookie + CSRF token); the case timeline names the person.
         await page.goto(`${base}#/launch`);
@@ -153,6 +158,25 @@ describe('console sign-in with username and password', () => {
     expect(await attempt(PASSWORD)).toMatch(/已被锁定/);
     expect((await page.context().cookies(origin)).find((c) => c.name === 'fr_session')).toBeUndefined();
     await page.evaluate(() => localStorage.removeItem('fleet-console.lang'));
+  });
+});
+
+describe('console password change after an admin reset', () => {
+  it('the user must choose a new password before entering, then signs in with it', async () => {
+    const admin = { authorization: `Bearer ${await operatorToken('admin')}` };
+    const created = await api.app.inject({ method: 'POST', url: '/v1/users', headers: admin, payload: { username: 'reset.huang', password: PASSWORD, displayName: '黄 Huang', role: 'agent' } });
+    await api.app.inject({ method: 'POST', url: `/v1/users/${created.json().id}/password`, headers: admin, payload: { password: 'temporary pass 11' } });
+    const page = await browser.page();
+    await signInWithPassword(page, 'reset.huang', 'temporary pass 11');
+    const form = page.getByTestId('password-change');
+    await form.getByLabel('Current password').fill('temporary pass 11');
+    await form.getByLabel('New password', { exact: true }).fill('huang own secret 12');
+    await form.getByLabel('Repeat the new password').fill('huang own secret 12');
+    await form.getByRole('button').click();
+    await page.locator('.topbar nav').waitFor();
+    await expect.poll(() => page.getByTestId('who').textContent()).toContain('黄 Huang');
+    const me = await page.request.get(`${origin}/v1/auth/me`);
+    expect(await me.json()).toMatchObject({ mustChangePassword: false });
   });
 });
 
