@@ -13,6 +13,7 @@ const UNIT_TESTS = [
   'test/dispatcher/core.test.ts',
   'test/dispatcher/geo-knn.test.ts',
   'test/foundation/compose.test.ts',
+  'test/foundation/case-access.test.ts',
   'test/foundation/config.test.ts',
   'test/foundation/queue-contracts.test.ts',
   'test/foundation/stop-signals.test.ts',
