@@ -18,6 +18,8 @@ const UNIT_TESTS = [
   'test/foundation/queue-contracts.test.ts',
   'test/foundation/stop-signals.test.ts',
   'test/foundation/vin-topics.test.ts',
+  'test/gateway/gateway-config.test.ts',
+  'test/gateway/jt808-codec.test.ts',
   'test/ingest/live-state.test.ts',
   'test/ingest/payload-validation.test.ts',
   'test/simulators/network.test.ts',

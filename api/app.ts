@@ -35,6 +35,7 @@ import authRoutes from './routes/auth.ts';
 import userRoutes from './routes/users.ts';
 import apiKeyRoutes from './routes/api-keys.ts';
 import auditRoutes from './routes/audit.ts';
+import terminalRoutes from './routes/terminals.ts';
 
 /** Every route area, in registration order. `prefix` is prepended to the plugin's paths. */
 const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
@@ -57,6 +58,7 @@ const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
   { plugin: rescueMetricRoutes, prefix: '/v1' },
   { plugin: rescueQueueRoutes, prefix: '/v1' },
   { plugin: coverageRoutes, prefix: '/v1' },
+  { plugin: terminalRoutes, prefix: '/v1' },
   { plugin: queueBoardRoutes, prefix: '/admin/queues' },
 ];
 

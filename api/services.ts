@@ -21,6 +21,8 @@ import { createRescueCommands, type RescueCommands } from '../rescue/commands.ts
 import { createRescueQueries, type RescueQueries } from '../rescue/queries.ts';
 import type { StationIndex } from '../core/station-index.ts';
 import { createAccountServices, type AccountServices } from '../accounts/services.ts';
+import { createTerminalStore } from '../infra/terminal-store.ts';
+import { createTerminalBinding, type TerminalBinding } from '../terminals/terminal-binding.ts';
 import type { ApiConfig } from './config.ts';
 import { openDispatcherQueues, type DispatcherQueues } from './dispatcher-queues.ts';
 import { createRegistrySnapshot, type RegistrySnapshot } from './registry-snapshot.ts';
@@ -65,6 +67,8 @@ export interface ApiServices extends ApiClients {
   readonly coverage: CoverageService;
   /** User accounts, sessions, sign-in, single sign-on, API keys, the audit trail and request credentials. */
   readonly accounts: AccountServices;
+  /** JT/T 808 terminal ↔ vehicle bindings (docs/jt808.md). */
+  readonly terminals: TerminalBinding;
   /** Closes what the services opened (queue objects); the clients are closed by their owner. Idempotent. */
   close(): Promise<void>;
 }
@@ -105,6 +109,7 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
       { etaModel, cacheTtlS: config.coverageCacheTtlS },
     ),
     accounts: createAccountServices({ redis, keys: keys.accounts, tokens: clients.tokens, config: config.accounts }),
+    terminals: createTerminalBinding({ store: createTerminalStore({ redis, prefix }), vehicles: registry }),
     close: () => queues.close(),
   };
 }
