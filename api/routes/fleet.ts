@@ -1,0 +1,93 @@
+// The fleet for the console: every truck the caller may see with its live state in one compact answer,
+// and truck search by VIN or plate. The use cases live in fleet/fleet-service.ts; this file is HTTP only.
+import { Type } from '@sinclair/typebox';
+import type { Role } from '../../core/auth.ts';
+import { createFleetService } from '../../fleet/fleet-service.ts';
+import { createCaseStore } from '../../infra/case-store.ts';
+import { readRescueConfig } from '../../infra/rescue-config.ts';
+import { callerOf } from '../auth.ts';
+import type { RoutePlugin } from '../context.ts';
+
+const ROLES: readonly Role[] = ['admin', 'agent', 'advisor', 'customer'];
+export const FLEET_PAGE_MAX = 20_000;
+
+const FleetTruckSchema = Type.Object({
+  vin: Type.String(),
+  plate: Type.Optional(Type.String()),
+  customerId: Type.String(),
+  lat: Type.Optional(Type.Number()),
+  lon: Type.Optional(Type.Number()),
+  speed: Type.Optional(Type.Number({ description: 'km/h' })),
+  heading: Type.Optional(Type.Number({ description: 'degrees' })),
+  status: Type.Optional(Type.String({ description: 'online | offline' })),
+  severity: Type.String({ description: 'critical | warning | emissions | info | none' }),
+  lastSeen: Type.Optional(Type.Number({ description: 'Server time of the last message, epoch ms' })),
+  ts: Type.Optional(Type.Number({ description: 'Device time of the newest position, epoch ms' })),
+}, { title: 'FleetTruck' });
+
+const FleetOpenCaseSchema = Type.Object({
+  id: Type.String(),
+  vin: Type.String(),
+  customerId: Type.String(),
+  status: Type.String(),
+  escalated: Type.Boolean(),
+  reportedAt: Type.String(),
+  launchDeadline: Type.String(),
+  repairDeadline: Type.String(),
+  stationId: Type.Optional(Type.String({ description: 'Launched or offered station' })),
+});
+
+const FleetPageSchema = Type.Object({
+  items: Type.Array(FleetTruckSchema),
+  nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page; null on the last' }),
+  total: Type.Integer({ description: 'Trucks the caller may see, all pages' }),
+  openCases: Type.Optional(Type.Array(FleetOpenCaseSchema, { description: 'First page only: open cases of these trucks' })),
+  customers: Type.Optional(Type.Array(Type.Object({ id: Type.String(), name: Type.String() }), { description: 'First page only: names of their customers' })),
+});
+
+const TruckMatchSchema = Type.Object({
+  vin: Type.String(),
+  plate: Type.Optional(Type.String()),
+  customerId: Type.String(),
+  customerName: Type.Optional(Type.String()),
+  model: Type.Optional(Type.String()),
+});
+
+const fleetRoutes: RoutePlugin = async (app, ctx) => {
+  const config = ctx.rescue ?? readRescueConfig({});
+  const cases = createCaseStore({
+    redis: ctx.redis,
+    prefix: ctx.redisPrefix,
+    clocks: { launchWindowS: config.launchWindowS, escalateBeforeS: config.escalateBeforeS, repairWindowS: config.repairWindowS },
+  });
+  const fleet = createFleetService({ redis: ctx.redis, keys: ctx.keys, registry: ctx.registry, scope: ctx.scope, cases });
+
+  app.get('/fleet/live', {
+    config: { roles: ROLES },
+    schema: {
+      tags: ['fleet'],
+      summary: 'Every truck the caller may see with its live state, compact, sorted by VIN; cursor-paged',
+      description: 'The first page also carries the open cases of those trucks and their customers\' names, so a fleet map needs one request. Keep it fresh with `GET /v1/events` (vehicle.*, rescue.*).',
+      querystring: Type.Object({
+        cursor: Type.Optional(Type.String({ maxLength: 32, description: '`nextCursor` of the previous page' })),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: FLEET_PAGE_MAX, default: 10_000 })),
+      }, { additionalProperties: false }),
+      response: { 200: FleetPageSchema },
+    },
+  }, async (request) => fleet.live(callerOf(request), { ...(request.query.cursor ? { cursor: request.query.cursor } : {}), limit: request.query.limit ?? 10_000 }));
+
+  app.get('/fleet/search', {
+    config: { roles: ROLES },
+    schema: {
+      tags: ['fleet'],
+      summary: 'Trucks by VIN or plate, also partial and without the province character ("A12345" finds 沪A·12345)',
+      querystring: Type.Object({
+        q: Type.String({ minLength: 1, maxLength: 20 }),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+      }, { additionalProperties: false }),
+      response: { 200: Type.Object({ items: Type.Array(TruckMatchSchema) }) },
+    },
+  }, async (request) => ({ items: await fleet.search(callerOf(request), request.query.q, request.query.limit ?? 20) }));
+};
+
+export default fleetRoutes;

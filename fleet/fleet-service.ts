@@ -1,0 +1,216 @@
+// The fleet as the console shows it: every truck the caller may see with its live state in one compact
+// answer (`GET /v1/fleet/live`), the open cases beside it, and truck search by VIN or plate. The vehicle
+// and customer lists are kept in memory per registry version (one GET of the version counters per
+// request), the live hashes are read with one HMGET per truck, all sent in one socket write.
+import type { Redis } from 'ioredis';
+import { customerInScope, type Caller } from '../core/auth.ts';
+import type { RedisKeys } from '../core/keys.ts';
+import { LIVE_FIELDS } from '../core/live-state.ts';
+import type { Customer, Vehicle } from '../core/registry.ts';
+import type { RescueCase } from '../core/rescue-case.ts';
+import type { RegistryStore } from '../infra/registry-store.ts';
+import type { ScopeResolver } from '../api/scope.ts';
+
+export interface FleetTruck {
+  vin: string;
+  plate?: string;
+  customerId: string;
+  lat?: number;
+  lon?: number;
+  speed?: number;
+  heading?: number;
+  /** online | offline */
+  status?: string;
+  /** critical | warning | emissions | info | none */
+  severity: string;
+  /** Server time of the last message, epoch ms. */
+  lastSeen?: number;
+  /** Device time of the newest position, epoch ms. */
+  ts?: number;
+}
+
+export interface FleetOpenCase {
+  id: string;
+  vin: string;
+  customerId: string;
+  status: string;
+  escalated: boolean;
+  reportedAt: string;
+  launchDeadline: string;
+  repairDeadline: string;
+  stationId?: string;
+}
+
+export interface FleetPage {
+  items: FleetTruck[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+  /** Trucks the caller may see (all pages). */
+  total: number;
+  /** Open cases of those trucks (first page only). */
+  openCases?: FleetOpenCase[];
+  customers?: Array<{ id: string; name: string }>;
+}
+
+export interface TruckMatch {
+  vin: string;
+  plate?: string;
+  customerId: string;
+  customerName?: string;
+  model?: string;
+}
+
+const LIVE_COLUMNS = [LIVE_FIELDS.lat, LIVE_FIELDS.lon, LIVE_FIELDS.speedKmh, LIVE_FIELDS.heading, LIVE_FIELDS.status, LIVE_FIELDS.severity, LIVE_FIELDS.lastSeen, LIVE_FIELDS.ts];
+
+interface Snapshot {
+  version: string;
+  /** Active vehicles sorted by VIN. */
+  vehicles: Vehicle[];
+  /** Normalised plate (upper case, no separators) per VIN, for search. */
+  plates: Map<string, string>;
+}
+
+/** Upper case without spaces, dots, dashes or middle dots: "沪A·12345" → "沪A12345". */
+export function normalisePlate(text: string): string {
+  return text.toUpperCase().replace(/[\s.\-·•_]/g, '');
+}
+
+export interface FleetServiceDeps {
+  redis: Pick<Redis, 'mget' | 'hmget' | 'zrange'>;
+  keys: RedisKeys;
+  registry: Pick<RegistryStore, 'list'>;
+  scope: Pick<ScopeResolver, 'customers'>;
+  /** Rescue cases by id (the case store). */
+  cases: { getMany(ids: readonly string[]): Promise<RescueCase[]> };
+}
+
+export function createFleetService(deps: FleetServiceDeps) {
+  const { redis, keys, registry } = deps;
+  let vehicles: Promise<Snapshot> | undefined;
+  let customers: { version: string; byId: Promise<Map<string, Customer>> } | undefined;
+
+  async function snapshots(): Promise<{ fleet: Snapshot; customers: Map<string, Customer> }> {
+    const [vehicleVersion, customerVersion] = (await redis.mget(keys.registryVersion('vehicle'), keys.registryVersion('customer'))).map((v) => v ?? '0');
+    let fleet = vehicles ? await vehicles : undefined;
+    if (!fleet || fleet.version !== vehicleVersion) {
+      vehicles = registry.list('vehicle').then((all) => {
+        const active = all.filter((v) => v.active !== false).sort((a, b) => (a.vin < b.vin ? -1 : 1));
+        return { version: vehicleVersion!, vehicles: active, plates: new Map(active.map((v) => [v.vin, normalisePlate(v.plate ?? '')])) };
+      });
+      vehicles.catch(() => (vehicles = undefined));
+      fleet = await vehicles;
+    }
+    if (!customers || customers.version !== customerVersion) {
+      const byId = registry.list('customer').then((all) => new Map(all.map((c) => [c.id, c])));
+      byId.catch(() => (customers = undefined));
+      customers = { version: customerVersion!, byId };
+    }
+    return { fleet, customers: await customers.byId };
+  }
+
+  async function visibleVehicles(caller: Caller): Promise<{ list: Vehicle[]; snapshot: Snapshot; customers: Map<string, Customer> }> {
+    const [scope, { fleet, customers: byId }] = await Promise.all([deps.scope.customers(caller), snapshots()]);
+    const list = scope.all ? fleet.vehicles : fleet.vehicles.filter((v) => customerInScope(scope, v.customerId));
+    return { list, snapshot: fleet, customers: byId };
+  }
+
+  async function openCases(visible: (customerId: string) => boolean): Promise<FleetOpenCase[]> {
+    const ids = await redis.zrange(keys.activeCases, 0, -1);
+    const cases = ids.length ? await deps.cases.getMany(ids) : [];
+    return cases.filter((c) => visible(c.customerId)).map((c) => ({
+      id: c.id,
+      vin: c.vin,
+      customerId: c.customerId,
+      status: c.status,
+      escalated: c.escalated,
+      reportedAt: c.reportedAt,
+      launchDeadline: c.launchDeadline,
+      repairDeadline: c.repairDeadline,
+      ...(c.launch?.stationId ?? c.offers.find((o) => o.outcome === 'pending')?.stationId
+        ? { stationId: c.launch?.stationId ?? c.offers.find((o) => o.outcome === 'pending')!.stationId }
+        : {}),
+    }));
+  }
+
+  return {
+    /** One page of the caller's trucks (sorted by VIN, after `cursor`) with their live state. */
+    async live(caller: Caller, opts: { cursor?: string; limit: number }): Promise<FleetPage> {
+      const { list, customers: byId } = await visibleVehicles(caller);
+      let start = 0;
+      if (opts.cursor) {
+        // First VIN after the cursor (binary search; the list is sorted).
+        let lo = 0;
+        let hi = list.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (list[mid]!.vin <= opts.cursor) lo = mid + 1;
+          else hi = mid;
+        }
+        start = lo;
+      }
+      const page = list.slice(start, start + opts.limit);
+      const firstPage = !opts.cursor;
+      const visibleCustomers = new Set(list.map((v) => v.customerId));
+      const [rows, cases] = await Promise.all([
+        Promise.all(page.map((v) => redis.hmget(keys.live(v.vin), ...LIVE_COLUMNS))),
+        firstPage ? openCases((id) => visibleCustomers.has(id)) : Promise.resolve(undefined),
+      ]);
+      const items = page.map((v, i): FleetTruck => {
+        const [lat, lon, speed, heading, status, severity, lastSeen, ts] = rows[i]!;
+        const truck: FleetTruck = { vin: v.vin, customerId: v.customerId, severity: severity || 'none' };
+        if (v.plate) truck.plate = v.plate;
+        const put = (field: 'lat' | 'lon' | 'speed' | 'heading' | 'lastSeen' | 'ts', raw: string | null | undefined) => {
+          if (raw === null || raw === undefined || raw === '') return;
+          const n = Number(raw);
+          if (Number.isFinite(n)) truck[field] = n;
+        };
+        put('lat', lat);
+        put('lon', lon);
+        put('speed', speed);
+        put('heading', heading);
+        put('lastSeen', lastSeen);
+        put('ts', ts);
+        if (status === 'online' || status === 'offline') truck.status = status;
+        return truck;
+      });
+      const end = start + page.length;
+      return {
+        items,
+        nextCursor: end < list.length && page.length ? page[page.length - 1]!.vin : null,
+        total: list.length,
+        ...(cases ? { openCases: cases } : {}),
+        ...(firstPage ? { customers: [...visibleCustomers].flatMap((id) => (byId.get(id) ? [{ id, name: byId.get(id)!.name }] : [])) } : {}),
+      };
+    },
+
+    /**
+     * Trucks whose VIN or plate contains the query (case and separators ignored, so "A12345" finds
+     * "沪A·12345" without the province character); exact matches first, then prefixes.
+     */
+    async search(caller: Caller, query: string, limit: number): Promise<TruckMatch[]> {
+      const q = normalisePlate(query);
+      if (!q) return [];
+      const { list, snapshot, customers: byId } = await visibleVehicles(caller);
+      const scored: Array<{ v: Vehicle; rank: number }> = [];
+      for (const v of list) {
+        const plate = snapshot.plates.get(v.vin) ?? '';
+        const plateNoProvince = plate.replace(/^[^\x00-\x7f]/, '');
+        let rank = -1;
+        if (v.vin === q || plate === q || plateNoProvince === q) rank = 0;
+        else if (v.vin.startsWith(q) || plate.startsWith(q) || plateNoProvince.startsWith(q)) rank = 1;
+        else if (v.vin.includes(q) || plate.includes(q)) rank = 2;
+        if (rank >= 0) scored.push({ v, rank });
+      }
+      scored.sort((a, b) => a.rank - b.rank || (a.v.plate ?? a.v.vin).localeCompare(b.v.plate ?? b.v.vin));
+      return scored.slice(0, limit).map(({ v }) => ({
+        vin: v.vin,
+        customerId: v.customerId,
+        ...(v.plate ? { plate: v.plate } : {}),
+        ...(v.model ? { model: v.model } : {}),
+        ...(byId.get(v.customerId) ? { customerName: byId.get(v.customerId)!.name } : {}),
+      }));
+    },
+  };
+}
+
+export type FleetService = ReturnType<typeof createFleetService>;
