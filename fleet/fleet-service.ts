@@ -6,8 +6,10 @@ import type { Redis } from 'ioredis';
 import { customerInScope, type Caller } from '../core/auth.ts';
 import type { RedisKeys } from '../core/keys.ts';
 import { LIVE_FIELDS } from '../core/live-state.ts';
+import { normalisePlate } from '../core/plate.ts';
 import type { Customer, Vehicle } from '../core/registry.ts';
 import type { RescueCase } from '../core/rescue-case.ts';
+import type { RegionMap } from '../core/regions.ts';
 import type { RegistryStore } from '../infra/registry-store.ts';
 import type { ScopeResolver } from '../api/scope.ts';
 
@@ -39,6 +41,10 @@ export interface FleetOpenCase {
   launchDeadline: string;
   repairDeadline: string;
   stationId?: string;
+  plate?: string;
+  /** Prefecture the truck broke down in (GB/T 2260). */
+  regionCode?: string;
+  regionName?: string;
 }
 
 export interface FleetPage {
@@ -68,11 +74,7 @@ interface Snapshot {
   vehicles: Vehicle[];
   /** Normalised plate (upper case, no separators) per VIN, for search. */
   plates: Map<string, string>;
-}
-
-/** Upper case without spaces, dots, dashes or middle dots: "沪A·12345" → "沪A12345". */
-export function normalisePlate(text: string): string {
-  return text.toUpperCase().replace(/[\s.\-·•_]/g, '');
+  byVin: Map<string, Vehicle>;
 }
 
 export interface FleetServiceDeps {
@@ -80,6 +82,7 @@ export interface FleetServiceDeps {
   keys: RedisKeys;
   registry: Pick<RegistryStore, 'list'>;
   scope: Pick<ScopeResolver, 'customers'>;
+  regions: Pick<RegionMap, 'locate'>;
   /** Rescue cases by id (the case store). */
   cases: { getMany(ids: readonly string[]): Promise<RescueCase[]> };
 }
@@ -95,7 +98,12 @@ export function createFleetService(deps: FleetServiceDeps) {
     if (!fleet || fleet.version !== vehicleVersion) {
       vehicles = registry.list('vehicle').then((all) => {
         const active = all.filter((v) => v.active !== false).sort((a, b) => (a.vin < b.vin ? -1 : 1));
-        return { version: vehicleVersion!, vehicles: active, plates: new Map(active.map((v) => [v.vin, normalisePlate(v.plate ?? '')])) };
+        return {
+          version: vehicleVersion!,
+          vehicles: active,
+          plates: new Map(active.map((v) => [v.vin, normalisePlate(v.plate ?? '')])),
+          byVin: new Map(all.map((v) => [v.vin, v])),
+        };
       });
       vehicles.catch(() => (vehicles = undefined));
       fleet = await vehicles;
@@ -108,16 +116,19 @@ export function createFleetService(deps: FleetServiceDeps) {
     return { fleet, customers: await customers.byId };
   }
 
-  async function visibleVehicles(caller: Caller): Promise<{ list: Vehicle[]; snapshot: Snapshot; customers: Map<string, Customer> }> {
+  async function visibleVehicles(caller: Caller) {
     const [scope, { fleet, customers: byId }] = await Promise.all([deps.scope.customers(caller), snapshots()]);
     const list = scope.all ? fleet.vehicles : fleet.vehicles.filter((v) => customerInScope(scope, v.customerId));
-    return { list, snapshot: fleet, customers: byId };
+    return { list, snapshot: fleet, customers: byId, sees: (customerId: string) => customerInScope(scope, customerId) };
   }
 
-  async function openCases(visible: (customerId: string) => boolean): Promise<FleetOpenCase[]> {
+  async function openCases(visible: (customerId: string) => boolean, byVin: Map<string, Vehicle>): Promise<FleetOpenCase[]> {
     const ids = await redis.zrange(keys.activeCases, 0, -1);
     const cases = ids.length ? await deps.cases.getMany(ids) : [];
-    return cases.filter((c) => visible(c.customerId)).map((c) => ({
+    return cases.filter((c) => visible(c.customerId)).map((c) => {
+      const region = c.location ? deps.regions.locate(c.location.lat, c.location.lon) : undefined;
+      const plate = byVin.get(c.vin)?.plate;
+      return {
       id: c.id,
       vin: c.vin,
       customerId: c.customerId,
@@ -129,13 +140,16 @@ export function createFleetService(deps: FleetServiceDeps) {
       ...(c.launch?.stationId ?? c.offers.find((o) => o.outcome === 'pending')?.stationId
         ? { stationId: c.launch?.stationId ?? c.offers.find((o) => o.outcome === 'pending')!.stationId }
         : {}),
-    }));
+        ...(plate ? { plate } : {}),
+        ...(region ? { regionCode: region.code, regionName: region.name } : {}),
+      };
+    });
   }
 
   return {
     /** One page of the caller's trucks (sorted by VIN, after `cursor`) with their live state. */
-    async live(caller: Caller, opts: { cursor?: string; limit: number }): Promise<FleetPage> {
-      const { list, customers: byId } = await visibleVehicles(caller);
+    async live(caller: Caller, opts: { cursor?: string; limit: number; trucks?: boolean }): Promise<FleetPage> {
+      const { list, snapshot, customers: byId, sees } = await visibleVehicles(caller);
       let start = 0;
       if (opts.cursor) {
         // First VIN after the cursor (binary search; the list is sorted).
@@ -148,12 +162,13 @@ export function createFleetService(deps: FleetServiceDeps) {
         }
         start = lo;
       }
-      const page = list.slice(start, start + opts.limit);
+      const page = opts.trucks === false ? [] : list.slice(start, start + opts.limit);
       const firstPage = !opts.cursor;
       const visibleCustomers = new Set(list.map((v) => v.customerId));
+      for (const id of byId.keys()) if (sees(id)) visibleCustomers.add(id);
       const [rows, cases] = await Promise.all([
         Promise.all(page.map((v) => redis.hmget(keys.live(v.vin), ...LIVE_COLUMNS))),
-        firstPage ? openCases((id) => visibleCustomers.has(id)) : Promise.resolve(undefined),
+        firstPage ? openCases(sees, snapshot.byVin) : Promise.resolve(undefined),
       ]);
       const items = page.map((v, i): FleetTruck => {
         const [lat, lon, speed, heading, status, severity, lastSeen, ts] = rows[i]!;

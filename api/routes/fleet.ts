@@ -35,6 +35,9 @@ const FleetOpenCaseSchema = Type.Object({
   launchDeadline: Type.String(),
   repairDeadline: Type.String(),
   stationId: Type.Optional(Type.String({ description: 'Launched or offered station' })),
+  plate: Type.Optional(Type.String()),
+  regionCode: Type.Optional(Type.String({ description: 'Prefecture of the breakdown (GB/T 2260)' })),
+  regionName: Type.Optional(Type.String()),
 });
 
 const FleetPageSchema = Type.Object({
@@ -60,7 +63,7 @@ const fleetRoutes: RoutePlugin = async (app, ctx) => {
     prefix: ctx.redisPrefix,
     clocks: { launchWindowS: config.launchWindowS, escalateBeforeS: config.escalateBeforeS, repairWindowS: config.repairWindowS },
   });
-  const fleet = createFleetService({ redis: ctx.redis, keys: ctx.keys, registry: ctx.registry, scope: ctx.scope, cases });
+  const fleet = createFleetService({ redis: ctx.redis, keys: ctx.keys, registry: ctx.registry, scope: ctx.scope, regions: ctx.regions, cases });
 
   app.get('/fleet/live', {
     config: { roles: ROLES },
@@ -71,10 +74,14 @@ const fleetRoutes: RoutePlugin = async (app, ctx) => {
       querystring: Type.Object({
         cursor: Type.Optional(Type.String({ maxLength: 32, description: '`nextCursor` of the previous page' })),
         limit: Type.Optional(Type.Integer({ minimum: 1, maximum: FLEET_PAGE_MAX, default: 10_000 })),
+        trucks: Type.Optional(Type.Boolean({ default: true, description: 'false: only the open cases and customer names (a case queue), no trucks' })),
       }, { additionalProperties: false }),
       response: { 200: FleetPageSchema },
     },
-  }, async (request) => fleet.live(callerOf(request), { ...(request.query.cursor ? { cursor: request.query.cursor } : {}), limit: request.query.limit ?? 10_000 }));
+  }, async (request) => {
+    const { cursor, limit, trucks } = request.query;
+    return fleet.live(callerOf(request), { ...(cursor ? { cursor } : {}), limit: limit ?? 10_000, trucks: trucks !== false });
+  });
 
   app.get('/fleet/search', {
     config: { roles: ROLES },
