@@ -8,7 +8,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { DomainError } from '../core/errors.ts';
 import { installAuth } from './auth.ts';
-import { createApiContext, type AppDeps, type RoutePlugin } from './context.ts';
+import type { RoutePlugin } from './context.ts';
+import type { ApiServices } from './services.ts';
 import { ErrorResponseSchema, installErrorHandling } from './errors.ts';
 import { installFiniteNumberGuard } from './finite-numbers.ts';
 import { installMetrics } from './metrics.ts';
@@ -24,6 +25,9 @@ import stationRoutes from './routes/stations.ts';
 import vehicleRoutes from './routes/vehicles.ts';
 import consoleRoutes from './routes/console.ts';
 import rescueRoutes from './routes/rescues.ts';
+import rescueQueueRoutes from './routes/rescue-queues.ts';
+import rescueMetricRoutes from './routes/rescue-metrics.ts';
+import webhookRoutes from './routes/webhooks.ts';
 import coverageRoutes from './routes/coverage.ts';
 import queueBoardRoutes from './routes/queue-board.ts';
 
@@ -40,15 +44,19 @@ const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
   { plugin: ingestRoutes, prefix: '/v1' },
   { plugin: eventRoutes, prefix: '/v1' },
   { plugin: rescueRoutes, prefix: '/v1' },
+  { plugin: webhookRoutes, prefix: '/v1' },
+  { plugin: rescueMetricRoutes, prefix: '/v1' },
+  { plugin: rescueQueueRoutes, prefix: '/v1' },
   { plugin: coverageRoutes, prefix: '/v1' },
   { plugin: queueBoardRoutes, prefix: '/admin/queues' },
 ];
 
 export type ApiApp = FastifyInstance;
 
-export async function buildApp(deps: AppDeps): Promise<ApiApp> {
+/** The app over services built by createApiServices; closing the app closes what the services opened. */
+export async function buildApp(services: ApiServices): Promise<ApiApp> {
   const app = Fastify({
-    ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
+    ...(services.logger ? { loggerInstance: services.logger as FastifyBaseLogger } : { logger: false }),
     trustProxy: false,
     bodyLimit: 20 * 1024 * 1024,
     ajv: {
@@ -63,7 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<ApiApp> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const ctx = createApiContext(deps);
+  app.addHook('onClose', () => services.close());
   installErrorHandling(app);
   installFiniteNumberGuard(app);
   app.addSchema(ErrorResponseSchema);
@@ -79,7 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<ApiApp> {
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), public: true };
   });
-  installAuth(app, deps.tokens);
+  installAuth(app, services.tokens);
 
   await app.register(swagger, {
     openapi: {
@@ -98,19 +106,17 @@ export async function buildApp(deps: AppDeps): Promise<ApiApp> {
   await app.register(rateLimit, {
     global: true,
     hook: 'preHandler', // after authentication, so the limit is per caller rather than per IP
-    max: deps.rateLimitMax,
-    timeWindow: deps.rateLimitWindowMs,
-    redis: deps.redis,
-    nameSpace: ctx.keys.rateLimit,
+    max: services.config.rateLimitMax,
+    timeWindow: services.config.rateLimitWindowMs,
+    redis: services.redis,
+    nameSpace: services.keys.rateLimit,
     keyGenerator: (request) => (request.caller ? `caller:${request.caller.role}:${request.caller.sub}` : `ip:${request.ip}`),
     errorResponseBuilder: (_request, context) =>
-      new DomainError('rate_limited', `too many requests: limit ${context.max} per ${context.after}, retry later`, {
-        limit: context.max,
-        retryAfter: context.after,
-      }),
+      // The Retry-After header says when; the body says so in words.
+      new DomainError('rate_limited', `too many requests: limit ${context.max} per ${context.after}, retry later`),
   });
 
   installMetrics(app);
-  for (const { plugin, prefix } of ROUTES) await app.register(plugin, { ...ctx, prefix });
+  for (const { plugin, prefix } of ROUTES) await app.register(plugin, { ...services, prefix });
   return app;
 }

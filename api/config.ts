@@ -1,5 +1,7 @@
-// The API process's configuration (read once in api/main.ts).
-import { optionalString, requireInt, type Env } from '../infra/config.ts';
+// The API process's configuration, read once in api/main.ts (tests call the same reader with their own env):
+// every setting of every service createApiServices builds, with its default, is decided here.
+import { deepFreeze, optionalString, requireInt, type Env } from '../infra/config.ts';
+import { readRescueConfig, type RescueConfig } from '../infra/rescue-config.ts';
 
 export interface ApiConfig {
   readonly port: number;
@@ -7,13 +9,25 @@ export interface ApiConfig {
   /** Requests per caller per window (token subject, or client IP when there is no token). */
   readonly rateLimitMax: number;
   readonly rateLimitWindowMs: number;
+  /** Launch window, escalation, road circuity (the ETA model every answer uses), repair window. */
+  readonly rescue: RescueConfig;
+  /** Seconds a computed coverage answer stays cached. */
+  readonly coverageCacheTtlS: number;
+  /** Interval of the telemetry roll-ups coverage reads (0 = never; an operator runs them). */
+  readonly coverageRollupEveryS: number;
+  /** Timeout of one webhook delivery (the API lists dead letters; the dispatcher delivers). */
+  readonly webhookTimeoutMs: number;
 }
 
 export function readApiConfig(env: Env): ApiConfig {
-  return {
+  return deepFreeze({
     port: requireInt(env, 'API_PORT', { fallback: 3000, min: 0, max: 65535 }),
     host: optionalString(env, 'API_HOST') ?? '0.0.0.0',
     rateLimitMax: requireInt(env, 'API_RATE_LIMIT_MAX', { fallback: 600, min: 1 }),
     rateLimitWindowMs: requireInt(env, 'API_RATE_LIMIT_WINDOW_MS', { fallback: 60_000, min: 1000 }),
-  };
+    rescue: readRescueConfig(env),
+    coverageCacheTtlS: requireInt(env, 'COVERAGE_CACHE_TTL_S', { fallback: 3600, min: 1, max: 7 * 86_400 }),
+    coverageRollupEveryS: requireInt(env, 'COVERAGE_ROLLUP_EVERY_S', { fallback: 300, min: 0, max: 86_400 }),
+    webhookTimeoutMs: requireInt(env, 'WEBHOOK_TIMEOUT_MS', { fallback: 5000, min: 100, max: 60_000 }),
+  });
 }

@@ -8,7 +8,10 @@ export const ErrorResponseSchema = Type.Object(
   {
     error: Type.String({ description: 'Machine-readable code, e.g. validation_failed, not_found, forbidden' }),
     message: Type.String({ description: 'One human-readable sentence' }),
-    details: Type.Any({ description: 'Structured details (e.g. the fields that failed validation), or null' }),
+    details: Type.Array(
+      Type.Object({ field: Type.String({ description: 'Where: body.x, querystring.y, params.z, rows[n].column, …' }), message: Type.String() }),
+      { description: 'One entry per problem with an input; empty when the error is not about one input' },
+    ),
   },
   { $id: 'ErrorResponse', title: 'ErrorResponse' },
 );
@@ -60,7 +63,7 @@ function fieldErrors(err: FastifyError): FieldError[] {
 export function sendDomainError(request: FastifyRequest, reply: FastifyReply, err: DomainError): FastifyReply {
   const status = STATUS_OF[err.code];
   if (status >= 500) request.log.error({ err }, 'request failed');
-  return reply.status(status).send({ error: err.code, message: status >= 500 ? 'service unavailable' : err.message, details: status >= 500 ? null : (err.details ?? null) });
+  return reply.status(status).send({ error: err.code, message: status >= 500 ? 'service unavailable' : err.message, details: status >= 500 ? [] : err.details });
 }
 
 export function installErrorHandling(app: FastifyInstance): void {
@@ -74,13 +77,13 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
     if (status >= 400 && status < 500) {
-      return reply.status(status).send({ error: CODE_OF_STATUS[status] ?? 'bad_request', message: err.message, details: null });
+      return reply.status(status).send({ error: CODE_OF_STATUS[status] ?? 'bad_request', message: err.message, details: [] });
     }
     request.log.error({ err }, 'request failed');
-    return reply.status(500).send({ error: 'internal', message: `internal error (request ${request.id})`, details: null });
+    return reply.status(500).send({ error: 'internal', message: `internal error (request ${request.id})`, details: [] });
   });
 
   app.setNotFoundHandler((request, reply) => {
-    return reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}`, details: null });
+    return reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}`, details: [] });
   });
 }

@@ -9,9 +9,10 @@ import { loadRegionMap } from '../infra/regions-data.ts';
 import { runMain } from '../infra/run-main.ts';
 import { createShutdown } from '../infra/shutdown.ts';
 import { createTelemetryStore } from '../infra/telemetry-store.ts';
-import { readRescueConfig } from '../infra/rescue-config.ts';
 import { buildApp } from './app.ts';
 import { readApiConfig } from './config.ts';
+import { createApiServices } from './services.ts';
+import { scheduleCoverageRollups } from '../coverage/rollup-schedule.ts';
 
 runMain('api', async () => {
   const env = process.env;
@@ -52,18 +53,22 @@ runMain('api', async () => {
   });
   shutdown.register('mqtt', () => mqttClient.endAsync());
 
-  const app = await buildApp({
+  const services = createApiServices(apiConfig, {
     redis,
     redisPrefix: common.redisPrefix,
     tokens,
     telemetry,
     mqtt: mqttClient,
     regions: loadRegionMap(),
-    rateLimitMax: apiConfig.rateLimitMax,
-    rateLimitWindowMs: apiConfig.rateLimitWindowMs,
-    rescue: readRescueConfig(env),
     logger,
   });
+  const app = await buildApp(services);
+  const rollups = scheduleCoverageRollups({
+    history: services.coverageHistory,
+    everyMs: apiConfig.coverageRollupEveryS * 1000,
+    onError: (err) => logger.error({ err }, 'coverage roll-up failed'),
+  });
+  shutdown.register('coverage roll-ups', async () => rollups.stop());
   shutdown.register('http', () => app.close());
   await app.listen({ port: apiConfig.port, host: apiConfig.host });
 });

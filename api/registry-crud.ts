@@ -131,7 +131,7 @@ export function registerRegistryCrud<K extends RegistryKind>(app: AnyApp, ctx: A
   }, async (request, reply) => {
     const body = request.body as RegistryKinds[K];
     const id = registryId(kind, body);
-    if (await ctx.registry.get(kind, id)) throw new ConflictError(`${kind} ${id} already exists`, { id });
+    if (await ctx.registry.get(kind, id)) throw new ConflictError(`${kind} ${id} already exists`, [{ field: 'body.id', message: 'already exists' }]);
     return reply.status(201).send(show(await store(body)));
   });
 

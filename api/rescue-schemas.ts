@@ -114,6 +114,7 @@ export const ListRescuesQuerySchema = Type.Object(
     stationId: Type.Optional(Id),
     escalated: Type.Optional(Type.Boolean()),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$', description: 'The previous page\'s `nextCursor`' })),
   },
   { additionalProperties: false },
 );

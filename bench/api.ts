@@ -18,7 +18,7 @@ import { freePort, startInflux, startMosquitto, startRedis, type LocalService } 
 import { signToken } from '../infra/jwt.ts';
 import { createRedis } from '../infra/redis.ts';
 import { loadRegionMap } from '../infra/regions-data.ts';
-import { createRegistryImporter } from '../infra/registry-importer.ts';
+import { createRegistryImporter } from '../registry/importer.ts';
 import { createRegistryStore } from '../infra/registry-store.ts';
 import { loadChinaCities } from '../simulators/cities.ts';
 import { DEFAULT_NETWORK_OPTIONS, generateNetwork } from '../simulators/network.ts';

@@ -11,7 +11,7 @@ import { DEFAULT_ETA_MODEL } from '../core/eta.ts';
 import { redisKeys } from '../core/keys.ts';
 import type { Assignment, Customer, Vehicle } from '../core/registry.ts';
 import { createCoverageHistory } from '../infra/coverage-history.ts';
-import { createCoverageService } from '../infra/coverage-service.ts';
+import { createCoverageService } from '../coverage/coverage-service.ts';
 import { startInflux, startRedis } from '../infra/local-services.ts';
 import { createRedis } from '../infra/redis.ts';
 import { loadRegionMap } from '../infra/regions-data.ts';
@@ -107,7 +107,7 @@ async function measure(store: TelemetryStore, redisUrl: string, influxPid: numbe
     const r1 = performance.now();
     await history.rollUp();
     console.log(`incremental roll-up run (redoes the last 6 h): ${(performance.now() - r1).toFixed(0)} ms`);
-    const service = createCoverageService({ redis, prefix, registry, history, regions }, { etaModel: DEFAULT_ETA_MODEL });
+    const service = createCoverageService({ redis, prefix, registry, history, regions }, { etaModel: DEFAULT_ETA_MODEL, cacheTtlS: 3600 });
     const req = {
       customerId: customer.id,
       fromMs: fleet.startMs,

@@ -82,6 +82,8 @@ export function advisorInScope(caller: Caller, advisorId: string, advisorsOfCall
 export interface ScopedEvent {
   readonly customerId?: string;
   readonly stationIds?: readonly string[];
+  /** The station an event is about (an offer, an answer, a launch), when it is about one. */
+  readonly data?: { readonly stationId?: unknown };
 }
 
 /**
@@ -90,6 +92,63 @@ export interface ScopedEvent {
  */
 export function eventInScope(caller: Caller, event: ScopedEvent, scope: CustomerScope): boolean {
   if (seesEverything(caller)) return true;
-  if (caller.role === 'station') return event.stationIds?.includes(caller.stationId!) ?? false;
+  if (caller.role === 'station') {
+    // A case's events name every station it was offered to; a station hears only those not about another one.
+    const about = event.data?.stationId;
+    return (event.stationIds?.includes(caller.stationId!) ?? false) && (about === undefined || about === caller.stationId);
+  }
   return event.customerId !== undefined && customerInScope(scope, event.customerId);
+}
+
+/** A live event as the caller may read it: a station is not told which other stations a case went to. */
+export function eventAsSeenBy<E extends ScopedEvent>(caller: Caller, event: E): E {
+  if (caller.role !== 'station' || !event.stationIds) return event;
+  return { ...event, stationIds: [caller.stationId!] };
+}
+
+/** What scoping needs of a rescue case. */
+export interface ScopedCase {
+  readonly customerId: string;
+  readonly stationIds: readonly string[];
+}
+
+/**
+ * The one rule for who may see a rescue case, used by every rescue route and listing: admin/agent all; a
+ * customer its own; an advisor those of the customers it looks after (`scope`); a station the cases it was
+ * offered or assigned.
+ */
+export function caseInScope(caller: Caller, c: ScopedCase, scope: CustomerScope): boolean {
+  if (seesEverything(caller)) return true;
+  if (caller.role === 'station') return c.stationIds.includes(caller.stationId!);
+  return customerInScope(scope, c.customerId);
+}
+
+/** What of a case a station must not see: the other candidates and anything about other stations. */
+interface StationRedactable {
+  readonly stationIds: readonly string[];
+  readonly offers: ReadonlyArray<{ readonly stationId: string }>;
+  readonly candidates: readonly unknown[];
+  readonly candidatesAt?: string;
+  readonly launch?: { readonly stationId: string };
+  readonly timeline: ReadonlyArray<{ readonly details?: Readonly<Record<string, unknown>> }>;
+}
+
+/**
+ * The case as the caller may see it. A station sees its own offers, its own launch and what it needs to do
+ * the job; not the candidate list, other stations' offers or ETAs, nor who won an offer it lost. Everyone
+ * else in scope sees the whole case.
+ */
+export function caseAsSeenBy<C extends StationRedactable>(caller: Caller, c: C): C {
+  if (caller.role !== 'station') return c;
+  const own = caller.stationId!;
+  const { candidatesAt: _candidatesAt, launch, ...rest } = c;
+  return {
+    ...rest,
+    stationIds: [own],
+    offers: c.offers.filter((o) => o.stationId === own),
+    candidates: [],
+    ...(launch && launch.stationId === own ? { launch } : {}),
+    // Timeline entries about another station (its offer, its answer, its launch) are not this station's business.
+    timeline: c.timeline.filter((t) => t.details?.stationId === undefined || t.details.stationId === own),
+  } as unknown as C;
 }

@@ -12,12 +12,19 @@ export type ErrorCode =
   | 'unavailable'
   | 'internal';
 
+/** One problem with one input: the API's error `details` is always a list of these (docs/api.md). */
+export interface FieldProblem {
+  /** Where the problem is, e.g. `body.stationId`, `querystring.cursor`, `rows[3].lat`. */
+  readonly field: string;
+  readonly message: string;
+}
+
 export class DomainError extends Error {
   override readonly name: string = 'DomainError';
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details?: unknown,
+    readonly details: readonly FieldProblem[] = [],
   ) {
     super(message);
   }
@@ -26,20 +33,20 @@ export class DomainError extends Error {
 export class NotFoundError extends DomainError {
   override readonly name = 'NotFoundError';
   constructor(kind: string, id: string) {
-    super('not_found', `${kind} ${id} not found`, { kind, id });
+    super('not_found', `${kind} ${id} not found`);
   }
 }
 
 export class ValidationError extends DomainError {
   override readonly name = 'ValidationError';
-  constructor(message: string, details?: unknown) {
+  constructor(message: string, details: readonly FieldProblem[] = []) {
     super('validation_failed', message, details);
   }
 }
 
 export class ConflictError extends DomainError {
   override readonly name = 'ConflictError';
-  constructor(message: string, details?: unknown) {
+  constructor(message: string, details: readonly FieldProblem[] = []) {
     super('conflict', message, details);
   }
 }
@@ -54,6 +61,6 @@ export class ForbiddenError extends DomainError {
 export class InvalidTransitionError extends DomainError {
   override readonly name = 'InvalidTransitionError';
   constructor(from: string, to: string) {
-    super('invalid_transition', `cannot move a case from ${from} to ${to}`, { from, to });
+    super('invalid_transition', `cannot move a case from ${from} to ${to}`, [{ field: 'status', message: `cannot move from ${from} to ${to}` }]);
   }
 }

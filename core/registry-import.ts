@@ -89,7 +89,10 @@ export function parseImportFile(kind: RegistryKind, text: string, format: Import
   const header = records[0] ? Object.keys(records[0]) : [];
   const unknown = header.filter((h) => !types.has(h));
   if (unknown.length) {
-    throw new ValidationError(`unknown CSV column(s) for ${kind}: ${unknown.join(', ')}`, { columns: unknown, known: [...types.keys()] });
+    throw new ValidationError(
+      `unknown CSV column(s) for ${kind}: ${unknown.join(', ')}`,
+      unknown.map((column) => ({ field: `columns.${column}`, message: `unknown column; known: ${[...types.keys()].join(', ')}` })),
+    );
   }
   return records.map((record) => {
     const row: Record<string, unknown> = {};

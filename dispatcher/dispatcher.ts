@@ -8,6 +8,7 @@ import { QUEUES, RESCUE_QUEUES, type FaultEvent, type RescueJob, type WebhookDel
 import { createEtaModel } from '../core/eta.ts';
 import type { Logger } from '../infra/logger.ts';
 import { createRedis } from '../infra/redis.ts';
+import { createRegistryCache } from '../infra/registry-cache.ts';
 import { createRegistryStore } from '../infra/registry-store.ts';
 import { createCaseStore } from '../infra/case-store.ts';
 import { createWebhookDeliverer } from '../infra/webhooks.ts';
@@ -41,7 +42,7 @@ export async function startDispatcher(
     prefix: redisPrefix,
     clocks: { launchWindowS: config.rescue.launchWindowS, escalateBeforeS: config.rescue.escalateBeforeS, repairWindowS: config.rescue.repairWindowS },
   });
-  const network = createNetworkView({ redis, prefix: redisPrefix, registry, etaModel });
+  const network = createNetworkView({ cache: createRegistryCache({ redis, keys }), registry, etaModel });
 
   const rescueJobs = new Queue<RescueJob>(RESCUE_QUEUES.rescueJobs, { connection, prefix: keys.bullPrefix });
   const webhookQueue = new Queue<WebhookDelivery>(RESCUE_QUEUES.webhooks, { connection, prefix: keys.bullPrefix });

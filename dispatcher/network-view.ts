@@ -1,54 +1,32 @@
 // The dispatcher's read view of the service network: the station spatial index (rebuilt when the station
 // registry version changes), depots, and customers' fixed points. Reads are cheap: one GET of the version
 // per call, the index itself is rebuilt only after an import or edit.
-import type { Redis } from 'ioredis';
-import { redisKeys } from '../core/keys.ts';
 import { createStationIndex, type StationIndex } from '../core/station-index.ts';
 import { greatCircleKm, etaMinutes, type EtaModel } from '../core/eta.ts';
 import type { Assignment, Customer, Depot, PartsCategory } from '../core/registry.ts';
+import type { RegistryCache } from '../infra/registry-cache.ts';
 import type { RegistryStore } from '../infra/registry-store.ts';
 import type { PartsDepotNeed } from '../core/rescue-case.ts';
 
 export interface NetworkViewDeps {
-  redis: Pick<Redis, 'mget'>;
-  prefix: string;
+  /** The process's one registry cache (infra/registry-cache.ts). */
+  cache: RegistryCache;
   registry: Pick<RegistryStore, 'list' | 'get' | 'assignments'>;
   etaModel: EtaModel;
 }
 
 export function createNetworkView(deps: NetworkViewDeps) {
-  const keys = redisKeys(deps.prefix);
-  let stationVersion = -1;
-  let depotVersion = -1;
-  let index: StationIndex = createStationIndex([], deps.etaModel);
-  let depots: Depot[] = [];
-  let refreshing: Promise<void> | undefined;
-
-  async function refresh(): Promise<void> {
-    const [sv, dv] = (await deps.redis.mget(keys.registryVersion('station'), keys.registryVersion('depot'))).map((v) => Number(v ?? 0));
-    if (sv !== stationVersion) {
-      const stations = await deps.registry.list('station');
-      index = createStationIndex(stations, deps.etaModel);
-      stationVersion = sv!;
-    }
-    if (dv !== depotVersion) {
-      depots = (await deps.registry.list('depot')).filter((d) => d.active);
-      depotVersion = dv!;
-    }
-  }
+  const stationIndex = deps.cache.view(['station'], async () => createStationIndex(await deps.registry.list('station'), deps.etaModel));
+  const activeDepots = deps.cache.view(['depot'], async () => (await deps.registry.list('depot')).filter((d) => d.active));
 
   /** The current station index (checks the registry version first). */
-  async function stations(): Promise<StationIndex> {
-    refreshing ??= refresh().finally(() => {
-      refreshing = undefined;
-    });
-    await refreshing;
-    return index;
+  function stations(): Promise<StationIndex> {
+    return stationIndex.current();
   }
 
   /** Nearest active depot stocking each category. */
   async function partsDepots(point: { lat: number; lon: number }, categories: readonly PartsCategory[]): Promise<PartsDepotNeed[]> {
-    await stations();
+    const depots = await activeDepots.current();
     return categories.map((category) => {
       let best: { depot: Depot; km: number } | undefined;
       for (const depot of depots) {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../core/keys.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
+import { statIncrements } from '../core/rescue-stats.ts';
 import { LIVE_EVENT_FIELD, LIVE_STREAM_MAXLEN, type LiveEvent } from '../core/events.ts';
 import {
   isOpenStatus, newRescueCase, transition, vanHolder,
@@ -41,31 +42,23 @@ for i = 12, #ARGV, 2 do redis.call('HINCRBY', statsKey, ARGV[i], ARGV[i + 1]) en
 return {'ok', tostring(current + 1)}
 `;
 
-/** Upper bounds (seconds) of the time-to-launch histogram buckets. */
-export const TIME_TO_LAUNCH_BUCKETS_S = [60, 120, 300, 600, 900, 1200, 1800, 3600] as const;
+/** A listing index of cases, newest report first. */
+export type CaseIndex =
+  | { readonly kind: 'all' }
+  | { readonly kind: 'customer'; readonly id: string }
+  | { readonly kind: 'station'; readonly id: string }
+  | { readonly kind: 'vehicle'; readonly id: string };
 
-/** Counter increments of one committed change (written in the same atomic commit). */
-function statIncrements(before: RescueCase | undefined, after: RescueCase, event: string | undefined, details: Record<string, unknown>): Array<[string, number]> {
-  if (!event) return [];
-  const out: Array<[string, number]> = [[`events:${event}`, 1]];
-  if (event === 'declined') out.push([`declines:${String(details.reasonCode ?? 'other')}`, 1]);
-  const launchedNow = after.launch && !before?.launch;
-  if (launchedNow) {
-    const ms = Date.parse(after.launch!.at) - Date.parse(after.reportedAt);
-    for (const le of TIME_TO_LAUNCH_BUCKETS_S) if (ms <= le * 1000) out.push([`ttl_bucket:${le}`, 1]);
-    out.push(['ttl_count', 1], ['ttl_sum_ms', Math.max(0, Math.round(ms))], ['offers_at_launch', after.offers.length]);
-    out.push([Date.parse(after.launch!.at) <= Date.parse(after.launchDeadline) ? 'launched_within_window' : 'launched_late', 1]);
-  }
-  return out;
+/** Where a page ends: the report time and id of its last case (exclusive start of the next page). */
+export interface CasePosition {
+  readonly reportedMs: number;
+  readonly id: string;
 }
 
-export interface CaseFilter {
-  status?: CaseStatus;
-  customerId?: string;
-  vin?: string;
-  stationId?: string;
-  escalated?: boolean;
-  limit?: number;
+export interface CasePage {
+  readonly items: RescueCase[];
+  /** Absent when there is nothing after this page. */
+  readonly next?: CasePosition;
 }
 
 export type CommitOutcome =
@@ -212,36 +205,85 @@ export function createCaseStore(deps: CaseStoreDeps) {
       if (next === before) return { case: before, changed: false };
       const outcome = await commit(before, next, event, details, vans);
       if (outcome.ok) return { case: outcome.case, ...(outcome.event ? { event: outcome.event } : {}), changed: true };
-      if (outcome.reason === 'no_van') throw new ConflictError('the station has no free rescue van', { reason: 'no_free_van' });
+      if (outcome.reason === 'no_van') throw new ConflictError('the station has no free rescue van', [{ field: 'stationId', message: 'has no free rescue van' }]);
     }
     throw new ConflictError(`case ${caseId} is changing too fast; try again`);
   }
 
-  async function list(filter: CaseFilter): Promise<RescueCase[]> {
-    const limit = Math.min(filter.limit ?? 100, 1000);
-    const indexKey = filter.vin
-      ? keys.vehicleCases(filter.vin)
-      : filter.stationId
-        ? keys.stationCases(filter.stationId)
-        : filter.customerId
-          ? keys.customerCases(filter.customerId)
-          : keys.caseIndex;
-    const out: RescueCase[] = [];
-    const page = 500;
-    for (let start = 0; out.length < limit; start += page) {
-      const ids = await redis.zrevrange(indexKey, start, start + page - 1);
-      if (ids.length === 0) break;
-      for (const c of await getMany(ids)) {
-        if (filter.status && c.status !== filter.status) continue;
-        if (filter.customerId && c.customerId !== filter.customerId) continue;
-        if (filter.vin && c.vin !== filter.vin) continue;
-        if (filter.stationId && !c.stationIds.includes(filter.stationId)) continue;
-        if (filter.escalated !== undefined && c.escalated !== filter.escalated) continue;
-        out.push(c);
-        if (out.length >= limit) break;
+  function indexKey(index: CaseIndex): string {
+    switch (index.kind) {
+      case 'all': return keys.caseIndex;
+      case 'customer': return keys.customerCases(index.id);
+      case 'station': return keys.stationCases(index.id);
+      case 'vehicle': return keys.vehicleCases(index.id);
+    }
+  }
+
+  /**
+   * One page of the cases in the union of `indexes` that `keep` accepts, newest report first, after `after`.
+   * The indexes are merged in order (ties broken by id), read in slices, so a page costs about
+   * `limit` case reads whatever the caller's scope, and scoping happens here, before the limit.
+   */
+  async function page(indexes: readonly CaseIndex[], opts: { after?: CasePosition; limit: number; keep: (c: RescueCase) => boolean }): Promise<CasePage> {
+    const slice = Math.max(50, Math.min(500, opts.limit * 2));
+    const after = opts.after;
+    const before = (score: number, id: string) => !after || score < after.reportedMs || (score === after.reportedMs && id < after.id);
+    // One reader per index: a buffer of (score, id) sorted newest first, refilled by ZRANGE … BYSCORE REV.
+    const readers = [...new Set(indexes.map(indexKey))].map((key) => ({ key, offset: 0, buffer: [] as Array<{ score: number; id: string }>, done: false }));
+    async function fill(r: (typeof readers)[number]): Promise<void> {
+      while (!r.done && r.buffer.length === 0) {
+        const max = after ? String(after.reportedMs) : '+inf';
+        const rows = await redis.zrange(r.key, max, '-inf', 'BYSCORE', 'REV', 'LIMIT', r.offset, slice, 'WITHSCORES');
+        r.offset += rows.length / 2;
+        if (rows.length / 2 < slice) r.done = true;
+        for (let i = 0; i < rows.length; i += 2) {
+          const id = rows[i]!;
+          const score = Number(rows[i + 1]);
+          if (before(score, id)) r.buffer.push({ score, id });
+        }
       }
     }
-    return out;
+    const items: RescueCase[] = [];
+    const seen = new Set<string>();
+    let last: CasePosition | undefined;
+    let exhausted = false;
+    let leftover = false;
+    while (items.length < opts.limit && !exhausted) {
+      // Take the next batch of ids in merged order, then read those cases in one round trip.
+      const batch: Array<{ score: number; id: string }> = [];
+      while (batch.length < slice) {
+        await Promise.all(readers.map(fill));
+        let best: (typeof readers)[number] | undefined;
+        for (const r of readers) {
+          const head = r.buffer[0];
+          if (!head) continue;
+          const b = best?.buffer[0];
+          if (!b || head.score > b.score || (head.score === b.score && head.id > b.id)) best = r;
+        }
+        if (!best) {
+          exhausted = true;
+          break;
+        }
+        const head = best.buffer.shift()!;
+        if (seen.has(head.id)) continue;
+        seen.add(head.id);
+        batch.push(head);
+      }
+      const cases = new Map((await getMany(batch.map((b) => b.id))).map((c) => [c.id, c]));
+      for (let i = 0; i < batch.length; i++) {
+        const entry = batch[i]!;
+        const c = cases.get(entry.id);
+        last = { reportedMs: entry.score, id: entry.id };
+        if (c && opts.keep(c)) items.push(c);
+        if (items.length >= opts.limit) {
+          leftover = i < batch.length - 1;
+          break;
+        }
+      }
+    }
+    if (!leftover && items.length >= opts.limit) await Promise.all(readers.map(fill));
+    const more = items.length >= opts.limit && (leftover || readers.some((r) => r.buffer.length > 0));
+    return { items, ...(more && last ? { next: last } : {}) };
   }
 
   async function activeCaseIds(): Promise<string[]> {
@@ -259,7 +301,7 @@ export function createCaseStore(deps: CaseStoreDeps) {
     return result;
   }
 
-  return { get, require, getMany, open, apply, list, activeCaseIds, vansInUse };
+  return { get, require, getMany, open, apply, page, activeCaseIds, vansInUse };
 }
 
 export type CaseStore = ReturnType<typeof createCaseStore>;

@@ -5,7 +5,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../core/keys.ts';
-import { TIME_TO_LAUNCH_BUCKETS_S } from './case-store.ts';
+import { TIME_TO_LAUNCH_BUCKETS_S } from '../core/rescue-stats.ts';
 
 export interface RescueMetricsDeps {
   redis: Pick<Redis, 'hgetall' | 'zcard'>;

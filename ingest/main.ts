@@ -9,6 +9,7 @@ import { QUEUES } from '../core/queues.ts';
 import { MAX_PAYLOAD_BYTES } from '../core/telemetry.ts';
 import { deviceFilter } from '../core/topics.ts';
 import { createLogger } from '../infra/logger.ts';
+import { createRegistryCache } from '../infra/registry-cache.ts';
 import { connectDurableSubscriber } from '../infra/mqtt.ts';
 import { createRedis, ensureRedisDurability } from '../infra/redis.ts';
 import { runMain } from '../infra/run-main.ts';
@@ -57,7 +58,7 @@ runMain('ingest', async () => {
     spool,
     store,
     applier: createStateApplier({ redis, prefix, clientId: config.clientId, spoolId: spool.spoolId }),
-    directory: createVehicleDirectory({ redis, prefix }),
+    directory: createVehicleDirectory({ redis, prefix, cache: createRegistryCache({ redis, keys }) }),
     metrics,
     logger,
     topicRoot: config.mqtt.topicRoot,

@@ -1,22 +1,19 @@
-// VIN → customer lookups for the ingest hot path: a cache over the registry hash, dropped whenever the
-// registry's vehicle version counter moves (one GET per batch), so a newly imported truck is accepted at once.
+// VIN → customer lookups for the ingest hot path, filled lazily from the registry hash. The map is a view of
+// the shared registry cache (infra/registry-cache.ts): a vehicle write bumps the vehicle version counter, the
+// next batch gets a fresh, empty map, so a newly imported or re-assigned truck is seen at once.
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../core/keys.ts';
 import type { Vehicle } from '../core/registry.ts';
+import type { RegistryCache } from '../infra/registry-cache.ts';
 
-export function createVehicleDirectory(deps: { redis: Pick<Redis, 'get' | 'hmget'>; prefix: string; maxEntries?: number }) {
+export function createVehicleDirectory(deps: { redis: Pick<Redis, 'hmget'>; cache: RegistryCache; prefix: string; maxEntries?: number }) {
   const keys = redisKeys(deps.prefix);
   const maxEntries = deps.maxEntries ?? 1_000_000;
-  let version: string | null | undefined;
-  const cache = new Map<string, string | null>();
+  const entries = deps.cache.view(['vehicle'], async () => new Map<string, string | null>());
 
   /** customerId per VIN; null for a VIN that is not in the registry. */
   async function customersOf(vins: Iterable<string>): Promise<Map<string, string | null>> {
-    const current = await deps.redis.get(keys.registryVersion('vehicle'));
-    if (current !== version) {
-      cache.clear();
-      version = current;
-    }
+    const cache = await entries.current();
     const result = new Map<string, string | null>();
     const missing: string[] = [];
     for (const vin of vins) {

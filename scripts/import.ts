@@ -8,7 +8,7 @@ import { IMPORT_KINDS, detectFormat, isImportKind, parseAssignmentFile, parseImp
 import { readCommonConfig } from '../infra/config.ts';
 import { createRedis, ensureRedisDurability } from '../infra/redis.ts';
 import { loadRegionMap } from '../infra/regions-data.ts';
-import { createRegistryImporter } from '../infra/registry-importer.ts';
+import { createRegistryImporter } from '../registry/importer.ts';
 import { createRegistryStore } from '../infra/registry-store.ts';
 import { runMain } from '../infra/run-main.ts';
 

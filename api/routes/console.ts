@@ -22,7 +22,7 @@ const consoleRoutes: RoutePlugin = async (app) => {
       reply.status(503).send({
         error: 'unavailable',
         message: 'the web console is not built: run `npm run build:console` (scripts/bootstrap.sh does it on install)',
-        details: null,
+        details: [],
       }),
     );
     return;

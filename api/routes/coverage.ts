@@ -1,14 +1,12 @@
-// Route coverage, pre-positioning and fixed-point suggestions (issue 7). A customer sees only its own,
+// Route coverage, pre-positioning and fixed-point suggestions (use cases in coverage/). A customer sees only its own,
 // an advisor its customers', admins and agents every customer and the fleet-wide variants; anything
 // else answers 404. Answers are cached in Redis (infra/coverage-cache.ts).
 import { Type, type Static } from '@sinclair/typebox';
 import { customerInScope, type Caller } from '../../core/auth.ts';
-import { assignmentProblems } from '../../core/assignment-rules.ts';
-import { createEtaModel } from '../../core/eta.ts';
-import { ConflictError, DomainError, NotFoundError, ValidationError } from '../../core/errors.ts';
-import { CapabilitySchema, CustomerSchema, RegionCodeSchema, type Assignment, type Capability, type Customer } from '../../core/registry.ts';
-import { createCoverageHistory } from '../../infra/coverage-history.ts';
-import { createCoverageService, type CoverageReport, type CoverageRequest, type GeoJsonFeatureCollection } from '../../infra/coverage-service.ts';
+import { DomainError, NotFoundError, ValidationError } from '../../core/errors.ts';
+import { CapabilitySchema, CustomerSchema, RegionCodeSchema, type Capability, type Customer } from '../../core/registry.ts';
+import { createSuggestionAcceptance } from '../../coverage/accept-suggestion.ts';
+import { DEFAULT_CAPABILITY, type CoverageReport, type CoverageRequest, type GeoJsonFeatureCollection } from '../../coverage/coverage-service.ts';
 import { TelemetryStoreError } from '../../infra/telemetry-store.ts';
 import { callerOf } from '../auth.ts';
 import type { ApiContext, RoutePlugin } from '../context.ts';
@@ -136,32 +134,20 @@ async function telemetryGuard<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (err) {
-    if (err instanceof TelemetryStoreError) throw new DomainError('unavailable', 'telemetry store unavailable', { cause: err.message });
+    if (err instanceof TelemetryStoreError) throw new DomainError('unavailable', 'telemetry store unavailable');
     throw err;
   }
 }
 
 const coverageRoutes: RoutePlugin = async (app, ctx) => {
-  const service = createCoverageService(
-    {
-      redis: ctx.redis,
-      prefix: ctx.redisPrefix,
-      registry: ctx.registry,
-      history: createCoverageHistory({ telemetry: ctx.telemetry, redis: ctx.redis, prefix: ctx.redisPrefix }),
-      regions: ctx.regions,
-    },
-    {
-      etaModel: createEtaModel(ctx.rescue ? { circuity: ctx.rescue.roadCircuity } : {}),
-      rollupEveryMs: 5 * 60_000,
-      onBackgroundError: (err) => app.log.error({ err }, 'coverage roll-up failed'),
-    },
-  );
+  const service = ctx.coverage;
+  const acceptSuggestion = createSuggestionAcceptance({ coverage: service, registry: ctx.registry, regions: ctx.regions });
 
   const request = (customerId: string | undefined, q: { from?: string; to?: string; thresholdMin: number; capability?: Capability }): CoverageRequest => ({
     ...(customerId !== undefined ? { customerId } : {}),
     ...rangeOf(q),
     thresholdMin: q.thresholdMin,
-    capability: q.capability ?? 'heavy-duty',
+    capability: q.capability ?? DEFAULT_CAPABILITY,
   });
 
   app.get('/customers/:id/coverage', {
@@ -231,7 +217,7 @@ const coverageRoutes: RoutePlugin = async (app, ctx) => {
     config: { roles: ['admin'] },
     schema: {
       tags: ['coverage', 'assignments'],
-      summary: 'Accept a suggested station as the fixed point of a region (admin); issue 4\'s rules apply and the change enters the history',
+      summary: 'Accept a suggested station as the fixed point of a region (admin); the assignment rules apply and the change enters the history',
       params: CustomerParams,
       body: AcceptBody,
       response: { 200: Type.Object({ customerId: Type.String(), outcome: Type.String(), assignment: Type.Any() }) },
@@ -240,34 +226,15 @@ const coverageRoutes: RoutePlugin = async (app, ctx) => {
     const caller = callerOf(req);
     const customer = await customerOr404(ctx, caller, req.params.id);
     const body = req.body as Static<typeof AcceptBody>;
-    const report = await telemetryGuard(service.suggestions({ customerId: customer.id, ...rangeOf(body) }));
-    const region = report.regions.find((r) => r.region === body.region);
-    if (!region?.suggestions.some((s) => s.stationId === body.stationId)) {
-      throw new ConflictError(`station ${body.stationId} is not among the current suggestions for region ${body.region}`, {
-        region: body.region, suggested: region?.suggestions.map((s) => s.stationId) ?? [],
-      });
-    }
-    const current = await ctx.registry.assignment(customer.id, body.region);
-    const advisorId = body.advisorId ?? current?.advisorId ?? customer.leadAdvisorId;
-    if (!advisorId) {
-      throw new ValidationError('body.advisorId is required: the region has no advisor and the customer no lead advisor', [{ field: 'body.advisorId', message: 'is required here' }]);
-    }
-    const [station, advisor] = await Promise.all([ctx.registry.get('station', body.stationId), ctx.registry.get('advisor', advisorId)]);
-    const problems = assignmentProblems({ region: body.region, station, advisor, regions: ctx.regions });
-    if (problems.length) {
-      const details = problems.map((p) => ({ field: `body.${p.field}`, message: p.message }));
-      throw new ValidationError(`${details[0]!.field} ${details[0]!.message}`, details);
-    }
-    const next: Assignment = {
+    return telemetryGuard(acceptSuggestion({
+      customer,
       region: body.region,
       stationId: body.stationId,
-      advisorId,
-      assignedAt: new Date().toISOString(),
-      assignedBy: `${caller.role}:${caller.sub}`.slice(0, 200),
-      reason: body.reason ?? `accepted coverage suggestion (rank ${region.suggestions.find((s) => s.stationId === body.stationId)!.rank})`,
-    };
-    const outcome = await ctx.registry.assign(customer.id, next);
-    return { customerId: customer.id, outcome, assignment: next };
+      ...(body.advisorId !== undefined ? { advisorId: body.advisorId } : {}),
+      ...(body.reason !== undefined ? { reason: body.reason } : {}),
+      ...rangeOf(body),
+      assignedBy: `${caller.role}:${caller.sub}`,
+    }));
   });
 };
 

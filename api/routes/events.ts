@@ -2,7 +2,7 @@
 // what the caller may see. Each SSE `id` is the Redis Stream id: a client that reconnects with
 // `Last-Event-ID` first gets what it missed (as far as the capped stream still holds it).
 import { Type } from '@sinclair/typebox';
-import { eventInScope } from '../../core/auth.ts';
+import { eventAsSeenBy, eventInScope } from '../../core/auth.ts';
 import { DomainError, ValidationError } from '../../core/errors.ts';
 import { callerOf } from '../auth.ts';
 import type { RoutePlugin } from '../context.ts';
@@ -47,7 +47,7 @@ const eventRoutes: RoutePlugin = async (app, ctx) => {
     }
     const callerKey = `${caller.role}:${caller.sub}`;
     if ((perCaller.get(callerKey) ?? 0) >= MAX_STREAMS_PER_CALLER) {
-      throw new DomainError('rate_limited', `at most ${MAX_STREAMS_PER_CALLER} open event streams per caller`, { limit: MAX_STREAMS_PER_CALLER });
+      throw new DomainError('rate_limited', `at most ${MAX_STREAMS_PER_CALLER} open event streams per caller`);
     }
     const prefixes = request.query.types?.split(',');
     const vin = request.query.vin;
@@ -91,7 +91,7 @@ const eventRoutes: RoutePlugin = async (app, ctx) => {
         if (compareStreamIds(e.id, lastSent) <= 0) continue; // already sent during catch-up
         lastSent = e.id;
         if (!wanted(e)) continue;
-        chunk += `id: ${e.id}\nevent: ${e.event.type}\ndata: ${JSON.stringify(e.event)}\n\n`;
+        chunk += `id: ${e.id}\nevent: ${e.event.type}\ndata: ${JSON.stringify(eventAsSeenBy(caller, e.event))}\n\n`;
       }
       if (chunk) res.write(chunk);
     };

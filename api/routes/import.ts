@@ -47,10 +47,11 @@ const importRoutes: RoutePlugin = async (app, ctx) => {
     }
     if (report.problems.length) {
       const rowsWithProblems = new Set(report.problems.map((p) => p.row)).size;
-      throw new ValidationError(`${rowsWithProblems} of ${report.rows} rows have problems; nothing was imported`, {
-        rowsWithProblems,
-        problems: report.problems,
-      });
+      // Row numbers are 1-based (CSV: data rows, header excluded), as the import file's author counts them.
+      throw new ValidationError(
+        `${rowsWithProblems} of ${report.rows} rows have problems; nothing was imported`,
+        report.problems.map((p) => ({ field: `rows[${p.row}].${p.field}`, message: p.message })),
+      );
     }
     const { problems: _none, ...summary } = report;
     return summary;

@@ -2,7 +2,7 @@
 // page cannot send our bearer header, so the board also accepts the token from an HttpOnly, SameSite=Strict
 // cookie scoped to the board's path, set by its login page; every board request — pages, the board's JSON
 // API, static files — still goes through the API's one authentication hook (api/auth.ts) and needs role
-// admin. The JSON board of the rescue routes (`/v1/rescue-queues`) stays the scripted interface.
+// admin. The JSON board (`/v1/rescue-queues`, api/routes/rescue-queues.ts) stays the scripted interface.
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';

@@ -7,7 +7,6 @@ import { CapabilitySchema, StationSchema, type Capability, type Station } from '
 import { callerOf } from '../auth.ts';
 import type { RoutePlugin } from '../context.ts';
 import { objectSchema, pageOf, PageQuery, registerRegistryCrud } from '../registry-crud.ts';
-import { createStationIndexCache } from '../station-index-cache.ts';
 
 const StationResponse = objectSchema(StationSchema, { title: 'Station' });
 
@@ -39,7 +38,6 @@ const ServedCustomer = Type.Object({
 });
 
 const stationRoutes: RoutePlugin = async (app, ctx) => {
-  const stationIndex = createStationIndexCache(ctx.registry);
 
   // Static path first in the file for readers; the router prefers it over /stations/:id anyway.
   app.get('/stations/nearest', {
@@ -55,8 +53,8 @@ const stationRoutes: RoutePlugin = async (app, ctx) => {
     const limit = q.limit ?? 10;
     const maxKm = q.maxKm ?? 1000;
     const now = new Date();
-    const index = await stationIndex.current();
-    const model = stationIndex.etaModel;
+    const index = await ctx.stationIndex.current();
+    const model = ctx.etaModel;
     const capability = q.capability as Capability | undefined;
     const eligible = (s: Station) =>
       s.active && stationInScope(caller, s.id) && (!capability || s.capabilities.includes(capability)) && (!q.openNow || isOpenAt(s.hours, now));

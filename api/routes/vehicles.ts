@@ -10,7 +10,6 @@ import { VehicleSchema, type Vehicle } from '../../core/registry.ts';
 import { influxString, type InfluxRow } from '../../infra/telemetry-store.ts';
 import { callerOf } from '../auth.ts';
 import type { ApiContext, RoutePlugin } from '../context.ts';
-import { createRegistryCache } from '../registry-cache.ts';
 import { objectSchema, registerRegistryCrud } from '../registry-crud.ts';
 
 const VehicleResponse = objectSchema(VehicleSchema, { title: 'Vehicle' });
@@ -105,7 +104,7 @@ async function vehicleOr404(ctx: ApiContext, caller: Caller, vin: string): Promi
 }
 
 const vehicleRoutes: RoutePlugin = async (app, ctx) => {
-  const registryCache = createRegistryCache(ctx);
+  const registryCache = ctx.registrySnapshot;
   registerRegistryCrud(app, ctx, {
     kind: 'vehicle',
     plural: 'vehicles',
@@ -176,8 +175,7 @@ const vehicleRoutes: RoutePlugin = async (app, ctx) => {
     const vehicle = JSON.parse(vehicleJson) as Vehicle;
     if (!customerInScope(await ctx.scope.customers(caller), vehicle.customerId)) throw new NotFoundError('vehicle', vin);
     const live = parseLiveState(vin, liveHash);
-    const [customerVersion, stationVersion, advisorVersion] = versions;
-    const snapshot = await registryCache.at({ customer: customerVersion ?? null, station: stationVersion ?? null, advisor: advisorVersion ?? null });
+    const snapshot = await registryCache.at(versions);
 
     const position =
       qLat !== undefined && qLon !== undefined
@@ -206,7 +204,7 @@ const vehicleRoutes: RoutePlugin = async (app, ctx) => {
               lat: station.lat,
               lon: station.lon,
               active: station.active,
-              ...(position ? { etaMin: Math.round(etaMinutes(station, position) * 10) / 10 } : {}),
+              ...(position ? { etaMin: Math.round(etaMinutes(station, position, ctx.etaModel) * 10) / 10 } : {}),
             }
           : null,
         advisor: advisor
@@ -245,7 +243,7 @@ const vehicleRoutes: RoutePlugin = async (app, ctx) => {
     } catch (err) {
       // "database not found" before the first write means: no track yet.
       if (/database not found/i.test((err as Error).message)) rows = [];
-      else throw new DomainError('unavailable', 'telemetry store unavailable', { cause: (err as Error).message });
+      else throw new DomainError('unavailable', 'telemetry store unavailable');
     }
     const points = rows
       .filter((r) => typeof r.lat === 'number' && typeof r.lon === 'number')

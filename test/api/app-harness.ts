@@ -2,6 +2,8 @@
 // signs tokens with the same code as `npm run token`.
 import mqtt, { type MqttClient } from 'mqtt';
 import { buildApp, type ApiApp } from '../../api/app.ts';
+import { readApiConfig } from '../../api/config.ts';
+import { createApiServices, type ApiServices } from '../../api/services.ts';
 import type { Role } from '../../core/auth.ts';
 import { createTokenVerifier, signToken, type JwtConfig } from '../../infra/jwt.ts';
 import { createRedis, ensureRedisDurability, type Redis } from '../../infra/redis.ts';
@@ -13,6 +15,8 @@ export const TEST_JWT: JwtConfig = { secret: 'test-jwt-secret-at-least-32-charac
 
 export interface ApiHarness {
   app: ApiApp;
+  /** The services the app runs on (built by createApiServices, as api/main.ts does). */
+  api: ApiServices;
   redis: Redis;
   mqtt: MqttClient;
   services: TestServices;
@@ -22,7 +26,11 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function startApiHarness(label: string, opts: { rateLimitMax?: number } = {}): Promise<ApiHarness> {
+/**
+ * `env`: configuration as the API process reads it (api/config.ts), e.g. `{ ROAD_CIRCUITY: '1.6' }`;
+ * the rate limit defaults to one no test reaches.
+ */
+export async function startApiHarness(label: string, opts: { rateLimitMax?: number; env?: Record<string, string> } = {}): Promise<ApiHarness> {
   const services = testServices(label);
   const redis = createRedis(services.redisUrl, 'fail-fast', { enableAutoPipelining: true }); // as api/main.ts
   await ensureRedisDurability(redis);
@@ -33,19 +41,19 @@ export async function startApiHarness(label: string, opts: { rateLimitMax?: numb
     password: services.accounts.ops.password,
     reconnectPeriod: 1000,
   });
-  const app = await buildApp({
+  const api = createApiServices(readApiConfig({ API_RATE_LIMIT_MAX: String(opts.rateLimitMax ?? 100_000), ...opts.env }), {
     redis,
     redisPrefix: services.redisPrefix,
     tokens: await createTokenVerifier(TEST_JWT),
     telemetry,
     mqtt: mqttClient,
     regions: loadRegionMap(),
-    rateLimitMax: opts.rateLimitMax ?? 100_000,
-    rateLimitWindowMs: 60_000,
   });
+  const app = await buildApp(api);
   await app.ready();
   return {
     app,
+    api,
     redis,
     mqtt: mqttClient,
     services,

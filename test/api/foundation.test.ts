@@ -26,11 +26,13 @@ describe('API foundation', () => {
     const { createTelemetryStore } = await import('../../infra/telemetry-store.ts');
     const { freePort } = await import('../../infra/local-services.ts');
     const { loadRegionMap } = await import('../../infra/regions-data.ts');
-    const app = await buildApp({
+    const { readApiConfig } = await import('../../api/config.ts');
+    const { createApiServices } = await import('../../api/services.ts');
+    const app = await buildApp(createApiServices(readApiConfig({}), {
       redis: h.redis, redisPrefix: h.services.redisPrefix, tokens: await createTokenVerifier(TEST_JWT),
       telemetry: createTelemetryStore({ version: 1, url: `http://127.0.0.1:${await freePort()}`, database: 'none' }),
-      mqtt: { connected: false }, regions: loadRegionMap(), rateLimitMax: 100, rateLimitWindowMs: 60_000,
-    });
+      mqtt: { connected: false }, regions: loadRegionMap(),
+    }));
     try {
       const res = await app.inject({ method: 'GET', url: '/health' });
       expect(res.statusCode).toBe(200);
@@ -54,7 +56,7 @@ describe('API foundation', () => {
   it('unknown routes answer the one error format', async () => {
     const res = await h.app.inject({ method: 'GET', url: '/v1/nope' });
     expect(res.statusCode).toBe(404);
-    expect(res.json()).toEqual({ error: 'not_found', message: expect.stringContaining('/v1/nope'), details: null });
+    expect(res.json()).toEqual({ error: 'not_found', message: expect.stringContaining('/v1/nope'), details: [] });
   });
 
   it('serves Prometheus metrics with the request histogram', async () => {
@@ -73,7 +75,7 @@ describe('rate limiting per caller (Redis-backed)', () => {
     expect(statuses.slice(0, 5)).not.toContain(429);
     expect(statuses[5]).toBe(429);
     const limited = await h.app.inject({ method: 'GET', url: '/v1/customers/RL1', headers: busy });
-    expect(limited.json()).toMatchObject({ error: 'rate_limited', details: { limit: 5 } });
+    expect(limited.json()).toMatchObject({ error: 'rate_limited', message: expect.stringContaining('limit 5'), details: [] });
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     // The counter lives in Redis under this deployment's prefix (shared by every API instance).
     expect((await h.redis.keys(`${h.services.redisPrefix}:ratelimit:*`)).length).toBeGreaterThan(0);

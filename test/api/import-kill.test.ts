@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisKeys } from '../../core/keys.ts';
 import { createRedis, type Redis } from '../../infra/redis.ts';
 import { loadRegionMap } from '../../infra/regions-data.ts';
-import { createRegistryImporter } from '../../infra/registry-importer.ts';
+import { createRegistryImporter } from '../../registry/importer.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
 import { loadChinaCities } from '../../simulators/cities.ts';
 import { DEFAULT_NETWORK_OPTIONS, generateNetwork, serializeNetworkFile } from '../../simulators/network.ts';

@@ -91,7 +91,7 @@ describe('admin queue board', () => {
     ] as const) {
       const res = await h.app.inject({ method: 'POST', url: '/admin/queues/login', payload: { token } });
       expect(res.statusCode).toBe(status);
-      expect(res.json()).toMatchObject({ error, message: expect.any(String), details: null });
+      expect(res.json()).toMatchObject({ error, message: expect.any(String), details: [] });
       expect(res.headers['set-cookie']).toBeUndefined();
     }
     const none = await h.app.inject({ method: 'POST', url: '/admin/queues/login', payload: {} });
@@ -160,13 +160,13 @@ describe('admin queue board', () => {
     for (const [method, url] of urls) {
       const anonymous = await h.app.inject({ method, url });
       expect(anonymous.statusCode, `${method} ${url}`).toBe(401);
-      if (method !== 'HEAD') expect(anonymous.json()).toMatchObject({ error: 'unauthenticated', details: null });
+      if (method !== 'HEAD') expect(anonymous.json()).toMatchObject({ error: 'unauthenticated', details: [] });
       const forged = await h.app.inject({ method, url, headers: { cookie: 'queue_board_token=forged.token.value' } });
       expect(forged.statusCode, `${method} ${url} forged cookie`).toBe(401);
       for (const role of ['agent', 'customer', 'station'] as const) {
         const viaHeader = await h.app.inject({ method, url, headers: h.auth(tokens[role]!) });
         expect(viaHeader.statusCode, `${method} ${url} ${role}`).toBe(403);
-        if (method !== 'HEAD') expect(viaHeader.json()).toMatchObject({ error: 'forbidden', details: null });
+        if (method !== 'HEAD') expect(viaHeader.json()).toMatchObject({ error: 'forbidden', details: [] });
         // A non-admin token planted in the cookie is refused the same way.
         const viaCookie = await h.app.inject({ method, url, headers: { cookie: `queue_board_token=${tokens[role]}` } });
         expect(viaCookie.statusCode, `${method} ${url} ${role} cookie`).toBe(403);

@@ -36,12 +36,12 @@ describe('import through the API', () => {
     expect(res.statusCode).toBe(400);
     const body = res.json();
     expect(body.error).toBe('validation_failed');
-    expect(body.details.problems).toEqual([
-      { row: 2, id: 'NEW2', field: 'lat', message: 'must be <= 90' },
-      { row: 3, id: 'NEW3', field: 'region', message: 'unknown region code 349900' },
+    expect(body.details).toEqual([
+      { field: 'rows[2].lat', message: 'must be <= 90' },
+      { field: 'rows[3].region', message: 'unknown region code 349900' },
     ]);
     const misplaced = await importKind('stations', [{ ...net.stations[0]!, id: 'NEW4', region: '440300' }]);
-    expect(misplaced.json().details.problems[0]).toMatchObject({ row: 1, field: 'region', message: expect.stringContaining('lies in 340100') });
+    expect(misplaced.json().details[0]).toMatchObject({ field: 'rows[1].region', message: expect.stringContaining('lies in 340100') });
     const check = await h.app.inject({ method: 'GET', url: '/v1/stations/NEW1', headers: admin });
     expect(check.statusCode).toBe(404);
   });
@@ -55,7 +55,7 @@ describe('import through the API', () => {
     expect(station).toMatchObject({ vans: 3, rating: 4.1, capabilities: ['heavy-duty', 'engine'], partsCategories: ['engine', 'filters'] });
     const bad = await importKind('vehicles', [{ vin: net.vin(99), customerId: 'NOPE' }]);
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().details.problems[0]).toMatchObject({ row: 1, field: 'customerId', message: 'unknown customer NOPE' });
+    expect(bad.json().details[0]).toEqual({ field: 'rows[1].customerId', message: 'unknown customer NOPE' });
   });
 });
 
@@ -63,9 +63,9 @@ describe('assignment import', () => {
   it('imports grouped assignments with the rules applied, all or nothing, idempotent', async () => {
     const bad = await importKind('assignments', [{ customerId: 'C2', assignments: [{ region: '440300', stationId: 'S3', advisorId: 'A2' }, { region: '440300', stationId: 'S1', advisorId: 'A2' }] }]);
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().details.problems[0]).toMatchObject({ row: 1, field: 'assignments.1.region', message: 'region 440300 is assigned twice' });
+    expect(bad.json().details[0]).toEqual({ field: 'rows[1].assignments.1.region', message: 'region 440300 is assigned twice' });
     const tooFar = await importKind('assignments', [{ customerId: 'C2', region: '440300', stationId: 'S1', advisorId: 'A2' }]);
-    expect(tooFar.json().details.problems[0]).toMatchObject({ field: 'stationId', message: expect.stringContaining('neither in nor adjacent') });
+    expect(tooFar.json().details[0]).toMatchObject({ field: 'rows[1].stationId', message: expect.stringContaining('neither in nor adjacent') });
     const rows = [{ customerId: 'C2', assignments: [{ region: '440300', stationId: 'S3', advisorId: 'A2', reason: 'contract' }] }];
     expect((await importKind('assignments', rows)).json()).toMatchObject({ rows: 1, created: 1, unchanged: 0 });
     expect((await importKind('assignments', rows)).json()).toMatchObject({ rows: 1, created: 0, unchanged: 1 });

@@ -139,3 +139,90 @@ describe('lists only show what the caller may see', () => {
     expect(nearest.items.map((i: { station: { id: string } }) => i.station.id)).toEqual(['S1']);
   });
 });
+
+// Rescue cases: the own case is C1's (offered to S3 first, declined, then assigned to S1); the foreign case
+// is C2's, assigned to S3. Every /v1/rescues* route, every role.
+describe('rescue routes: route × role × own/foreign case', () => {
+  const cases = { own: '', foreign: '' };
+
+  beforeAll(async () => {
+    const open = async (vin: string, lat: number, lon: number) => {
+      const res = await h.app.inject({ method: 'POST', url: '/v1/rescues', headers: tokens.admin, payload: { vin, lat, lon } });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().id as string;
+    };
+    cases.own = await open(OWN.vin, 31.9, 117.3);
+    cases.foreign = await open(FOREIGN.vin, 22.6, 114.1);
+    // The dispatcher's offer to S3 (no dispatcher runs here: the case store commits the same action).
+    await h.api.cases.apply(cases.own, {
+      type: 'offer', stationId: 'S3', etaMin: 400, distanceKm: 1100, timeoutS: 180,
+      candidates: [
+        { stationId: 'S3', distanceKm: 1100, etaMin: 400, kept: true, reason: 'ranked', rank: 1 },
+        { stationId: 'S1', distanceKm: 5, etaMin: 20, kept: true, reason: 'ranked', rank: 2 },
+      ],
+      partsDepots: [],
+    }, { kind: 'dispatcher', id: 'test' }, () => 2);
+    const s3 = h.auth(await h.token('station', { stationId: 'S3' }));
+    expect((await h.app.inject({ method: 'POST', url: `/v1/rescues/${cases.own}/decline`, headers: s3, payload: { reason: 'too far' } })).statusCode).toBe(200);
+    for (const [id, stationId] of [[cases.own, 'S1'], [cases.foreign, 'S3']] as const) {
+      const res = await h.app.inject({ method: 'POST', url: `/v1/rescues/${id}/assign`, headers: tokens.admin, payload: { stationId } });
+      expect(res.statusCode, res.body).toBe(200);
+    }
+  });
+
+  type Which = 'own' | 'foreign';
+  const RESCUE_ROUTES: Array<{ name: string; method: 'GET' | 'POST'; url: (id: string) => string; payload?: object; expect: Record<Role, [Expect | 400 | 409, Expect | 400 | 409]> }> = [
+    { name: 'GET rescue', method: 'GET', url: (id) => `/v1/rescues/${id}`, expect: { admin: ALL, agent: ALL, advisor: SCOPED, customer: SCOPED, station: SCOPED } },
+    // Launched already: an agent must name the station (no pending offer: 400), the station gets 409 (nothing
+    // to accept) on its own case and 404 on another's; roles that never answer offers 403.
+    { name: 'POST accept', method: 'POST', url: (id) => `/v1/rescues/${id}/accept`, payload: {}, expect: { admin: [400, 400], agent: [400, 400], advisor: FORBIDDEN, customer: FORBIDDEN, station: [409, 404] } },
+    { name: 'POST status', method: 'POST', url: (id) => `/v1/rescues/${id}/status`, payload: { status: 'closed' }, expect: { admin: [409, 409], agent: [409, 409], advisor: FORBIDDEN, customer: FORBIDDEN, station: [409, 404] } },
+    { name: 'POST assign', method: 'POST', url: (id) => `/v1/rescues/${id}/assign`, payload: { stationId: 'S2' }, expect: { admin: [409, 409], agent: [409, 409], advisor: FORBIDDEN, customer: FORBIDDEN, station: FORBIDDEN } },
+    { name: 'POST cancel (unknown case)', method: 'POST', url: () => '/v1/rescues/rc-nope-0000000000/cancel', payload: { reason: 'x' }, expect: { admin: [404, 404], agent: [404, 404], advisor: [404, 404], customer: [404, 404], station: FORBIDDEN } },
+  ];
+
+  for (const route of RESCUE_ROUTES) {
+    it(route.name, async () => {
+      const got: string[] = [];
+      const want: string[] = [];
+      for (const role of ROLES) {
+        for (const which of ['own', 'foreign'] as Which[]) {
+          const res = await h.app.inject({ method: route.method, url: route.url(cases[which]), headers: tokens[role], ...(route.payload ? { payload: route.payload } : {}) });
+          got.push(`${role}/${which}: ${res.statusCode}`);
+          want.push(`${role}/${which}: ${route.expect[role][which === 'own' ? 0 : 1]}`);
+        }
+      }
+      expect(got).toEqual(want);
+    });
+  }
+
+  it('GET /v1/rescues lists exactly the cases in scope, per role', async () => {
+    const listed = async (role: Role, query = '') =>
+      ((await h.app.inject({ method: 'GET', url: `/v1/rescues${query}`, headers: tokens[role] })).json().items as Array<{ id: string }>).map((c) => c.id).sort();
+    expect(await listed('admin')).toEqual([cases.own, cases.foreign].sort());
+    expect(await listed('agent')).toEqual([cases.own, cases.foreign].sort());
+    expect(await listed('advisor')).toEqual([cases.own]);
+    expect(await listed('customer')).toEqual([cases.own]);
+    expect(await listed('customer', '?customerId=C2')).toEqual([]);
+    expect(await listed('station')).toEqual([cases.own]);
+    expect(await listed('station', '?stationId=S3')).toEqual([]);
+  });
+
+  it('a station sees its own part of a case: no other candidates, no other station\'s offer or answer', async () => {
+    const asStation = (await h.app.inject({ method: 'GET', url: `/v1/rescues/${cases.own}`, headers: tokens.station })).json();
+    expect(asStation.launch.stationId).toBe('S1');
+    expect(asStation.candidates).toEqual([]);
+    expect(asStation.stationIds).toEqual(['S1']);
+    expect(asStation.offers.every((o: { stationId: string }) => o.stationId === 'S1')).toBe(true);
+    expect(JSON.stringify(asStation)).not.toContain('S3');
+    // The agent still sees the whole story.
+    const asAgent = (await h.app.inject({ method: 'GET', url: `/v1/rescues/${cases.own}`, headers: tokens.agent })).json();
+    expect(asAgent.candidates.map((c: { stationId: string }) => c.stationId)).toEqual(['S3', 'S1']);
+    expect(asAgent.offers.map((o: { stationId: string }) => o.stationId)).toEqual(['S3']);
+    // The station that lost the offer does not learn who won it.
+    const s3 = h.auth(await h.token('station', { stationId: 'S3' }));
+    const asLoser = (await h.app.inject({ method: 'GET', url: `/v1/rescues/${cases.own}`, headers: s3 })).json();
+    expect(asLoser.launch).toBeUndefined();
+    expect(JSON.stringify(asLoser)).not.toContain('S1');
+  });
+});

@@ -69,7 +69,7 @@ describe('candidate preferences', () => {
   });
 
   it('escalation names the advisor of the fixed-point assignment nearest the truck', async () => {
-    const c = (await rig.store.list({ vin: withFixedPoint.vin }))[0]!;
+    const c = (await rig.store.page([{ kind: 'vehicle', id: withFixedPoint.vin }], { limit: 1, keep: () => true })).items[0]!;
     await rig.commands.decline(c.id, 'fixed', 'busy', { kind: 'station', id: 'fixed' });
     const next = await waitFor(async () => {
       const x = await rig.store.get(c.id);

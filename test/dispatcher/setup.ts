@@ -8,7 +8,7 @@ import type { Customer, Station, Vehicle } from '../../core/registry.ts';
 import { createRedis, type Redis } from '../../infra/redis.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
 import { createCaseStore } from '../../infra/case-store.ts';
-import { createRescueCommands } from '../../infra/rescue-commands.ts';
+import { createRescueCommands } from '../../rescue/commands.ts';
 import { readRescueConfig } from '../../infra/rescue-config.ts';
 import { readDispatcherConfig } from '../../dispatcher/config.ts';
 import { startDispatcher, type RunningDispatcher } from '../../dispatcher/dispatcher.ts';

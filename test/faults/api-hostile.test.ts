@@ -5,6 +5,8 @@
 // Also: the per-caller rate limit holds across two API instances sharing Redis, and a wrong audience is refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type ApiApp } from '../../api/app.ts';
+import { readApiConfig } from '../../api/config.ts';
+import { createApiServices } from '../../api/services.ts';
 import { createTokenVerifier, signToken } from '../../infra/jwt.ts';
 import { loadRegionMap } from '../../infra/regions-data.ts';
 import { createTelemetryStore } from '../../infra/telemetry-store.ts';
@@ -185,16 +187,14 @@ describe('rate limit across two API instances sharing Redis', () => {
   it('counts one caller’s requests on both instances together', async () => {
     const limit = 12;
     const build = async () =>
-      buildApp({
+      buildApp(createApiServices(readApiConfig({ API_RATE_LIMIT_MAX: String(limit), API_RATE_LIMIT_WINDOW_MS: '60000' }), {
         redis: h.redis,
         redisPrefix: `${h.services.redisPrefix}-rl`,
         tokens: await createTokenVerifier(TEST_JWT),
         telemetry: createTelemetryStore({ version: 1, url: h.services.influxUrl, database: h.services.influxDb }),
         mqtt: h.mqtt,
         regions: loadRegionMap(),
-        rateLimitMax: limit,
-        rateLimitWindowMs: 60_000,
-      });
+      }));
     const [one, two] = await Promise.all([build(), build()]);
     try {
       await Promise.all([one.ready(), two.ready()]);

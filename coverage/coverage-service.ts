@@ -1,6 +1,6 @@
-// Coverage, pre-positioning and fixed-point suggestions for one customer (or the whole fleet): reads the
-// registry and the downsampled history, runs the pure computations of core/, and caches each answer in
-// Redis per (customer, range, threshold, capability). Cache keys include the station and customer
+// Coverage, pre-positioning and fixed-point suggestions for one customer (or the whole fleet): the use cases
+// behind the coverage routes. Reads the registry and the downsampled history, runs the pure computations of
+// core/, and caches each answer in Redis per (customer, range, threshold, capability). Cache keys include the station and customer
 // (assignment) registry versions, so a station change or a new fixed point makes every older answer stale.
 import type { Redis } from 'ioredis';
 import {
@@ -14,9 +14,10 @@ import type { EtaModel } from '../core/eta.ts';
 import { presenceCells, suggestFixedPoints, type RegionSuggestions } from '../core/fixed-point-suggestions.ts';
 import { redisKeys } from '../core/keys.ts';
 import type { Capability, Station } from '../core/registry.ts';
-import { createCoverageCache } from './coverage-cache.ts';
-import type { CoverageHistory, DownsampledHistory } from './coverage-history.ts';
-import type { RegistryStore } from './registry-store.ts';
+import { createCoverageCache } from '../infra/coverage-cache.ts';
+import { coverageFeatures, type GeoJsonFeatureCollection } from './coverage-geojson.ts';
+import type { CoverageHistory, DownsampledHistory } from '../infra/coverage-history.ts';
+import type { RegistryStore } from '../infra/registry-store.ts';
 
 /** What coverage needs of the region map (core/regions.ts RegionMap satisfies it). */
 export interface CoverageRegions {
@@ -74,24 +75,26 @@ export interface SuggestionsReport {
   readonly cached: boolean;
 }
 
-export interface GeoJsonFeatureCollection {
-  readonly type: 'FeatureCollection';
-  readonly features: Array<{ type: 'Feature'; geometry: { type: string; coordinates: unknown }; properties: Record<string, unknown> }>;
-}
 
 export interface CoverageServiceOptions {
   readonly etaModel: EtaModel;
-  /** Stations farther than this many minutes are not searched (ETAs beyond it are reported as null). */
-  readonly horizonMin?: number;
-  /** Gaps listed in a report (all are counted in gapsTotal). */
-  readonly maxGaps?: number;
-  readonly cacheTtlS?: number;
-  /** Roll positions up in the background at most this often (0 = never; an operator runs it). */
-  readonly rollupEveryMs?: number;
-  readonly onBackgroundError?: (err: unknown) => void;
+  /** Seconds a computed answer stays in the Redis cache (registry changes make it stale sooner). */
+  readonly cacheTtlS: number;
 }
 
-const MAX_GEOJSON_SEGMENTS = 50_000;
+/** Stations farther than this many minutes are not searched (ETAs beyond it are reported as null). */
+const HORIZON_MIN = 240;
+/** Gaps listed in a report (all are counted in gapsTotal). */
+const MAX_GAPS_LISTED = 200;
+
+/** The capability a coverage question is about unless it names one: rescue of heavy trucks. */
+export const DEFAULT_CAPABILITY: Capability = 'heavy-duty';
+/** Depots farther than this from where a fault happened are not worth pre-positioning parts in. */
+export const PREPOSITION_DEPOT_MAX_KM = 1500;
+/** Fixed-point suggestions rank stations within this many minutes of the fleet's presence. */
+export const SUGGESTION_THRESHOLD_MIN = 60;
+/** A region where the fleet spent less than this share of its time (or under an hour) is a pass-through. */
+export const PASS_THROUGH_SHARE = 0.002;
 
 export function createCoverageService(
   deps: {
@@ -104,18 +107,9 @@ export function createCoverageService(
   opts: CoverageServiceOptions,
 ) {
   const keys = redisKeys(deps.prefix);
-  // Keeps the database roll-ups current without a separate process: at most one run per interval,
-  // in the background of a request (the lock in rollUp keeps several API instances from duplicating it).
-  let lastRollupAt = 0;
-  const kickRollup = () => {
-    const every = opts.rollupEveryMs ?? 0;
-    if (every <= 0 || Date.now() - lastRollupAt < every) return;
-    lastRollupAt = Date.now();
-    void deps.history.rollUp().catch((err: unknown) => opts.onBackgroundError?.(err));
-  };
-  const cache = createCoverageCache({ redis: deps.redis, prefix: deps.prefix }, { ttlS: opts.cacheTtlS ?? 3600 });
-  const horizonMin = opts.horizonMin ?? 240;
-  const maxGaps = opts.maxGaps ?? 200;
+  const cache = createCoverageCache({ redis: deps.redis, prefix: deps.prefix }, { ttlS: opts.cacheTtlS });
+  const horizonMin = HORIZON_MIN;
+  const maxGaps = MAX_GAPS_LISTED;
   const model = opts.etaModel;
 
   // Region look-ups (point in polygon) repeat for the same places: memoised on a 0.05° grid (bounded), so
@@ -137,7 +131,6 @@ export function createCoverageService(
   }
 
   async function loadHistory(req: CoverageRequest): Promise<DownsampledHistory> {
-    kickRollup();
     const vehicles = await vehicleCount(req.customerId);
     return deps.history.positions({ ...(req.customerId !== undefined ? { customerId: req.customerId } : {}), fromMs: req.fromMs, toMs: req.toMs, vehicles });
   }
@@ -203,47 +196,7 @@ export function createCoverageService(
   async function coverageGeoJson(req: CoverageRequest): Promise<GeoJsonFeatureCollection> {
     const { value } = await cache.getOrCompute(cacheParts('geojson', req), async () => {
       const { result, stations, fixed } = await compute(req, true);
-      const snap = (v: number) => Math.round(v * 100) / 100;
-      const seen = new Set<string>();
-      const covered: Array<Array<[number, number]>> = [];
-      const uncovered: Array<Array<[number, number]>> = [];
-      for (const line of result.lines) {
-        if (covered.length + uncovered.length >= MAX_GEOJSON_SEGMENTS) break;
-        const [a, b] = line.coordinates as [[number, number], [number, number]];
-        const p: [number, number] = [snap(a[0]), snap(a[1])];
-        const q: [number, number] = [snap(b[0]), snap(b[1])];
-        if (p[0] === q[0] && p[1] === q[1]) continue;
-        const key = `${line.covered ? 1 : 0}|${p[0] < q[0] || (p[0] === q[0] && p[1] < q[1]) ? `${p}|${q}` : `${q}|${p}`}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        (line.covered ? covered : uncovered).push([p, q]);
-      }
-      const fixedIds = new Set(fixed.map((s) => s.id));
-      let minLon = Infinity, minLat = Infinity, maxLon = -Infinity, maxLat = -Infinity;
-      for (const seg of [...covered, ...uncovered]) {
-        for (const [lon, lat] of seg) {
-          minLon = Math.min(minLon, lon); maxLon = Math.max(maxLon, lon);
-          minLat = Math.min(minLat, lat); maxLat = Math.max(maxLat, lat);
-        }
-      }
-      const margin = 1; // degrees around the driven area
-      const nearby = stations.filter((s) => s.active && s.capabilities.includes(req.capability) &&
-        s.lon >= minLon - margin && s.lon <= maxLon + margin && s.lat >= minLat - margin && s.lat <= maxLat + margin);
-      const features: GeoJsonFeatureCollection['features'] = [
-        { type: 'Feature', geometry: { type: 'MultiLineString', coordinates: covered }, properties: { kind: 'covered', covered: true, km: result.overall.coveredKm } },
-        { type: 'Feature', geometry: { type: 'MultiLineString', coordinates: uncovered }, properties: { kind: 'uncovered', covered: false, km: result.overall.km - result.overall.coveredKm } },
-        ...nearby.map((s) => ({
-          type: 'Feature' as const,
-          geometry: { type: 'Point', coordinates: [s.lon, s.lat] },
-          properties: { kind: 'station', stationId: s.id, name: s.name, fixedPoint: fixedIds.has(s.id), vans: s.vans, rating: s.rating, hours: s.hours },
-        })),
-        ...result.gaps.slice(0, maxGaps).map((g) => ({
-          type: 'Feature' as const,
-          geometry: { type: 'Point', coordinates: [g.centroid.lon, g.centroid.lat] },
-          properties: { kind: 'gap', rank: g.rank, kmDriven: g.kmDriven, trucks: g.trucks, lengthKm: g.lengthKm, nearestStationId: g.nearestStationId, nearestEtaMin: g.nearestEtaMin },
-        })),
-      ];
-      return { type: 'FeatureCollection' as const, features };
+      return coverageFeatures({ result, stations, fixed, capability: req.capability, maxGaps });
     });
     return value;
   }
@@ -273,7 +226,7 @@ export function createCoverageService(
         deps.history.faults({ ...(req.customerId !== undefined ? { customerId: req.customerId } : {}), fromMs: req.fromMs, toMs: req.toMs, vehicles: result.trucks }, history),
         deps.registry.list('depot'),
       ]);
-      const parts = partsToPreposition({ faults, stations: createStationIndex(stations, model), depots, model, maxDistanceKm: 1500 });
+      const parts = partsToPreposition({ faults, stations: createStationIndex(stations, model), depots, model, maxDistanceKm: PREPOSITION_DEPOT_MAX_KM });
       const report: PrepositioningReport = {
         customerId: req.customerId ?? null,
         ...rangeOf(req),
@@ -294,7 +247,7 @@ export function createCoverageService(
     const parts = { kind: 'suggestions', customerId: req.customerId, fromMs: req.fromMs, toMs: req.toMs };
     const { value, cached } = await cache.getOrCompute(parts, async () => {
       const [history, stations, assignments] = await Promise.all([
-        loadHistory({ customerId: req.customerId, fromMs: req.fromMs, toMs: req.toMs, thresholdMin: 60, capability: 'heavy-duty' }),
+        loadHistory({ customerId: req.customerId, fromMs: req.fromMs, toMs: req.toMs, thresholdMin: SUGGESTION_THRESHOLD_MIN, capability: DEFAULT_CAPABILITY }),
         deps.registry.list('station'),
         deps.registry.assignments(req.customerId),
       ]);
@@ -303,7 +256,7 @@ export function createCoverageService(
       });
       const presenceRegions = new Set(presence.map((c) => c.region));
       // Only stations that could be a fixed point somewhere the fleet runs need their load counted.
-      const relevant = stations.filter((s) => s.active && s.capabilities.includes('heavy-duty') &&
+      const relevant = stations.filter((s) => s.active && s.capabilities.includes(DEFAULT_CAPABILITY) &&
         [...presenceRegions].some((r) => deps.regions.inOrAdjacent(s.region, r)));
       const served = new Map<string, number>();
       await Promise.all(relevant.map(async (s) => served.set(s.id, (await deps.registry.customersOfStation(s.id)).length)));
@@ -314,8 +267,7 @@ export function createCoverageService(
         customersServed: served,
         current: new Map(assignments.map((a) => [a.region, a.stationId])),
         model,
-        // A region where the fleet spent less than 0.2 % of its time (or under an hour) is a pass-through.
-        minHours: Math.max(1, presence.reduce((sum, c) => sum + c.drivingHours + c.stoppedHours, 0) * 0.002),
+        minHours: Math.max(1, presence.reduce((sum, c) => sum + c.drivingHours + c.stoppedHours, 0) * PASS_THROUGH_SHARE),
       });
       const report: SuggestionsReport = {
         customerId: req.customerId,
@@ -334,3 +286,4 @@ export function createCoverageService(
 }
 
 export type CoverageService = ReturnType<typeof createCoverageService>;
+export type { GeoJsonFeatureCollection };

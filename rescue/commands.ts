@@ -9,8 +9,8 @@ import { faultNeeds } from '../core/fault-systems.ts';
 import { parseLiveState } from '../core/live-state.ts';
 import type { RescueJob } from '../core/queues.ts';
 import type { Actor, CaseSource, DeclineReason, RescueCase } from '../core/rescue-case.ts';
-import type { CaseStore } from './case-store.ts';
-import type { RegistryStore } from './registry-store.ts';
+import type { CaseStore } from '../infra/case-store.ts';
+import type { RegistryStore } from '../infra/registry-store.ts';
 
 export interface ReportInput {
   vin: string;
@@ -55,14 +55,14 @@ export function createRescueCommands(deps: RescueCommandsDeps) {
 
   /** Opens a case for a reported breakdown, or attaches the report to the vehicle's open case. */
   async function report(input: ReportInput, actor: Actor, source: CaseSource): Promise<{ created: boolean; case: RescueCase }> {
-    if ((input.lat === undefined) !== (input.lon === undefined)) throw new ValidationError('give both lat and lon, or neither', { fields: ['lat', 'lon'] });
+    if ((input.lat === undefined) !== (input.lon === undefined)) throw new ValidationError('give both lat and lon, or neither', [{ field: input.lat === undefined ? 'body.lat' : 'body.lon', message: 'is required with the other coordinate' }]);
     const vehicle = await deps.registry.get('vehicle', input.vin);
     if (!vehicle) throw new NotFoundError('vehicle', input.vin);
     const live = parseLiveState(input.vin, await deps.redis.hgetall(keys.live(input.vin)));
     let location: RescueCase['location'];
     if (input.lat !== undefined && input.lon !== undefined) location = { lat: input.lat, lon: input.lon, source: 'request' };
     else if (live?.lat !== undefined && live.lon !== undefined) location = { lat: live.lat, lon: live.lon, source: 'live_state' };
-    else throw new ValidationError('no position known for this vehicle: give lat and lon', { fields: ['lat', 'lon'] });
+    else throw new ValidationError('no position known for this vehicle: give lat and lon', [{ field: 'body.lat', message: 'is required: no position is known for this vehicle' }]);
     const spns = [...new Set((live?.dtcs ?? []).map((d) => d.spn))];
     const needs = faultNeeds(spns);
     const opened = await store.open({

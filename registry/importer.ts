@@ -7,7 +7,7 @@ import { registryId, type Customer, type RegistryKind, type RegistryKinds, type 
 import type { RowProblem } from '../core/registry-import.ts';
 import { assignmentProblems } from '../core/assignment-rules.ts';
 import { validateAssignmentRow, validateEntity, type AssignmentRow } from '../core/registry-validate.ts';
-import type { RegistryStore } from './registry-store.ts';
+import type { RegistryStore } from '../infra/registry-store.ts';
 
 export interface ImportReport {
   kind: RegistryKind;

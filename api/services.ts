@@ -1,0 +1,106 @@
+// Builds every service of the API once, from its configuration and clients. Called by api/main.ts (the
+// composition root) and by tests; route files receive the result and only translate HTTP to a use case and
+// back. No defaults are decided here: they all come from api/config.ts.
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { createEtaModel, type EtaModel } from '../core/eta.ts';
+import { redisKeys, type RedisKeys } from '../core/keys.ts';
+import type { RegionMap } from '../core/regions.ts';
+import { createStationIndex } from '../core/station-index.ts';
+import { createCoverageService, type CoverageService } from '../coverage/coverage-service.ts';
+import { createCaseStore, type CaseStore } from '../infra/case-store.ts';
+import { createCoverageHistory, type CoverageHistory } from '../infra/coverage-history.ts';
+import type { TokenVerifier } from '../infra/jwt.ts';
+import { createRegistryCache, type RegistryView } from '../infra/registry-cache.ts';
+import { createRegistryStore, type RegistryStore } from '../infra/registry-store.ts';
+import { createRescueMetrics, type RescueMetrics } from '../infra/rescue-metrics.ts';
+import type { TelemetryStore } from '../infra/telemetry-store.ts';
+import { createWebhookDeliverer } from '../infra/webhooks.ts';
+import { createRegistryImporter, type RegistryImporter } from '../registry/importer.ts';
+import { createRescueCommands, type RescueCommands } from '../rescue/commands.ts';
+import { createRescueQueries, type RescueQueries } from '../rescue/queries.ts';
+import type { StationIndex } from '../core/station-index.ts';
+import type { ApiConfig } from './config.ts';
+import { openDispatcherQueues, type DispatcherQueues } from './dispatcher-queues.ts';
+import { createRegistrySnapshot, type RegistrySnapshot } from './registry-snapshot.ts';
+import { createScopeResolver, type ScopeResolver } from './scope.ts';
+
+/** The clients main.ts (or a test) connects; the services use them, never the environment. */
+export interface ApiClients {
+  /** Fail-fast connection for request handlers (registry, live state, rate limiting, cases). */
+  readonly redis: Redis;
+  readonly redisPrefix: string;
+  readonly tokens: TokenVerifier;
+  /** InfluxDB (tracks, coverage history, health). */
+  readonly telemetry: Pick<TelemetryStore, 'query' | 'ping'>;
+  /** The API's MQTT client, only for the health report. */
+  readonly mqtt: { readonly connected: boolean };
+  /** China's regions (position → region, adjacency); infra/regions-data.ts loads it. */
+  readonly regions: RegionMap;
+  /** Pino logger; omit for a silent app (tests). */
+  readonly logger?: Logger;
+}
+
+export interface ApiServices extends ApiClients {
+  readonly config: ApiConfig;
+  readonly keys: RedisKeys;
+  readonly registry: RegistryStore;
+  readonly importer: RegistryImporter;
+  readonly scope: ScopeResolver;
+  /** Customers, stations and advisors in memory, current with the registry versions. */
+  readonly registrySnapshot: RegistrySnapshot;
+  /** The one ETA model of this deployment (ROAD_CIRCUITY): nearest stations, cases and coverage agree. */
+  readonly etaModel: EtaModel;
+  /** Spatial index of the stations, rebuilt when the station registry changes. */
+  readonly stationIndex: RegistryView<StationIndex>;
+  /** The system's BullMQ queues, shared by every route that adds, counts or shows jobs. */
+  readonly queues: DispatcherQueues;
+  readonly cases: CaseStore;
+  readonly rescueCommands: RescueCommands;
+  readonly rescueQueries: RescueQueries;
+  readonly rescueMetrics: RescueMetrics;
+  readonly webhooks: Pick<ReturnType<typeof createWebhookDeliverer>, 'listDeadLetters'>;
+  readonly coverageHistory: CoverageHistory;
+  readonly coverage: CoverageService;
+  /** Closes what the services opened (queue objects); the clients are closed by their owner. Idempotent. */
+  close(): Promise<void>;
+}
+
+export function createApiServices(config: ApiConfig, clients: ApiClients): ApiServices {
+  const { redis, redisPrefix: prefix } = clients;
+  const keys = redisKeys(prefix);
+  const registry = createRegistryStore({ redis, prefix });
+  const registryCache = createRegistryCache({ redis, keys });
+  const etaModel = createEtaModel({ circuity: config.rescue.roadCircuity });
+  const queues = openDispatcherQueues(redis, keys.bullPrefix);
+  const scope = createScopeResolver(registry);
+  const cases = createCaseStore({
+    redis,
+    prefix,
+    clocks: { launchWindowS: config.rescue.launchWindowS, escalateBeforeS: config.rescue.escalateBeforeS, repairWindowS: config.rescue.repairWindowS },
+  });
+  const coverageHistory = createCoverageHistory({ telemetry: clients.telemetry, redis, prefix });
+  return {
+    ...clients,
+    config,
+    keys,
+    registry,
+    importer: createRegistryImporter({ registry, regions: clients.regions }),
+    scope,
+    registrySnapshot: createRegistrySnapshot(registryCache, registry),
+    etaModel,
+    stationIndex: registryCache.view(['station'], async () => createStationIndex(await registry.list('station'), etaModel)),
+    queues,
+    cases,
+    rescueCommands: createRescueCommands({ store: cases, registry, redis, prefix, jobs: queues.rescueJobs }),
+    rescueQueries: createRescueQueries({ cases, scope }),
+    rescueMetrics: createRescueMetrics({ redis, prefix, queues: queues.all }),
+    webhooks: createWebhookDeliverer({ registry, redis, prefix, timeoutMs: config.webhookTimeoutMs }),
+    coverageHistory,
+    coverage: createCoverageService(
+      { redis, prefix, registry, history: coverageHistory, regions: clients.regions },
+      { etaModel, cacheTtlS: config.coverageCacheTtlS },
+    ),
+    close: () => queues.close(),
+  };
+}
