@@ -16,7 +16,9 @@ import { createRegistryStore, type RegistryStore } from '../infra/registry-store
 import { createRescueMetrics, type RescueMetrics } from '../infra/rescue-metrics.ts';
 import type { TelemetryStore } from '../infra/telemetry-store.ts';
 import { createWebhookDeliverer } from '../infra/webhooks.ts';
+import { createFleetService, type FleetService } from '../fleet/fleet-service.ts';
 import { createRegistryImporter, type RegistryImporter } from '../registry/importer.ts';
+import { createDeskService, type DeskService } from '../station-desk/desk-service.ts';
 import { createRescueCommands, type RescueCommands } from '../rescue/commands.ts';
 import { createRescueQueries, type RescueQueries } from '../rescue/queries.ts';
 import type { StationIndex } from '../core/station-index.ts';
@@ -62,6 +64,10 @@ export interface ApiServices extends ApiClients {
   readonly webhooks: Pick<ReturnType<typeof createWebhookDeliverer>, 'listDeadLetters'>;
   readonly coverageHistory: CoverageHistory;
   readonly coverage: CoverageService;
+  /** The console's fleet: live state of every visible truck, truck search (fleet/). */
+  readonly fleet: FleetService;
+  /** A station's own desk: its offers, rescues, vans in service, open/closed (station-desk/). */
+  readonly stationDesk: DeskService;
   /** Closes what the services opened (queue objects); the clients are closed by their owner. Idempotent. */
   close(): Promise<void>;
 }
@@ -101,6 +107,8 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
       { redis, prefix, registry, history: coverageHistory, regions: clients.regions },
       { etaModel, cacheTtlS: config.coverageCacheTtlS },
     ),
+    fleet: createFleetService({ redis, keys, registry, scope, regions: clients.regions, cases }),
+    stationDesk: createDeskService({ redis, keys, registry, regions: clients.regions, cases }),
     close: () => queues.close(),
   };
 }

@@ -11,6 +11,7 @@ import type { Dtc } from '../core/queues.ts';
 import type { RegionMap } from '../core/regions.ts';
 import type { Station } from '../core/registry.ts';
 import { isOpenStatus, type RescueCase } from '../core/rescue-case.ts';
+import type { CaseStore } from '../infra/case-store.ts';
 import type { RegistryStore } from '../infra/registry-store.ts';
 
 export interface DeskCase {
@@ -45,7 +46,7 @@ export interface DeskServiceDeps {
   keys: RedisKeys;
   registry: Pick<RegistryStore, 'get' | 'getMany' | 'put'>;
   regions: Pick<RegionMap, 'locate'>;
-  cases: { list(filter: { stationId: string; limit: number }): Promise<RescueCase[]> };
+  cases: Pick<CaseStore, 'page'>;
 }
 
 const HISTORY = 50;
@@ -71,7 +72,7 @@ export function createDeskService(deps: DeskServiceDeps) {
 
   return {
     async desk(stationId: string): Promise<Desk> {
-      const [s, inUse, cases] = await Promise.all([station(stationId), redis.scard(keys.stationVansInUse(stationId)), deps.cases.list({ stationId, limit: 200 })]);
+      const [s, inUse, cases] = await Promise.all([station(stationId), redis.scard(keys.stationVansInUse(stationId)), deps.cases.page([{ kind: 'station', id: stationId }], { limit: 200, keep: (c) => c.stationIds.includes(stationId) }).then((p) => p.items)]);
       const customerIds = [...new Set(cases.map((c) => c.customerId))];
       const vins = [...new Set(cases.map((c) => c.vin))];
       const [customers, vehicles, dtcs] = await Promise.all([

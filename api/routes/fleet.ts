@@ -2,9 +2,6 @@
 // and truck search by VIN or plate. The use cases live in fleet/fleet-service.ts; this file is HTTP only.
 import { Type } from '@sinclair/typebox';
 import type { Role } from '../../core/auth.ts';
-import { createFleetService } from '../../fleet/fleet-service.ts';
-import { createCaseStore } from '../../infra/case-store.ts';
-import { readRescueConfig } from '../../infra/rescue-config.ts';
 import { callerOf } from '../auth.ts';
 import type { RoutePlugin } from '../context.ts';
 
@@ -56,15 +53,7 @@ const TruckMatchSchema = Type.Object({
   model: Type.Optional(Type.String()),
 });
 
-const fleetRoutes: RoutePlugin = async (app, ctx) => {
-  const config = ctx.rescue ?? readRescueConfig({});
-  const cases = createCaseStore({
-    redis: ctx.redis,
-    prefix: ctx.redisPrefix,
-    clocks: { launchWindowS: config.launchWindowS, escalateBeforeS: config.escalateBeforeS, repairWindowS: config.repairWindowS },
-  });
-  const fleet = createFleetService({ redis: ctx.redis, keys: ctx.keys, registry: ctx.registry, scope: ctx.scope, regions: ctx.regions, cases });
-
+const fleetRoutes: RoutePlugin = async (app, { fleet }) => {
   app.get('/fleet/live', {
     config: { roles: ROLES },
     schema: {

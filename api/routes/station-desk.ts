@@ -1,9 +1,6 @@
 // The station's desk over HTTP (role station, its own station only): offers with plate, customer, place
 // and faults; its rescues and history; vans in service and open/closed. Use cases: station-desk/.
 import { Type } from '@sinclair/typebox';
-import { createDeskService } from '../../station-desk/desk-service.ts';
-import { createCaseStore } from '../../infra/case-store.ts';
-import { readRescueConfig } from '../../infra/rescue-config.ts';
 import { callerOf } from '../auth.ts';
 import type { RoutePlugin } from '../context.ts';
 
@@ -32,15 +29,7 @@ const DeskStation = Type.Object({
 });
 const DeskSchema = Type.Object({ station: DeskStation, offers: Type.Array(DeskCaseSchema), running: Type.Array(DeskCaseSchema), history: Type.Array(DeskCaseSchema) });
 
-const stationDeskRoutes: RoutePlugin = async (app, ctx) => {
-  const config = ctx.rescue ?? readRescueConfig({});
-  const cases = createCaseStore({
-    redis: ctx.redis,
-    prefix: ctx.redisPrefix,
-    clocks: { launchWindowS: config.launchWindowS, escalateBeforeS: config.escalateBeforeS, repairWindowS: config.repairWindowS },
-  });
-  const desk = createDeskService({ redis: ctx.redis, keys: ctx.keys, registry: ctx.registry, regions: ctx.regions, cases });
-
+const stationDeskRoutes: RoutePlugin = async (app, { stationDesk: desk }) => {
   app.get('/station-desk', {
     config: { roles: ['station'] },
     schema: { tags: ['stations'], summary: 'The calling station\'s offers, rescues and history, with plate, customer, place and faults', response: { 200: DeskSchema } },

@@ -141,7 +141,7 @@ const vehicleRoutes: RoutePlugin = async (app, ctx) => {
       if (!vehicle.plate || vehicle.active === false) return;
       const plate = normalisePlate(vehicle.plate);
       const holder = (await ctx.registry.list('vehicle')).find((v) => v.vin !== vehicle.vin && v.active !== false && v.plate && normalisePlate(v.plate) === plate);
-      if (holder) throw new ConflictError(`plate ${vehicle.plate} is used by active vehicle ${holder.vin}`, { field: 'body.plate', reason: 'plate_taken', vin: holder.vin });
+      if (holder) throw new ConflictError(`plate ${vehicle.plate} is used by active vehicle ${holder.vin}`, [{ field: 'body.plate', message: 'is used by another active vehicle' }]);
     },
   });
 

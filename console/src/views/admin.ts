@@ -48,8 +48,7 @@ export const adminView: View = (el, ctx, params) => {
 function showFormError(form: HTMLFormElement, out: HTMLElement, err: unknown): void {
   form.querySelectorAll('[aria-invalid]').forEach((x) => x.removeAttribute('aria-invalid'));
   if (err instanceof ApiError) {
-    const details = err.details as { field?: string; reason?: string } | null;
-    if (err.code === 'conflict' && details?.reason === 'plate_taken') {
+    if (err.code === 'conflict' && fieldsOf(err).includes('plate')) {
       form.querySelector('[name=plate]')?.setAttribute('aria-invalid', 'true');
       return render(out, h('div', { class: 'error', role: 'alert', 'data-error': 'plate_taken' }, t('error.plate_taken')));
     }
@@ -281,7 +280,7 @@ function importScreen(el: HTMLElement, ctx: ViewContext): void {
     if (f) text.value = await f.text();
   });
   let parsed: { header: string[]; rows: string[][]; json: unknown[] | null } | undefined;
-  const showPreview = (problems: Array<{ row: number; field?: string; message?: string }> = []) => {
+  const showPreview = (problems: Array<{ row: number; field?: string | undefined }> = []) => {
     const body = text.value.trim();
     if (!body) return render(preview, empty(t('admin.importEmpty')));
     let json: unknown[] | null = null;
@@ -320,7 +319,13 @@ function importScreen(el: HTMLElement, ctx: ViewContext): void {
       ctx.directory.invalidate();
       render(out, h('div', { class: 'ok', 'data-testid': 'imported' }, t('admin.imported', { n: Number(report['rows'] ?? parsed.rows.length) })));
     } catch (err) {
-      const problems = err instanceof ApiError ? ((err.details as { problems?: Array<{ row: number; field?: string; message?: string }> } | null)?.problems ?? []) : [];
+      // The API names each problem `rows[N].field` (N counts the data rows from 1).
+      const problems = err instanceof ApiError && Array.isArray(err.details)
+        ? (err.details as Array<{ field?: string }>).flatMap((d) => {
+            const m = /^rows\[(\d+)\]\.?(.*)$/.exec(d.field ?? '');
+            return m ? [{ row: Number(m[1]), field: m[2] || undefined }] : [];
+          })
+        : [];
       if (problems.length) showPreview(problems);
       render(out, h('div', { class: 'error', role: 'alert' }, problems.length ? t('admin.importRefused') : errorText(err)));
     }
