@@ -78,6 +78,7 @@ function start(session: Session): void {
   const signOut = (reason?: string) => {
     cleanup?.();
     live?.close();
+    document.fonts?.removeEventListener('loadingdone', topbarTexts);
     endSession();
     window.removeEventListener('hashchange', route);
     history.replaceState(null, '', location.pathname + location.search);
@@ -118,25 +119,33 @@ function start(session: Session): void {
   });
   const nav = h('nav', { 'aria-label': t('nav.label') });
   const who = h('span', { class: 'who', 'data-testid': 'who' });
+  const brand = h('a', { class: 'brand', href: `${NAV[role][0]![0]}` });
+  const signOutButton = h('button', { class: 'button small', type: 'button', onclick: () => signOut() });
+  const settingsLink = h('a', { href: '#/settings' }, '⚙');
   const main = h('main', { id: 'view' });
-  const shell = () => {
-    render(nav, NAV[role].map(([href, key]) => h('a', { href }, t(key))));
+  /** (Re)writes the top bar's texts in the current language. */
+  const topbarTexts = () => {
+    const path = location.hash.replace(/^#/, '').split('?')[0] ?? '';
+    render(nav, NAV[role].map(([href, key]) => h('a', { href, class: path.startsWith(href.slice(1)) ? 'active' : '' }, t(key))));
+    nav.setAttribute('aria-label', t('nav.label'));
+    brand.textContent = t('app.brand');
     const scope = session.claims.customerId ?? session.claims.stationId ?? session.claims.advisorId;
     who.textContent = `${t(`role.${role}` as MessageKey)}${scope ? ` · ${scope}` : ''}`;
+    signOutButton.textContent = t('action.signOut');
+    settingsLink.title = t('nav.settings');
+    settingsLink.setAttribute('aria-label', t('nav.settings'));
+    lang.setAttribute('aria-label', t('settings.language'));
     drawLive();
-    render(app,
-      h('header', { class: 'topbar' },
-        h('a', { class: 'brand', href: `${NAV[role][0]![0]}` }, t('app.brand')), nav,
-        h('span', { class: 'spacer' }), liveDot, who,
-        languageSwitch(() => {
-          shell();
-          route();
-        }),
-        h('a', { href: '#/settings', title: t('nav.settings'), 'aria-label': t('nav.settings') }, '⚙'),
-        h('button', { class: 'button small', type: 'button', onclick: () => signOut() }, t('action.signOut'))),
-      main);
   };
-  shell();
+  const lang = languageSwitch(() => {
+    topbarTexts();
+    route();
+  });
+  render(app, h('header', { class: 'topbar' }, brand, nav, h('span', { class: 'spacer' }), liveDot, who, lang, settingsLink, signOutButton), main);
+  topbarTexts();
+  // Text laid out before its slice of the web font arrived can stay drawn with the fallback (boxes for
+  // Chinese on a machine without a CJK font) in Chromium's sticky top bar: write it again once fonts load.
+  document.fonts?.addEventListener('loadingdone', topbarTexts);
 
   function route(): void {
     const [rawPath, query] = location.hash.replace(/^#/, '').split('?') as [string, string | undefined];

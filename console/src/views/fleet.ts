@@ -7,7 +7,7 @@ import Supercluster from 'supercluster';
 import { throttle, type View } from '../context.ts';
 import { h, render } from '../dom.ts';
 import { startCountdowns, kmh, time } from '../fmt.ts';
-import { t, tCode } from '../i18n.ts';
+import { formatNumber, t, tCode } from '../i18n.ts';
 import { createMap } from '../map.ts';
 import { fleetTruckState, OPEN_STATUSES, type FleetOpenCase, type FleetPage, type FleetTruck, type TruckState } from '../model.ts';
 import { empty, errorBox, escalatedBadge, loading, statusBadge, TRUCK_COLORS, truckLegend, truckLink, truckStateLabel, viewHead } from './common.ts';
@@ -124,7 +124,7 @@ export const fleetView: View = (el, ctx) => {
     }
     render(legend, truckLegend(counts));
     const located = [...byVin.values()].filter((tr) => tr.lat !== undefined).length;
-    summary.textContent = t('fleet.summary', { total: byVin.size, located });
+    summary.textContent = t('fleet.summary', { total: formatNumber(byVin.size), located: formatNumber(located) });
 
     const open = [...openByVin.values()].filter((c) => OPEN_STATUSES.includes(c.status))
       .sort((a, b) => Number(b.escalated) - Number(a.escalated) || Date.parse(a.launchDeadline) - Date.parse(b.launchDeadline));
