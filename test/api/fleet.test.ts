@@ -37,7 +37,7 @@ async function get(url: string, token: string) {
 describe('GET /v1/fleet/live', () => {
   it('gives an agent every active truck with its live columns, and the customers\' names', async () => {
     const { status, body } = await get('/v1/fleet/live', await h.token('agent'));
-    expect(status).toBe(200);
+    expect(status, JSON.stringify(body)).toBe(200);
     expect(body.total).toBe(31);
     expect(body.items).toHaveLength(31);
     expect(body.nextCursor).toBeNull();

@@ -98,9 +98,8 @@ export const caseView: View = (el, ctx, params) => {
     const query = c.location ? { lat: c.location.lat, lon: c.location.lon } : undefined;
     return Promise.all([
       ctx.api.get<{ vehicle: { plate?: string }; servedBy: ServedBy; live: { dtcs?: Array<{ spn: number; fmi: number }> } | null }>(`/v1/vehicles/${encodeURIComponent(c.vin)}`, query).catch(() => undefined),
-      ctx.directory.customers().catch(() => new Map<string, Customer>()),
-    ]).then(([v, customers]) => {
-      const customer = customers.get(c.customerId);
+      ctx.api.get<Customer>(`/v1/customers/${encodeURIComponent(c.customerId)}`).catch(() => undefined),
+    ]).then(([v, customer]) => {
       return {
         ...(v?.vehicle.plate ? { plate: v.vehicle.plate } : {}),
         ...(customer ? { customerName: customer.name, ...(customer.contactPhone ? { customerPhone: customer.contactPhone } : {}) } : {}),
@@ -156,12 +155,12 @@ export const caseView: View = (el, ctx, params) => {
     current = c;
     extras ??= loadExtras(c);
     if (office && (c.status === 'open' || c.status === 'offered') && c.location && !nearest) nearest = loadNearest(ctx, c);
-    const [stations, x, near, customers] = await Promise.all([
+    const [stations, x, near] = await Promise.all([
       ctx.directory.stations().catch(() => new Map<string, Station>()),
       extras,
       nearest ?? Promise.resolve([]),
-      role === 'station' ? Promise.resolve(new Map<string, Customer>()) : ctx.directory.customers().catch(() => new Map<string, Customer>()),
     ]);
+    const customers = new Map<string, Customer>(x.customerName ? [[c.customerId, { id: c.customerId, name: x.customerName }]] : []);
     const station = (sid: string) => stations.get(sid);
     const stationName = (sid: string) => station(sid)?.name ?? t('case.unknownStation');
     const launched = !['open', 'offered'].includes(c.status);

@@ -1,6 +1,6 @@
 // A truck's page: live state, active faults with their meaning, the last 24 h track (downsampled by
 // InfluxDB), open and past cases, and who serves it where it is now (fixed-point station and advisor for
-// that region, with phone numbers). Four requests: the vehicle, its track, its cases, the customer list.
+// that region, with phone numbers). Four requests: the vehicle, its track, its cases, its customer.
 import * as L from 'leaflet';
 import { itemsOf } from '../api.ts';
 import { keepFresh, throttle, type View } from '../context.ts';
@@ -8,7 +8,7 @@ import { h, render } from '../dom.ts';
 import { kmh, minutes, time } from '../fmt.ts';
 import { t, tCode } from '../i18n.ts';
 import { createMap, squareIcon, truckIcon } from '../map.ts';
-import { fleetTruckState, OPEN_STATUSES, type Dtc, type RescueCase } from '../model.ts';
+import { fleetTruckState, OPEN_STATUSES, type Customer, type Dtc, type RescueCase } from '../model.ts';
 import { caseLink, empty, errorBox, loading, phoneLink, statusBadge, truckStateLabel, viewHead } from './common.ts';
 import { faultRows } from './faults.ts';
 
@@ -41,19 +41,18 @@ export const truckView: View = (el, ctx, params) => {
   const load = async () => {
     try {
       const enc = encodeURIComponent(vin);
-      const [detail, track, caseList, customers] = await Promise.all([
+      const [detail, track, caseList] = await Promise.all([
         ctx.api.get<VehicleDetail>(`/v1/vehicles/${enc}`),
         ctx.api.get<Track>(`/v1/vehicles/${enc}/track`).catch(() => undefined),
         ctx.api.get('/v1/rescues', { vin, limit: 50 }),
-        ctx.directory.customers().catch(() => new Map()),
       ]);
+      const customer = await ctx.api.get<Customer>(`/v1/customers/${encodeURIComponent(detail.vehicle.customerId)}`).catch(() => undefined);
       const cases = itemsOf<RescueCase>(caseList).sort((a, b) => Date.parse(b.reportedAt) - Date.parse(a.reportedAt));
       const open = cases.filter((c) => OPEN_STATUSES.includes(c.status));
       const { vehicle, live, servedBy } = detail;
       const name = vehicle.plate ?? vehicle.vin;
       const state = fleetTruckState({ vin, customerId: vehicle.customerId, severity: live?.severity ?? 'none', ...(live?.lat !== undefined ? { lat: live.lat } : {}), ...(live?.lon !== undefined ? { lon: live.lon } : {}), ...(live?.speedKmh !== undefined ? { speed: live.speedKmh } : {}), ...(live?.status ? { status: live.status } : {}) }, open.length > 0);
       render(head, h('h1', {}, t('truck.title', { name })), h('span', { class: `badge state-${state}` }, truckStateLabel(state)));
-      const customer = customers.get(vehicle.customerId);
       render(body,
         h('dl', { class: 'facts' },
           h('dt', {}, t('col.plate')), h('dd', { 'data-testid': 'plate' }, vehicle.plate ?? '–'),
