@@ -5,7 +5,19 @@ import type { FleetPage, FleetTruck } from './fleet-service.ts';
 
 const str = JSON.stringify;
 
+/** The JSON of each truck object, kept while the fleet service reuses the object (its live table). */
+const memo = new WeakMap<FleetTruck, string>();
+
 function truckJson(t: FleetTruck): string {
+  let json = memo.get(t);
+  if (json === undefined) {
+    json = writeTruck(t);
+    memo.set(t, json);
+  }
+  return json;
+}
+
+function writeTruck(t: FleetTruck): string {
   let out = `{"vin":${str(t.vin)}`;
   if (t.plate !== undefined) out += `,"plate":${str(t.plate)}`;
   out += `,"customerId":${str(t.customerId)}`;

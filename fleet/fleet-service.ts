@@ -84,6 +84,8 @@ end
 return table.concat(out, '\\n')`;
 /** Trucks per command: bounds how long one read holds Redis (~1 ms per 1000 keys). */
 const READ_BATCH = 2000;
+/** How old the shared live table may be when a request uses it (see liveTable). */
+export const LIVE_TABLE_MAX_AGE_MS = 1000;
 
 interface Snapshot {
   version: string;
@@ -163,6 +165,53 @@ export function createFleetService(deps: FleetServiceDeps) {
     });
   }
 
+  /**
+   * The live columns of every active truck, shared by all callers for up to LIVE_TABLE_MAX_AGE_MS: a
+   * national fleet is 10,000 hash reads and 2 MB of JSON, too much to redo for every caller, and the console
+   * keeps what it shows current from the event stream anyway. One refresh at a time; callers during a
+   * refresh wait for it. The truck objects are reused until the next refresh (fleet-json.ts memoizes their
+   * JSON), so a request costs a filter and a join.
+   */
+  let table: { at: number; version: string; trucks: Map<string, FleetTruck> } | undefined;
+  let refreshing: Promise<NonNullable<typeof table>> | undefined;
+  async function liveTable(fleet: Snapshot): Promise<NonNullable<typeof table>> {
+    if (table && table.version === fleet.version && Date.now() - table.at < LIVE_TABLE_MAX_AGE_MS) return table;
+    refreshing ??= readLive(fleet).then((next) => (table = next)).finally(() => (refreshing = undefined));
+    return refreshing;
+  }
+
+  async function readLive(fleet: Snapshot): Promise<NonNullable<typeof table>> {
+    const at = Date.now();
+    const vehicles = fleet.vehicles;
+    const batches: Array<Promise<string[][]>> = [];
+    for (let i = 0; i < vehicles.length; i += READ_BATCH) {
+      const slice = vehicles.slice(i, i + READ_BATCH);
+      batches.push((redis.eval(READ_LIVE_COLUMNS, slice.length, ...slice.map((v) => keys.live(v.vin)), ...LIVE_COLUMNS) as Promise<string>)
+        .then((text) => text.split('\n').map((line) => line.split('\t'))));
+    }
+    const rows = (await Promise.all(batches)).flat();
+    const trucks = new Map<string, FleetTruck>();
+    vehicles.forEach((v, i) => {
+      const [lat, lon, speed, heading, status, severity, lastSeen, ts] = rows[i] ?? [];
+      const truck: FleetTruck = { vin: v.vin, customerId: v.customerId, severity: severity || 'none' };
+      if (v.plate) truck.plate = v.plate;
+      const put = (field: 'lat' | 'lon' | 'speed' | 'heading' | 'lastSeen' | 'ts', raw: string | undefined) => {
+        if (raw === undefined || raw === '') return;
+        const n = Number(raw);
+        if (Number.isFinite(n)) truck[field] = n;
+      };
+      put('lat', lat);
+      put('lon', lon);
+      put('speed', speed);
+      put('heading', heading);
+      put('lastSeen', lastSeen);
+      put('ts', ts);
+      if (status === 'online' || status === 'offline') truck.status = status;
+      trucks.set(v.vin, truck);
+    });
+    return { at, version: fleet.version, trucks };
+  }
+
   return {
     /** One page of the caller's trucks (sorted by VIN, after `cursor`) with their live state. */
     async live(caller: Caller, opts: { cursor?: string; limit: number; trucks?: boolean }): Promise<FleetPage> {
@@ -183,34 +232,11 @@ export function createFleetService(deps: FleetServiceDeps) {
       const firstPage = !opts.cursor;
       const visibleCustomers = new Set(list.map((v) => v.customerId));
       for (const id of byId.keys()) if (sees(id)) visibleCustomers.add(id);
-      const batches: Array<Promise<string[][]>> = [];
-      for (let i = 0; i < page.length; i += READ_BATCH) {
-        const slice = page.slice(i, i + READ_BATCH);
-        batches.push((redis.eval(READ_LIVE_COLUMNS, slice.length, ...slice.map((v) => keys.live(v.vin)), ...LIVE_COLUMNS) as Promise<string>)
-          .then((text) => text.split('\n').map((line) => line.split('\t'))));
-      }
-      const [rows, cases] = await Promise.all([
-        page.length ? Promise.all(batches).then((b) => b.flat()) : Promise.resolve([] as string[][]),
+      const [table, cases] = await Promise.all([
+        page.length ? liveTable(snapshot) : Promise.resolve(undefined),
         firstPage ? openCases(sees, snapshot.byVin) : Promise.resolve(undefined),
       ]);
-      const items = page.map((v, i): FleetTruck => {
-        const [lat, lon, speed, heading, status, severity, lastSeen, ts] = rows[i]!;
-        const truck: FleetTruck = { vin: v.vin, customerId: v.customerId, severity: severity || 'none' };
-        if (v.plate) truck.plate = v.plate;
-        const put = (field: 'lat' | 'lon' | 'speed' | 'heading' | 'lastSeen' | 'ts', raw: string | null | undefined) => {
-          if (raw === null || raw === undefined || raw === '') return;
-          const n = Number(raw);
-          if (Number.isFinite(n)) truck[field] = n;
-        };
-        put('lat', lat);
-        put('lon', lon);
-        put('speed', speed);
-        put('heading', heading);
-        put('lastSeen', lastSeen);
-        put('ts', ts);
-        if (status === 'online' || status === 'offline') truck.status = status;
-        return truck;
-      });
+      const items = table ? page.map((v) => table.trucks.get(v.vin) ?? { vin: v.vin, customerId: v.customerId, severity: 'none', ...(v.plate ? { plate: v.plate } : {}) }) : [];
       const end = start + page.length;
       return {
         items,
