@@ -141,7 +141,9 @@ async function main(): Promise<void> {
       });
       await page.goto(`${base}/console/${hash}`);
       await ready(page);
-      await page.waitForLoadState('networkidle').catch(() => undefined);
+      // The event stream stays open, so "network idle" never comes; a second to let late requests show.
+      // (Waiting 30 s would also count the views' 30 s safety poll.)
+      await page.waitForTimeout(1000);
       return { page, requests };
     };
     const paints: number[] = [];
