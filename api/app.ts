@@ -30,6 +30,8 @@ import rescueQueueRoutes from './routes/rescue-queues.ts';
 import rescueMetricRoutes from './routes/rescue-metrics.ts';
 import webhookRoutes from './routes/webhooks.ts';
 import coverageRoutes from './routes/coverage.ts';
+import fleetRoutes from './routes/fleet.ts';
+import stationDeskRoutes from './routes/station-desk.ts';
 import queueBoardRoutes from './routes/queue-board.ts';
 import authRoutes from './routes/auth.ts';
 import userRoutes from './routes/users.ts';
@@ -59,6 +61,8 @@ const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
   { plugin: rescueQueueRoutes, prefix: '/v1' },
   { plugin: coverageRoutes, prefix: '/v1' },
   { plugin: terminalRoutes, prefix: '/v1' },
+  { plugin: fleetRoutes, prefix: '/v1' },
+  { plugin: stationDeskRoutes, prefix: '/v1' },
   { plugin: queueBoardRoutes, prefix: '/admin/queues' },
 ];
 
