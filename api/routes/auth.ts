@@ -1,7 +1,7 @@
 // Sign-in and sign-out for people: username + password, or single sign-on (OpenID Connect, code + PKCE).
 // Both end in a session cookie (api/session-auth.ts); machine clients keep sending a bearer JWT or API key.
 import { Type } from '@sinclair/typebox';
-import { DomainError } from '../../core/errors.ts';
+import { DomainError, ValidationError } from '../../core/errors.ts';
 import { cookieOf, callerOf } from '../auth.ts';
 import type { RoutePlugin } from '../context.ts';
 import { AuthOptionsSchema, LoginBody, MeSchema, PasswordChangeBody, SignedInSchema, UserSchema } from '../account-schemas.ts';
@@ -58,12 +58,15 @@ const authRoutes: RoutePlugin = async (app, { accounts }) => {
     config: { whilePasswordChangeRequired: true },
     schema: {
       tags, summary: 'Sign out: ends this session in Redis (every API replica) and clears the cookie',
-      // Nothing to send; an empty object is accepted (what the console posts), anything else is refused.
-      body: Type.Optional(Type.Object({}, { additionalProperties: false })),
       response: { 204: Type.Null() },
     },
   }, async (request, reply) => {
     callerOf(request);
+    // Nothing to send: no body, or `{}` (what the console posts); anything else is a client's mistake.
+    const body = request.body as unknown;
+    if (body !== undefined && !(body !== null && typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0)) {
+      throw new ValidationError('body must be empty or {}', [{ field: 'body', message: 'must be empty or {}' }]);
+    }
     const session = request.accountSession;
     if (session) await accounts.sessions.end(session.idHash, session.record.userId);
     clearSessionCookie(request, reply, sessionConfig);

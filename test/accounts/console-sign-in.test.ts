@@ -102,9 +102,10 @@ describe('console sign-in with username and password', () => {
       if (person.vin) {
         // One action: report a breakdown (a POST signed in by cookie + CSRF token); the case timeline names the person.
         await page.goto(`${base}#/launch`);
-        await page.getByLabel('VIN or plate').fill(person.vin);
-        await page.getByRole('button', { name: 'Find truck' }).click();
-        await expect.poll(() => page.getByTestId('found-vehicle').textContent()).toContain(person.vin);
+        await page.getByLabel('Find truck (plate or VIN)').fill(person.vin);
+        await page.getByTestId('search-results').locator(`a[data-vin="${person.vin}"]`).click();
+        // The form can be sent once the truck is found.
+        await expect.poll(() => page.locator('form button[type=submit]', { hasText: /Report|Launch/ }).last().isEnabled()).toBe(true);
         await page.getByLabel('Latitude').fill(String(CENTRE.lat));
         await page.getByLabel('Longitude').fill(String(CENTRE.lon));
         await page.getByLabel('Description').fill(`Reported by ${person.username}`);
@@ -122,6 +123,7 @@ describe('console sign-in with username and password', () => {
         expect(assigned.statusCode, assigned.body).toBe(200);
         await page.goto(`${base}#/cases/${encodeURIComponent(caseId)}`);
         await page.getByTestId('status-actions').getByRole('button').first().click();
+        await page.getByTestId('confirm-yes').click(); // status moves ask for a confirmation
         await expect.poll(() => page.getByTestId('timeline').textContent()).toContain(person.displayName);
         const stored = (await api.app.inject({ method: 'GET', url: `/v1/rescues/${caseId}`, headers: agent })).json() as { status: string };
         expect(stored.status).toBe('on_site');
@@ -140,7 +142,7 @@ describe('console sign-in with username and password', () => {
   it('tells a wrong password and a lockout in the user\'s language (zh-CN), and creates no session', async () => {
     const page = await browser.page();
     await page.goto(base);
-    await page.evaluate(() => localStorage.setItem('fleet-console.lang', 'zh-CN'));
+    await page.evaluate(() => localStorage.setItem('fleet-console.locale', 'zh-CN'));
     await page.reload();
     await page.getByLabel('用户名').fill('agent.zhou');
     const submit = page.getByRole('button', { name: '登录', exact: true });
@@ -157,7 +159,7 @@ describe('console sign-in with username and password', () => {
     expect(await attempt('wrong again')).toMatch(/^登录失败次数过多，该账号已被锁定，请 60 秒后再试。$/);
     expect(await attempt(PASSWORD)).toMatch(/已被锁定/);
     expect((await page.context().cookies(origin)).find((c) => c.name === 'fr_session')).toBeUndefined();
-    await page.evaluate(() => localStorage.removeItem('fleet-console.lang'));
+    await page.evaluate(() => localStorage.removeItem('fleet-console.locale'));
   });
 });
 

@@ -52,6 +52,9 @@ function vanEta(c: RescueCase): number | undefined {
 }
 
 /** Who did it, by name: a station's name, the dispatcher, a role. */
+/** Notes being typed on a case's progress form, kept across re-renders (per case id, this page only). */
+const noteDrafts = new Map<string, string>();
+
 export function actorName(actor: { kind: string; id: string; name?: string } | undefined, stations: Map<string, Station>, customers: Map<string, Customer>): string {
   if (!actor) return '';
   // A person signed in with an account: their display name (the audit trail has the rest).
@@ -343,7 +346,11 @@ function renderActions(el: HTMLElement, ctx: ViewContext, c: RescueCase, near: N
   const runsIt = role === 'station' ? c.launch?.stationId === stationId : role === 'agent' || role === 'admin';
   const next = c.status === 'launched' ? ['on_site', 'resolved', 'towed'] : c.status === 'on_site' ? ['resolved', 'towed'] : [];
   if (runsIt && next.length) {
-    const note = h('input', { name: 'note', maxlength: 1000, 'aria-label': t('case.noteOptional'), placeholder: t('case.noteOptional') });
+    // A live update re-renders the case while someone may be typing: the note they typed survives it.
+    const note = h('input', {
+      name: 'note', maxlength: 1000, 'aria-label': t('case.noteOptional'), placeholder: t('case.noteOptional'),
+      value: noteDrafts.get(c.id) ?? '', oninput: (e: Event) => noteDrafts.set(c.id, (e.currentTarget as HTMLInputElement).value),
+    });
     out.push(h('div', { class: 'card form', 'data-testid': 'status-actions' },
       h('h2', {}, t('case.progress')),
       h('label', {}, t('case.noteOptional'), note),
@@ -353,7 +360,10 @@ function renderActions(el: HTMLElement, ctx: ViewContext, c: RescueCase, near: N
           onclick: async (e: Event) => {
             const button = e.currentTarget as HTMLButtonElement;
             const ok = await confirmDialog(t('case.confirmStatus', { status: tCode('status', status) }), note.value ? t('case.withNote', { note: note.value }) : t('case.noNote'), tCode('statusAction', status));
-            if (ok) await post('status', { status, ...(note.value.trim() ? { note: note.value.trim() } : {}) }, tCode('status', status), button);
+            if (ok) {
+              noteDrafts.delete(c.id);
+              await post('status', { status, ...(note.value.trim() ? { note: note.value.trim() } : {}) }, tCode('status', status), button);
+            }
           },
         }, tCode('statusAction', status))))));
   }
