@@ -62,6 +62,22 @@ export function redisKeys(prefix: string) {
     /** Hash of rescue counters and the time-to-launch histogram (Prometheus, read at scrape time). */
     rescueStats: `${p}rescue-stats`,
 
+    // ---- parts (issue 17): stock and reservations ----
+    // One stock location (`station:S1`, `depot:D1`) is one {hash tag}: its on-hand and reserved counts and every
+    // reservation held there live in one slot, so the reservation script (infra/parts-store.ts) touches one
+    // slot on Redis Cluster. A kit spread over several locations is one script call per location.
+    /** Hash partNo → units on the shelf (PUT …/stock replaces it; consumption decrements it). */
+    stockOnHand: (location: string) => `${p}parts:{${location}}:onhand`,
+    /** Hash partNo → units reserved for holders (never more than on hand at the time of reserving). */
+    stockReserved: (location: string) => `${p}parts:{${location}}:reserved`,
+    /** Hash partNo → units one holder (a rescue case id, a maintenance appointment id) holds at one location. */
+    partsHold: (location: string, holder: string) => `${p}parts:{${location}}:hold:${holder}`,
+    /** Sorted set `location|holder` → ms of every hold that may exist (written before the hold, removed after its
+     *  release or consumption): the reconciler releases holds whose holder no longer wants them. */
+    partsHolds: `${p}parts:holds`,
+    /** Hash partNo → JSON Part: parts an admin added to (or changed in) the built-in catalog. */
+    partsCatalog: `${p}parts:catalog`,
+
     // ---- event stream ----
     /** Redis Stream of events for SSE and webhooks. */
     events: `${p}events`,
