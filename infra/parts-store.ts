@@ -4,26 +4,38 @@
 //   - a reservation is all or nothing per location: every line fits (on hand − reserved ≥ qty) or nothing changes,
 //     and two holders never get the same last unit;
 //   - reserved never exceeds what was on hand when reserving, on hand never goes below zero;
-//   - a hold is keyed by its holder: reserving again for the same holder is a no-op that answers the existing hold
-//     (a retry after a crash reserves nothing twice), releasing or consuming twice changes nothing the second time.
+//   - a hold is keyed by its holder and part: reserving a part the holder already holds there answers the existing
+//     hold (a retry after a crash reserves nothing twice); releasing or consuming twice changes nothing the second time.
 // The `parts:holds` index (location|holder → ms) is written before a hold and removed after it ends, so a hold
 // whose holder never recorded it (a process killed between the two) is found and released by the reconciler.
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../core/keys.ts';
 import type { Part, PartLine } from '../core/parts-catalog.ts';
 
+/**
+ * Adds to the holder's hold the parts it does not hold yet, all or nothing; parts it already holds are answered as
+ * they are (a retry after a crash reserves nothing twice). Answers {'ok', repeat, partNo, qty, …} or {'short', partNo, free}.
+ */
 const RESERVE = `
 local onhand, reserved, hold = KEYS[1], KEYS[2], KEYS[3]
-if redis.call('EXISTS', hold) == 1 then return {'held', unpack(redis.call('HGETALL', hold))} end
+local fresh = {}
 for i = 1, #ARGV, 2 do
-  local have = tonumber(redis.call('HGET', onhand, ARGV[i]) or '0') - tonumber(redis.call('HGET', reserved, ARGV[i]) or '0')
-  if have < tonumber(ARGV[i + 1]) then return {'short', ARGV[i], tostring(math.max(0, have))} end
+  if redis.call('HEXISTS', hold, ARGV[i]) == 0 then
+    local have = tonumber(redis.call('HGET', onhand, ARGV[i]) or '0') - tonumber(redis.call('HGET', reserved, ARGV[i]) or '0')
+    if have < tonumber(ARGV[i + 1]) then return {'short', ARGV[i], tostring(math.max(0, have))} end
+    fresh[#fresh + 1] = i
+  end
 end
-for i = 1, #ARGV, 2 do
+for _, i in ipairs(fresh) do
   redis.call('HINCRBY', reserved, ARGV[i], ARGV[i + 1])
   redis.call('HSET', hold, ARGV[i], ARGV[i + 1])
 end
-return {'ok'}
+local out = {'ok', #fresh == 0 and '1' or '0'}
+for i = 1, #ARGV, 2 do
+  out[#out + 1] = ARGV[i]
+  out[#out + 1] = redis.call('HGET', hold, ARGV[i])
+end
+return out
 `;
 
 const RELEASE_HELD = `
@@ -42,9 +54,13 @@ redis.call('DEL', KEYS[2])
 return held
 `;
 
-/** ARGV = partNo, qty pairs actually used here; units beyond the hold come from this location's free stock. */
+/**
+ * ARGV = partNo, qty pairs actually used here; units beyond the hold come from this location's free stock.
+ * KEYS[4] marks the holder's consumption here as done (30 days), so a retry after a crash consumes nothing twice.
+ */
 const CONSUME = `${RELEASE_HELD}
-local onhand, reserved, hold = KEYS[1], KEYS[2], KEYS[3]
+local onhand, reserved, hold, done = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+if redis.call('EXISTS', done) == 1 then return {'ok', 'repeat'} end
 local heldList = redis.call('HGETALL', hold)
 local held = {}
 for i = 1, #heldList, 2 do held[heldList[i]] = tonumber(heldList[i + 1]) end
@@ -61,6 +77,7 @@ for i = 1, #ARGV, 2 do
   local left = tonumber(redis.call('HGET', onhand, ARGV[i]) or '0') - tonumber(ARGV[i + 1])
   if left > 0 then redis.call('HSET', onhand, ARGV[i], left) else redis.call('HDEL', onhand, ARGV[i]) end
 end
+redis.call('SET', done, '1', 'EX', 2592000)
 return {'ok'}
 `;
 
@@ -82,7 +99,7 @@ export interface StockRow {
 }
 
 export type ReserveOutcome =
-  | { readonly ok: true; readonly lines: PartLine[]; /** true when the holder already held here (a repeat). */ readonly repeat: boolean }
+  | { readonly ok: true; readonly lines: PartLine[]; /** true when the holder already held every line here (a repeat). */ readonly repeat: boolean }
   | { readonly ok: false; readonly partNo: string; readonly available: number };
 
 export type ConsumeOutcome = { readonly ok: true } | { readonly ok: false; readonly partNo: string; readonly available: number };
@@ -109,7 +126,7 @@ export function createPartsStore(deps: { redis: Redis; prefix: string }) {
   const keys = redisKeys(deps.prefix);
   redis.defineCommand('fleetPartsReserve', { numberOfKeys: 3, lua: RESERVE });
   redis.defineCommand('fleetPartsRelease', { numberOfKeys: 2, lua: RELEASE });
-  redis.defineCommand('fleetPartsConsume', { numberOfKeys: 3, lua: CONSUME });
+  redis.defineCommand('fleetPartsConsume', { numberOfKeys: 4, lua: CONSUME });
   redis.defineCommand('fleetPartsReplace', { numberOfKeys: 1, lua: REPLACE });
 
   async function replaceStock(location: string, items: readonly PartLine[]): Promise<void> {
@@ -147,8 +164,7 @@ export function createPartsStore(deps: { redis: Redis; prefix: string }) {
   async function reserve(location: string, holder: string, lines: readonly PartLine[]): Promise<ReserveOutcome> {
     await redis.zadd(keys.partsHolds, 'NX', Date.now(), `${location}|${holder}`);
     const [result, ...rest] = await redis.fleetPartsReserve(keys.stockOnHand(location), keys.stockReserved(location), keys.partsHold(location, holder), ...pairs(lines));
-    if (result === 'ok') return { ok: true, lines: lines.map((l) => ({ ...l })), repeat: false };
-    if (result === 'held') return { ok: true, lines: toLines(rest), repeat: true };
+    if (result === 'ok') return { ok: true, repeat: rest[0] === '1', lines: toLines(rest.slice(1)) };
     return { ok: false, partNo: rest[0]!, available: Number(rest[1]) };
   }
 
@@ -161,7 +177,7 @@ export function createPartsStore(deps: { redis: Redis; prefix: string }) {
 
   /** Ends the holder's hold here and takes `used` off the shelf (beyond the hold: from free stock, or nothing changes). */
   async function consume(location: string, holder: string, used: readonly PartLine[]): Promise<ConsumeOutcome> {
-    const [result, partNo, have] = await redis.fleetPartsConsume(keys.stockOnHand(location), keys.stockReserved(location), keys.partsHold(location, holder), ...pairs(used.filter((l) => l.qty > 0)));
+    const [result, partNo, have] = await redis.fleetPartsConsume(keys.stockOnHand(location), keys.stockReserved(location), keys.partsHold(location, holder), keys.partsConsumed(location, holder), ...pairs(used.filter((l) => l.qty > 0)));
     if (result !== 'ok') return { ok: false, partNo: partNo!, available: Number(have) };
     await redis.zrem(keys.partsHolds, `${location}|${holder}`);
     return { ok: true };
