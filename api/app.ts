@@ -30,6 +30,11 @@ import rescueMetricRoutes from './routes/rescue-metrics.ts';
 import webhookRoutes from './routes/webhooks.ts';
 import coverageRoutes from './routes/coverage.ts';
 import queueBoardRoutes from './routes/queue-board.ts';
+import repairRoutes from './routes/repairs.ts';
+import partRoutes from './routes/parts.ts';
+import taskRoutes from './routes/tasks.ts';
+import complaintRoutes from './routes/complaints.ts';
+import repairSettingsRoutes from './routes/repair-settings.ts';
 
 /** Every route area, in registration order. `prefix` is prepended to the plugin's paths. */
 const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
@@ -48,6 +53,11 @@ const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
   { plugin: rescueMetricRoutes, prefix: '/v1' },
   { plugin: rescueQueueRoutes, prefix: '/v1' },
   { plugin: coverageRoutes, prefix: '/v1' },
+  { plugin: repairRoutes, prefix: '/v1' },
+  { plugin: partRoutes, prefix: '/v1' },
+  { plugin: taskRoutes, prefix: '/v1' },
+  { plugin: complaintRoutes, prefix: '/v1' },
+  { plugin: repairSettingsRoutes, prefix: '/v1' },
   { plugin: queueBoardRoutes, prefix: '/admin/queues' },
 ];
 

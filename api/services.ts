@@ -20,6 +20,11 @@ import { createRegistryImporter, type RegistryImporter } from '../registry/impor
 import { createRescueCommands, type RescueCommands } from '../rescue/commands.ts';
 import { createRescueQueries, type RescueQueries } from '../rescue/queries.ts';
 import { createRepairServices, type RepairServices } from '../repair/repair-services.ts';
+import { createRepairCommands, type RepairCommands } from '../repair/commands.ts';
+import { createScorecards, type Scorecards } from '../repair/scorecard.ts';
+import { createTaskQueries, type TaskQueries } from '../tasks/queries.ts';
+import { createComplaints, type Complaints } from '../complaints/complaints.ts';
+import { createComplaintStore } from '../infra/complaint-store.ts';
 import type { StationIndex } from '../core/station-index.ts';
 import type { ApiConfig } from './config.ts';
 import { openDispatcherQueues, type DispatcherQueues } from './dispatcher-queues.ts';
@@ -62,6 +67,10 @@ export interface ApiServices extends ApiClients {
   readonly rescueMetrics: RescueMetrics;
   /** Parts catalog, stock and reservations, warranty policies, working calendar. */
   readonly repair: RepairServices;
+  readonly repairCommands: RepairCommands;
+  readonly tasks: TaskQueries;
+  readonly complaints: Complaints;
+  readonly scorecard: Scorecards;
   readonly webhooks: Pick<ReturnType<typeof createWebhookDeliverer>, 'listDeadLetters'>;
   readonly coverageHistory: CoverageHistory;
   readonly coverage: CoverageService;
@@ -83,6 +92,8 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
     clocks: { launchWindowS: config.rescue.launchWindowS, escalateBeforeS: config.rescue.escalateBeforeS, repairWindowS: config.rescue.repairWindowS },
   });
   const repair = createRepairServices({ redis, prefix, registry, cases, etaModel, config: config.repair });
+  const rescueQueries = createRescueQueries({ cases, scope });
+  const complaintStore = createComplaintStore({ redis, prefix });
   const coverageHistory = createCoverageHistory({ telemetry: clients.telemetry, redis, prefix });
   return {
     ...clients,
@@ -101,7 +112,14 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
       caseParts: repair.caseParts, warranty: repair.warranty, followUpDelayS: config.repair.followUpDelayS,
     }),
     repair,
-    rescueQueries: createRescueQueries({ cases, scope }),
+    rescueQueries,
+    repairCommands: createRepairCommands({ store: cases }),
+    tasks: createTaskQueries({ redis, prefix, cases }),
+    complaints: createComplaints({
+      store: complaintStore, registry, settings: repair.settings, scope,
+      visibleCase: rescueQueries.visibleCase, answerWorkingDays: config.repair.complaintAnswerWorkingDays,
+    }),
+    scorecard: createScorecards({ redis, prefix, cases, complaints: complaintStore }),
     rescueMetrics: createRescueMetrics({ redis, prefix, queues: queues.all }),
     webhooks: createWebhookDeliverer({ registry, redis, prefix, timeoutMs: config.webhookTimeoutMs }),
     coverageHistory,

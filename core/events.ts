@@ -5,7 +5,8 @@ export type LiveEventType =
   | 'vehicle.position'
   | 'vehicle.status'
   | 'vehicle.fault'
-  | `rescue.${string}`;
+  | `rescue.${string}`
+  | `complaint.${string}`;
 
 export interface LiveEvent {
   type: LiveEventType;

@@ -14,6 +14,7 @@ import { createCaseStore } from '../infra/case-store.ts';
 import { createWebhookDeliverer } from '../infra/webhooks.ts';
 import type { DispatcherConfig } from './config.ts';
 import { createRepairServices } from '../repair/repair-services.ts';
+import { createComplaintStore } from '../infra/complaint-store.ts';
 import { createNetworkView } from './network-view.ts';
 import { createRescueProcessor, type RescueProcessorDeps } from './rescue-processor.ts';
 import { createWebhookRelay } from './webhook-relay.ts';
@@ -52,7 +53,7 @@ export async function startDispatcher(
   const repair = createRepairServices({ redis, prefix: redisPrefix, registry, cases: store, etaModel, config: config.repair });
   const processor = createRescueProcessor({
     store, network, registry, redis, prefix: redisPrefix, jobs: rescueJobs, config: config.rescue, etaModel, logger, ...hooks,
-    repair, repairConfig: config.repair,
+    repair, repairConfig: config.repair, complaints: createComplaintStore({ redis, prefix: redisPrefix }),
   });
   const deliverer = createWebhookDeliverer({ registry, redis, prefix: redisPrefix, timeoutMs: config.webhookTimeoutMs });
 

@@ -18,6 +18,8 @@ import type { RescueConfig } from '../infra/rescue-config.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { RepairServices } from '../repair/repair-services.ts';
 import type { RepairConfig } from '../infra/repair-config.ts';
+import type { ComplaintStore } from '../infra/complaint-store.ts';
+import { escalateOverdueComplaints } from '../complaints/complaints.ts';
 import type { NetworkView } from './network-view.ts';
 import { checkFaultEvent } from './fault-event.ts';
 
@@ -43,6 +45,8 @@ export interface RescueProcessorDeps {
   config: RescueConfig;
   repair: Pick<RepairServices, 'caseParts' | 'reservations' | 'warranty'>;
   repairConfig: Pick<RepairConfig, 'partsReconcileGraceS'>;
+  /** Complaints whose answer is overdue are escalated by the sweep. */
+  complaints: Pick<ComplaintStore, 'overdueIds' | 'apply'>;
   etaModel: EtaModel;
   logger: Logger;
   now?: () => Date;
@@ -277,13 +281,14 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
     const c = await store.get(caseId);
     if (!c || !isOpenStatus(c.status)) return;
     const parts = deps.repair.caseParts.delivered(c, now());
-    if (parts) await apply(caseId, { type: 'parts_delivered', parts }, undefined, c);
+    if (parts) await apply(caseId, { type: 'parts_update', event: 'parts_delivered', parts }, undefined, c);
   }
 
   /** Repairs what a crash between a commit and its follow-up jobs could have left behind. */
   async function sweep(): Promise<number> {
     const t = now().getTime();
     let repaired = 0;
+    repaired += await escalateOverdueComplaints(deps.complaints, now());
     repaired += await deps.repair.reservations.reconcile(deps.repair.caseParts.wants, deps.repairConfig.partsReconcileGraceS * 1000);
     for (const id of await store.activeCaseIds()) {
       const c = await store.get(id);

@@ -7,7 +7,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../core/keys.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../core/errors.ts';
+import { ConflictError, InvalidTransitionError, NotFoundError, ValidationError } from '../core/errors.ts';
 import { faultNeeds } from '../core/fault-systems.ts';
 import { parseLiveState } from '../core/live-state.ts';
 import type { RescueJob } from '../core/queues.ts';
@@ -194,6 +194,25 @@ export function createRescueCommands(deps: RescueCommandsDeps) {
     return (await store.apply(caseId, base, actor)).case;
   }
 
+  /** Tries again to reserve the parts a launched case still misses (stock arrived since). */
+  async function reserveMissing(caseId: string, actor: Actor): Promise<RescueCase> {
+    const c = await store.require(caseId);
+    if (!c.launch || !['launched', 'on_site', 'repairing', 'waiting_parts'].includes(c.status)) throw new InvalidTransitionError(c.status, 'parts reserved');
+    const missing = (c.parts ?? []).filter((p) => p.status === 'unavailable');
+    if (missing.length === 0) return c;
+    const got = await deps.caseParts.reservations.reserveKit({ holder: c.id, lines: missing.map((p) => ({ partNo: p.partNo, qty: p.qty })), station: await stationFor(c.launch.stationId) });
+    const parts = [...(c.parts ?? []).filter((p) => p.status !== 'unavailable'), ...got];
+    let result: RescueCase;
+    try {
+      result = (await store.apply(caseId, { type: 'parts_update', event: 'parts_reserved', parts }, actor)).case;
+    } catch (err) {
+      await deps.caseParts.releaseUnwanted(caseId, got);
+      throw err;
+    }
+    await partsCheckLater(result);
+    return result;
+  }
+
   async function cancel(caseId: string, reason: string, actor: Actor): Promise<RescueCase> {
     const c = await store.require(caseId);
     const parts = deps.caseParts.released(c);
@@ -202,7 +221,7 @@ export function createRescueCommands(deps: RescueCommandsDeps) {
     return result;
   }
 
-  return { report, accept, decline, assign, setStatus, cancel };
+  return { report, accept, decline, assign, setStatus, cancel, reserveMissing };
 }
 
 export type RescueCommands = ReturnType<typeof createRescueCommands>;
