@@ -45,6 +45,8 @@ export interface ApiClients {
   readonly regions: RegionMap;
   /** Pino logger; omit for a silent app (tests). */
   readonly logger?: Logger;
+  /** The clock of case and complaint times (deadlines, working days); the system clock when omitted. */
+  readonly now?: () => Date;
 }
 
 export interface ApiServices extends ApiClients {
@@ -86,14 +88,17 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
   const etaModel = createEtaModel({ circuity: config.rescue.roadCircuity });
   const queues = openDispatcherQueues(redis, keys.bullPrefix);
   const scope = createScopeResolver(registry);
+  const now = clients.now;
+  const clock = now ? { now } : {};
   const cases = createCaseStore({
     redis,
     prefix,
+    ...clock,
     clocks: { launchWindowS: config.rescue.launchWindowS, escalateBeforeS: config.rescue.escalateBeforeS, repairWindowS: config.rescue.repairWindowS },
   });
-  const repair = createRepairServices({ redis, prefix, registry, cases, etaModel, config: config.repair });
+  const repair = createRepairServices({ redis, prefix, registry, cases, etaModel, config: config.repair, ...clock });
   const rescueQueries = createRescueQueries({ cases, scope });
-  const complaintStore = createComplaintStore({ redis, prefix });
+  const complaintStore = createComplaintStore({ redis, prefix, ...clock });
   const coverageHistory = createCoverageHistory({ telemetry: clients.telemetry, redis, prefix });
   return {
     ...clients,
@@ -108,18 +113,18 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
     queues,
     cases,
     rescueCommands: createRescueCommands({
-      store: cases, registry, redis, prefix, jobs: queues.rescueJobs,
+      store: cases, registry, redis, prefix, jobs: queues.rescueJobs, ...clock,
       caseParts: repair.caseParts, warranty: repair.warranty, followUpDelayS: config.repair.followUpDelayS,
     }),
     repair,
     rescueQueries,
     repairCommands: createRepairCommands({ store: cases }),
-    tasks: createTaskQueries({ redis, prefix, cases }),
+    tasks: createTaskQueries({ redis, prefix, cases, ...clock }),
     complaints: createComplaints({
       store: complaintStore, registry, settings: repair.settings, scope,
-      visibleCase: rescueQueries.visibleCase, answerWorkingDays: config.repair.complaintAnswerWorkingDays,
+      visibleCase: rescueQueries.visibleCase, answerWorkingDays: config.repair.complaintAnswerWorkingDays, ...clock,
     }),
-    scorecard: createScorecards({ redis, prefix, cases, complaints: complaintStore }),
+    scorecard: createScorecards({ redis, prefix, cases, complaints: complaintStore, ...clock }),
     rescueMetrics: createRescueMetrics({ redis, prefix, queues: queues.all }),
     webhooks: createWebhookDeliverer({ registry, redis, prefix, timeoutMs: config.webhookTimeoutMs }),
     coverageHistory,

@@ -268,8 +268,8 @@ export type CaseAction =
       /** The case's parts after the move (consumed on repair, released on tow). */
       parts?: CasePart[];
       labourHours?: number; photos?: string[];
-      /** On repair: the follow-up task's due time and advisor. */
-      followUp?: { dueAt: string; advisorId?: string };
+      /** On repair: the follow-up task's delay after the repair and its advisor. */
+      followUp?: { delayS: number; advisorId?: string };
     }
   | { type: 'cancel'; reason: string; parts?: CasePart[] }
   | { type: 'parts_update'; parts: CasePart[]; event: 'parts_delivered' | 'parts_reserved' }
@@ -492,7 +492,7 @@ export function transition(current: RescueCase, action: CaseAction, actor: Actor
         }
         if (action.followUp && !c.followUp) {
           c.followUp = {
-            id: `fu-${c.id}`, kind: 'follow_up', dueAt: action.followUp.dueAt, createdAt: at, status: 'open',
+            id: `fu-${c.id}`, kind: 'follow_up', dueAt: new Date(now.getTime() + action.followUp.delayS * 1000).toISOString(), createdAt: at, status: 'open',
             ...(action.followUp.advisorId ? { advisorId: action.followUp.advisorId } : {}),
           };
         }

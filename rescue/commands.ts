@@ -182,7 +182,7 @@ export function createRescueCommands(deps: RescueCommandsDeps) {
     if (isRepairedStatus(status)) {
       const parts = await deps.caseParts.consume(c, c.launch?.stationId ?? '', repair.parts);
       const advisorId = await advisorOf(c);
-      const followUp = { dueAt: new Date(now().getTime() + deps.followUpDelayS * 1000).toISOString(), ...(advisorId ? { advisorId } : {}) };
+      const followUp = { delayS: deps.followUpDelayS, ...(advisorId ? { advisorId } : {}) };
       return (await store.apply(caseId, { ...base, ...(parts ? { parts } : {}), followUp }, actor)).case;
     }
     if (status === 'towed') {
