@@ -35,6 +35,7 @@ import partRoutes from './routes/parts.ts';
 import taskRoutes from './routes/tasks.ts';
 import complaintRoutes from './routes/complaints.ts';
 import repairSettingsRoutes from './routes/repair-settings.ts';
+import terminalRoutes from './routes/terminals.ts';
 
 /** Every route area, in registration order. `prefix` is prepended to the plugin's paths. */
 const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
@@ -58,6 +59,7 @@ const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
   { plugin: taskRoutes, prefix: '/v1' },
   { plugin: complaintRoutes, prefix: '/v1' },
   { plugin: repairSettingsRoutes, prefix: '/v1' },
+  { plugin: terminalRoutes, prefix: '/v1' },
   { plugin: queueBoardRoutes, prefix: '/admin/queues' },
 ];
 

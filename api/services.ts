@@ -26,6 +26,8 @@ import { createTaskQueries, type TaskQueries } from '../tasks/queries.ts';
 import { createComplaints, type Complaints } from '../complaints/complaints.ts';
 import { createComplaintStore } from '../infra/complaint-store.ts';
 import type { StationIndex } from '../core/station-index.ts';
+import { createTerminalStore } from '../infra/terminal-store.ts';
+import { createTerminalBinding, type TerminalBinding } from '../terminals/terminal-binding.ts';
 import type { ApiConfig } from './config.ts';
 import { openDispatcherQueues, type DispatcherQueues } from './dispatcher-queues.ts';
 import { createRegistrySnapshot, type RegistrySnapshot } from './registry-snapshot.ts';
@@ -76,6 +78,8 @@ export interface ApiServices extends ApiClients {
   readonly webhooks: Pick<ReturnType<typeof createWebhookDeliverer>, 'listDeadLetters'>;
   readonly coverageHistory: CoverageHistory;
   readonly coverage: CoverageService;
+  /** JT/T 808 terminal ↔ vehicle bindings (docs/jt808.md). */
+  readonly terminals: TerminalBinding;
   /** Closes what the services opened (queue objects); the clients are closed by their owner. Idempotent. */
   close(): Promise<void>;
 }
@@ -132,6 +136,7 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
       { redis, prefix, registry, history: coverageHistory, regions: clients.regions },
       { etaModel, cacheTtlS: config.coverageCacheTtlS },
     ),
+    terminals: createTerminalBinding({ store: createTerminalStore({ redis, prefix }), vehicles: registry }),
     close: () => queues.close(),
   };
 }

@@ -82,8 +82,8 @@ export function advisorInScope(caller: Caller, advisorId: string, advisorsOfCall
 export interface ScopedEvent {
   readonly customerId?: string;
   readonly stationIds?: readonly string[];
-  /** The station an event is about (an offer, an answer, a launch), when it is about one. */
-  readonly data?: { readonly stationId?: unknown };
+  /** The event's details; `stationId` names the station an event is about (an offer, an answer, a launch). */
+  readonly data?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -94,7 +94,7 @@ export function eventInScope(caller: Caller, event: ScopedEvent, scope: Customer
   if (seesEverything(caller)) return true;
   if (caller.role === 'station') {
     // A case's events name every station it was offered to; a station hears only those not about another one.
-    const about = event.data?.stationId;
+    const about = event.data?.['stationId'];
     return (event.stationIds?.includes(caller.stationId!) ?? false) && (about === undefined || about === caller.stationId);
   }
   return event.customerId !== undefined && customerInScope(scope, event.customerId);

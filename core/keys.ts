@@ -98,7 +98,7 @@ export function redisKeys(prefix: string) {
     /** Redis Stream of events for SSE and webhooks. */
     events: `${p}events`,
 
-    // ---- coverage (issue 7) ----
+    // ---- coverage (docs/coverage.md) ----
     /** Cached coverage / pre-positioning / suggestion answer (JSON) by hash of its request and registry versions. */
     coverageCache: (hash: string) => `${p}coverage:cache:${hash}`,
     /** Epoch ms up to which the InfluxDB position roll-up of one level is complete. */

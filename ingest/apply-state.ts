@@ -9,9 +9,9 @@
 // Two ingesters may race on one truck: each decision is a compare inside the script, so the newest wins.
 import type { Redis } from 'ioredis';
 import { LIVE_EVENT_FIELD, LIVE_STREAM_MAXLEN, type LiveEvent } from '../core/events.ts';
-import { snapshotSeverity } from '../core/j1939.ts';
+import { snapshotSeverity, type FaultSeverity } from '../core/j1939.ts';
 import { redisKeys } from '../core/keys.ts';
-import type { FaultSeverity } from '../core/queues.ts';
+import type { FaultEvent } from '../core/queues.ts';
 import { DEAD_LETTER_LIST_MAX, type DeadLetter } from '../core/telemetry.ts';
 import type { DecodedBatch } from './decode.ts';
 import type { SpoolPosition } from './spool.ts';
@@ -155,12 +155,18 @@ export function createStateApplier(deps: { redis: Pick<Redis, 'eval' | 'evalsha'
         const severity: FaultSeverity = live === 'none' ? 'info' : live;
         const active = JSON.stringify(r.dtcs);
         const id = `${vin}-${r.ts}`;
-        const location = r.lat !== undefined && r.lon !== undefined ? `,"lat":${r.lat},"lon":${r.lon}` : '';
-        // The FaultEvent / LiveEvent JSON up to `added` and `cleared`, which only the script can know.
-        const head = `{"id":${JSON.stringify(id)},"vin":${JSON.stringify(vin)},"customerId":${JSON.stringify(customerId)},"ts":${r.ts},` +
-          `"receivedAt":${receivedAt}${location},"lamps":${lamps},"severity":"${severity}","active":${active}`;
-        const liveHead = `{"type":"vehicle.fault","at":"${at}","vin":${JSON.stringify(vin)},"customerId":${JSON.stringify(customerId)},` +
-          `"data":{"faultEventId":${JSON.stringify(id)},"ts":${r.ts}${location},"lamps":${lamps},"severity":"${severity}","active":${active}`;
+        const location = r.lat !== undefined && r.lon !== undefined ? { lat: r.lat, lon: r.lon } : {};
+        // The FaultEvent (core/queues.ts) and its LiveEvent without `added` and `cleared`, which only the script
+        // can know: typed here, serialised, and left open (`active` last) for the script to append them.
+        const event: Omit<FaultEvent, 'added' | 'cleared'> = {
+          id, vin, customerId, ts: r.ts, receivedAt, ...location, lamps: r.lamps, severity, active: r.dtcs,
+        };
+        const fault = liveEvent({
+          type: 'vehicle.fault', at, vin, customerId,
+          data: { faultEventId: id, ts: r.ts, ...location, lamps: r.lamps, severity, active: r.dtcs },
+        });
+        const head = JSON.stringify(event).slice(0, -1);
+        const liveHead = fault.slice(0, -2);
         return {
           k: keys.live(vin), ts: r.ts, lamps,
           dtcs: r.dtcs.map((d) => [`${d.spn}:${d.fmi}`, JSON.stringify({ spn: d.spn, fmi: d.fmi, oc: d.oc })]),

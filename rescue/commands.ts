@@ -10,7 +10,7 @@ import { redisKeys } from '../core/keys.ts';
 import { ConflictError, InvalidTransitionError, NotFoundError, ValidationError } from '../core/errors.ts';
 import { faultNeeds } from '../core/fault-systems.ts';
 import { parseLiveState } from '../core/live-state.ts';
-import type { RescueJob } from '../core/queues.ts';
+import { JOB_OPTIONS, RESCUE_QUEUES, type RescueJob } from '../core/queues.ts';
 import type { PartLine } from '../core/parts-catalog.ts';
 import { isRepairedStatus, transition, type Actor, type CaseAction, type CaseSource, type DeclineReason, type ReportedStatus, type RescueCase } from '../core/rescue-case.ts';
 import type { CaseStore } from '../infra/case-store.ts';
@@ -53,7 +53,6 @@ export interface RescueCommandsDeps {
   now?: () => Date;
 }
 
-const JOB_OPTIONS = { attempts: 8, backoff: { type: 'exponential' as const, delay: 500 }, removeOnComplete: { age: 7 * 86_400 } };
 
 export function createRescueCommands(deps: RescueCommandsDeps) {
   const { store } = deps;
@@ -61,7 +60,7 @@ export function createRescueCommands(deps: RescueCommandsDeps) {
   const now = deps.now ?? (() => new Date());
 
   async function advanceLater(c: RescueCase): Promise<void> {
-    await deps.jobs.add('advance', { kind: 'advance', caseId: c.id }, { ...JOB_OPTIONS, jobId: `advance-${c.id}-v${c.version}` });
+    await deps.jobs.add('advance', { kind: 'advance', caseId: c.id }, { ...JOB_OPTIONS[RESCUE_QUEUES.rescueJobs], jobId: `advance-${c.id}-v${c.version}` });
   }
 
   async function stationVans(stationId: string): Promise<number> {
@@ -123,7 +122,7 @@ export function createRescueCommands(deps: RescueCommandsDeps) {
     const due = (c.parts ?? []).filter((p) => p.status === 'in_transit' && p.readyAt).map((p) => Date.parse(p.readyAt!));
     if (due.length === 0) return;
     const at = Math.max(...due);
-    await deps.jobs.add('parts_check', { kind: 'parts_check', caseId: c.id }, { ...JOB_OPTIONS, jobId: `parts-check-${c.id}-${at}`, delay: Math.max(0, at - now().getTime()) });
+    await deps.jobs.add('parts_check', { kind: 'parts_check', caseId: c.id }, { ...JOB_OPTIONS[RESCUE_QUEUES.rescueJobs], jobId: `parts-check-${c.id}-${at}`, delay: Math.max(0, at - now().getTime()) });
   }
 
   /** Commits a launch (accept or assign) with the kit reserved for its station; gives the kit back if the commit fails. */

@@ -1,4 +1,4 @@
-// The part of the rescue API (issue 5, api/routes/rescues.ts) the station responder uses, over HTTP.
+// The part of the rescue API (docs/dispatch.md, api/routes/rescues.ts) the station responder uses, over HTTP.
 // Responses are checked for the few fields the responder relies on; anything else is ignored.
 
 export interface OfferView {
