@@ -64,6 +64,21 @@ describe('parts reservations through the API', () => {
     expect((await get('/v1/depots/PD1/stock')).json().items[0]).toMatchObject({ reserved: 10, available: 0 });
   });
 
+  it('a hold left by a process killed between reserving and committing is released by the reconciler; holds a case lists stay', async () => {
+    expect((await put('/v1/depots/PD1/stock', { items: [{ partNo: 'ENG-SS-01', qty: 12 }] })).statusCode).toBe(200); // 2 free beside the 10 held
+    const opened = (await post('/v1/rescues', { vin: otherTruck.vin })).json() as RescueCase;
+    // The accept's first step ran (the kit is held for the case), then the process died before the launch commit.
+    const station = (await h.api.registry.get('station', 'PS1'))!;
+    const orphan = await h.api.repair.caseParts.reserveFor(opened, station);
+    expect(orphan[0]).toMatchObject({ partNo: 'ENG-SS-01', status: 'in_transit' });
+    expect((await get('/v1/depots/PD1/stock')).json().items[0]).toMatchObject({ reserved: 11, available: 1 });
+    // The sweep's reconciler (grace 0 here): the case does not list the hold → released; the 10 launched cases keep theirs.
+    const released = await h.api.repair.reservations.reconcile(h.api.repair.caseParts.wants, -1000);
+    expect(released).toBe(1);
+    expect((await get('/v1/depots/PD1/stock')).json().items[0]).toMatchObject({ reserved: 10, available: 2 });
+    expect(await post(`/v1/rescues/${opened.id}/cancel`, { reason: 'test over' })).toMatchObject({ statusCode: 200 });
+  });
+
   it('the stock import replaces each named shelf, all or nothing', async () => {
     const csv = 'kind,id,partNo,qty\nstation,PS1,FLT-OF-01,4\nstation,PS1,LUB-OIL-18,6\n';
     const ok = await h.app.inject({ method: 'POST', url: '/v1/import/stock', headers: { ...admin, 'content-type': 'text/csv' }, payload: csv });
