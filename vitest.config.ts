@@ -5,6 +5,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 // the harness starts (test/harness/global-setup.ts). `npm test` runs both. A new test file lands in `services`
 // unless it is listed here.
 const UNIT_TESTS = [
+  'test/accounts/accounts-rules.test.ts',
   'test/coverage/coverage-core.test.ts',
   'test/coverage/coverage-sites.test.ts',
   'test/coverage/fixed-point-suggestions.test.ts',

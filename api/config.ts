@@ -3,6 +3,7 @@
 import { deepFreeze, optionalString, requireInt, type Env } from '../infra/config.ts';
 import { readRescueConfig, type RescueConfig } from '../infra/rescue-config.ts';
 import { readRepairConfig, type RepairConfig } from '../infra/repair-config.ts';
+import { readAccountsConfig, type AccountsConfig } from '../infra/accounts-config.ts';
 
 export interface ApiConfig {
   readonly port: number;
@@ -20,6 +21,8 @@ export interface ApiConfig {
   readonly coverageRollupEveryS: number;
   /** Timeout of one webhook delivery (the API lists dead letters; the dispatcher delivers). */
   readonly webhookTimeoutMs: number;
+  /** Sessions, the sign-in limiter, single sign-on and the audit trail's retention (infra/accounts-config.ts). */
+  readonly accounts: AccountsConfig;
 }
 
 export function readApiConfig(env: Env): ApiConfig {
@@ -33,5 +36,6 @@ export function readApiConfig(env: Env): ApiConfig {
     coverageCacheTtlS: requireInt(env, 'COVERAGE_CACHE_TTL_S', { fallback: 3600, min: 1, max: 7 * 86_400 }),
     coverageRollupEveryS: requireInt(env, 'COVERAGE_ROLLUP_EVERY_S', { fallback: 300, min: 0, max: 86_400 }),
     webhookTimeoutMs: requireInt(env, 'WEBHOOK_TIMEOUT_MS', { fallback: 5000, min: 100, max: 60_000 }),
+    accounts: readAccountsConfig(env),
   });
 }

@@ -12,7 +12,12 @@ const Literals = <T extends string>(values: readonly T[]) => Type.Union(values.m
 
 export const CaseStatusSchema = Literals(CASE_STATUSES);
 
-const ActorSchema = Type.Object({ kind: Type.String(), id: Type.String() });
+const ActorSchema = Type.Object({
+  kind: Type.String(),
+  id: Type.String(),
+  name: Type.Optional(Type.String({ description: 'Display name of the person (user account) or API key who acted' })),
+  userId: Type.Optional(Type.String({ description: 'Their user id, or key:<id> of an API key' })),
+});
 
 const OfferSchema = Type.Object({
   attempt: Type.Integer(),

@@ -26,6 +26,7 @@ import { createTaskQueries, type TaskQueries } from '../tasks/queries.ts';
 import { createComplaints, type Complaints } from '../complaints/complaints.ts';
 import { createComplaintStore } from '../infra/complaint-store.ts';
 import type { StationIndex } from '../core/station-index.ts';
+import { createAccountServices, type AccountServices } from '../accounts/services.ts';
 import { createTerminalStore } from '../infra/terminal-store.ts';
 import { createTerminalBinding, type TerminalBinding } from '../terminals/terminal-binding.ts';
 import type { ApiConfig } from './config.ts';
@@ -78,6 +79,8 @@ export interface ApiServices extends ApiClients {
   readonly webhooks: Pick<ReturnType<typeof createWebhookDeliverer>, 'listDeadLetters'>;
   readonly coverageHistory: CoverageHistory;
   readonly coverage: CoverageService;
+  /** User accounts, sessions, sign-in, single sign-on, API keys, the audit trail and request credentials. */
+  readonly accounts: AccountServices;
   /** JT/T 808 terminal ↔ vehicle bindings (docs/jt808.md). */
   readonly terminals: TerminalBinding;
   /** Closes what the services opened (queue objects); the clients are closed by their owner. Idempotent. */
@@ -136,6 +139,7 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
       { redis, prefix, registry, history: coverageHistory, regions: clients.regions },
       { etaModel, cacheTtlS: config.coverageCacheTtlS },
     ),
+    accounts: createAccountServices({ redis, keys: keys.accounts, tokens: clients.tokens, config: config.accounts }),
     terminals: createTerminalBinding({ store: createTerminalStore({ redis, prefix }), vehicles: registry }),
     close: () => queues.close(),
   };

@@ -2,6 +2,7 @@
 // message per newly raised critical alarm, published by the gateway. The schema is the producer's check and
 // the consumer's validation. Alarm bits that are not critical travel on the position itself (`alarmBits`).
 import { Type, type Static } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 
 export const ALARM_CHANNEL = 'alarm';
 
@@ -38,3 +39,22 @@ export const AlarmMessageSchema = Type.Object(
   { additionalProperties: false, $id: 'AlarmMessage' },
 );
 export type AlarmMessage = Static<typeof AlarmMessageSchema>;
+
+const alarmCheck = TypeCompiler.Compile(AlarmMessageSchema);
+
+/** The consumer's validation of an `alarm` message (already JSON-parsed): the message, or what is wrong with it. */
+export function checkAlarmMessage(parsed: unknown): { ok: true; value: AlarmMessage } | { ok: false; detail: string } {
+  if (alarmCheck.Check(parsed)) {
+    if ((parsed.lat === undefined) !== (parsed.lon === undefined)) return { ok: false, detail: 'lat and lon come together' };
+    return { ok: true, value: parsed };
+  }
+  const first = alarmCheck.Errors(parsed).First();
+  return { ok: false, detail: first ? `${first.path || '/'}: ${first.message}`.slice(0, 200) : 'invalid alarm message' };
+}
+
+/** The reported fault of a case opened by alarms, in both languages (`紧急报警（SOS） / Emergency alarm (SOS)`). */
+export function alarmDescription(alarms: readonly CriticalAlarm[]): string {
+  const zh = alarms.map((a) => CRITICAL_ALARM_LABELS[a]['zh-CN']).join('、');
+  const en = alarms.map((a) => CRITICAL_ALARM_LABELS[a].en).join(', ');
+  return `${zh} / ${en}`;
+}

@@ -12,6 +12,12 @@ export interface Caller {
   readonly customerId?: string;
   readonly stationId?: string;
   readonly advisorId?: string;
+  /** The person's display name (user accounts) or the key's name (API keys), for timelines and the audit trail. */
+  readonly name?: string;
+  /** How the caller proved who they are: a bearer JWT, a sign-in session cookie or an API key. */
+  readonly via?: 'token' | 'session' | 'api-key';
+  /** A session whose user must choose a new password before anything else (after an admin's reset). */
+  readonly mustChangePassword?: boolean;
 }
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;

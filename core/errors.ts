@@ -11,7 +11,13 @@ export type ErrorCode =
   | 'invalid_transition'
   | 'rate_limited'
   | 'unavailable'
-  | 'internal';
+  | 'internal'
+  // accounts (issue 15): stable codes the console translates
+  | 'invalid_credentials'
+  | 'account_locked'
+  | 'account_deactivated'
+  | 'password_change_required'
+  | 'csrf_rejected';
 
 /** One problem with one input: the API's error `details` is always a list of these (docs/api.md). */
 export interface FieldProblem {

@@ -5,6 +5,8 @@ export type LiveEventType =
   | 'vehicle.position'
   | 'vehicle.status'
   | 'vehicle.fault'
+  /** A terminal's critical alarm (SOS, collision, rollover): core/alarm.ts. */
+  | 'vehicle.alarm'
   | `rescue.${string}`
   | `complaint.${string}`;
 

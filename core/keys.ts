@@ -1,6 +1,7 @@
 // Every Redis key and BullMQ prefix of the system, built in one place. `prefix` is REDIS_PREFIX.
 // Keys that Lua scripts touch together share a {hash tag} so the layout also works on Redis Cluster.
 import type { RegistryKind } from './registry.ts';
+import { accountKeys } from './account-keys.ts';
 
 export function redisKeys(prefix: string) {
   const p = `${prefix}:`;
@@ -105,6 +106,9 @@ export function redisKeys(prefix: string) {
     coverageRollupWatermark: (level: string) => `${p}coverage:rollup:${level}`,
     /** Held (SET NX PX) by the one process rolling positions up. */
     coverageRollupLock: `${p}coverage:rollup-lock`,
+
+    // ---- accounts: users, sessions, sign-in limiter, single sign-on, API keys, audit trail ----
+    accounts: accountKeys(prefix),
 
     // ---- API ----
     /** Namespace of the API's per-caller rate-limit counters. */

@@ -3,10 +3,11 @@
 // Queues are created with the `bullPrefix` of core/keys.ts.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { CRITICAL_ALARMS } from './alarm.ts';
 import { DtcSchema, FaultSeveritySchema, LampsSchema } from './j1939.ts';
 
 export const QUEUES = {
-  /** Ingester → dispatcher: changed DM1 snapshots. */
+  /** Ingester → dispatcher: changed DM1 snapshots and terminals' critical alarms. */
   faultEvents: 'fault-events',
 } as const;
 
@@ -40,6 +41,8 @@ export const FaultEventSchema = Type.Object({
   active: Type.Array(DtcSchema, { maxItems: 1000 }),
   added: Type.Array(DtcSchema, { maxItems: 1000 }),
   cleared: Type.Array(DtcSchema, { maxItems: 1000 }),
+  /** Set when the event is a terminal's critical alarm (core/alarm.ts) rather than a DM1 change. */
+  alarms: Type.Optional(Type.Array(Type.Union(CRITICAL_ALARMS.map((a) => Type.Literal(a))), { minItems: 1, maxItems: CRITICAL_ALARMS.length })),
 });
 export type FaultEvent = Static<typeof FaultEventSchema>;
 

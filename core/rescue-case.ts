@@ -40,6 +40,10 @@ export type DeclineReason = (typeof DECLINE_REASONS)[number];
 export interface Actor {
   readonly kind: 'dispatcher' | 'station' | 'agent' | 'admin' | 'customer' | 'advisor' | 'telematics';
   readonly id: string;
+  /** The person (user account) or integration (API key) who acted: display name, for timelines. */
+  readonly name?: string;
+  /** Their user id (or `key:<id>`) when `id` names the organisation they act for. */
+  readonly userId?: string;
 }
 
 export interface Offer {

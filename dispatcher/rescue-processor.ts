@@ -2,6 +2,7 @@
 // run the timers (offer timeout, escalation, SLA warnings, still-driving check, the repair deadline, parts
 // deliveries) and the sweep that repairs anything a crash left half-done (including parts holds no case
 // lists). Every step re-reads the case and is safe to run twice.
+import { alarmDescription } from '../core/alarm.ts';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../core/keys.ts';
@@ -220,6 +221,8 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
       faultCodes: event.active.map((d) => ({ spn: d.spn, fmi: d.fmi })),
       warranty: await deps.repair.warranty(vehicle, liveNow?.odometerKm, reportedAt),
       ...(location ? { location } : {}),
+      // A terminal's alarm (SOS, collision, rollover) is the reported fault when no DM1 code says more.
+      ...(event.alarms ? { description: alarmDescription(event.alarms) } : {}),
       faultEventId: event.id,
       spns,
       systems: needs.systems,

@@ -18,7 +18,14 @@ const ERR = { $ref: 'ErrorResponse#' } as const;
 const tags = ['rescues'];
 
 function actorOf(caller: Caller): Actor {
-  return { kind: caller.role, id: caller.stationId ?? caller.customerId ?? caller.advisorId ?? caller.sub };
+  const id = caller.stationId ?? caller.customerId ?? caller.advisorId ?? caller.sub;
+  return {
+    kind: caller.role,
+    id,
+    // A person signed in (or an API key) is named in the timeline; an operator token has no name.
+    ...(caller.name !== undefined ? { name: caller.name } : {}),
+    ...(caller.via === 'session' || caller.via === 'api-key' ? { userId: caller.sub } : {}),
+  };
 }
 
 const rescueRoutes: RoutePlugin = async (app, ctx) => {

@@ -140,7 +140,7 @@ describe('JT/T 808 gateway into the MQTT pipeline', () => {
     expect(await counter(gateway.metricsPort, 'jt808_published_total', 'channel="dm1"')).toBe(1);
   });
 
-  it('publishes a critical alarm (SOS) on the alarm topic and keeps the alarm bits on the position', { timeout: 60_000 }, async () => {
+  it('publishes a critical alarm (SOS) on the alarm topic, keeps the alarm bits on the position, and the alarm opens one critical rescue case', { timeout: 90_000 }, async () => {
     const url = new URL(services.mqttUrl);
     const watcher = await mqtt.connectAsync({ host: url.hostname, port: Number(url.port), username: services.accounts.ops.username, password: services.accounts.ops.password, clean: true, log: () => undefined });
     const seen: Array<{ topic: string; payload: Record<string, unknown> }> = [];
@@ -162,6 +162,17 @@ describe('JT/T 808 gateway into the MQTT pipeline', () => {
       expect(position.payload).toMatchObject({ ts, alarmBits: 33, statusBits: 3, ignition: true });
       await waitFor(() => seen.filter((m) => m.topic.endsWith('/position')).length === 2, { what: 'second position' });
       expect(seen.filter((m) => m.topic.endsWith('/alarm'))).toHaveLength(1);
+      // The ingester turns the alarm into a critical fault event, and the dispatcher opens one case with the
+      // alarm as the reported fault, where the truck was.
+      const caseId = await waitFor(() => redis.get(keys.openCaseOfVehicle(vins.other)), { timeoutMs: 30_000, what: 'a rescue case from the SOS alarm' });
+      const rescue = JSON.parse((await redis.hget(keys.case(caseId), 'json'))!) as { description?: string; source: string; location?: { lat: number; lon: number }; faultEventIds: string[] };
+      expect(rescue.source).toBe('telematics');
+      expect(rescue.description).toBe('紧急报警（SOS） / Emergency alarm (SOS)');
+      expect(rescue.location).toMatchObject({ lat: 30, lon: 120 });
+      expect(rescue.faultEventIds).toEqual([`${vins.other}-alarm-${ts}`]);
+      expect(await redis.zcard(keys.vehicleCases(vins.other))).toBe(1);
+      const live = await redis.hmget(keys.live(vins.other), 'alarms', 'alarmTs');
+      expect(live).toEqual(['sos', String(ts)]);
     } finally {
       await watcher.endAsync();
     }
