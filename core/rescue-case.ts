@@ -1,7 +1,7 @@
 // A rescue case and its lifecycle, as a pure state machine:
 //   open → offered → launched → on_site → [repairing ⇄ waiting_parts] → repaired | towed → closed;
 //   offered → open (declined / no answer);   open → launched (an agent assigns a station by hand);
-//   launched → launched (an agent reassigns);   cancelled from any open state.
+//   cancelled from any open state.
 //   `resolved` is the original name of `repaired` and stays accepted as its alias (same rules, same effects).
 // Every change goes through `transition`, which validates it, stamps time and actor, and appends it to
 // the timeline. Storage (infra/case-store.ts) derives van reservations and the open-case lock from the result.
@@ -296,7 +296,7 @@ export interface TransitionResult {
 const NEXT_STATUS: Readonly<Record<CaseStatus, readonly CaseStatus[]>> = {
   open: ['offered', 'launched', 'cancelled'],
   offered: ['open', 'launched', 'cancelled'],
-  launched: ['on_site', 'launched', 'cancelled'],
+  launched: ['on_site', 'cancelled'],
   on_site: ['repairing', 'waiting_parts', 'repaired', 'resolved', 'towed', 'cancelled'],
   repairing: ['waiting_parts', 'repaired', 'resolved', 'towed', 'cancelled'],
   waiting_parts: ['repairing', 'repaired', 'resolved', 'towed', 'cancelled'],
@@ -435,8 +435,6 @@ export function transition(current: RescueCase, action: CaseAction, actor: Actor
       break;
     }
     case 'assign': {
-      // A reassignment (launched → launched) goes to another station; the same station is not a move.
-      if (c.status === 'launched' && c.launch?.stationId === action.stationId) throw new InvalidTransitionError(c.status, `launched at ${action.stationId} again`);
       const offer = pendingOffer(c);
       if (c.status === 'offered' && offer) {
         offer.outcome = offer.stationId === action.stationId ? 'accepted' : 'withdrawn';

@@ -136,7 +136,7 @@ export function createRescueCommands(deps: RescueCommandsDeps) {
       await deps.caseParts.releaseUnwanted(c.id, parts);
       throw err;
     }
-    // A reassignment: what the previous station's kit held and the new one does not is given back.
+    // Parts an earlier launch of this case held elsewhere (none today: a launched case is not reassigned) go back.
     if (c.parts) await deps.caseParts.releaseUnwanted(c.id, c.parts);
     await partsCheckLater(launched);
     return launched;
