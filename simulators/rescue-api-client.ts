@@ -18,6 +18,8 @@ export interface CaseView {
   launch?: { stationId: string; at: string; etaMin?: number };
   customerId?: string;
   systems?: string[];
+  /** Known out of warranty: the repair starts only after an approved quote. */
+  needsQuote?: boolean;
   /** Parts lines of the case: when each is (or will be) at the station. */
   parts?: Array<{ partNo: string; qty: number; status: string; readyAt?: string }>;
 }
@@ -51,6 +53,7 @@ function asCaseView(value: unknown): CaseView | undefined {
     ...(typeof c.customerId === 'string' ? { customerId: c.customerId } : {}),
     ...(Array.isArray(c.systems) ? { systems: (c.systems as unknown[]).filter((s): s is string => typeof s === 'string') } : {}),
     ...(parts ? { parts } : {}),
+    ...(typeof c.warranty === 'object' && c.warranty !== null && /^expired_/.test(String((c.warranty as Record<string, unknown>).reason)) ? { needsQuote: true } : {}),
   };
   const candidates = (Array.isArray(c.candidates) ? (c.candidates as Array<Record<string, unknown>>) : [])
     .filter((x) => x && typeof x.stationId === 'string')
@@ -115,6 +118,15 @@ export function createRescueApiClient(opts: RescueApiClientOptions) {
     async status(caseId: string, stationId: string, status: 'on_site' | 'repairing' | 'waiting_parts' | 'repaired' | 'resolved' | 'towed' | 'closed'): Promise<void> {
       const own = await opts.stationToken(stationId);
       await call('POST', `/rescues/${caseId}/status`, own ?? opts.watchToken, { status });
+    },
+    /** Out of warranty: the station quotes, the customer approves (skipped without a customer token). */
+    async quoteAndApprove(caseId: string, stationId: string, customerId: string, amountCny: number): Promise<boolean> {
+      const customer = await opts.customerToken?.(customerId);
+      if (!customer) return false;
+      const own = await opts.stationToken(stationId);
+      await call('POST', `/rescues/${caseId}/quote`, own ?? opts.watchToken, { labourHours: 2, parts: [], amountCny });
+      await call('POST', `/rescues/${caseId}/quote/decision`, customer, { approved: true });
+      return true;
     },
     /** The customer rates the repair (skipped without a customer token). */
     async rate(caseId: string, customerId: string, score: number): Promise<boolean> {

@@ -122,7 +122,21 @@ export interface CaseForKpi {
   repair?: { repairedAt?: string; withinDeadline?: boolean };
   repairBreach?: { at: string };
   partsReadyAtArrival?: boolean;
+  parts?: Array<{ status: string; readyAt?: string }>;
+  timeline?: Array<{ at: string; event: string }>;
   rating?: { score: number };
+}
+
+/**
+ * Parts at the station by the van's actual arrival (the `on_site` time): measured on the timeline, because in a
+ * time-compressed run the case's own `partsReadyAtArrival` compares the courier's (scaled) ready time with the
+ * van's promised ETA in unscaled minutes. Undefined when no part was needed or the van has not arrived.
+ */
+export function partsReadyAtOnSite(c: CaseForKpi): boolean | undefined {
+  const lines = (c.parts ?? []).filter((p) => p.status !== 'released');
+  const onSite = c.timeline?.find((t) => t.event === 'on_site');
+  if (lines.length === 0 || !onSite) return undefined;
+  return lines.every((p) => p.status !== 'unavailable' && p.readyAt !== undefined && Date.parse(p.readyAt) <= Date.parse(onSite.at));
 }
 
 export interface RepairKpis {
@@ -133,7 +147,7 @@ export interface RepairKpis {
   shareRepairedWithin24h: number | null;
   /** Repair deadlines escalated (repaired late or not yet). */
   repairBreaches: number;
-  /** Launched cases that needed parts, and those whose parts were all at the station by the van's arrival. */
+  /** Cases whose van arrived and that needed parts, and those whose parts were all at the station by then. */
   partsNeeded: number;
   partsReadyAtArrival: number;
   sharePartsReadyAtArrival: number | null;
@@ -147,8 +161,8 @@ export interface RepairKpis {
 export function computeRepairKpis(cases: readonly CaseForKpi[]): RepairKpis {
   const repaired = cases.filter((c) => c.repair?.repairedAt);
   const within = repaired.filter((c) => c.repair?.withinDeadline && !c.repairBreach).length;
-  const needed = cases.filter((c) => c.partsReadyAtArrival !== undefined);
-  const ready = needed.filter((c) => c.partsReadyAtArrival).length;
+  const needed = cases.filter((c) => partsReadyAtOnSite(c) !== undefined);
+  const ready = needed.filter((c) => partsReadyAtOnSite(c)).length;
   const ratings: Record<string, number> = {};
   let sum = 0;
   let n = 0;

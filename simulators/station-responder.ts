@@ -8,7 +8,7 @@ import { RescueApiError, type CaseView, type RescueApiClient } from './rescue-ap
 import { answerOffer, customerScore, planRescue, type StationBehaviour } from './station-behaviour.ts';
 
 export interface StationResponderOptions {
-  readonly api: Pick<RescueApiClient, 'list' | 'accept' | 'decline' | 'status'> & Partial<Pick<RescueApiClient, 'rate'>>;
+  readonly api: Pick<RescueApiClient, 'list' | 'accept' | 'decline' | 'status'> & Partial<Pick<RescueApiClient, 'rate' | 'quoteAndApprove'>>;
   readonly rng: Random;
   readonly behaviour: StationBehaviour;
   /** Simulated seconds per wall second for every delay of the stations. */
@@ -116,6 +116,13 @@ export function createStationResponder(opts: StationResponderOptions) {
       schedule(`${c.id}:waiting_parts`, onSiteAt + 0.5, async () => {
         await api.status(c.id, station, 'waiting_parts');
         stats.waitedForParts++;
+      });
+    }
+    // Out of warranty: the station quotes on site and the customer approves before the repair starts.
+    if (c.needsQuote && c.customerId && api.quoteAndApprove && progress.outcome === 'repaired') {
+      const customerId = c.customerId;
+      schedule(`${c.id}:quote`, onSiteAt + 0.7, async () => {
+        await api.quoteAndApprove!(c.id, station, customerId, Math.round(rng.range(800, 6000)));
       });
     }
     if (progress.outcome === 'repaired') schedule(`${c.id}:repairing`, startAt, () => api.status(c.id, station, 'repairing'));
