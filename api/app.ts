@@ -30,6 +30,8 @@ import rescueQueueRoutes from './routes/rescue-queues.ts';
 import rescueMetricRoutes from './routes/rescue-metrics.ts';
 import webhookRoutes from './routes/webhooks.ts';
 import coverageRoutes from './routes/coverage.ts';
+import fleetRoutes from './routes/fleet.ts';
+import stationDeskRoutes from './routes/station-desk.ts';
 import queueBoardRoutes from './routes/queue-board.ts';
 import repairRoutes from './routes/repairs.ts';
 import partRoutes from './routes/parts.ts';
@@ -69,6 +71,8 @@ const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
   { plugin: complaintRoutes, prefix: '/v1' },
   { plugin: repairSettingsRoutes, prefix: '/v1' },
   { plugin: terminalRoutes, prefix: '/v1' },
+  { plugin: fleetRoutes, prefix: '/v1' },
+  { plugin: stationDeskRoutes, prefix: '/v1' },
   { plugin: queueBoardRoutes, prefix: '/admin/queues' },
 ];
 

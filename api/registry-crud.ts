@@ -62,6 +62,8 @@ export interface CrudSpec<K extends RegistryKind> {
   tag: string;
   /** False when the area defines its own `GET /<plural>/:id` (e.g. vehicles add live state). */
   getRoute?: boolean;
+  /** A rule across objects, checked before a create or update is stored (e.g. a plate used once). */
+  check?: (entity: RegistryKinds[K]) => Promise<void>;
 }
 
 export function registerRegistryCrud<K extends RegistryKind>(app: AnyApp, ctx: ApiContext, spec: CrudSpec<K>): void {
@@ -83,6 +85,7 @@ export function registerRegistryCrud<K extends RegistryKind>(app: AnyApp, ctx: A
   }
 
   async function store(entity: unknown): Promise<RegistryKinds[K]> {
+    await spec.check?.(entity as RegistryKinds[K]);
     const report = await ctx.importer.importRows(kind, [entity]);
     if (report.problems.length) {
       const first = report.problems[0]!;

@@ -16,7 +16,9 @@ import { createRegistryStore, type RegistryStore } from '../infra/registry-store
 import { createRescueMetrics, type RescueMetrics } from '../infra/rescue-metrics.ts';
 import type { TelemetryStore } from '../infra/telemetry-store.ts';
 import { createWebhookDeliverer } from '../infra/webhooks.ts';
+import { createFleetService, type FleetService } from '../fleet/fleet-service.ts';
 import { createRegistryImporter, type RegistryImporter } from '../registry/importer.ts';
+import { createDeskService, type DeskService } from '../station-desk/desk-service.ts';
 import { createRescueCommands, type RescueCommands } from '../rescue/commands.ts';
 import { createRescueQueries, type RescueQueries } from '../rescue/queries.ts';
 import { createRepairServices, type RepairServices } from '../repair/repair-services.ts';
@@ -83,6 +85,10 @@ export interface ApiServices extends ApiClients {
   readonly accounts: AccountServices;
   /** JT/T 808 terminal ↔ vehicle bindings (docs/jt808.md). */
   readonly terminals: TerminalBinding;
+  /** The console's fleet: live state of every visible truck, truck search (fleet/). */
+  readonly fleet: FleetService;
+  /** A station's own desk: its offers, rescues, vans in service, open/closed (station-desk/). */
+  readonly stationDesk: DeskService;
   /** Closes what the services opened (queue objects); the clients are closed by their owner. Idempotent. */
   close(): Promise<void>;
 }
@@ -141,6 +147,8 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
     ),
     accounts: createAccountServices({ redis, keys: keys.accounts, tokens: clients.tokens, config: config.accounts }),
     terminals: createTerminalBinding({ store: createTerminalStore({ redis, prefix }), vehicles: registry }),
+    fleet: createFleetService({ redis, keys, registry, scope, regions: clients.regions, cases }),
+    stationDesk: createDeskService({ redis, keys, registry, regions: clients.regions, cases }),
     close: () => queues.close(),
   };
 }

@@ -1,6 +1,7 @@
 // Build of the web console: `npm run build:console` → console/dist, served by the API at /console/.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { woff2OnlyPlugin } from './build/font-plugin.ts';
 import { chinaOutlinePlugin } from './build/outline-plugin.ts';
 import { precompressPlugin } from './build/precompress-plugin.ts';
 
@@ -9,7 +10,7 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   root,
   base: '/console/',
-  plugins: [chinaOutlinePlugin(), precompressPlugin()],
+  plugins: [woff2OnlyPlugin(), chinaOutlinePlugin(), precompressPlugin()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -46,7 +46,7 @@ export function staticDropReason(station: Station, req: CandidateRequest): DropR
   if (station.vans <= 0) return 'no_vans';
   if (!req.capabilities.every((c) => station.capabilities.includes(c))) return 'missing_capability';
   if (req.excludeStationIds.has(station.id)) return 'already_offered';
-  if (!isOpenAt(station.hours, req.at)) return 'closed';
+  if (station.closed || !isOpenAt(station.hours, req.at)) return 'closed';
   return undefined;
 }
 

@@ -71,6 +71,7 @@ export const StationSchema = Type.Object(
     rating: Type.Number({ minimum: 0, maximum: 5, description: 'Quality rating 0–5' }),
     partsCategories: Type.Array(PartsCategorySchema, { uniqueItems: true, maxItems: PARTS_CATEGORIES.length }),
     mobilisationMin: Type.Optional(Type.Number({ minimum: 0, maximum: 240, description: 'Minutes from accept to van rolling; default 15' })),
+    closed: Type.Optional(Type.Boolean({ description: 'Closed by the station itself for now (whatever its hours): dispatch offers it nothing' })),
     active: Type.Boolean({ default: true }),
   },
   { additionalProperties: false, $id: 'Station' },

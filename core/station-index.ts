@@ -72,7 +72,7 @@ export function createStationIndex(stations: readonly Station[], etaModel: EtaMo
   const openFrom = new Int16Array(n);
   const openTo = new Int16Array(n);
   list.forEach((s, i) => {
-    usable[i] = s.active && s.vans > 0 ? 1 : 0;
+    usable[i] = s.active && s.vans > 0 && !s.closed ? 1 : 0;
     caps[i] = capabilityMask(s.capabilities);
     if (s.hours === '24h') {
       openFrom[i] = 0;

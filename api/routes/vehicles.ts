@@ -3,7 +3,8 @@ import { Type } from '@sinclair/typebox';
 import { customerInScope, type Caller } from '../../core/auth.ts';
 import { servingFor } from '../../core/assignment-rules.ts';
 import { etaMinutes } from '../../core/eta.ts';
-import { DomainError, NotFoundError, ValidationError } from '../../core/errors.ts';
+import { ConflictError, DomainError, NotFoundError, ValidationError } from '../../core/errors.ts';
+import { normalisePlate } from '../../core/plate.ts';
 import { parseLiveState } from '../../core/live-state.ts';
 import { VehicleSchema, type Vehicle } from '../../core/registry.ts';
 import { influxString, type InfluxRow } from '../../infra/telemetry-store.ts';
@@ -134,6 +135,14 @@ const vehicleRoutes: RoutePlugin = async (app, ctx) => {
       };
     },
     tag: 'vehicles',
+    // A plate belongs to one active truck: registering or editing another with it is refused (409), so
+    // a search by plate and a breakdown reported by plate always find the right truck.
+    check: async (vehicle) => {
+      if (!vehicle.plate || vehicle.active === false) return;
+      const plate = normalisePlate(vehicle.plate);
+      const holder = (await ctx.registry.list('vehicle')).find((v) => v.vin !== vehicle.vin && v.active !== false && v.plate && normalisePlate(v.plate) === plate);
+      if (holder) throw new ConflictError(`plate ${vehicle.plate} is used by active vehicle ${holder.vin}`, [{ field: 'body.plate', message: 'is used by another active vehicle' }]);
+    },
   });
 
   app.get('/vehicles/:vin', {

@@ -17,21 +17,26 @@ export type Query = Record<string, string | number | boolean | undefined>;
 export interface Api {
   get<T>(path: string, query?: Query): Promise<T>;
   post<T>(path: string, body?: unknown): Promise<T>;
+  put<T>(path: string, body: unknown): Promise<T>;
+  patch<T>(path: string, body: unknown): Promise<T>;
+  /** Raw text body (CSV imports). */
+  postText<T>(path: string, text: string, contentType: string): Promise<T>;
 }
 
 export function createApi(credentials: { token?: string; csrfToken?: string }, onUnauthenticated: () => void): Api {
-  async function call<T>(method: string, path: string, query?: Query, body?: unknown): Promise<T> {
+  async function call<T>(method: string, path: string, query?: Query, body?: unknown, contentType = 'application/json'): Promise<T> {
     const url = new URL(path, location.origin);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { accept: 'application/json' };
     if (credentials.token) headers['authorization'] = `Bearer ${credentials.token}`;
     else if (method !== 'GET' && credentials.csrfToken) headers['x-csrf-token'] = credentials.csrfToken;
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (body !== undefined) headers['content-type'] = contentType;
     let response: Response;
     try {
-      response = await fetch(url, { method, headers, credentials: 'same-origin', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      const payload = typeof body === 'string' && contentType !== 'application/json' ? body : JSON.stringify(body);
+      response = await fetch(url, { method, headers, credentials: 'same-origin', ...(body !== undefined ? { body: payload } : {}) });
     } catch (err) {
-      throw new ApiError(0, 'network', `the API is not reachable (${(err as Error).message})`);
+      throw new ApiError(0, 'network', (err as Error).message);
     }
     const text = await response.text();
     let parsed: unknown;
@@ -50,6 +55,9 @@ export function createApi(credentials: { token?: string; csrfToken?: string }, o
   return {
     get: (path, query) => call('GET', path, query),
     post: (path, body) => call('POST', path, undefined, body ?? {}),
+    put: (path, body) => call('PUT', path, undefined, body),
+    patch: (path, body) => call('PATCH', path, undefined, body),
+    postText: (path, text, contentType) => call('POST', path, undefined, text, contentType),
   };
 }
 

@@ -1,5 +1,6 @@
 // What every view receives: the API client, the signed-in caller, the live feed and map settings.
 import type { Api } from './api.ts';
+import type { Directory } from './directory.ts';
 import { startCountdowns } from './fmt.ts';
 import type { LiveEvent, LiveFeed } from './live.ts';
 import type { Station } from './model.ts';
@@ -11,7 +12,9 @@ export interface ViewContext {
   readonly session: Session;
   readonly live: LiveFeed;
   readonly settings: MapSettings;
-  /** Station records by id, fetched once per session (stations rarely change during a shift). */
+  /** Stations, customers and the fleet snapshot, shared by every view (see directory.ts). */
+  readonly directory: Directory;
+  /** A station record by id, from the directory (stations rarely change during a shift). */
   station(id: string): Promise<Station | undefined>;
   navigate(hash: string): void;
 }

@@ -1,4 +1,7 @@
-// Display formats and the one-second clock that keeps every countdown on screen current.
+// Display formats (through the catalog and Intl, see i18n.ts) and the one-second clock that keeps every
+// countdown on screen current.
+import { formatDateTime, formatNumber, t } from './i18n.ts';
+
 export function clock(ms: number): string {
   const sign = ms < 0 ? '−' : '';
   const s = Math.floor(Math.abs(ms) / 1000);
@@ -10,28 +13,26 @@ export function clock(ms: number): string {
   return h > 0 ? `${sign}${h}:${mm}:${ss}` : `${sign}${mm}:${ss}`;
 }
 
+/** A moment in Asia/Shanghai, 24 h, in the console's language. */
 export function time(iso: string | number | undefined): string {
-  if (iso === undefined) return '–';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '–';
-  return d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return formatDateTime(iso);
 }
 
 export function minutes(min: number | undefined): string {
   if (min === undefined || !Number.isFinite(min)) return '–';
-  return min < 60 ? `${Math.round(min)} min` : `${Math.floor(min / 60)} h ${String(Math.round(min % 60)).padStart(2, '0')}`;
+  return min < 60 ? t('unit.min', { n: Math.round(min) }) : t('unit.hmin', { h: Math.floor(min / 60), m: String(Math.round(min % 60)).padStart(2, '0') });
 }
 
 export function km(v: number | undefined): string {
-  return v === undefined || !Number.isFinite(v) ? '–' : `${v < 10 ? v.toFixed(1) : Math.round(v)} km`;
+  return v === undefined || !Number.isFinite(v) ? '–' : t('unit.km', { n: formatNumber(v, v < 10 ? 1 : 0) });
+}
+
+export function kmh(v: number | undefined): string {
+  return v === undefined || !Number.isFinite(v) ? '–' : t('unit.kmh', { n: Math.round(v) });
 }
 
 export function pct(v: number | undefined): string {
-  return v === undefined || !Number.isFinite(v) ? '–' : `${(v * 100).toFixed(1)} %`;
-}
-
-export function humanize(code: string): string {
-  return code.replace(/[_.]/g, ' ');
+  return v === undefined || !Number.isFinite(v) ? '–' : `${formatNumber(v * 100, 1)} %`;
 }
 
 /**

@@ -1,6 +1,7 @@
 // Sign-in page: username and password (plus a single sign-on button when the API has one configured), in
 // the user's language; operators can still paste a bearer token. After an administrator's password reset
 // the user chooses a new password here before entering the console.
+import { locale, setLocale } from './i18n.ts';
 import { h, render } from './dom.ts';
 import { changePassword, signIn, SignInError, singleSignOnEnabled, startSession, type Session } from './session.ts';
 
@@ -69,12 +70,9 @@ const MESSAGES = {
 } as const;
 
 type MessageKey = keyof (typeof MESSAGES)['en'];
-const LANGUAGE_KEY = 'fleet-console.lang';
-
+/** The console's one language setting (i18n.ts: the browser's language unless the user chose one). */
 export function loginLanguage(): LoginLanguage {
-  const chosen = localStorage.getItem(LANGUAGE_KEY) ?? document.documentElement.lang ?? '';
-  const wanted = chosen || navigator.language;
-  return wanted.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en';
+  return locale();
 }
 
 export function loginMessage(key: MessageKey, values: Record<string, string | number> = {}, lang = loginLanguage()): string {
@@ -117,7 +115,7 @@ export function renderLogin(el: HTMLElement, onSession: (s: Session) => void, re
       }
     } }, t('tokenSubmit')));
   const languageToggle = h('button', { class: 'button small link', type: 'button', onclick: () => {
-    localStorage.setItem(LANGUAGE_KEY, loginLanguage() === 'zh-CN' ? 'en' : 'zh-CN');
+    setLocale(loginLanguage() === 'zh-CN' ? 'en' : 'zh-CN');
     renderLogin(el, onSession);
   } }, t('language'));
   const form = h('form', { class: 'card form login', 'data-testid': 'login', lang: loginLanguage() },

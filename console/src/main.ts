@@ -1,22 +1,28 @@
-// The console shell: sign-in, the navigation of the caller's role, the hash router and the live feed.
+// The console shell: sign-in, the navigation of the caller's role, the language switch, the hash router
+// and the live feed.
+import '@fontsource/noto-sans-sc/400.css';
 import 'leaflet/dist/leaflet.css';
 import './styles.css';
-import { createApi, type ApiError } from './api.ts';
+import { createApi } from './api.ts';
 import type { View, ViewContext } from './context.ts';
+import { createDirectory } from './directory.ts';
 import { h, render } from './dom.ts';
+import { locale, LOCALES, setLocale, t, type Locale } from './i18n.ts';
+import type { MessageKey } from './i18n/en.ts';
 import { connectLiveFeed, type LiveFeed } from './live.ts';
 import { loginMessage, renderLogin } from './login.ts';
-import type { Station } from './model.ts';
 import { endSession, loadSession, type Role, type Session } from './session.ts';
 import { loadMapSettings } from './settings.ts';
+import { adminView } from './views/admin.ts';
 import { caseView } from './views/case.ts';
 import { coverageView } from './views/coverage.ts';
+import { deskView } from './views/desk.ts';
 import { fleetView } from './views/fleet.ts';
 import { kpisView } from './views/kpis.ts';
 import { launchView } from './views/launch.ts';
-import { offersView } from './views/offers.ts';
 import { queueView } from './views/queue.ts';
 import { settingsView } from './views/settings.ts';
+import { truckView } from './views/truck.ts';
 
 interface Route {
   readonly pattern: RegExp;
@@ -26,26 +32,45 @@ interface Route {
 }
 
 const ALL: readonly Role[] = ['admin', 'agent', 'advisor', 'customer', 'station'];
+const OFFICE: readonly Role[] = ['admin', 'agent', 'advisor', 'customer'];
 const ROUTES: readonly Route[] = [
-  { pattern: /^\/queue$/, view: queueView, roles: ['admin', 'agent', 'advisor', 'customer'] },
-  { pattern: /^\/launch$/, view: launchView, roles: ['admin', 'agent', 'advisor', 'customer'] },
+  { pattern: /^\/queue$/, view: queueView, roles: OFFICE },
+  { pattern: /^\/launch$/, view: launchView, roles: OFFICE },
   { pattern: /^\/cases\/([^/]+)$/, view: caseView, roles: ALL, params: ['id'] },
-  { pattern: /^\/fleet$/, view: fleetView, roles: ['admin', 'agent', 'advisor', 'customer'] },
-  { pattern: /^\/offers$/, view: offersView, roles: ['station'] },
-  { pattern: /^\/coverage(?:\/([^/]+))?$/, view: coverageView, roles: ['admin', 'agent', 'advisor', 'customer'], params: ['customerId'] },
+  { pattern: /^\/fleet$/, view: fleetView, roles: OFFICE },
+  { pattern: /^\/trucks\/([^/]+)$/, view: truckView, roles: OFFICE, params: ['vin'] },
+  { pattern: /^\/offers$/, view: deskView, roles: ['station'] },
+  { pattern: /^\/coverage(?:\/([^/]+))?$/, view: coverageView, roles: OFFICE, params: ['customerId'] },
   { pattern: /^\/kpis$/, view: kpisView, roles: ['customer'] },
+  { pattern: /^\/admin(?:\/([a-z-]+))?$/, view: adminView, roles: ['admin'], params: ['kind'] },
   { pattern: /^\/settings$/, view: settingsView, roles: ALL },
 ];
 
-const NAV: Record<Role, ReadonlyArray<[string, string]>> = {
-  admin: [['#/queue', 'Queue'], ['#/launch', 'Launch'], ['#/fleet', 'Fleet'], ['#/coverage', 'Coverage']],
-  agent: [['#/queue', 'Queue'], ['#/launch', 'Launch'], ['#/fleet', 'Fleet'], ['#/coverage', 'Coverage']],
-  advisor: [['#/fleet', 'Fleet'], ['#/queue', 'Cases'], ['#/coverage', 'Coverage'], ['#/launch', 'Report breakdown']],
-  customer: [['#/fleet', 'Fleet'], ['#/coverage', 'Coverage'], ['#/kpis', 'KPIs'], ['#/queue', 'Cases'], ['#/launch', 'Report breakdown']],
-  station: [['#/offers', 'Offers']],
+const NAV: Record<Role, ReadonlyArray<[string, MessageKey]>> = {
+  admin: [['#/fleet', 'nav.fleet'], ['#/queue', 'nav.queue'], ['#/launch', 'nav.launch'], ['#/coverage', 'nav.coverage'], ['#/admin', 'nav.admin']],
+  agent: [['#/queue', 'nav.queue'], ['#/launch', 'nav.launch'], ['#/fleet', 'nav.fleet'], ['#/coverage', 'nav.coverage']],
+  advisor: [['#/fleet', 'nav.fleet'], ['#/queue', 'nav.cases'], ['#/coverage', 'nav.coverage'], ['#/launch', 'nav.report']],
+  customer: [['#/fleet', 'nav.fleet'], ['#/coverage', 'nav.coverage'], ['#/kpis', 'nav.kpis'], ['#/queue', 'nav.cases'], ['#/launch', 'nav.report']],
+  station: [['#/offers', 'nav.offers']],
 };
 
 const app = document.getElementById('app')!;
+document.title = t('app.title');
+
+/** The language switch: a labelled select, kept in localStorage; the page re-renders in place. */
+export function languageSwitch(onChange: () => void): HTMLElement {
+  const select = h('select', {
+    'aria-label': t('settings.language'),
+    'data-testid': 'language',
+    class: 'lang',
+    onchange: (e: Event) => {
+      setLocale((e.currentTarget as HTMLSelectElement).value as Locale);
+      document.title = t('app.title');
+      onChange();
+    },
+  }, LOCALES.map((l) => h('option', { value: l, selected: l === locale() }, l === 'zh-CN' ? '中文' : 'English')));
+  return select;
+}
 
 function start(session: Session): void {
   let live: LiveFeed | undefined;
@@ -53,6 +78,7 @@ function start(session: Session): void {
   const signOut = (reason?: string) => {
     cleanup?.();
     live?.close();
+    document.fonts?.removeEventListener('loadingdone', topbarTexts);
     void endSession(reason ? undefined : session);
     window.removeEventListener('hashchange', route);
     history.replaceState(null, '', location.pathname + location.search);
@@ -60,22 +86,20 @@ function start(session: Session): void {
   };
   const api = createApi(session, () => signOut(loginMessage(session.token ? 'tokenRefused' : 'sessionEnded')));
   live = connectLiveFeed(session.token);
-  const stations = new Map<string, Promise<Station | undefined>>();
+  const { role } = session.claims;
+  const directory = createDirectory(api, role !== 'station');
   const ctx: ViewContext = {
     api,
     session,
     live,
     settings: loadMapSettings(),
-    station(id) {
-      let s = stations.get(id);
-      if (!s) {
-        s = api.get<Station>(`/v1/stations/${encodeURIComponent(id)}`).catch((err: ApiError) => {
-          if (err.status !== 404) stations.delete(id);
-          return undefined;
-        });
-        stations.set(id, s);
+    directory,
+    async station(id) {
+      try {
+        return (await directory.stations()).get(id);
+      } catch {
+        return undefined;
       }
-      return s;
     },
     navigate(hash) {
       if (location.hash === hash) route();
@@ -83,25 +107,49 @@ function start(session: Session): void {
     },
   };
 
-  const { role } = session.claims;
-  const liveDot = h('span', { class: 'live-dot', 'data-testid': 'live', title: 'live updates' });
+  const liveDot = h('span', { class: 'live-dot', 'data-testid': 'live', role: 'status' });
+  let liveState = 'connecting';
+  const drawLive = () => {
+    liveDot.dataset['state'] = liveState;
+    liveDot.textContent = t(liveState === 'live' ? 'live.on' : liveState === 'connecting' ? 'live.connecting' : 'live.off');
+  };
   live.onState((s) => {
-    liveDot.dataset['state'] = s;
-    liveDot.textContent = s === 'live' ? 'live' : s === 'connecting' ? 'connecting…' : 'offline';
+    liveState = s;
+    drawLive();
   });
-  const nav = h('nav', {}, NAV[role].map(([href, label]) => h('a', { href }, label)));
+  const nav = h('nav', { 'aria-label': t('nav.label') });
+  const who = h('span', { class: 'who', 'data-testid': 'who' });
+  const brand = h('a', { class: 'brand', href: `${NAV[role][0]![0]}` });
+  const signOutButton = h('button', { class: 'button small', type: 'button', onclick: () => signOut() });
+  const settingsLink = h('a', { href: '#/settings' }, '⚙');
   const main = h('main', { id: 'view' });
-  render(app,
-    h('header', { class: 'topbar' },
-      h('a', { class: 'brand', href: `${NAV[role][0]![0]}` }, 'Fleet rescue'), nav,
-      h('span', { class: 'spacer' }), liveDot,
-      h('span', { class: 'who', 'data-testid': 'who' }, `${session.claims.name ? `${session.claims.name} · ` : ''}${role}${session.claims.customerId ?? session.claims.stationId ?? session.claims.advisorId ? ` · ${session.claims.customerId ?? session.claims.stationId ?? session.claims.advisorId}` : ''}`),
-      h('a', { href: '#/settings', title: 'Settings' }, '⚙'),
-      h('button', { class: 'button small', type: 'button', onclick: () => signOut() }, 'Sign out')),
-    main);
+  /** (Re)writes the top bar's texts in the current language. */
+  const topbarTexts = () => {
+    const path = location.hash.replace(/^#/, '').split('?')[0] ?? '';
+    render(nav, NAV[role].map(([href, key]) => h('a', { href, class: path.startsWith(href.slice(1)) ? 'active' : '' }, t(key))));
+    nav.setAttribute('aria-label', t('nav.label'));
+    brand.textContent = t('app.brand');
+    const scope = session.claims.customerId ?? session.claims.stationId ?? session.claims.advisorId;
+    who.textContent = `${session.claims.name ? `${session.claims.name} · ` : ''}${t(`role.${role}` as MessageKey)}${scope ? ` · ${scope}` : ''}`;
+    signOutButton.textContent = t('action.signOut');
+    settingsLink.title = t('nav.settings');
+    settingsLink.setAttribute('aria-label', t('nav.settings'));
+    lang.setAttribute('aria-label', t('settings.language'));
+    drawLive();
+  };
+  const lang = languageSwitch(() => {
+    topbarTexts();
+    route();
+  });
+  render(app, h('header', { class: 'topbar' }, brand, nav, h('span', { class: 'spacer' }), liveDot, who, lang, settingsLink, signOutButton), main);
+  topbarTexts();
+  // Text laid out before its slice of the web font arrived can stay drawn with the fallback (boxes for
+  // Chinese on a machine without a CJK font) in Chromium's sticky top bar: write it again once fonts load.
+  document.fonts?.addEventListener('loadingdone', topbarTexts);
 
   function route(): void {
-    const path = decodeURIComponent(location.hash.replace(/^#/, '')) || '/';
+    const [rawPath, query] = location.hash.replace(/^#/, '').split('?') as [string, string | undefined];
+    const path = decodeURIComponent(rawPath) || '/';
     for (const a of nav.querySelectorAll('a')) a.classList.toggle('active', path.startsWith(a.getAttribute('href')!.slice(1)));
     cleanup?.();
     cleanup = undefined;
@@ -110,11 +158,11 @@ function start(session: Session): void {
       const m = r.pattern.exec(path);
       if (!m) continue;
       if (!r.roles.includes(role)) break;
-      const params: Record<string, string> = {};
+      const params: Record<string, string> = Object.fromEntries(new URLSearchParams(query ?? ''));
       (r.params ?? []).forEach((name, i) => {
         if (m[i + 1] !== undefined) params[name] = m[i + 1]!;
       });
-      const inner = h('div', { class: 'view' });
+      const inner = h('div', { class: 'view', 'data-view': r.pattern.source });
       main.appendChild(inner);
       cleanup = r.view(inner, ctx, params);
       return;

@@ -3,7 +3,9 @@
 // datum of the tiles) and every picked point through `fromLatLng` (back to WGS-84 for the API).
 import * as L from 'leaflet';
 import gcoord from 'gcoord';
+import { t } from './i18n.ts';
 import type { FeatureCollection } from 'geojson';
+import { loadRegions } from './regions.ts';
 import type { MapSettings } from './settings.ts';
 
 export interface ConsoleMap {
@@ -17,6 +19,18 @@ export interface ConsoleMap {
 
 const CHINA_BOUNDS: L.LatLngBoundsExpression = [[18, 73], [54, 135]];
 let outline: Promise<FeatureCollection> | undefined;
+let cities: Promise<FeatureCollection> | undefined;
+/** Prefecture borders and city names appear from this zoom on (China fits the screen at about 4). */
+export const CITY_ZOOM = 6;
+
+function loadCities(): Promise<FeatureCollection> {
+  cities ??= fetch(new URL('china-cities.geojson', document.baseURI)).then((r) => {
+    if (!r.ok) throw new Error(`city borders answered ${r.status}`);
+    return r.json() as Promise<FeatureCollection>;
+  });
+  cities.catch(() => (cities = undefined));
+  return cities;
+}
 
 function loadOutline(): Promise<FeatureCollection> {
   outline ??= fetch(new URL('china-provinces.geojson', document.baseURI)).then((r) => {
@@ -48,7 +62,7 @@ export function createMap(el: HTMLElement, settings: MapSettings): ConsoleMap {
     el.dataset['base'] = 'tiles';
   } else {
     el.dataset['base'] = 'outline';
-    map.attributionControl.addAttribution('Province outline: echarts map data, not authoritative');
+    map.attributionControl.addAttribution(t('map.attribution'));
     const pane = map.createPane('outline');
     pane.style.zIndex = '200';
     loadOutline()
@@ -64,6 +78,7 @@ export function createMap(el: HTMLElement, settings: MapSettings): ConsoleMap {
       .catch(() => {
         el.dataset['outline'] = 'failed';
       });
+    addCityLayer(map, el);
   }
 
   return {
@@ -93,4 +108,43 @@ export function squareIcon(color: string, label = ''): L.DivIcon {
     iconSize: [18, 18],
     iconAnchor: [9, 9],
   });
+}
+
+/** Prefecture borders and city labels on the offline outline, loaded when the user zooms in. */
+function addCityLayer(map: L.Map, el: HTMLElement): void {
+  const pane = map.createPane('cities');
+  pane.style.zIndex = '210';
+  pane.style.pointerEvents = 'none';
+  const borders = L.layerGroup();
+  const labels = L.layerGroup();
+  let loaded = false;
+  const update = () => {
+    const near = map.getZoom() >= CITY_ZOOM;
+    if (!near) {
+      borders.remove();
+      labels.remove();
+      return;
+    }
+    borders.addTo(map);
+    labels.addTo(map);
+    if (loaded) return;
+    loaded = true;
+    void Promise.all([loadCities(), loadRegions()]).then(([fc, regions]) => {
+      if (!map.getContainer().isConnected) return;
+      L.geoJSON(fc, { pane: 'cities', interactive: false, style: { color: '#9aa5b1', weight: 0.8, dashArray: '3 3' } }).addTo(borders);
+      for (const r of regions.values()) {
+        if (r.code.endsWith('0000') && !['110000', '120000', '310000', '500000'].includes(r.code)) continue;
+        L.marker([r.lat, r.lon], {
+          pane: 'cities', interactive: false, keyboard: false,
+          icon: L.divIcon({ className: 'city-label', html: `<span aria-hidden="true">${r.name.replace(/[<>&]/g, '')}</span>`, iconSize: [80, 16], iconAnchor: [40, 8] }),
+        }).addTo(labels);
+      }
+      el.dataset['cities'] = 'loaded';
+    }).catch(() => {
+      loaded = false;
+      el.dataset['cities'] = 'failed';
+    });
+  };
+  map.on('zoomend', update);
+  update();
 }

@@ -123,19 +123,68 @@ export interface VehicleView {
 /** What the map colours a truck by. */
 export type TruckState = 'broken_down' | 'amber_fault' | 'offline' | 'moving' | 'stopped' | 'unknown';
 
-export const TRUCK_STATE_LABEL: Record<TruckState, string> = {
-  broken_down: 'broken down',
-  amber_fault: 'amber fault',
-  offline: 'offline',
-  moving: 'moving',
-  stopped: 'stopped',
-  unknown: 'no position',
-};
-
-export function truckState(live: LiveState, hasOpenCase: boolean): TruckState {
+export function truckState(live: Pick<LiveState, 'lat' | 'lon' | 'speedKmh' | 'severity' | 'status'>, hasOpenCase: boolean): TruckState {
   if (hasOpenCase || live.severity === 'critical') return 'broken_down';
   if (live.status === 'offline') return 'offline';
   if (live.severity === 'warning' || live.severity === 'emissions') return 'amber_fault';
   if (live.lat === undefined || live.lon === undefined) return 'unknown';
   return (live.speedKmh ?? 0) > 3 ? 'moving' : 'stopped';
+}
+
+/** One truck of `GET /v1/fleet/live`. */
+export interface FleetTruck {
+  vin: string;
+  plate?: string;
+  customerId: string;
+  lat?: number;
+  lon?: number;
+  speed?: number;
+  heading?: number;
+  status?: string;
+  severity: string;
+  lastSeen?: number;
+  ts?: number;
+}
+
+export interface FleetOpenCase {
+  id: string;
+  vin: string;
+  customerId: string;
+  status: CaseStatus;
+  escalated: boolean;
+  reportedAt: string;
+  launchDeadline: string;
+  repairDeadline: string;
+  stationId?: string;
+  plate?: string;
+  regionCode?: string;
+  regionName?: string;
+}
+
+export interface FleetPage {
+  items: FleetTruck[];
+  nextCursor: string | null;
+  total: number;
+  openCases?: FleetOpenCase[];
+  customers?: Array<{ id: string; name: string }>;
+}
+
+export interface Customer {
+  id: string;
+  name: string;
+  leadAdvisorId?: string;
+  contactPhone?: string;
+  active?: boolean;
+}
+
+export interface Advisor {
+  id: string;
+  name: string;
+  phone?: string;
+  email?: string;
+  active?: boolean;
+}
+
+export function fleetTruckState(t: FleetTruck, hasOpenCase: boolean): TruckState {
+  return truckState({ lat: t.lat, lon: t.lon, speedKmh: t.speed, severity: t.severity, status: t.status }, hasOpenCase);
 }

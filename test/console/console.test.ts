@@ -89,7 +89,8 @@ describe('customer scope', () => {
 
     const page = await browser.page();
     await signIn(page, 'customer', { customerId: 'acme' }, `#/cases/${own}`);
-    await expect.poll(() => page.locator('.panel-head h2').textContent()).toBe(`Case ${own}`);
+    // Named by its plate, not its id.
+    await expect.poll(() => page.locator('.panel-head h1').textContent()).toBe('Rescue for 沪A00001');
     expect(await page.locator('.facts').textContent()).toContain('engine stopped');
 
     await page.goto(`${base}#/cases/${foreign}`);
@@ -111,15 +112,16 @@ describe('agent', () => {
     const page = await browser.page();
     await signIn(page, 'agent', {}, '#/queue');
     await page.locator(`tr[data-case-id="${id}"]`).click();
-    await page.getByText('Assign a station by hand').click();
+    await page.locator('summary', { hasText: 'Assign a station by hand' }).click();
     const form = page.getByTestId('assign-form');
-    await form.getByLabel('Station').fill('cs-1');
+    // Picked from the nearest capable stations, by name (with ETA and phone), not typed as an id.
+    await form.getByRole('radio', { name: /^Console Station 1 · ETA/ }).check();
     await form.getByLabel('Van').fill('VAN-2');
     await form.getByLabel('Technician').fill('Zhao Min');
     await form.getByLabel('ETA (minutes)').fill('35');
     await form.getByRole('button', { name: 'Assign' }).click();
     await expect.poll(() => page.locator('.panel-head [data-status]').first().getAttribute('data-status')).toBe('launched');
-    await expect.poll(() => page.getByTestId('launch').textContent()).toContain('Console Station 1 · van VAN-2 · Zhao Min · ETA 35 min');
+    await expect.poll(() => page.getByTestId('launch').textContent()).toContain('Console Station 1 · Van VAN-2 · Zhao Min · ETA 35 min');
     const stored = (await harness.app.inject({ method: 'GET', url: `/v1/rescues/${id}`, headers: agentAuth })).json() as { status: string; launch: { stationId: string; manual: boolean } };
     expect(stored).toMatchObject({ status: 'launched', launch: { stationId: 'cs-1', manual: true } });
     await browser.screenshot(page, 'agent-assigned-1280');
@@ -169,15 +171,17 @@ describe('customer reports a breakdown', () => {
     const page = await browser.page({ width: 768, height: 1024 });
     await signIn(page, 'customer', { customerId: 'acme' }, '#/fleet');
     await page.locator('.topbar nav a', { hasText: 'Report breakdown' }).click();
-    await expect.poll(() => page.locator('.panel-head h2').textContent()).toBe('Report a breakdown');
+    await expect.poll(() => page.locator('.panel-head h1').textContent()).toBe('Report a breakdown');
 
-    await page.getByLabel('VIN or plate').fill(foreign.plate!);
-    await page.getByRole('button', { name: 'Find truck' }).click();
-    await expect.poll(() => page.getByTestId('found-vehicle').textContent()).toContain('Not found');
+    await page.getByLabel('Find truck (plate or VIN)').fill(foreign.plate!);
+    await page.getByRole('button', { name: 'Find', exact: true }).click();
+    await expect.poll(() => page.getByTestId('search-results').textContent()).toContain('No truck matches.');
     expect(await page.getByRole('button', { name: 'Report a breakdown' }).isDisabled()).toBe(true);
 
-    await page.getByLabel('VIN or plate').fill(truck.plate);
-    await page.getByRole('button', { name: 'Find truck' }).click();
+    // Without the province character.
+    await page.getByLabel('Find truck (plate or VIN)').fill(truck.plate.slice(1));
+    await page.getByRole('button', { name: 'Find', exact: true }).click();
+    await page.getByTestId('search-results').locator(`a[data-vin="${truck.vin}"]`).click();
     await expect.poll(() => page.getByTestId('found-vehicle').textContent()).toContain(truck.vin);
     await page.getByLabel('Latitude').fill(String(CENTRE.lat));
     await page.getByLabel('Longitude').fill(String(CENTRE.lon));

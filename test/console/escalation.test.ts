@@ -63,8 +63,9 @@ describe('escalation', () => {
     const truck = VEHICLES[1]!;
     const page = await browser.page();
     await signIn(page, '#/launch');
-    await page.getByLabel('VIN or plate').fill(truck.plate!);
-    await page.getByRole('button', { name: 'Find truck' }).click();
+    await page.getByLabel('Find truck (plate or VIN)').fill(truck.plate!);
+    await page.getByRole('button', { name: 'Find', exact: true }).click();
+    await page.getByTestId('search-results').locator(`a[data-vin="${truck.vin}"]`).click();
     await expect.poll(() => page.getByTestId('found-vehicle').textContent()).toContain(truck.vin);
     await page.getByLabel('Latitude').fill(String(CENTRE.lat + 0.01));
     await page.getByLabel('Longitude').fill(String(CENTRE.lon - 0.01));
@@ -83,7 +84,7 @@ describe('escalation', () => {
     await expect.poll(() => page.locator(`tr[data-case-id="${id}"] .badge.escalated`).count(), { timeout: 15_000 }).toBe(1);
     await expect.poll(() => rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-case-id')))).toEqual([id, earlier.id]);
     expect(await rows.first().getAttribute('class')).toContain('row-escalated');
-    expect(await page.locator('.panel-head .muted').textContent()).toContain('1 escalated');
+    expect(await page.getByTestId('queue-summary').textContent()).toContain('1 escalated');
     await browser.screenshot(page, 'agent-queue-escalated-1280');
 
     // The escalated case page shows the manual form unfolded; the agent assigns a station.
@@ -91,7 +92,7 @@ describe('escalation', () => {
     const form = page.getByTestId('assign-form');
     await form.waitFor();
     expect(await form.textContent()).toContain('Escalated: assign a station by hand');
-    await form.getByLabel('Station').fill('cs-2');
+    await form.getByRole('radio', { name: /^Console Station 2 · ETA/ }).check();
     await form.getByLabel('Van').fill('VAN-9');
     await browser.screenshot(page, 'agent-escalated-case-1280');
     await form.getByRole('button', { name: 'Assign' }).click();

@@ -83,7 +83,8 @@ describe('console rescue flow', () => {
     }), { qos: 1 });
 
     // The case appears in the queue by itself (no reload), with a running launch countdown.
-    const row = agent.locator('tr[data-case-id]', { hasText: truck.vin });
+    // Listed by plate, not VIN.
+    const row = agent.locator('tr[data-case-id]', { hasText: truck.plate! });
     await row.waitFor({ timeout: 20_000 }).catch(async (err: unknown) => {
       const cases = await harness.app.inject({ method: 'GET', url: `/v1/rescues?vin=${truck.vin}`, headers: harness.auth(await harness.token('agent')) });
       throw new Error(`${String(err)}\ncases: ${cases.body.slice(0, 500)}\ningester output:\n${ingester.output().slice(-3000)}`);
@@ -102,7 +103,7 @@ describe('console rescue flow', () => {
     const dropped = candidates.locator('tr.dropped');
     await expect.poll(() => kept.count()).toBeGreaterThan(0);
     // The tyre-only station next door was looked at and dropped for the missing engine capability.
-    expect(await candidates.locator('tr[data-station-id="cs-tyres"]').textContent()).toContain('dropped: missing capability');
+    expect(await candidates.locator('tr[data-station-id="cs-tyres"]').textContent()).toContain('dropped: cannot do this repair');
     expect(await dropped.count()).toBeGreaterThan(0);
     const caseId = decodeURIComponent(agent.url().split('#/cases/')[1]!);
     const offered = (await harness.app.inject({ method: 'GET', url: `/v1/rescues/${caseId}`, headers: harness.auth(await harness.token('agent')) })).json() as {
@@ -132,7 +133,7 @@ describe('console rescue flow', () => {
       const c = (await harness.app.inject({ method: 'GET', url: `/v1/rescues/${caseId}`, headers: harness.auth(await harness.token('agent')) })).json() as typeof offered;
       return c.offers.find((o) => o.outcome === 'pending' && o.stationId !== stationId)?.stationId;
     }, { what: 'offer to the next station' });
-    await expect.poll(() => agent.getByTestId('offers').locator('tr[data-outcome="declined"]').textContent(), { timeout: 10_000 }).toContain('declined (No van available)');
+    await expect.poll(() => agent.getByTestId('offers').locator('tr[data-outcome="declined"]').textContent(), { timeout: 10_000 }).toContain('declined · No van available');
 
     // The second station accepts with van and technician.
     const station = await browser.page({ width: 768, height: 1024 });
@@ -171,12 +172,14 @@ describe('console rescue flow', () => {
     for (const viewport of [{ width: 768, height: 1024 }, { width: 1280, height: 800 }]) {
       const page = await browser.page(viewport);
       await signIn(page, 'advisor', { advisorId: 'adv-1' }, '#/fleet');
-      const trucks = page.getByTestId('trucks');
-      await expect.poll(() => trucks.locator('tr[data-vin]').count(), { timeout: 10_000 }).toBe(2);
-      expect(await trucks.textContent()).not.toContain(foreign.plate!);
-      expect(await trucks.locator(`tr[data-vin="${broken.vin}"]`).getAttribute('data-state')).toBe('broken_down');
-      expect(await trucks.locator(`tr[data-vin="${moving.vin}"]`).getAttribute('data-state')).toBe('moving');
-      expect(await page.getByTestId('faults').textContent()).toMatch(new RegExp(`${broken.plate}.*critical.*100/1`));
+      // Each truck is a named marker on the map (two trucks: not clustered).
+      const marker = (vin: string) => page.locator(`.map-dot[data-vin="${vin}"]`);
+      await expect.poll(() => page.locator('.map-dot[data-vin]').count(), { timeout: 10_000 }).toBe(2);
+      expect(await page.getByTestId('fleet-map').textContent()).not.toContain(foreign.plate!);
+      expect(await marker(broken.vin).getAttribute('aria-label')).toBe(`${broken.plate} · broken down`);
+      expect(await marker(moving.vin).getAttribute('aria-label')).toBe(`${moving.plate} · moving · 60 km/h`);
+      expect(await page.getByTestId('faults').textContent()).toMatch(new RegExp(`${broken.plate}.*critical`));
+      expect(await page.getByTestId('legend').locator('[data-state="broken_down"]').textContent()).toContain('(1)');
       await expect.poll(() => page.getByTestId('open-cases').locator('tr[data-case-id]').count()).toBe(1);
       expect(await page.getByTestId('fleet-map').getAttribute('data-trucks')).toBe('2');
       await browser.screenshot(page, `advisor-fleet-${viewport.width}`);
@@ -186,9 +189,9 @@ describe('console rescue flow', () => {
       }
       // Live: a new position and then the truck going offline show up without a reload.
       await harness.mqtt.publishAsync(deviceTopic(topicRoot, moving.vin, 'position'), JSON.stringify({ ts: Date.now(), lat: CENTRE.lat - 0.09, lon: CENTRE.lon, speedKmh: 72, seq: 2 }), { qos: 1 });
-      await expect.poll(() => trucks.locator(`tr[data-vin="${moving.vin}"] .speed`).textContent(), { timeout: 10_000 }).toBe('72 km/h');
+      await expect.poll(() => marker(moving.vin).getAttribute('aria-label'), { timeout: 10_000 }).toBe(`${moving.plate} · moving · 72 km/h`);
       await harness.mqtt.publishAsync(deviceTopic(topicRoot, moving.vin, 'status'), 'offline', { qos: 1 });
-      await expect.poll(() => trucks.locator(`tr[data-vin="${moving.vin}"]`).getAttribute('data-state'), { timeout: 10_000 }).toBe('offline');
+      await expect.poll(() => marker(moving.vin).getAttribute('aria-label'), { timeout: 10_000 }).toBe(`${moving.plate} · offline`);
       await page.close();
     }
   });
@@ -214,8 +217,9 @@ describe('console rescue flow', () => {
       expect(await map.getAttribute('data-base')).toBe('tiles');
       expect(await map.getAttribute('data-datum')).toBe('gcj02');
 
-      await page.getByLabel('VIN or plate').fill(truck.vin);
-      await page.getByRole('button', { name: 'Find truck' }).click();
+      await page.getByLabel('Find truck (plate or VIN)').fill(truck.vin);
+      await page.getByRole('button', { name: 'Find', exact: true }).click();
+      await page.getByTestId('search-results').locator(`a[data-vin="${truck.vin}"]`).click();
       await expect.poll(() => page.locator('input[name=lat]').inputValue()).toBe(live.live.lat.toFixed(6));
       expect(await page.locator('input[name=lon]').inputValue()).toBe(live.live.lon.toFixed(6));
       await waitFor(() => requested.some((u) => /^\/\d+\/\d+\/\d+\.png$/.test(u)), { what: 'tile requests' });
@@ -224,7 +228,7 @@ describe('console rescue flow', () => {
       // (within a pixel at this zoom; the datum shift in Shanghai is ~500 m, tens of pixels).
       const box = (await page.locator('.map-truck').boundingBox())!;
       await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
-      await expect.poll(() => page.locator('.form .muted').first().textContent()).toContain('picked on the map');
+      await expect.poll(() => page.getByTestId('location-note').textContent()).toContain('picked on the map');
       const lat = Number(await page.locator('input[name=lat]').inputValue());
       const lon = Number(await page.locator('input[name=lon]').inputValue());
       expect(Math.abs(lat - live.live.lat)).toBeLessThan(0.0005);

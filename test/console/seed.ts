@@ -30,9 +30,10 @@ export const STATIONS: Station[] = [
     return {
       id: `cs-${i}`,
       name: `Console Station ${i}`,
+      phone: `+86 21 6000 010${i}`,
       lat: CENTRE.lat + r * Math.sin(angle),
       lon: CENTRE.lon + r * Math.cos(angle),
-      region: '310100',
+      region: '310000',
       hours: '24h',
       capabilities: ['heavy-duty', 'engine', 'electrical'],
       vans: 2,
@@ -43,7 +44,7 @@ export const STATIONS: Station[] = [
     };
   }),
   {
-    id: 'cs-tyres', name: 'Tyres Only', lat: CENTRE.lat + 0.01, lon: CENTRE.lon + 0.01, region: '310100', hours: '24h',
+    id: 'cs-tyres', name: 'Tyres Only', lat: CENTRE.lat + 0.01, lon: CENTRE.lon + 0.01, region: '310000', hours: '24h',
     capabilities: ['heavy-duty', 'tyre'], vans: 3, rating: 3, partsCategories: ['tyre'], mobilisationMin: 5, active: true,
   },
 ];

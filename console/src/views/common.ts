@@ -1,44 +1,125 @@
-// Small pieces several views share: status badges, error boxes, the truck legend.
+// Small pieces several views share: status badges, the error banner with retry, the truck legend, the
+// view heading (one <h1> per view) and loading / empty states.
 import { ApiError } from '../api.ts';
-import { h } from '../dom.ts';
-import { humanize } from '../fmt.ts';
-import { TRUCK_STATE_LABEL, type CaseStatus, type RescueCase, type TruckState } from '../model.ts';
+import { h, type Child } from '../dom.ts';
+import { t, tCode } from '../i18n.ts';
+import type { MessageKey } from '../i18n/en.ts';
+import type { CaseStatus, RescueCase, TruckState } from '../model.ts';
 
-export function statusBadge(status: CaseStatus): HTMLElement {
-  return h('span', { class: `badge status-${status}`, 'data-status': status }, humanize(status));
+export function statusBadge(status: CaseStatus | string): HTMLElement {
+  return h('span', { class: `badge status-${status}`, 'data-status': status }, tCode('status', status));
 }
 
 export function escalatedBadge(c: Pick<RescueCase, 'escalated'>): HTMLElement | null {
-  return c.escalated ? h('span', { class: 'badge escalated' }, 'escalated') : null;
+  return c.escalated ? h('span', { class: 'badge escalated' }, t('case.escalated')) : null;
 }
 
-export function errorBox(err: unknown): HTMLElement {
+/** The user's words for an API error: by its stable code, never the raw validation text. */
+export function errorText(err: unknown): string {
   if (err instanceof ApiError) {
-    const text = err.status === 404 ? 'Not found (or not visible to you).' : `${err.message} (${err.code})`;
-    return h('div', { class: 'error', role: 'alert', 'data-error': err.code }, text);
+    if (err.status === 404) return t('error.not_found');
+    if (err.status === 429) return t('error.rate_limited');
+    if (err.code === 'validation_failed') {
+      const fields = fieldsOf(err);
+      return fields.length ? t('error.validation_fields', { fields: fields.map(fieldLabel).join('、') }) : t('error.validation_failed');
+    }
+    const key = `error.${err.code}` as MessageKey;
+    const text = t(key);
+    return text.startsWith('⟦') ? t('error.http', { status: err.status }) : text;
   }
-  return h('div', { class: 'error', role: 'alert' }, err instanceof Error ? err.message : String(err));
+  return t('error.unexpected');
+}
+
+/** The fields a validation error names (`body.plate` → `plate`). */
+export function fieldsOf(err: ApiError): string[] {
+  const details: unknown[] = Array.isArray(err.details) ? err.details : [];
+  const out = new Set<string>();
+  for (const d of details) {
+    const field = d && typeof d === 'object' ? (d as { field?: unknown }).field : undefined;
+    if (typeof field !== 'string') continue;
+    const parts = field.split('.').filter((p) => !/^\d+$/.test(p));
+    out.add(parts.length > 1 ? parts[parts.length - 1]! : field);
+  }
+  return [...out];
+}
+
+export function fieldLabel(field: string): string {
+  const text = t(`field.${field}` as MessageKey);
+  return text.startsWith('⟦') ? field : text;
+}
+
+/** An error banner; with `retry`, a button that runs it again. Never an empty state in disguise. */
+export function errorBox(err: unknown, retry?: () => void): HTMLElement {
+  const code = err instanceof ApiError ? err.code : 'unexpected';
+  return h('div', { class: 'error', role: 'alert', 'data-error': code },
+    h('span', {}, errorText(err)),
+    retry ? h('button', { class: 'button small', type: 'button', onclick: retry, 'data-testid': 'retry' }, t('action.retry')) : null);
+}
+
+export function loading(): HTMLElement {
+  return h('p', { class: 'muted', role: 'status', 'data-loading': 'true' }, t('common.loading'));
+}
+
+export function empty(text: string): HTMLElement {
+  return h('p', { class: 'empty' }, text);
+}
+
+/** The view's one <h1> plus whatever sits beside it. */
+export function viewHead(title: string, ...rest: Child[]): HTMLElement {
+  return h('header', { class: 'panel-head' }, h('h1', {}, title), ...rest);
 }
 
 export const TRUCK_COLORS: Record<TruckState, string> = {
-  broken_down: '#d64545',
-  amber_fault: '#f0b429',
-  offline: '#9aa5b1',
-  moving: '#27ab83',
-  stopped: '#2680c2',
+  broken_down: '#c62828',
+  amber_fault: '#e0a100',
+  offline: '#7b8794',
+  moving: '#1b8a5a',
+  stopped: '#1f6fb2',
   unknown: '#cbd2d9',
 };
+
+export function truckStateLabel(s: TruckState): string {
+  return tCode('truck', s);
+}
 
 export function truckLegend(counts?: Partial<Record<TruckState, number>>): HTMLElement {
   return h(
     'ul',
-    { class: 'legend' },
+    { class: 'legend', 'data-testid': 'legend' },
     (Object.keys(TRUCK_COLORS) as TruckState[]).map((s) =>
-      h('li', {}, h('i', { style: `background:${TRUCK_COLORS[s]}` }), TRUCK_STATE_LABEL[s], counts ? ` (${counts[s] ?? 0})` : ''),
+      h('li', { 'data-state': s }, h('i', { style: `background:${TRUCK_COLORS[s]}` }), truckStateLabel(s), counts ? ` (${counts[s] ?? 0})` : ''),
     ),
   );
 }
 
-export function caseLink(c: Pick<RescueCase, 'id'>): HTMLElement {
-  return h('a', { href: `#/cases/${encodeURIComponent(c.id)}`, class: 'case-link' }, c.id);
+export function caseLink(c: Pick<RescueCase, 'id'>, label?: string): HTMLElement {
+  return h('a', { href: `#/cases/${encodeURIComponent(c.id)}`, class: 'case-link' }, label ?? c.id);
+}
+
+export function truckLink(vin: string, label: string): HTMLElement {
+  return h('a', { href: `#/trucks/${encodeURIComponent(vin)}`, class: 'truck-link' }, label);
+}
+
+export function phoneLink(phone: string | undefined): Child {
+  return phone ? h('a', { href: `tel:${phone.replace(/[^+0-9]/g, '')}`, class: 'phone' }, phone) : '–';
+}
+
+/** A modal confirmation (native <dialog>): resolves true on confirm, false on keep / Escape. */
+export function confirmDialog(title: string, body: Child, confirmLabel: string, danger = false): Promise<boolean> {
+  return new Promise((resolve) => {
+    const dialog = h('dialog', { class: 'confirm', 'data-testid': 'confirm', 'aria-labelledby': 'confirm-title' },
+      h('h2', { id: 'confirm-title' }, title),
+      h('div', {}, body),
+      h('div', { class: 'dialog-actions' },
+        h('button', { class: 'button', type: 'button', value: 'no', onclick: () => close(false) }, t('action.back')),
+        h('button', { class: `button ${danger ? 'danger' : 'primary'}`, type: 'button', 'data-testid': 'confirm-yes', onclick: () => close(true) }, confirmLabel)));
+    const close = (answer: boolean) => {
+      dialog.close();
+      dialog.remove();
+      resolve(answer);
+    };
+    dialog.addEventListener('cancel', () => close(false));
+    document.body.appendChild(dialog);
+    dialog.showModal();
+  });
 }

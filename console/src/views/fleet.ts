@@ -1,143 +1,224 @@
-// The live fleet map (advisors: their customers' trucks; customers: their own): trucks coloured by state
-// (moving, stopped, offline, amber fault, broken down), the active faults with severity and the serving
-// fixed-point station, and the open cases with their SLA clocks. Positions move with the live stream.
+// The fleet map: every truck the caller may see from one `GET /v1/fleet/live`, clustered with supercluster
+// (thousands of markers stay fast and readable), coloured by state, each marker named for screen
+// readers; truck search by VIN or plate; open cases and trucks with active faults beside it. Positions
+// and states move with the live stream; the snapshot is shared with the other views (directory.ts).
 import * as L from 'leaflet';
-import { debounce, throttle, type View } from '../context.ts';
+import Supercluster from 'supercluster';
+import { throttle, type View } from '../context.ts';
 import { h, render } from '../dom.ts';
-import { startCountdowns, time } from '../fmt.ts';
+import { startCountdowns, kmh, time } from '../fmt.ts';
+import { formatNumber, t, tCode } from '../i18n.ts';
 import { createMap } from '../map.ts';
-import { OPEN_STATUSES, TRUCK_STATE_LABEL, truckState, type RescueCase, type TruckState, type VehicleView } from '../model.ts';
-import { caseLink, errorBox, escalatedBadge, statusBadge, TRUCK_COLORS, truckLegend } from './common.ts';
-import { loadFleet } from './fleet-data.ts';
-import { loadOpenCases } from './queue.ts';
+import { fleetTruckState, OPEN_STATUSES, type FleetOpenCase, type FleetPage, type FleetTruck, type TruckState } from '../model.ts';
+import { empty, errorBox, escalatedBadge, loading, statusBadge, TRUCK_COLORS, truckLegend, truckLink, truckStateLabel, viewHead } from './common.ts';
+import { truckSearch } from './truck-search.ts';
+
+type PointProps = { vin: string; state: TruckState };
+const URGENCY: Record<TruckState, number> = { broken_down: 2, amber_fault: 1, offline: 0, moving: 0, stopped: 0, unknown: 0 };
 
 export const fleetView: View = (el, ctx) => {
-  const mapEl = h('div', { class: 'map', 'data-testid': 'fleet-map' });
+  const mapEl = h('div', { class: 'map', 'data-testid': 'fleet-map', role: 'region', 'aria-label': t('fleet.map') });
   const legend = h('div', {}, truckLegend());
-  const faults = h('div', { 'data-testid': 'faults' }, h('p', { class: 'muted' }, 'Loading…'));
-  const cases = h('div', { 'data-testid': 'open-cases' });
-  const trucks = h('div', { 'data-testid': 'trucks' });
+  const summary = h('p', { class: 'muted', 'data-testid': 'fleet-summary' });
+  const faults = h('div', { 'data-testid': 'faults' }, loading());
+  const cases = h('div', { 'data-testid': 'open-cases' }, loading());
+  const banner = h('div', {});
   render(el, h('section', { class: 'panel' },
-    h('header', { class: 'panel-head' }, h('h2', {}, ctx.session.claims.role === 'customer' ? 'My fleet' : 'Fleet'), legend),
+    viewHead(ctx.session.claims.role === 'customer' ? t('fleet.titleOwn') : t('fleet.title'), truckSearch(ctx), legend),
+    banner,
     h('div', { class: 'split' }, h('div', { class: 'split-map' }, mapEl),
-      h('div', { class: 'split-side' }, h('h3', {}, 'Open cases'), cases, h('h3', {}, 'Active faults'), faults,
-        h('details', { class: 'fold' }, h('summary', {}, 'All trucks'), trucks)))));
+      h('div', { class: 'split-side' }, summary, h('h2', {}, t('fleet.openCases')), cases, h('h2', {}, t('fleet.faults')), faults))));
 
   const cmap = createMap(mapEl, ctx.settings);
   const layer = L.layerGroup().addTo(cmap.map);
-  const markers = new Map<string, L.CircleMarker>();
-  const fleet = new Map<string, VehicleView>();
-  let openCases: RescueCase[] = [];
+  let page: FleetPage | undefined;
+  const byVin = new Map<string, FleetTruck>();
+  const customerName = new Map<string, string>();
+  let openByVin = new Map<string, FleetOpenCase>();
+  // Each cluster carries the most urgent state inside it (map/reduce), for its colour.
+  const index = new Supercluster<PointProps, { urgent: number }>({
+    radius: 60, maxZoom: 14, minPoints: 3,
+    map: (p) => ({ urgent: URGENCY[p.state] }),
+    reduce: (acc, p) => {
+      acc.urgent = Math.max(acc.urgent, p.urgent);
+    },
+  });
+  let fitted = false;
 
-  const stateOf = (v: VehicleView): TruckState => truckState(v.live, openCases.some((c) => c.vin === v.vehicle.vin && OPEN_STATUSES.includes(c.status)));
-
-  const placeMarker = (v: VehicleView) => {
-    const { lat, lon } = v.live;
-    if (lat === undefined || lon === undefined) return;
-    const state = stateOf(v);
-    let m = markers.get(v.vehicle.vin);
-    if (!m) {
-      m = L.circleMarker(cmap.toLatLng(lat, lon), { radius: 6, weight: 1, color: '#1f2933', fillOpacity: 0.95 }).addTo(layer);
-      markers.set(v.vehicle.vin, m);
-    } else {
-      m.setLatLng(cmap.toLatLng(lat, lon));
-    }
-    m.setStyle({ fillColor: TRUCK_COLORS[state] });
-    m.bindTooltip(`${v.vehicle.plate ?? v.vehicle.vin} · ${TRUCK_STATE_LABEL[state]}${v.live.speedKmh !== undefined ? ` · ${Math.round(v.live.speedKmh)} km/h` : ''}`);
+  const stateOf = (tr: FleetTruck) => fleetTruckState(tr, openByVin.has(tr.vin));
+  const label = (tr: FleetTruck) => {
+    const state = stateOf(tr);
+    return `${tr.plate ?? tr.vin} · ${truckStateLabel(state)}${state === 'moving' ? ` · ${kmh(tr.speed)}` : ''}`;
   };
+
+  const buildIndex = () => {
+    const points: Array<Supercluster.PointFeature<PointProps>> = [];
+    for (const tr of byVin.values()) {
+      if (tr.lat === undefined || tr.lon === undefined) continue;
+      const ll = cmap.toLatLng(tr.lat, tr.lon);
+      points.push({ type: 'Feature', properties: { vin: tr.vin, state: stateOf(tr) }, geometry: { type: 'Point', coordinates: [ll.lng, ll.lat] } });
+    }
+    index.load(points);
+    mapEl.dataset['trucks'] = String(points.length);
+    drawMarkers();
+  };
+
+  const drawMarkers = () => {
+    const b = cmap.map.getBounds();
+    const zoom = Math.round(cmap.map.getZoom());
+    const clusters = index.getClusters([Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()), Math.min(180, b.getEast()), Math.min(85, b.getNorth())], zoom);
+    layer.clearLayers();
+    let shown = 0;
+    for (const c of clusters) {
+      const [lng, lat] = c.geometry.coordinates as [number, number];
+      const p = c.properties as (Supercluster.ClusterProperties & { urgent: number }) | PointProps;
+      if ('cluster' in p && p.cluster) {
+        shown += p.point_count;
+        const leaves = p.point_count;
+        const size = leaves < 100 ? 34 : leaves < 1000 ? 42 : 50;
+        const worst = p.urgent >= 2 ? 'broken_down' : p.urgent === 1 ? 'amber_fault' : 'ok';
+        const name = t('fleet.cluster', { n: leaves });
+        const m = L.marker([lat, lng], {
+          icon: L.divIcon({ className: `map-cluster worst-${worst}`, html: `<span>${p.point_count_abbreviated}</span>`, iconSize: [size, size] }),
+          title: name,
+          alt: name,
+          keyboard: true,
+        }).on('click keypress', () => {
+          cmap.map.setView([lat, lng], Math.min(index.getClusterExpansionZoom(c.id as number), 16), { animate: false });
+        });
+        m.addTo(layer);
+        m.getElement()?.setAttribute('aria-label', name);
+      } else {
+        shown += 1;
+        const tr = byVin.get((p as PointProps).vin);
+        if (!tr) continue;
+        const state = stateOf(tr);
+        const name = label(tr);
+        const m = L.marker([lat, lng], {
+          icon: L.divIcon({ className: 'map-dot', html: `<span style="background:${TRUCK_COLORS[state]}"></span>`, iconSize: [16, 16] }),
+          title: name,
+          alt: name,
+          keyboard: true,
+        }).bindPopup(() => popup(tr));
+        m.addTo(layer);
+        const icon = m.getElement();
+        icon?.setAttribute('aria-label', name);
+        icon?.setAttribute('data-vin', tr.vin);
+      }
+    }
+    mapEl.dataset['shown'] = String(shown);
+  };
+
+  const popup = (tr: FleetTruck) => h('div', { class: 'popup' },
+    h('b', {}, tr.plate ?? tr.vin), h('br'),
+    customerName.get(tr.customerId) ?? '', h('br'),
+    `${truckStateLabel(stateOf(tr))} · ${kmh(tr.speed)}`, h('br'),
+    t('fleet.lastSeen', { at: time(tr.lastSeen ?? tr.ts) }), h('br'),
+    truckLink(tr.vin, t('fleet.openTruck')));
 
   const drawLists = () => {
     const counts: Partial<Record<TruckState, number>> = {};
-    for (const v of fleet.values()) counts[stateOf(v)] = (counts[stateOf(v)] ?? 0) + 1;
+    for (const tr of byVin.values()) {
+      const s = stateOf(tr);
+      counts[s] = (counts[s] ?? 0) + 1;
+    }
     render(legend, truckLegend(counts));
-    mapEl.dataset['trucks'] = String(markers.size);
+    const located = [...byVin.values()].filter((tr) => tr.lat !== undefined).length;
+    summary.textContent = t('fleet.summary', { total: formatNumber(byVin.size), located: formatNumber(located) });
 
-    const faulty = [...fleet.values()].filter((v) => v.live.severity && v.live.severity !== 'none')
-      .sort((a, b) => severityRank(a.live.severity) - severityRank(b.live.severity));
-    render(faults, faulty.length
-      ? h('table', { class: 'table compact' },
-          h('thead', {}, h('tr', {}, ['Truck', 'Severity', 'Codes', 'Serving station'].map((t) => h('th', {}, t)))),
-          h('tbody', {}, faulty.map((v) => h('tr', { 'data-vin': v.vehicle.vin },
-            h('td', { class: 'mono' }, v.vehicle.plate ?? v.vehicle.vin),
-            h('td', {}, h('span', { class: `badge sev-${v.live.severity}` }, v.live.severity ?? '')),
-            h('td', { class: 'mono' }, (v.live.dtcs ?? []).map((d) => `${d.spn}/${d.fmi}`).join(' ') || '–'),
-            h('td', {}, v.servedBy?.stationName ?? v.servedBy?.stationId ?? '–')))))
-      : h('p', { class: 'empty' }, 'No active faults.'));
-
-    render(trucks, h('table', { class: 'table compact' },
-      h('thead', {}, h('tr', {}, ['Truck', 'State', 'Speed', 'Last position'].map((t) => h('th', {}, t)))),
-      h('tbody', {}, [...fleet.values()].map((v) => h('tr', { 'data-vin': v.vehicle.vin, 'data-state': stateOf(v) },
-        h('td', { class: 'mono' }, v.vehicle.plate ?? v.vehicle.vin),
-        h('td', {}, TRUCK_STATE_LABEL[stateOf(v)]),
-        h('td', { class: 'speed' }, v.live.speedKmh !== undefined ? `${Math.round(v.live.speedKmh)} km/h` : '–'),
-        h('td', {}, time(v.live.ts)))))));
-
-    const open = openCases.filter((c) => OPEN_STATUSES.includes(c.status)).sort((a, b) => Date.parse(a.launchDeadline) - Date.parse(b.launchDeadline));
+    const open = [...openByVin.values()].filter((c) => OPEN_STATUSES.includes(c.status))
+      .sort((a, b) => Number(b.escalated) - Number(a.escalated) || Date.parse(a.launchDeadline) - Date.parse(b.launchDeadline));
     render(cases, open.length
       ? h('table', { class: 'table compact' },
-          h('thead', {}, h('tr', {}, ['Case', 'Status', 'Truck', 'Launch', 'Repair'].map((t) => h('th', {}, t)))),
+          h('thead', {}, h('tr', {}, [t('col.truck'), t('col.customer'), t('col.status'), t('col.launchIn')].map((x) => h('th', {}, x)))),
           h('tbody', {}, open.map((c) => h('tr', { 'data-case-id': c.id },
-            h('td', {}, caseLink(c)),
-            h('td', {}, statusBadge(c.status), escalatedBadge(c)),
-            h('td', { class: 'mono' }, fleet.get(c.vin)?.vehicle.plate ?? c.vin),
-            h('td', {}, ['open', 'offered'].includes(c.status) ? h('span', { class: 'countdown', 'data-deadline': c.launchDeadline }) : `launched ${time(c.launch?.at)}`),
-            h('td', {}, h('span', { class: 'countdown', 'data-deadline': c.repairDeadline }))))))
-      : h('p', { class: 'empty' }, 'No open cases.'));
+            h('td', {}, h('a', { href: `#/cases/${encodeURIComponent(c.id)}` }, byVin.get(c.vin)?.plate ?? c.vin)),
+            h('td', {}, customerName.get(c.customerId) ?? c.customerId),
+            h('td', {}, statusBadge(c.status), ' ', escalatedBadge(c)),
+            h('td', {}, ['open', 'offered'].includes(c.status) ? h('span', { class: 'countdown', 'data-deadline': c.launchDeadline }) : t('case.launchedShort'))))))
+      : empty(t('fleet.noOpenCases')));
+
+    const faulty = [...byVin.values()].filter((tr) => tr.severity && tr.severity !== 'none' && tr.severity !== 'info')
+      .sort((a, b) => severityRank(a.severity) - severityRank(b.severity)).slice(0, 200);
+    render(faults, faulty.length
+      ? h('table', { class: 'table compact' },
+          h('thead', {}, h('tr', {}, [t('col.truck'), t('col.customer'), t('col.severity')].map((x) => h('th', {}, x)))),
+          h('tbody', {}, faulty.map((tr) => h('tr', { 'data-vin': tr.vin },
+            h('td', {}, truckLink(tr.vin, tr.plate ?? tr.vin)),
+            h('td', {}, customerName.get(tr.customerId) ?? ''),
+            h('td', {}, h('span', { class: `badge sev-${tr.severity}` }, tCode('severity', tr.severity)))))))
+      : empty(t('fleet.noFaults')));
   };
 
-  const loadCases = async () => {
-    try {
-      openCases = await loadOpenCases(ctx);
-      for (const v of fleet.values()) placeMarker(v);
-      drawLists();
-    } catch (err) {
-      render(cases, errorBox(err));
+  const apply = (p: FleetPage) => {
+    page = p;
+    byVin.clear();
+    for (const tr of p.items) byVin.set(tr.vin, tr);
+    for (const c of p.customers ?? []) customerName.set(c.id, c.name);
+    openByVin = new Map((p.openCases ?? []).map((c) => [c.vin, c]));
+    buildIndex();
+    drawLists();
+    if (!fitted) {
+      fitted = true;
+      const pts = p.items.flatMap((tr) => (tr.lat !== undefined && tr.lon !== undefined ? [{ lat: tr.lat, lon: tr.lon }] : []));
+      if (pts.length && pts.length < 2000) cmap.fit(pts, 11);
+    }
+    if (mapEl.dataset['ready'] !== 'true') {
+      mapEl.dataset['ready'] = 'true';
+      // Real-user timing: navigation start → every truck drawn (read by bench/console.ts).
+      requestAnimationFrame(() => performance.mark('fleet:first-paint'));
     }
   };
 
-  void (async () => {
+  const load = async (force = false) => {
     try {
-      const views = await loadFleet(ctx);
-      for (const v of views) fleet.set(v.vehicle.vin, v);
-      await loadCases();
-      for (const v of views) placeMarker(v);
-      drawLists();
-      cmap.fit(views.flatMap((v) => (v.live.lat !== undefined && v.live.lon !== undefined ? [{ lat: v.live.lat, lon: v.live.lon }] : [])), 9);
+      apply(await ctx.directory.fleet(force));
+      render(banner);
     } catch (err) {
-      render(faults, errorBox(err));
+      render(banner, errorBox(err, () => void load(true)));
+      if (!page) {
+        render(cases);
+        render(faults);
+      }
     }
-  })();
+  };
+  void load();
 
-  const redrawLists = debounce(drawLists, 300);
-  const reloadCases = throttle(() => void loadCases(), 2000);
+  cmap.map.on('moveend zoomend', drawMarkers);
+  const rebuild = throttle(() => {
+    buildIndex();
+    drawLists();
+  }, 2000);
+  const reloadCases = throttle(() => void load(true), 5000);
   const unsubscribe = ctx.live.subscribe((e) => {
     if (e.type.startsWith('rescue.')) return reloadCases();
-    const v = e.vin ? fleet.get(e.vin) : undefined;
-    if (!v) return;
+    const tr = e.vin ? byVin.get(e.vin) : undefined;
+    if (!tr) return;
     const d = e.data;
     const n = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
     if (e.type === 'vehicle.position') {
       const lat = n(d['lat']);
       const lon = n(d['lon']);
-      if (lat !== undefined && lon !== undefined) v.live = { ...v.live, lat, lon };
+      if (lat !== undefined && lon !== undefined) {
+        tr.lat = lat;
+        tr.lon = lon;
+      }
       const speed = n(d['speedKmh']);
-      if (speed !== undefined) v.live.speedKmh = speed;
+      if (speed !== undefined) tr.speed = speed;
       const ts = n(d['ts']);
-      if (ts !== undefined) v.live.ts = ts;
+      if (ts !== undefined) tr.ts = ts;
+      tr.lastSeen = Date.now();
     } else if (e.type === 'vehicle.status' && typeof d['status'] === 'string') {
-      v.live = { ...v.live, status: d['status'] };
-    } else if (e.type === 'vehicle.fault') {
-      if (typeof d['severity'] === 'string') v.live = { ...v.live, severity: d['severity'] };
-      const dtcs = Array.isArray(d['dtcs']) ? d['dtcs'] : Array.isArray(d['active']) ? d['active'] : undefined;
-      if (dtcs) v.live.dtcs = dtcs as VehicleView['live']['dtcs'];
-    }
-    placeMarker(v);
-    redrawLists();
+      tr.status = d['status'];
+    } else if (e.type === 'vehicle.fault' && typeof d['severity'] === 'string') {
+      tr.severity = d['severity'];
+    } else return;
+    rebuild();
   });
   const stopClocks = startCountdowns(el);
   return () => {
     unsubscribe();
-    redrawLists.cancel();
+    rebuild.cancel();
     reloadCases.cancel();
     stopClocks();
     cmap.destroy();

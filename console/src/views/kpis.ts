@@ -3,9 +3,10 @@
 import { itemsOf } from '../api.ts';
 import type { View } from '../context.ts';
 import { h, render } from '../dom.ts';
-import { minutes, pct } from '../fmt.ts';
+import { minutes, pct, time } from '../fmt.ts';
+import { t } from '../i18n.ts';
 import type { RescueCase } from '../model.ts';
-import { caseLink, errorBox, statusBadge } from './common.ts';
+import { caseLink, empty, errorBox, loading, statusBadge, viewHead } from './common.ts';
 
 const LAUNCH_WINDOW_MS = 15 * 60_000;
 const REPAIR_WINDOW_MS = 24 * 3600_000;
@@ -53,28 +54,31 @@ export function computeKpis(cases: readonly RescueCase[]): RescueKpis {
 }
 
 export const kpisView: View = (el, ctx) => {
-  const body = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
-  render(el, h('section', { class: 'panel' }, h('header', { class: 'panel-head' }, h('h2', {}, 'Rescue KPIs')), body));
-  void (async () => {
+  const body = h('div', {}, loading());
+  render(el, h('section', { class: 'panel' }, viewHead(t('kpis.title')), body));
+  const load = async () => {
     try {
-      const cases = itemsOf<RescueCase>(await ctx.api.get('/v1/rescues', { limit: 1000 }));
+      const [cases, fleet] = await Promise.all([ctx.api.get('/v1/rescues', { limit: 1000 }).then((a) => itemsOf<RescueCase>(a)), ctx.directory.openCases().catch(() => undefined)]);
       const k = computeKpis(cases);
+      const plates = new Map((fleet?.openCases ?? []).map((c) => [c.vin, c.plate]));
+      if (!k.cases) return render(body, empty(t('kpis.none')));
       render(body,
         h('div', { class: 'kpis', 'data-testid': 'kpis' },
-          tile('Launched within 15 min', k.launched ? pct(k.launchedWithinWindow / k.launched) : '–', `${k.launchedWithinWindow} of ${k.launched} launched`),
-          tile('Time to launch (median)', minutes(k.medianLaunchMin), `90 % within ${minutes(k.p90LaunchMin)}`),
-          tile('Repaired within 24 h', k.finished ? pct(k.repairedWithin24h / k.finished) : '–', `${k.repairedWithin24h} of ${k.finished} finished`),
-          tile('Cases', String(k.cases), 'not counting cancelled')),
-        h('h3', {}, 'Recent cases'),
+          tile(t('kpis.launched15'), k.launched ? pct(k.launchedWithinWindow / k.launched) : '–', t('kpis.ofLaunched', { n: k.launchedWithinWindow, total: k.launched })),
+          tile(t('kpis.medianLaunch'), minutes(k.medianLaunchMin), t('kpis.p90', { v: minutes(k.p90LaunchMin) })),
+          tile(t('kpis.repaired24'), k.finished ? pct(k.repairedWithin24h / k.finished) : '–', t('kpis.ofFinished', { n: k.repairedWithin24h, total: k.finished })),
+          tile(t('kpis.cases'), String(k.cases), t('kpis.notCancelled'))),
+        h('h2', {}, t('kpis.recent')),
         h('table', { class: 'table compact' },
-          h('thead', {}, h('tr', {}, ['Case', 'Status', 'Truck', 'Time to launch'].map((t) => h('th', {}, t)))),
+          h('thead', {}, h('tr', {}, [t('col.case'), t('col.status'), t('col.truck'), t('kpis.timeToLaunch')].map((x) => h('th', {}, x)))),
           h('tbody', {}, [...cases].sort((a, b) => Date.parse(b.reportedAt) - Date.parse(a.reportedAt)).slice(0, 50).map((c) =>
-            h('tr', {}, h('td', {}, caseLink(c)), h('td', {}, statusBadge(c.status)), h('td', { class: 'mono' }, c.vin),
+            h('tr', {}, h('td', {}, caseLink(c, time(c.reportedAt))), h('td', {}, statusBadge(c.status)), h('td', { class: 'mono' }, plates.get(c.vin) ?? c.vin),
               h('td', {}, c.launch ? minutes((Date.parse(c.launch.at) - Date.parse(c.reportedAt)) / 60_000) : '–'))))));
     } catch (err) {
-      render(body, errorBox(err));
+      render(body, errorBox(err, () => void load()));
     }
-  })();
+  };
+  void load();
 };
 
 function tile(label: string, value: string, note: string): HTMLElement {

@@ -1,0 +1,119 @@
+// A truck's page: live state, active faults with their meaning, the last 24 h track (downsampled by
+// InfluxDB), open and past cases, and who serves it where it is now (fixed-point station and advisor for
+// that region, with phone numbers). Four requests: the vehicle, its track, its cases, its customer.
+import * as L from 'leaflet';
+import { itemsOf } from '../api.ts';
+import { keepFresh, throttle, type View } from '../context.ts';
+import { h, render } from '../dom.ts';
+import { kmh, minutes, time } from '../fmt.ts';
+import { t, tCode } from '../i18n.ts';
+import { createMap, squareIcon, truckIcon } from '../map.ts';
+import { fleetTruckState, OPEN_STATUSES, type Customer, type Dtc, type RescueCase } from '../model.ts';
+import { caseLink, empty, errorBox, loading, phoneLink, statusBadge, truckStateLabel, viewHead } from './common.ts';
+import { faultRows } from './faults.ts';
+
+interface VehicleDetail {
+  vehicle: { vin: string; customerId: string; plate?: string; model?: string; homeRegion?: string };
+  live: null | { ts?: number; lat?: number; lon?: number; speedKmh?: number; heading?: number; status?: string; severity: string; dtcs: Dtc[]; lastSeen?: number; fuelPct?: number; odometerKm?: number; lamps?: Record<string, boolean> };
+  servedBy: {
+    region: { code: string; name: string } | null;
+    basis: string;
+    station: { id: string; name: string; phone?: string; lat: number; lon: number; etaMin?: number } | null;
+    advisor: { id: string; name: string; phone?: string; email?: string } | null;
+  };
+}
+
+interface Track {
+  stepS: number;
+  points: Array<{ t: number; lat: number; lon: number; speedKmh: number | null }>;
+}
+
+export const truckView: View = (el, ctx, params) => {
+  const vin = params['vin'] ?? '';
+  const head = viewHead(t('truck.title', { name: vin }));
+  const mapEl = h('div', { class: 'map', 'data-testid': 'truck-map', role: 'region', 'aria-label': t('truck.map') });
+  const body = h('div', { 'data-testid': 'truck-body' }, loading());
+  render(el, h('section', { class: 'panel' }, head, h('div', { class: 'split' }, h('div', { class: 'split-map' }, mapEl), h('div', { class: 'split-side' }, body))));
+  const cmap = createMap(mapEl, ctx.settings);
+  const overlay = L.layerGroup().addTo(cmap.map);
+  let fitted = false;
+
+  const load = async () => {
+    try {
+      const enc = encodeURIComponent(vin);
+      const [detail, track, caseList] = await Promise.all([
+        ctx.api.get<VehicleDetail>(`/v1/vehicles/${enc}`),
+        ctx.api.get<Track>(`/v1/vehicles/${enc}/track`).catch(() => undefined),
+        ctx.api.get('/v1/rescues', { vin, limit: 50 }),
+      ]);
+      const customer = await ctx.api.get<Customer>(`/v1/customers/${encodeURIComponent(detail.vehicle.customerId)}`).catch(() => undefined);
+      const cases = itemsOf<RescueCase>(caseList).sort((a, b) => Date.parse(b.reportedAt) - Date.parse(a.reportedAt));
+      const open = cases.filter((c) => OPEN_STATUSES.includes(c.status));
+      const { vehicle, live, servedBy } = detail;
+      const name = vehicle.plate ?? vehicle.vin;
+      const state = fleetTruckState({ vin, customerId: vehicle.customerId, severity: live?.severity ?? 'none', ...(live?.lat !== undefined ? { lat: live.lat } : {}), ...(live?.lon !== undefined ? { lon: live.lon } : {}), ...(live?.speedKmh !== undefined ? { speed: live.speedKmh } : {}), ...(live?.status ? { status: live.status } : {}) }, open.length > 0);
+      render(head, h('h1', {}, t('truck.title', { name })), h('span', { class: `badge state-${state}` }, truckStateLabel(state)));
+      render(body,
+        h('dl', { class: 'facts' },
+          h('dt', {}, t('col.plate')), h('dd', { 'data-testid': 'plate' }, vehicle.plate ?? '–'),
+          h('dt', {}, 'VIN'), h('dd', { class: 'mono' }, vehicle.vin),
+          h('dt', {}, t('col.customer')), h('dd', {}, customer?.name ?? vehicle.customerId),
+          vehicle.model ? [h('dt', {}, t('col.model')), h('dd', {}, vehicle.model)] : null,
+          h('dt', {}, t('col.lastSeen')), h('dd', {}, live ? time(live.lastSeen ?? live.ts) : t('truck.neverReported')),
+          live ? [h('dt', {}, t('col.speed')), h('dd', {}, kmh(live.speedKmh))] : null,
+          live?.fuelPct !== undefined ? [h('dt', {}, t('col.fuel')), h('dd', {}, `${Math.round(live.fuelPct)} %`)] : null,
+          h('dt', {}, t('col.region')), h('dd', {}, servedBy.region?.name ?? '–'),
+        ),
+        h('h2', {}, t('truck.servedBy')),
+        h('div', { class: 'card', 'data-testid': 'served-by' },
+          servedBy.station
+            ? h('p', {}, h('b', {}, t('truck.fixedPoint')), ' ', servedBy.station.name, ' · ', phoneLink(servedBy.station.phone),
+                servedBy.station.etaMin !== undefined ? h('span', { class: 'muted' }, ` · ${t('truck.vanEta', { eta: minutes(servedBy.station.etaMin) })}`) : null)
+            : h('p', { class: 'muted' }, t('truck.noFixedPoint')),
+          servedBy.advisor
+            ? h('p', {}, h('b', {}, t('truck.advisor')), ' ', servedBy.advisor.name, ' · ', phoneLink(servedBy.advisor.phone))
+            : h('p', { class: 'muted' }, t('truck.noAdvisor')),
+          h('p', { class: 'muted' }, tCode('basis', servedBy.basis))),
+        h('h2', {}, t('truck.faults')),
+        live?.dtcs.length ? faultRows(live.dtcs) : empty(t('truck.noFaults')),
+        h('h2', {}, t('truck.cases')),
+        cases.length
+          ? h('table', { class: 'table compact', 'data-testid': 'truck-cases' },
+              h('thead', {}, h('tr', {}, [t('col.case'), t('col.status'), t('col.reported')].map((x) => h('th', {}, x)))),
+              h('tbody', {}, cases.map((c) => h('tr', {}, h('td', {}, caseLink(c)), h('td', {}, statusBadge(c.status)), h('td', {}, time(c.reportedAt))))))
+          : empty(t('truck.noCases')),
+        h('p', { class: 'muted' }, track ? t('truck.trackNote', { n: track.points.length, step: track.stepS }) : t('truck.trackUnavailable')),
+        ctx.session.claims.role !== 'station' ? h('a', { class: 'button primary', href: `#/launch?vin=${encodeURIComponent(vin)}` }, t('nav.launch')) : null,
+      );
+      mapEl.dataset['trackPoints'] = String(track?.points.length ?? 0);
+      overlay.clearLayers();
+      const pts: Array<{ lat: number; lon: number }> = [];
+      if (track?.points.length) {
+        L.polyline(track.points.map((p) => cmap.toLatLng(p.lat, p.lon)), { color: '#1f6fb2', weight: 3, opacity: 0.8 }).addTo(overlay);
+        pts.push(...track.points);
+      }
+      if (servedBy.station) {
+        const m = L.marker(cmap.toLatLng(servedBy.station.lat, servedBy.station.lon), { icon: squareIcon('#6b3fa0', '★'), title: servedBy.station.name, alt: servedBy.station.name }).addTo(overlay);
+        m.getElement()?.setAttribute('aria-label', `${t('truck.fixedPoint')} ${servedBy.station.name}`);
+        pts.push(servedBy.station);
+      }
+      if (live?.lat !== undefined && live.lon !== undefined) {
+        const m = L.marker(cmap.toLatLng(live.lat, live.lon), { icon: truckIcon(), zIndexOffset: 1000, title: name, alt: name }).addTo(overlay);
+        m.getElement()?.setAttribute('aria-label', name);
+        pts.push({ lat: live.lat, lon: live.lon });
+      }
+      if (!fitted) {
+        fitted = true;
+        cmap.fit(pts, 11);
+      }
+    } catch (err) {
+      render(body, errorBox(err, () => void load()));
+    }
+  };
+  void load();
+  const stop = keepFresh(ctx, el, () => void load(), { matches: (e) => e.vin === vin && (e.type.startsWith('rescue.') || e.type === 'vehicle.fault'), limit: (fn) => throttle(fn, 3000) });
+  return () => {
+    stop();
+    cmap.destroy();
+  };
+};

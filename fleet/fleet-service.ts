@@ -1,0 +1,280 @@
+// The fleet as the console shows it: every truck the caller may see with its live state in one compact
+// answer (`GET /v1/fleet/live`), the open cases beside it, and truck search by VIN or plate. The vehicle
+// and customer lists are kept in memory per registry version (one GET of the version counters per
+// request), the live hashes are read with one HMGET per truck, all sent in one socket write.
+import type { Redis } from 'ioredis';
+import { customerInScope, type Caller } from '../core/auth.ts';
+import type { RedisKeys } from '../core/keys.ts';
+import { LIVE_FIELDS } from '../core/live-state.ts';
+import { normalisePlate } from '../core/plate.ts';
+import type { Customer, Vehicle } from '../core/registry.ts';
+import type { RescueCase } from '../core/rescue-case.ts';
+import type { RegionMap } from '../core/regions.ts';
+import type { RegistryStore } from '../infra/registry-store.ts';
+import type { ScopeResolver } from '../api/scope.ts';
+
+export interface FleetTruck {
+  vin: string;
+  plate?: string;
+  customerId: string;
+  lat?: number;
+  lon?: number;
+  speed?: number;
+  heading?: number;
+  /** online | offline */
+  status?: string;
+  /** critical | warning | emissions | info | none */
+  severity: string;
+  /** Server time of the last message, epoch ms. */
+  lastSeen?: number;
+  /** Device time of the newest position, epoch ms. */
+  ts?: number;
+}
+
+export interface FleetOpenCase {
+  id: string;
+  vin: string;
+  customerId: string;
+  status: string;
+  escalated: boolean;
+  reportedAt: string;
+  launchDeadline: string;
+  repairDeadline: string;
+  stationId?: string;
+  plate?: string;
+  /** Prefecture the truck broke down in (GB/T 2260). */
+  regionCode?: string;
+  regionName?: string;
+}
+
+export interface FleetPage {
+  items: FleetTruck[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+  /** Trucks the caller may see (all pages). */
+  total: number;
+  /** Open cases of those trucks (first page only). */
+  openCases?: FleetOpenCase[];
+  customers?: Array<{ id: string; name: string }>;
+}
+
+export interface TruckMatch {
+  vin: string;
+  plate?: string;
+  customerId: string;
+  customerName?: string;
+  model?: string;
+}
+
+const LIVE_COLUMNS = [LIVE_FIELDS.lat, LIVE_FIELDS.lon, LIVE_FIELDS.speedKmh, LIVE_FIELDS.heading, LIVE_FIELDS.status, LIVE_FIELDS.severity, LIVE_FIELDS.lastSeen, LIVE_FIELDS.ts];
+
+/**
+ * The live columns of many trucks in one command: Redis runs the HMGETs and answers one string, a line per
+ * key, fields separated by tabs (none of these fields can hold a tab or a newline). A command per truck cost
+ * 5–10 times more in the client (one reply object and promise each) than the reads cost Redis.
+ * Keys are not in one hash slot: on Redis Cluster this read would have to be split per slot.
+ */
+const READ_LIVE_COLUMNS = `
+local out = {}
+for i, key in ipairs(KEYS) do
+  local v = redis.call('HMGET', key, unpack(ARGV))
+  for j = 1, #ARGV do v[j] = v[j] or '' end
+  out[i] = table.concat(v, '\\t')
+end
+return table.concat(out, '\\n')`;
+/** Trucks per command: bounds how long one read holds Redis (~1 ms per 1000 keys). */
+const READ_BATCH = 2000;
+/** How old the shared live table may be when a request uses it (see liveTable). */
+export const LIVE_TABLE_MAX_AGE_MS = 1000;
+
+interface Snapshot {
+  version: string;
+  /** Active vehicles sorted by VIN. */
+  vehicles: Vehicle[];
+  /** Normalised plate (upper case, no separators) per VIN, for search. */
+  plates: Map<string, string>;
+  byVin: Map<string, Vehicle>;
+}
+
+export interface FleetServiceDeps {
+  redis: Pick<Redis, 'mget' | 'zrange' | 'eval'>;
+  keys: RedisKeys;
+  registry: Pick<RegistryStore, 'list'>;
+  scope: Pick<ScopeResolver, 'customers'>;
+  regions: Pick<RegionMap, 'locate'>;
+  /** Rescue cases by id (the case store). */
+  cases: { getMany(ids: readonly string[]): Promise<RescueCase[]> };
+}
+
+export function createFleetService(deps: FleetServiceDeps) {
+  const { redis, keys, registry } = deps;
+  let vehicles: Promise<Snapshot> | undefined;
+  let customers: { version: string; byId: Promise<Map<string, Customer>> } | undefined;
+
+  async function snapshots(): Promise<{ fleet: Snapshot; customers: Map<string, Customer> }> {
+    const [vehicleVersion, customerVersion] = (await redis.mget(keys.registryVersion('vehicle'), keys.registryVersion('customer'))).map((v) => v ?? '0');
+    let fleet = vehicles ? await vehicles : undefined;
+    if (!fleet || fleet.version !== vehicleVersion) {
+      vehicles = registry.list('vehicle').then((all) => {
+        const active = all.filter((v) => v.active !== false).sort((a, b) => (a.vin < b.vin ? -1 : 1));
+        return {
+          version: vehicleVersion!,
+          vehicles: active,
+          plates: new Map(active.map((v) => [v.vin, normalisePlate(v.plate ?? '')])),
+          byVin: new Map(all.map((v) => [v.vin, v])),
+        };
+      });
+      vehicles.catch(() => (vehicles = undefined));
+      fleet = await vehicles;
+    }
+    if (!customers || customers.version !== customerVersion) {
+      const byId = registry.list('customer').then((all) => new Map(all.map((c) => [c.id, c])));
+      byId.catch(() => (customers = undefined));
+      customers = { version: customerVersion!, byId };
+    }
+    return { fleet, customers: await customers.byId };
+  }
+
+  async function visibleVehicles(caller: Caller) {
+    const [scope, { fleet, customers: byId }] = await Promise.all([deps.scope.customers(caller), snapshots()]);
+    const list = scope.all ? fleet.vehicles : fleet.vehicles.filter((v) => customerInScope(scope, v.customerId));
+    return { list, snapshot: fleet, customers: byId, sees: (customerId: string) => customerInScope(scope, customerId) };
+  }
+
+  async function openCases(visible: (customerId: string) => boolean, byVin: Map<string, Vehicle>): Promise<FleetOpenCase[]> {
+    const ids = await redis.zrange(keys.activeCases, 0, -1);
+    const cases = ids.length ? await deps.cases.getMany(ids) : [];
+    return cases.filter((c) => visible(c.customerId)).map((c) => {
+      const region = c.location ? deps.regions.locate(c.location.lat, c.location.lon) : undefined;
+      const plate = byVin.get(c.vin)?.plate;
+      return {
+      id: c.id,
+      vin: c.vin,
+      customerId: c.customerId,
+      status: c.status,
+      escalated: c.escalated,
+      reportedAt: c.reportedAt,
+      launchDeadline: c.launchDeadline,
+      repairDeadline: c.repairDeadline,
+      ...(c.launch?.stationId ?? c.offers.find((o) => o.outcome === 'pending')?.stationId
+        ? { stationId: c.launch?.stationId ?? c.offers.find((o) => o.outcome === 'pending')!.stationId }
+        : {}),
+        ...(plate ? { plate } : {}),
+        ...(region ? { regionCode: region.code, regionName: region.name } : {}),
+      };
+    });
+  }
+
+  /**
+   * The live columns of every active truck, shared by all callers for up to LIVE_TABLE_MAX_AGE_MS: a
+   * national fleet is 10,000 hash reads and 2 MB of JSON, too much to redo for every caller, and the console
+   * keeps what it shows current from the event stream anyway. One refresh at a time; callers during a
+   * refresh wait for it. The truck objects are reused until the next refresh (fleet-json.ts memoizes their
+   * JSON), so a request costs a filter and a join.
+   */
+  let table: { at: number; version: string; trucks: Map<string, FleetTruck> } | undefined;
+  let refreshing: Promise<NonNullable<typeof table>> | undefined;
+  async function liveTable(fleet: Snapshot): Promise<NonNullable<typeof table>> {
+    if (table && table.version === fleet.version && Date.now() - table.at < LIVE_TABLE_MAX_AGE_MS) return table;
+    refreshing ??= readLive(fleet).then((next) => (table = next)).finally(() => (refreshing = undefined));
+    return refreshing;
+  }
+
+  async function readLive(fleet: Snapshot): Promise<NonNullable<typeof table>> {
+    const at = Date.now();
+    const vehicles = fleet.vehicles;
+    const batches: Array<Promise<string[][]>> = [];
+    for (let i = 0; i < vehicles.length; i += READ_BATCH) {
+      const slice = vehicles.slice(i, i + READ_BATCH);
+      batches.push((redis.eval(READ_LIVE_COLUMNS, slice.length, ...slice.map((v) => keys.live(v.vin)), ...LIVE_COLUMNS) as Promise<string>)
+        .then((text) => text.split('\n').map((line) => line.split('\t'))));
+    }
+    const rows = (await Promise.all(batches)).flat();
+    const trucks = new Map<string, FleetTruck>();
+    vehicles.forEach((v, i) => {
+      const [lat, lon, speed, heading, status, severity, lastSeen, ts] = rows[i] ?? [];
+      const truck: FleetTruck = { vin: v.vin, customerId: v.customerId, severity: severity || 'none' };
+      if (v.plate) truck.plate = v.plate;
+      const put = (field: 'lat' | 'lon' | 'speed' | 'heading' | 'lastSeen' | 'ts', raw: string | undefined) => {
+        if (raw === undefined || raw === '') return;
+        const n = Number(raw);
+        if (Number.isFinite(n)) truck[field] = n;
+      };
+      put('lat', lat);
+      put('lon', lon);
+      put('speed', speed);
+      put('heading', heading);
+      put('lastSeen', lastSeen);
+      put('ts', ts);
+      if (status === 'online' || status === 'offline') truck.status = status;
+      trucks.set(v.vin, truck);
+    });
+    return { at, version: fleet.version, trucks };
+  }
+
+  return {
+    /** One page of the caller's trucks (sorted by VIN, after `cursor`) with their live state. */
+    async live(caller: Caller, opts: { cursor?: string; limit: number; trucks?: boolean }): Promise<FleetPage> {
+      const { list, snapshot, customers: byId, sees } = await visibleVehicles(caller);
+      let start = 0;
+      if (opts.cursor) {
+        // First VIN after the cursor (binary search; the list is sorted).
+        let lo = 0;
+        let hi = list.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (list[mid]!.vin <= opts.cursor) lo = mid + 1;
+          else hi = mid;
+        }
+        start = lo;
+      }
+      const page = opts.trucks === false ? [] : list.slice(start, start + opts.limit);
+      const firstPage = !opts.cursor;
+      const visibleCustomers = new Set(list.map((v) => v.customerId));
+      for (const id of byId.keys()) if (sees(id)) visibleCustomers.add(id);
+      const [table, cases] = await Promise.all([
+        page.length ? liveTable(snapshot) : Promise.resolve(undefined),
+        firstPage ? openCases(sees, snapshot.byVin) : Promise.resolve(undefined),
+      ]);
+      const items = table ? page.map((v) => table.trucks.get(v.vin) ?? { vin: v.vin, customerId: v.customerId, severity: 'none', ...(v.plate ? { plate: v.plate } : {}) }) : [];
+      const end = start + page.length;
+      return {
+        items,
+        nextCursor: end < list.length && page.length ? page[page.length - 1]!.vin : null,
+        total: list.length,
+        ...(cases ? { openCases: cases } : {}),
+        ...(firstPage ? { customers: [...visibleCustomers].flatMap((id) => (byId.get(id) ? [{ id, name: byId.get(id)!.name }] : [])) } : {}),
+      };
+    },
+
+    /**
+     * Trucks whose VIN or plate contains the query (case and separators ignored, so "A12345" finds
+     * "沪A·12345" without the province character); exact matches first, then prefixes.
+     */
+    async search(caller: Caller, query: string, limit: number): Promise<TruckMatch[]> {
+      const q = normalisePlate(query);
+      if (!q) return [];
+      const { list, snapshot, customers: byId } = await visibleVehicles(caller);
+      const scored: Array<{ v: Vehicle; rank: number }> = [];
+      for (const v of list) {
+        const plate = snapshot.plates.get(v.vin) ?? '';
+        const plateNoProvince = plate.replace(/^[^\x00-\x7f]/, '');
+        let rank = -1;
+        if (v.vin === q || plate === q || plateNoProvince === q) rank = 0;
+        else if (v.vin.startsWith(q) || plate.startsWith(q) || plateNoProvince.startsWith(q)) rank = 1;
+        else if (v.vin.includes(q) || plate.includes(q)) rank = 2;
+        if (rank >= 0) scored.push({ v, rank });
+      }
+      scored.sort((a, b) => a.rank - b.rank || (a.v.plate ?? a.v.vin).localeCompare(b.v.plate ?? b.v.vin));
+      return scored.slice(0, limit).map(({ v }) => ({
+        vin: v.vin,
+        customerId: v.customerId,
+        ...(v.plate ? { plate: v.plate } : {}),
+        ...(v.model ? { model: v.model } : {}),
+        ...(byId.get(v.customerId) ? { customerName: byId.get(v.customerId)!.name } : {}),
+      }));
+    },
+  };
+}
+
+export type FleetService = ReturnType<typeof createFleetService>;
