@@ -33,6 +33,11 @@ import coverageRoutes from './routes/coverage.ts';
 import fleetRoutes from './routes/fleet.ts';
 import stationDeskRoutes from './routes/station-desk.ts';
 import queueBoardRoutes from './routes/queue-board.ts';
+import repairRoutes from './routes/repairs.ts';
+import partRoutes from './routes/parts.ts';
+import taskRoutes from './routes/tasks.ts';
+import complaintRoutes from './routes/complaints.ts';
+import repairSettingsRoutes from './routes/repair-settings.ts';
 import authRoutes from './routes/auth.ts';
 import userRoutes from './routes/users.ts';
 import apiKeyRoutes from './routes/api-keys.ts';
@@ -60,6 +65,11 @@ const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
   { plugin: rescueMetricRoutes, prefix: '/v1' },
   { plugin: rescueQueueRoutes, prefix: '/v1' },
   { plugin: coverageRoutes, prefix: '/v1' },
+  { plugin: repairRoutes, prefix: '/v1' },
+  { plugin: partRoutes, prefix: '/v1' },
+  { plugin: taskRoutes, prefix: '/v1' },
+  { plugin: complaintRoutes, prefix: '/v1' },
+  { plugin: repairSettingsRoutes, prefix: '/v1' },
   { plugin: terminalRoutes, prefix: '/v1' },
   { plugin: fleetRoutes, prefix: '/v1' },
   { plugin: stationDeskRoutes, prefix: '/v1' },

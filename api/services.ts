@@ -21,6 +21,12 @@ import { createRegistryImporter, type RegistryImporter } from '../registry/impor
 import { createDeskService, type DeskService } from '../station-desk/desk-service.ts';
 import { createRescueCommands, type RescueCommands } from '../rescue/commands.ts';
 import { createRescueQueries, type RescueQueries } from '../rescue/queries.ts';
+import { createRepairServices, type RepairServices } from '../repair/repair-services.ts';
+import { createRepairCommands, type RepairCommands } from '../repair/commands.ts';
+import { createScorecards, type Scorecards } from '../repair/scorecard.ts';
+import { createTaskQueries, type TaskQueries } from '../tasks/queries.ts';
+import { createComplaints, type Complaints } from '../complaints/complaints.ts';
+import { createComplaintStore } from '../infra/complaint-store.ts';
 import type { StationIndex } from '../core/station-index.ts';
 import { createAccountServices, type AccountServices } from '../accounts/services.ts';
 import { createTerminalStore } from '../infra/terminal-store.ts';
@@ -44,6 +50,8 @@ export interface ApiClients {
   readonly regions: RegionMap;
   /** Pino logger; omit for a silent app (tests). */
   readonly logger?: Logger;
+  /** The clock of case and complaint times (deadlines, working days); the system clock when omitted. */
+  readonly now?: () => Date;
 }
 
 export interface ApiServices extends ApiClients {
@@ -64,6 +72,12 @@ export interface ApiServices extends ApiClients {
   readonly rescueCommands: RescueCommands;
   readonly rescueQueries: RescueQueries;
   readonly rescueMetrics: RescueMetrics;
+  /** Parts catalog, stock and reservations, warranty policies, working calendar. */
+  readonly repair: RepairServices;
+  readonly repairCommands: RepairCommands;
+  readonly tasks: TaskQueries;
+  readonly complaints: Complaints;
+  readonly scorecard: Scorecards;
   readonly webhooks: Pick<ReturnType<typeof createWebhookDeliverer>, 'listDeadLetters'>;
   readonly coverageHistory: CoverageHistory;
   readonly coverage: CoverageService;
@@ -87,11 +101,17 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
   const etaModel = createEtaModel({ circuity: config.rescue.roadCircuity });
   const queues = openDispatcherQueues(redis, keys.bullPrefix);
   const scope = createScopeResolver(registry);
+  const now = clients.now;
+  const clock = now ? { now } : {};
   const cases = createCaseStore({
     redis,
     prefix,
+    ...clock,
     clocks: { launchWindowS: config.rescue.launchWindowS, escalateBeforeS: config.rescue.escalateBeforeS, repairWindowS: config.rescue.repairWindowS },
   });
+  const repair = createRepairServices({ redis, prefix, registry, cases, etaModel, config: config.repair, ...clock });
+  const rescueQueries = createRescueQueries({ cases, scope });
+  const complaintStore = createComplaintStore({ redis, prefix, ...clock });
   const coverageHistory = createCoverageHistory({ telemetry: clients.telemetry, redis, prefix });
   return {
     ...clients,
@@ -105,8 +125,19 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
     stationIndex: registryCache.view(['station'], async () => createStationIndex(await registry.list('station'), etaModel)),
     queues,
     cases,
-    rescueCommands: createRescueCommands({ store: cases, registry, redis, prefix, jobs: queues.rescueJobs }),
-    rescueQueries: createRescueQueries({ cases, scope }),
+    rescueCommands: createRescueCommands({
+      store: cases, registry, redis, prefix, jobs: queues.rescueJobs, ...clock,
+      caseParts: repair.caseParts, warranty: repair.warranty, followUpDelayS: config.repair.followUpDelayS,
+    }),
+    repair,
+    rescueQueries,
+    repairCommands: createRepairCommands({ store: cases }),
+    tasks: createTaskQueries({ redis, prefix, cases, ...clock }),
+    complaints: createComplaints({
+      store: complaintStore, registry, settings: repair.settings, scope,
+      visibleCase: rescueQueries.visibleCase, answerWorkingDays: config.repair.complaintAnswerWorkingDays, ...clock,
+    }),
+    scorecard: createScorecards({ redis, prefix, cases, complaints: complaintStore, ...clock }),
     rescueMetrics: createRescueMetrics({ redis, prefix, queues: queues.all }),
     webhooks: createWebhookDeliverer({ registry, redis, prefix, timeoutMs: config.webhookTimeoutMs }),
     coverageHistory,

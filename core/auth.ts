@@ -136,6 +136,7 @@ interface StationRedactable {
   readonly candidates: readonly unknown[];
   readonly candidatesAt?: string;
   readonly launch?: { readonly stationId: string };
+  readonly parts?: ReadonlyArray<{ readonly stationId?: string }>;
   readonly timeline: ReadonlyArray<{ readonly details?: Readonly<Record<string, unknown>> }>;
 }
 
@@ -154,6 +155,8 @@ export function caseAsSeenBy<C extends StationRedactable>(caller: Caller, c: C):
     offers: c.offers.filter((o) => o.stationId === own),
     candidates: [],
     ...(launch && launch.stationId === own ? { launch } : {}),
+    // Parts sent to another station (before a reassignment) are that station's business.
+    ...(c.parts ? { parts: c.parts.filter((p) => p.stationId === undefined || p.stationId === own) } : {}),
     // Timeline entries about another station (its offer, its answer, its launch) are not this station's business.
     timeline: c.timeline.filter((t) => t.details?.stationId === undefined || t.details.stationId === own),
   } as unknown as C;

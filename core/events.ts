@@ -7,7 +7,8 @@ export type LiveEventType =
   | 'vehicle.fault'
   /** A terminal's critical alarm (SOS, collision, rollover): core/alarm.ts. */
   | 'vehicle.alarm'
-  | `rescue.${string}`;
+  | `rescue.${string}`
+  | `complaint.${string}`;
 
 export interface LiveEvent {
   type: LiveEventType;

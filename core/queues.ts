@@ -56,6 +56,10 @@ export const RescueJobSchema = Type.Union([
   Type.Object({ kind: Type.Literal('sla_warning'), caseId: CaseId, clock: Type.Union([Type.Literal('launch'), Type.Literal('repair')]) }),
   Type.Object({ kind: Type.Literal('driving_check'), caseId: CaseId }),
   Type.Object({ kind: Type.Literal('sweep') }),
+  /** The repair deadline passed: escalate once if the truck is not repaired. */
+  Type.Object({ kind: Type.Literal('repair_deadline'), caseId: CaseId }),
+  /** A depot courier's ready time passed: mark the delivered parts. */
+  Type.Object({ kind: Type.Literal('parts_check'), caseId: CaseId }),
 ]);
 export type RescueJob = Static<typeof RescueJobSchema>;
 

@@ -49,7 +49,7 @@ export function createWebhookRelay(deps: WebhookRelayDeps) {
       } catch {
         event = undefined;
       }
-      if (!event || !event.type.startsWith('rescue.') || !event.customerId) return;
+      if (!event || !(event.type.startsWith('rescue.') || event.type.startsWith('complaint.')) || !event.customerId) return;
       const customer = await deps.registry.get('customer', event.customerId);
       if (!customer?.webhookUrl || !customer.webhookSecret) return;
       await deps.deliveries.add('deliver', { customerId: event.customerId, streamId, body: json! }, {

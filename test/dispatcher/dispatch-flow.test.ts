@@ -8,6 +8,8 @@ import { LIVE_EVENT_FIELD, type LiveEvent } from '../../core/events.ts';
 import { JOB_OPTIONS, QUEUES, RESCUE_QUEUES, type RescueJob } from '../../core/queues.ts';
 import { newRescueCase, type Actor } from '../../core/rescue-case.ts';
 import { readRescueConfig } from '../../infra/rescue-config.ts';
+import { readRepairConfig } from '../../infra/repair-config.ts';
+import { createComplaintStore } from '../../infra/complaint-store.ts';
 import { createRegistryCache } from '../../infra/registry-cache.ts';
 import { createNetworkView } from '../../dispatcher/network-view.ts';
 import { createRescueProcessor } from '../../dispatcher/rescue-processor.ts';
@@ -239,6 +241,7 @@ describe('dispatcher: fault event → offer → launch', () => {
         store: rig.store, network: createNetworkView({ cache: createRegistryCache({ redis: rig.redis, keys: rig.keys }), registry: rig.registry, etaModel: DEFAULT_ETA_MODEL }),
         registry: rig.registry, redis: rig.redis, prefix: services.redisPrefix, jobs: timers, config, etaModel: DEFAULT_ETA_MODEL,
         logger: pino({ level: 'silent' }), now: () => now,
+        repair: rig.repair, repairConfig: readRepairConfig(services.env(RIG_ENV)), complaints: createComplaintStore({ redis: rig.redis, prefix: services.redisPrefix }),
       });
       await processor.ensureTimers(c);
       const reported = Date.parse(c.reportedAt);
@@ -250,7 +253,9 @@ describe('dispatcher: fault event → offer → launch', () => {
       expect(await due(`escalate-${c.id}`)).toBe(Date.parse(c.escalateAt));
       expect(await due(`escalate-${c.id}`)).toBe(reported + (9 - 4) * 1000);
       expect(await due(`sla-launch-${c.id}`)).toBe(reported + 0.8 * 9000);
-      expect(await due(`sla-repair-${c.id}`)).toBe(reported + 0.8 * config.repairWindowS * 1000);
+      // The repair clock: a warning REPAIR_WARNING_BEFORE_S before the deadline, the escalation at it.
+      expect(await due(`sla-repair-${c.id}`)).toBe(Date.parse(c.repairDeadline) - config.repairWarningBeforeS * 1000);
+      expect(await due(`repair-deadline-${c.id}`)).toBe(Date.parse(c.repairDeadline));
       expect(await due(`driving-${c.id}`)).toBe(reported + 2000);
     } finally {
       await timers.obliterate({ force: true });

@@ -11,6 +11,9 @@ import { createCaseStore } from '../../infra/case-store.ts';
 import { createRescueCommands } from '../../rescue/commands.ts';
 import { readRescueConfig } from '../../infra/rescue-config.ts';
 import { readDispatcherConfig } from '../../dispatcher/config.ts';
+import { createEtaModel } from '../../core/eta.ts';
+import { readRepairConfig } from '../../infra/repair-config.ts';
+import { createRepairServices, type RepairServices } from '../../repair/repair-services.ts';
 import { startDispatcher, type RunningDispatcher } from '../../dispatcher/dispatcher.ts';
 import type { TestServices } from '../harness/context.ts';
 
@@ -20,6 +23,8 @@ export interface DispatchRig {
   registry: ReturnType<typeof createRegistryStore>;
   store: ReturnType<typeof createCaseStore>;
   commands: ReturnType<typeof createRescueCommands>;
+  /** Parts, warranty and calendar services built as the processes build them. */
+  repair: RepairServices;
   faultQueue: Queue<FaultEvent>;
   rescueJobs: Queue<RescueJob>;
   dispatchers: RunningDispatcher[];
@@ -47,11 +52,16 @@ export async function createRig(
   const connection = { url: services.redisUrl, maxRetriesPerRequest: null };
   const faultQueue = new Queue<FaultEvent>(QUEUES.faultEvents, { connection, prefix: keys.bullPrefix });
   const rescueJobs = new Queue<RescueJob>(RESCUE_QUEUES.rescueJobs, { connection, prefix: keys.bullPrefix });
-  const commands = createRescueCommands({ store, registry, redis, prefix: services.redisPrefix, jobs: rescueJobs });
+  const repairConfig = readRepairConfig(fullEnv);
+  const repair = createRepairServices({ redis, prefix: services.redisPrefix, registry, cases: store, etaModel: createEtaModel({ circuity: rescue.roadCircuity }), config: repairConfig });
+  const commands = createRescueCommands({
+    store, registry, redis, prefix: services.redisPrefix, jobs: rescueJobs,
+    caseParts: repair.caseParts, warranty: repair.warranty, followUpDelayS: repairConfig.followUpDelayS,
+  });
   const dispatchers: RunningDispatcher[] = [];
   const logger = pino({ level: 'error' });
   return {
-    redis, keys, registry, store, commands, faultQueue, rescueJobs, dispatchers,
+    redis, keys, registry, store, commands, repair, faultQueue, rescueJobs, dispatchers,
     async startDispatcher() {
       const d = await startDispatcher(readDispatcherConfig(fullEnv), logger);
       dispatchers.push(d);
