@@ -5,7 +5,9 @@ export type LiveEventType =
   | 'vehicle.position'
   | 'vehicle.status'
   | 'vehicle.fault'
-  | `rescue.${string}`;
+  | `rescue.${string}`
+  /** Maintenance reminders and appointments (issue 18). */
+  | `maintenance.${string}`;
 
 export interface LiveEvent {
   type: LiveEventType;
