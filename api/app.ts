@@ -30,6 +30,7 @@ import rescueMetricRoutes from './routes/rescue-metrics.ts';
 import webhookRoutes from './routes/webhooks.ts';
 import coverageRoutes from './routes/coverage.ts';
 import queueBoardRoutes from './routes/queue-board.ts';
+import maintenanceRoutes from './routes/maintenance.ts';
 
 /** Every route area, in registration order. `prefix` is prepended to the plugin's paths. */
 const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
@@ -48,6 +49,7 @@ const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
   { plugin: rescueMetricRoutes, prefix: '/v1' },
   { plugin: rescueQueueRoutes, prefix: '/v1' },
   { plugin: coverageRoutes, prefix: '/v1' },
+  { plugin: maintenanceRoutes, prefix: '/v1' },
   { plugin: queueBoardRoutes, prefix: '/admin/queues' },
 ];
 

@@ -24,6 +24,8 @@ import type { ApiConfig } from './config.ts';
 import { openDispatcherQueues, type DispatcherQueues } from './dispatcher-queues.ts';
 import { createRegistrySnapshot, type RegistrySnapshot } from './registry-snapshot.ts';
 import { createScopeResolver, type ScopeResolver } from './scope.ts';
+import { createMaintenanceStore, type MaintenanceStore } from '../infra/maintenance-store.ts';
+import { createMaintenanceService, type MaintenanceService } from '../maintenance/maintenance-service.ts';
 
 /** The clients main.ts (or a test) connects; the services use them, never the environment. */
 export interface ApiClients {
@@ -62,6 +64,9 @@ export interface ApiServices extends ApiClients {
   readonly webhooks: Pick<ReturnType<typeof createWebhookDeliverer>, 'listDeadLetters'>;
   readonly coverageHistory: CoverageHistory;
   readonly coverage: CoverageService;
+  /** Maintenance plans, service history, due items, reminders (issue 18). */
+  readonly maintenanceStore: MaintenanceStore;
+  readonly maintenance: MaintenanceService;
   /** Closes what the services opened (queue objects); the clients are closed by their owner. Idempotent. */
   close(): Promise<void>;
 }
@@ -80,6 +85,7 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
     clocks: { launchWindowS: config.rescue.launchWindowS, escalateBeforeS: config.rescue.escalateBeforeS, repairWindowS: config.rescue.repairWindowS },
   });
   const coverageHistory = createCoverageHistory({ telemetry: clients.telemetry, redis, prefix });
+  const maintenanceStore = createMaintenanceStore({ redis, prefix });
   return {
     ...clients,
     config,
@@ -101,6 +107,8 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
       { redis, prefix, registry, history: coverageHistory, regions: clients.regions },
       { etaModel, cacheTtlS: config.coverageCacheTtlS },
     ),
+    maintenanceStore,
+    maintenance: createMaintenanceService({ store: maintenanceStore, registry, scope, rules: config.maintenance.rules, now: () => Date.now() }),
     close: () => queues.close(),
   };
 }

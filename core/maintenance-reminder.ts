@@ -19,7 +19,8 @@ export interface Reminder {
   readonly text: LocalizedText;
   state: ReminderState;
   snoozedUntil?: number;
-  dismissedReason?: string;
+  /** Why it was snoozed or dismissed. */
+  reason?: string;
   /** Who snoozed or dismissed it (token subject). */
   by?: string;
 }

@@ -21,7 +21,7 @@ export interface ServiceRecord {
   readonly atMs: number;
   readonly odometerKm: number;
   readonly engineHours?: number;
-  readonly items: readonly string[];
+  readonly items: string[];
   readonly stationId?: string;
   /** Where it comes from: the services route, a repaired rescue case, a completed appointment. */
   readonly source: 'manual' | 'case' | 'appointment';
@@ -37,7 +37,7 @@ export interface VehicleDue {
   readonly vin: string;
   readonly customerId: string;
   readonly computedAt: number;
-  readonly items: readonly DueItem[];
+  readonly items: DueItem[];
   /** Worst status of the items (warranty excluded). */
   readonly status: DueItem['status'];
 }
