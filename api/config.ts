@@ -3,6 +3,7 @@
 import { deepFreeze, optionalString, requireInt, type Env } from '../infra/config.ts';
 import { readRescueConfig, type RescueConfig } from '../infra/rescue-config.ts';
 import { readMaintenanceConfig, type MaintenanceConfig } from '../infra/maintenance-config.ts';
+import { readRepairConfig, type RepairConfig } from '../infra/repair-config.ts';
 
 export interface ApiConfig {
   readonly port: number;
@@ -12,6 +13,8 @@ export interface ApiConfig {
   readonly rateLimitWindowMs: number;
   /** Launch window, escalation, road circuity (the ETA model every answer uses), repair window. */
   readonly rescue: RescueConfig;
+  /** Parts couriers, follow-up calls, complaints. */
+  readonly repair: RepairConfig;
   /** Seconds a computed coverage answer stays cached. */
   readonly coverageCacheTtlS: number;
   /** Interval of the telemetry roll-ups coverage reads (0 = never; an operator runs them). */
@@ -29,6 +32,7 @@ export function readApiConfig(env: Env): ApiConfig {
     rateLimitMax: requireInt(env, 'API_RATE_LIMIT_MAX', { fallback: 600, min: 1 }),
     rateLimitWindowMs: requireInt(env, 'API_RATE_LIMIT_WINDOW_MS', { fallback: 60_000, min: 1000 }),
     rescue: readRescueConfig(env),
+    repair: readRepairConfig(env),
     coverageCacheTtlS: requireInt(env, 'COVERAGE_CACHE_TTL_S', { fallback: 3600, min: 1, max: 7 * 86_400 }),
     coverageRollupEveryS: requireInt(env, 'COVERAGE_ROLLUP_EVERY_S', { fallback: 300, min: 0, max: 86_400 }),
     webhookTimeoutMs: requireInt(env, 'WEBHOOK_TIMEOUT_MS', { fallback: 5000, min: 100, max: 60_000 }),

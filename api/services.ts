@@ -19,6 +19,7 @@ import { createWebhookDeliverer } from '../infra/webhooks.ts';
 import { createRegistryImporter, type RegistryImporter } from '../registry/importer.ts';
 import { createRescueCommands, type RescueCommands } from '../rescue/commands.ts';
 import { createRescueQueries, type RescueQueries } from '../rescue/queries.ts';
+import { createRepairServices, type RepairServices } from '../repair/repair-services.ts';
 import type { StationIndex } from '../core/station-index.ts';
 import type { ApiConfig } from './config.ts';
 import { openDispatcherQueues, type DispatcherQueues } from './dispatcher-queues.ts';
@@ -61,6 +62,8 @@ export interface ApiServices extends ApiClients {
   readonly rescueCommands: RescueCommands;
   readonly rescueQueries: RescueQueries;
   readonly rescueMetrics: RescueMetrics;
+  /** Parts catalog, stock and reservations, warranty policies, working calendar. */
+  readonly repair: RepairServices;
   readonly webhooks: Pick<ReturnType<typeof createWebhookDeliverer>, 'listDeadLetters'>;
   readonly coverageHistory: CoverageHistory;
   readonly coverage: CoverageService;
@@ -84,6 +87,7 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
     prefix,
     clocks: { launchWindowS: config.rescue.launchWindowS, escalateBeforeS: config.rescue.escalateBeforeS, repairWindowS: config.rescue.repairWindowS },
   });
+  const repair = createRepairServices({ redis, prefix, registry, cases, etaModel, config: config.repair });
   const coverageHistory = createCoverageHistory({ telemetry: clients.telemetry, redis, prefix });
   const maintenanceStore = createMaintenanceStore({ redis, prefix });
   return {
@@ -98,7 +102,11 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
     stationIndex: registryCache.view(['station'], async () => createStationIndex(await registry.list('station'), etaModel)),
     queues,
     cases,
-    rescueCommands: createRescueCommands({ store: cases, registry, redis, prefix, jobs: queues.rescueJobs }),
+    rescueCommands: createRescueCommands({
+      store: cases, registry, redis, prefix, jobs: queues.rescueJobs,
+      caseParts: repair.caseParts, warranty: repair.warranty, followUpDelayS: config.repair.followUpDelayS,
+    }),
+    repair,
     rescueQueries: createRescueQueries({ cases, scope }),
     rescueMetrics: createRescueMetrics({ redis, prefix, queues: queues.all }),
     webhooks: createWebhookDeliverer({ registry, redis, prefix, timeoutMs: config.webhookTimeoutMs }),

@@ -43,6 +43,7 @@ const SPN_SYSTEM = new Map<number, VehicleSystem>([
   [636, 'engine'], // camshaft position sensor
   [637, 'engine'], // crankshaft position sensor
   [513, 'engine'], // actual engine torque
+  [1209, 'engine'], // exhaust gas pressure (exhaust brake / back pressure)
   [102, 'air-intake'], // boost pressure
   [105, 'air-intake'], // intake manifold temperature
   [107, 'air-intake'], // air filter differential pressure
@@ -75,6 +76,7 @@ const SPN_SYSTEM = new Map<number, VehicleSystem>([
   [118, 'brakes'], // brake secondary pressure
   [521, 'brakes'], // brake pedal position
   [1121, 'brakes'], // EBS brake switch
+  [914, 'brakes'], // brake stroke alert
   [241, 'tyres'], // tyre pressure
   [242, 'tyres'], // tyre temperature
   [929, 'tyres'], // tyre location

@@ -55,12 +55,44 @@ export function redisKeys(prefix: string) {
     stationCases: (stationId: string) => `${p}cases:station:${stationId}`,
     /** Set of caseIds holding one of a station's rescue vans (pending offer or launched rescue). */
     stationVansInUse: (stationId: string) => `${p}station-vans:${stationId}`,
+    /** Sorted sets caseId → due (ms) of the cases carrying a follow-up task: all, and per advisor. */
+    tasksDue: `${p}tasks:due`,
+    advisorTasks: (advisorId: string) => `${p}tasks:advisor:${advisorId}`,
+    /** Hash model → JSON WarrantyPolicy (the default policy applies to models not listed). */
+    warrantyPolicies: `${p}warranty:policies`,
+    /** Hash year → JSON WorkingCalendarYear (the seeded years apply until an admin replaces them). */
+    workingCalendar: `${p}calendar:years`,
+    /** Complaints: one hash each {v, json}, and sorted sets complaintId → filed (ms) overall, per customer, per
+     *  station; `complaints:open` complaintId → answerDue (ms) of those still waiting for an answer. */
+    complaint: (id: string) => `${p}complaint:${id}`,
+    complaints: `${p}complaints`,
+    customerComplaints: (customerId: string) => `${p}complaints:customer:${customerId}`,
+    stationComplaints: (stationId: string) => `${p}complaints:station:${stationId}`,
+    openComplaints: `${p}complaints:open`,
     /** List of JSON webhook deliveries that failed their last try, newest first (capped). */
     webhookDeadLetters: `${p}webhooks:dead-letters`,
     /** Consumer group cursor of the webhook relay on the event stream. */
     webhookGroup: 'webhooks',
     /** Hash of rescue counters and the time-to-launch histogram (Prometheus, read at scrape time). */
     rescueStats: `${p}rescue-stats`,
+
+    // ---- parts (issue 17): stock and reservations ----
+    // One stock location (`station:S1`, `depot:D1`) is one {hash tag}: its on-hand and reserved counts and every
+    // reservation held there live in one slot, so the reservation script (infra/parts-store.ts) touches one
+    // slot on Redis Cluster. A kit spread over several locations is one script call per location.
+    /** Hash partNo → units on the shelf (PUT …/stock replaces it; consumption decrements it). */
+    stockOnHand: (location: string) => `${p}parts:{${location}}:onhand`,
+    /** Hash partNo → units reserved for holders (never more than on hand at the time of reserving). */
+    stockReserved: (location: string) => `${p}parts:{${location}}:reserved`,
+    /** Hash partNo → units one holder (a rescue case id, a maintenance appointment id) holds at one location. */
+    partsHold: (location: string, holder: string) => `${p}parts:{${location}}:hold:${holder}`,
+    /** Marker (30 days) that one holder's consumption at one location is done: a retried consumption is a no-op. */
+    partsConsumed: (location: string, holder: string) => `${p}parts:{${location}}:consumed:${holder}`,
+    /** Sorted set `location|holder` → ms of every hold that may exist (written before the hold, removed after its
+     *  release or consumption): the reconciler releases holds whose holder no longer wants them. */
+    partsHolds: `${p}parts:holds`,
+    /** Hash partNo → JSON Part: parts an admin added to (or changed in) the built-in catalog. */
+    partsCatalog: `${p}parts:catalog`,
 
     // ---- event stream ----
     /** Redis Stream of events for SSE and webhooks. */

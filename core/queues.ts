@@ -56,7 +56,11 @@ export type RescueJob =
   | { kind: 'escalate'; caseId: string }
   | { kind: 'sla_warning'; caseId: string; clock: 'launch' | 'repair' }
   | { kind: 'driving_check'; caseId: string }
-  | { kind: 'sweep' };
+  | { kind: 'sweep' }
+  /** Repair deadline passed: escalate once if the truck is not repaired. */
+  | { kind: 'repair_deadline'; caseId: string }
+  /** A depot courier's ready time passed: mark the delivered parts. */
+  | { kind: 'parts_check'; caseId: string };
 
 /** One customer webhook delivery of a rescue event (`streamId` = its id on the live stream). */
 export interface WebhookDelivery {

@@ -1,17 +1,30 @@
 // A rescue case and its lifecycle, as a pure state machine:
-//   open → offered → launched → on_site → resolved | towed → closed;   offered → open (declined / no answer);
-//   open → launched (an agent assigns a station by hand);   cancelled from any open state.
+//   open → offered → launched → on_site → [repairing ⇄ waiting_parts] → repaired | towed → closed;
+//   offered → open (declined / no answer);   open → launched (an agent assigns a station by hand);
+//   launched → launched (an agent reassigns);   cancelled from any open state.
+//   `resolved` is the original name of `repaired` and stays accepted as its alias (same rules, same effects).
 // Every change goes through `transition`, which validates it, stamps time and actor, and appends it to
 // the timeline. Storage (infra/case-store.ts) derives van reservations and the open-case lock from the result.
-import { InvalidTransitionError, ValidationError } from './errors.ts';
+import { ConflictError, InvalidTransitionError, ValidationError } from './errors.ts';
 import type { CandidateDecision } from './candidates.ts';
 import type { Capability, PartsCategory } from './registry.ts';
 import type { VehicleSystem } from './fault-systems.ts';
+import { heldParts, partsReadyBy, type CasePart } from './parts-plan.ts';
+import type { PartLine } from './parts-catalog.ts';
+import { needsApprovedQuote, type WarrantyStatus } from './warranty.ts';
+import { repairNotice } from './repair-notices.ts';
 
-export const CASE_STATUSES = ['open', 'offered', 'launched', 'on_site', 'resolved', 'towed', 'closed', 'cancelled'] as const;
+export const CASE_STATUSES = ['open', 'offered', 'launched', 'on_site', 'repairing', 'waiting_parts', 'repaired', 'resolved', 'towed', 'closed', 'cancelled'] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
 /** A vehicle has at most one case in these states. */
-export const OPEN_STATUSES: readonly CaseStatus[] = ['open', 'offered', 'launched', 'on_site'];
+export const OPEN_STATUSES: readonly CaseStatus[] = ['open', 'offered', 'launched', 'on_site', 'repairing', 'waiting_parts'];
+/** Statuses a station reports with POST …/status (`resolved` = `repaired`, kept for existing clients). */
+export const REPORTED_STATUSES = ['on_site', 'repairing', 'waiting_parts', 'repaired', 'resolved', 'towed', 'closed'] as const;
+export type ReportedStatus = (typeof REPORTED_STATUSES)[number];
+
+export function isRepairedStatus(status: CaseStatus): boolean {
+  return status === 'repaired' || status === 'resolved';
+}
 export type CaseSource = 'telematics' | 'agent' | 'customer' | 'advisor';
 
 export interface CaseLocation {
@@ -67,6 +80,66 @@ export interface PartsDepotNeed {
   readonly etaMin?: number;
 }
 
+export interface QuoteLine {
+  readonly partNo: string;
+  readonly qty: number;
+  readonly unitPriceCny: number;
+}
+
+/** An out-of-warranty repair's price, for the customer (or its advisor) to approve before the repair starts. */
+export interface Quote {
+  readonly labourHours: number;
+  readonly parts: readonly QuoteLine[];
+  readonly amountCny: number;
+  readonly by: Actor;
+  readonly at: string;
+  status: 'pending' | 'approved' | 'rejected';
+  decidedBy?: Actor;
+  decidedAt?: string;
+  note?: string;
+}
+
+/** What a warranty repair produced, for the station to submit to the maker. */
+export interface WarrantyClaim {
+  readonly parts: readonly PartLine[];
+  labourHours: number;
+  readonly faultCodes: ReadonlyArray<{ spn: number; fmi?: number }>;
+  photos: string[];
+  status: 'draft' | 'submitted';
+  submittedAt?: string;
+  submittedBy?: Actor;
+}
+
+export interface Repair {
+  startedAt?: string;
+  repairedAt?: string;
+  /** Repaired by `repairDeadline` (the 24-hour promise). */
+  withinDeadline?: boolean;
+  labourHours?: number;
+  photos?: string[];
+}
+
+export interface Rating {
+  readonly score: number;
+  readonly comment?: string;
+  readonly at: string;
+  readonly by: Actor;
+}
+
+/** The follow-up call (回访) after a repair: a task for the customer's advisor. */
+export interface FollowUp {
+  readonly id: string;
+  readonly kind: 'follow_up';
+  readonly advisorId?: string;
+  readonly dueAt: string;
+  readonly createdAt: string;
+  status: 'open' | 'done';
+  outcome?: 'satisfied' | 'unsatisfied' | 'unreachable';
+  note?: string;
+  completedAt?: string;
+  completedBy?: Actor;
+}
+
 export interface RescueCase {
   readonly id: string;
   readonly vin: string;
@@ -102,6 +175,21 @@ export interface RescueCase {
   /** Every station the case was ever offered or assigned to (scoping: who may see it). */
   stationIds: string[];
   slaWarnings: Array<'launch' | 'repair'>;
+  /** Active DM1 codes with their FMIs when the case opened (the likely parts depend on both). */
+  faultCodes?: Array<{ spn: number; fmi: number }>;
+  /** Checked when the case opened. */
+  warranty?: WarrantyStatus;
+  /** Parts reserved for the repair and what became of them. */
+  parts?: CasePart[];
+  /** Every reserved part at the station no later than the van (decided at launch). */
+  partsReadyAtArrival?: boolean;
+  quote?: Quote;
+  claim?: WarrantyClaim;
+  repair?: Repair;
+  /** The repair deadline passed before the truck was repaired: escalated once. */
+  repairBreach?: { at: string; advisorId?: string };
+  rating?: Rating;
+  followUp?: FollowUp;
   timeline: TimelineEntry[];
   /** Optimistic-concurrency version, bumped by every stored change. */
   version: number;
@@ -122,6 +210,8 @@ export interface NewCaseInput {
   readonly systems: VehicleSystem[];
   readonly capabilities: Capability[];
   readonly partsCategories: PartsCategory[];
+  readonly faultCodes?: Array<{ spn: number; fmi: number }>;
+  readonly warranty?: WarrantyStatus;
 }
 
 export interface CaseClocks {
@@ -158,6 +248,8 @@ export function newRescueCase(input: NewCaseInput, clocks: CaseClocks): RescueCa
     partsDepots: [],
     stationIds: [],
     slaWarnings: [],
+    ...(input.faultCodes ? { faultCodes: input.faultCodes.map((f) => ({ spn: f.spn, fmi: f.fmi })) } : {}),
+    ...(input.warranty ? { warranty: input.warranty } : {}),
     timeline: [{ at: iso, event: 'opened', actor: input.reportedBy, to: 'open', details: { source: input.source } }],
     version: 0,
   };
@@ -166,13 +258,27 @@ export function newRescueCase(input: NewCaseInput, clocks: CaseClocks): RescueCa
 export type CaseAction =
   | { type: 'attach'; faultEventId?: string; spns: number[]; note?: string }
   | { type: 'offer'; stationId: string; etaMin: number; distanceKm: number; timeoutS: number; candidates: CandidateDecision[]; partsDepots: PartsDepotNeed[] }
-  | { type: 'accept'; stationId: string; vanId?: string; technician?: string; etaMin?: number }
+  | { type: 'accept'; stationId: string; vanId?: string; technician?: string; etaMin?: number; parts?: CasePart[] }
   | { type: 'decline'; stationId: string; reason: string; reasonCode?: DeclineReason }
   | { type: 'offer_timeout'; attempt: number }
-  | { type: 'assign'; stationId: string; vanId?: string; technician?: string; etaMin?: number; note?: string }
+  | { type: 'assign'; stationId: string; vanId?: string; technician?: string; etaMin?: number; note?: string; parts?: CasePart[] }
   | { type: 'escalate'; reason: string; candidates?: CandidateDecision[]; advisorId?: string }
-  | { type: 'status'; status: 'on_site' | 'resolved' | 'towed' | 'closed'; note?: string }
-  | { type: 'cancel'; reason: string }
+  | {
+      type: 'status'; status: ReportedStatus; note?: string;
+      /** The case's parts after the move (consumed on repair, released on tow). */
+      parts?: CasePart[];
+      labourHours?: number; photos?: string[];
+      /** On repair: the follow-up task's due time and advisor. */
+      followUp?: { dueAt: string; advisorId?: string };
+    }
+  | { type: 'cancel'; reason: string; parts?: CasePart[] }
+  | { type: 'parts_delivered'; parts: CasePart[] }
+  | { type: 'quote'; labourHours: number; parts: QuoteLine[]; amountCny: number }
+  | { type: 'quote_decision'; approved: boolean; note?: string }
+  | { type: 'claim_submit'; labourHours?: number; photos?: string[] }
+  | { type: 'rate'; score: number; comment?: string }
+  | { type: 'follow_up_complete'; outcome: 'satisfied' | 'unsatisfied' | 'unreachable'; note?: string }
+  | { type: 'repair_breach'; advisorId?: string }
   | { type: 'needs_confirmation'; reason: string }
   | { type: 'sla_warning'; clock: 'launch' | 'repair' };
 
@@ -186,8 +292,11 @@ export interface TransitionResult {
 const NEXT_STATUS: Readonly<Record<CaseStatus, readonly CaseStatus[]>> = {
   open: ['offered', 'launched', 'cancelled'],
   offered: ['open', 'launched', 'cancelled'],
-  launched: ['on_site', 'cancelled'],
-  on_site: ['resolved', 'towed', 'cancelled'],
+  launched: ['on_site', 'launched', 'cancelled'],
+  on_site: ['repairing', 'waiting_parts', 'repaired', 'resolved', 'towed', 'cancelled'],
+  repairing: ['waiting_parts', 'repaired', 'resolved', 'towed', 'cancelled'],
+  waiting_parts: ['repairing', 'repaired', 'resolved', 'towed', 'cancelled'],
+  repaired: ['closed'],
   resolved: ['closed'],
   towed: ['closed'],
   closed: [],
@@ -205,7 +314,7 @@ export function isOpenStatus(status: CaseStatus): boolean {
 /** The station whose van this case holds right now (a pending offer or a launched rescue). */
 export function vanHolder(c: RescueCase): string | undefined {
   if (c.status === 'offered') return pendingOffer(c)?.stationId;
-  if (c.status === 'launched' || c.status === 'on_site') return c.launch?.stationId;
+  if (c.status === 'launched' || c.status === 'on_site' || c.status === 'repairing' || c.status === 'waiting_parts') return c.launch?.stationId;
   return undefined;
 }
 
@@ -221,6 +330,21 @@ function move(c: RescueCase, to: CaseStatus): void {
 
 function addStation(c: RescueCase, stationId: string): void {
   if (!c.stationIds.includes(stationId)) c.stationIds.push(stationId);
+}
+
+/** Records the parts reserved at launch and whether they are at the station no later than the van. */
+function setParts(c: RescueCase, parts: CasePart[] | undefined, now: Date): void {
+  if (!parts) return;
+  c.parts = parts;
+  const etaMin = c.launch?.etaMin;
+  const ready = etaMin !== undefined ? partsReadyBy(parts, new Date(now.getTime() + etaMin * 60_000)) : undefined;
+  if (ready !== undefined) c.partsReadyAtArrival = ready;
+  else delete c.partsReadyAtArrival;
+}
+
+/** Parts of a case that still bind stock. */
+export function partsHeld(c: Pick<RescueCase, 'parts'>): CasePart[] {
+  return heldParts(c.parts ?? []);
 }
 
 /** Applies one action; throws InvalidTransitionError / ValidationError when it is not allowed now. */
@@ -277,6 +401,7 @@ export function transition(current: RescueCase, action: CaseAction, actor: Actor
         ...(action.technician !== undefined ? { technician: action.technician } : {}),
         etaMin: action.etaMin ?? offer.etaMin,
       };
+      setParts(c, action.parts, now);
       event = 'launched';
       Object.assign(details, { stationId: action.stationId, vanId: action.vanId, technician: action.technician, etaMin: c.launch.etaMin });
       break;
@@ -306,6 +431,8 @@ export function transition(current: RescueCase, action: CaseAction, actor: Actor
       break;
     }
     case 'assign': {
+      // A reassignment (launched → launched) goes to another station; the same station is not a move.
+      if (c.status === 'launched' && c.launch?.stationId === action.stationId) throw new InvalidTransitionError(c.status, `launched at ${action.stationId} again`);
       const offer = pendingOffer(c);
       if (c.status === 'offered' && offer) {
         offer.outcome = offer.stationId === action.stationId ? 'accepted' : 'withdrawn';
@@ -318,6 +445,7 @@ export function transition(current: RescueCase, action: CaseAction, actor: Actor
         ...(action.technician !== undefined ? { technician: action.technician } : {}),
         ...(action.etaMin !== undefined ? { etaMin: action.etaMin } : {}),
       };
+      if (action.parts !== undefined) setParts(c, action.parts, now);
       addStation(c, action.stationId);
       event = 'assigned';
       Object.assign(details, { stationId: action.stationId, vanId: action.vanId, technician: action.technician, etaMin: action.etaMin, note: action.note });
@@ -339,14 +467,108 @@ export function transition(current: RescueCase, action: CaseAction, actor: Actor
       break;
     }
     case 'status': {
-      move(c, action.status);
-      event = action.status;
+      const to = action.status;
+      if ((to === 'repairing' || isRepairedStatus(to)) && needsApprovedQuote(c.warranty) && c.quote?.status !== 'approved') {
+        throw new InvalidTransitionError(c.status, `${to} (out of warranty: the customer has not approved a quote)`);
+      }
+      move(c, to);
+      if (action.parts) c.parts = action.parts;
+      if (to === 'repairing' && !c.repair?.startedAt) c.repair = { ...c.repair, startedAt: at };
+      if (isRepairedStatus(to)) {
+        const withinDeadline = now.getTime() <= Date.parse(c.repairDeadline);
+        c.repair = {
+          ...c.repair, repairedAt: at, withinDeadline,
+          ...(action.labourHours !== undefined ? { labourHours: action.labourHours } : {}),
+          ...(action.photos ? { photos: action.photos } : {}),
+        };
+        if (c.warranty?.covered) {
+          c.claim = {
+            parts: (c.parts ?? []).filter((p) => p.status === 'consumed').map((p) => ({ partNo: p.partNo, qty: p.consumedQty ?? p.qty })),
+            labourHours: action.labourHours ?? 0,
+            faultCodes: c.faultCodes ?? c.spns.map((spn) => ({ spn })),
+            photos: action.photos ?? [],
+            status: 'draft',
+          };
+        }
+        if (action.followUp && !c.followUp) {
+          c.followUp = {
+            id: `fu-${c.id}`, kind: 'follow_up', dueAt: action.followUp.dueAt, createdAt: at, status: 'open',
+            ...(action.followUp.advisorId ? { advisorId: action.followUp.advisorId } : {}),
+          };
+        }
+        Object.assign(details, { withinDeadline, repairDeadline: c.repairDeadline });
+      }
+      event = to;
       Object.assign(details, { note: action.note });
+      break;
+    }
+    case 'parts_delivered': {
+      if (!isOpenStatus(c.status) || !c.parts) throw new InvalidTransitionError(c.status, 'parts delivered');
+      const before = JSON.stringify(c.parts);
+      c.parts = action.parts;
+      if (JSON.stringify(c.parts) === before) return { next: current, details };
+      event = 'parts_delivered';
+      Object.assign(details, { parts: c.parts.filter((p) => p.status === 'delivered').map((p) => p.partNo) });
+      break;
+    }
+    case 'quote': {
+      if (!['launched', 'on_site', 'repairing', 'waiting_parts'].includes(c.status)) throw new InvalidTransitionError(c.status, 'quoted');
+      if (c.quote?.status === 'approved') throw new InvalidTransitionError(c.status, 'quoted (a quote is already approved)');
+      c.quote = { labourHours: action.labourHours, parts: action.parts, amountCny: action.amountCny, by: actor, at, status: 'pending' };
+      event = 'quoted';
+      Object.assign(details, { amountCny: action.amountCny, labourHours: action.labourHours });
+      break;
+    }
+    case 'quote_decision': {
+      if (!c.quote || c.quote.status !== 'pending' || !isOpenStatus(c.status)) throw new InvalidTransitionError(c.status, 'quote decision (no pending quote)');
+      c.quote.status = action.approved ? 'approved' : 'rejected';
+      c.quote.decidedBy = actor;
+      c.quote.decidedAt = at;
+      if (action.note !== undefined) c.quote.note = action.note;
+      event = action.approved ? 'quote_approved' : 'quote_rejected';
+      Object.assign(details, { amountCny: c.quote.amountCny, note: action.note });
+      break;
+    }
+    case 'claim_submit': {
+      if (!c.claim || c.claim.status !== 'draft') throw new InvalidTransitionError(c.status, 'claim submitted (no draft claim)');
+      if (action.labourHours !== undefined) c.claim.labourHours = action.labourHours;
+      if (action.photos) c.claim.photos = [...new Set([...c.claim.photos, ...action.photos])];
+      c.claim.status = 'submitted';
+      c.claim.submittedAt = at;
+      c.claim.submittedBy = actor;
+      event = 'claim_submitted';
+      break;
+    }
+    case 'rate': {
+      if (!c.repair?.repairedAt || !(isRepairedStatus(c.status) || c.status === 'closed')) throw new InvalidTransitionError(c.status, 'rated (not repaired)');
+      if (c.rating) throw new ConflictError('the repair is already rated', [{ field: 'body.score', message: 'a case is rated once' }]);
+      if (!Number.isInteger(action.score) || action.score < 1 || action.score > 5) throw new ValidationError('score is a whole number 1–5', [{ field: 'body.score', message: 'must be a whole number from 1 to 5' }]);
+      c.rating = { score: action.score, ...(action.comment !== undefined ? { comment: action.comment } : {}), at, by: actor };
+      event = 'rated';
+      Object.assign(details, { score: action.score });
+      break;
+    }
+    case 'follow_up_complete': {
+      if (!c.followUp) throw new InvalidTransitionError(c.status, 'follow-up completed (no follow-up task)');
+      if (c.followUp.status === 'done') throw new ConflictError('the follow-up is already completed', [{ field: 'id', message: 'already completed' }]);
+      Object.assign(c.followUp, { status: 'done', outcome: action.outcome, completedAt: at, completedBy: actor, ...(action.note !== undefined ? { note: action.note } : {}) });
+      event = 'follow_up_completed';
+      Object.assign(details, { taskId: c.followUp.id, outcome: action.outcome });
+      break;
+    }
+    case 'repair_breach': {
+      // Once per case, and only while the truck is not yet repaired.
+      if (c.repairBreach || !isOpenStatus(c.status)) return { next: current, details };
+      c.repairBreach = { at, ...(action.advisorId ? { advisorId: action.advisorId } : {}) };
+      if (action.advisorId && !c.advisorId) c.advisorId = action.advisorId;
+      event = 'repair_overdue';
+      Object.assign(details, { deadline: c.repairDeadline, advisorId: action.advisorId });
       break;
     }
     case 'cancel': {
       const offer = pendingOffer(c);
       move(c, 'cancelled');
+      if (action.parts) c.parts = action.parts;
       if (offer) {
         offer.outcome = 'withdrawn';
         offer.answeredAt = at;
@@ -378,6 +600,8 @@ export function transition(current: RescueCase, action: CaseAction, actor: Actor
   }
 
   for (const key of Object.keys(details)) if (details[key] === undefined) delete details[key];
+  const message = repairNotice(event, details);
+  if (message) details.message = message;
   c.timeline.push({
     at, event, actor,
     ...(from !== c.status ? { from, to: c.status } : {}),

@@ -18,5 +18,8 @@ export function statIncrements(before: RescueCase | undefined, after: RescueCase
     out.push(['ttl_count', 1], ['ttl_sum_ms', Math.max(0, Math.round(ms))], ['offers_at_launch', after.offers.length]);
     out.push([Date.parse(after.launch!.at) <= Date.parse(after.launchDeadline) ? 'launched_within_window' : 'launched_late', 1]);
   }
+  if (after.repair?.repairedAt && !before?.repair?.repairedAt) out.push([after.repair.withinDeadline ? 'repaired_within_deadline' : 'repaired_late', 1]);
+  if (launchedNow && after.partsReadyAtArrival !== undefined) out.push([after.partsReadyAtArrival ? 'parts_ready_at_arrival' : 'parts_late_at_arrival', 1]);
+  if (after.rating && !before?.rating) out.push([`rating:${after.rating.score}`, 1]);
   return out;
 }

@@ -1,9 +1,11 @@
 import { deepFreeze, readCommonConfig, requireInt, type CommonConfig, type Env } from '../infra/config.ts';
 import { readRescueConfig, type RescueConfig } from '../infra/rescue-config.ts';
+import { readRepairConfig, type RepairConfig } from '../infra/repair-config.ts';
 
 export interface DispatcherConfig {
   readonly common: CommonConfig;
   readonly rescue: RescueConfig;
+  readonly repair: RepairConfig;
   /** Jobs processed in parallel per queue by this instance. */
   readonly concurrency: number;
   /** BullMQ lock: a job of a killed dispatcher is picked up by another one after about this long. */
@@ -19,6 +21,7 @@ export function readDispatcherConfig(env: Env): DispatcherConfig {
   return deepFreeze({
     common: readCommonConfig(env),
     rescue: readRescueConfig(env),
+    repair: readRepairConfig(env),
     concurrency: requireInt(env, 'DISPATCHER_CONCURRENCY', { fallback: 16, min: 1, max: 256 }),
     jobLockMs: requireInt(env, 'DISPATCHER_JOB_LOCK_MS', { fallback: 30_000, min: 1000, max: 600_000 }),
     sweepIntervalS: requireInt(env, 'DISPATCHER_SWEEP_INTERVAL_S', { fallback: 30, min: 1, max: 3600 }),

@@ -13,6 +13,7 @@ import { createRegistryStore } from '../infra/registry-store.ts';
 import { createCaseStore } from '../infra/case-store.ts';
 import { createWebhookDeliverer } from '../infra/webhooks.ts';
 import type { DispatcherConfig } from './config.ts';
+import { createRepairServices } from '../repair/repair-services.ts';
 import { createNetworkView } from './network-view.ts';
 import { createRescueProcessor, type RescueProcessorDeps } from './rescue-processor.ts';
 import { createWebhookRelay } from './webhook-relay.ts';
@@ -48,8 +49,10 @@ export async function startDispatcher(
   const webhookQueue = new Queue<WebhookDelivery>(RESCUE_QUEUES.webhooks, { connection, prefix: keys.bullPrefix });
   closers.push(() => rescueJobs.close(), () => webhookQueue.close());
 
+  const repair = createRepairServices({ redis, prefix: redisPrefix, registry, cases: store, etaModel, config: config.repair });
   const processor = createRescueProcessor({
     store, network, registry, redis, prefix: redisPrefix, jobs: rescueJobs, config: config.rescue, etaModel, logger, ...hooks,
+    repair, repairConfig: config.repair,
   });
   const deliverer = createWebhookDeliverer({ registry, redis, prefix: redisPrefix, timeoutMs: config.webhookTimeoutMs });
 

@@ -1,6 +1,7 @@
 // The dispatcher's work on rescue cases: open from critical fault events, find and offer candidates,
-// run the timers (offer timeout, escalation, SLA warnings, still-driving check) and the sweep that
-// repairs anything a crash left half-done. Every step re-reads the case and is safe to run twice.
+// run the timers (offer timeout, escalation, SLA warnings, still-driving check, the repair deadline, parts
+// deliveries) and the sweep that repairs anything a crash left half-done (including parts holds no case
+// lists). Every step re-reads the case and is safe to run twice.
 import type { Job, JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../core/keys.ts';
@@ -15,6 +16,8 @@ import type { CaseStore } from '../infra/case-store.ts';
 import type { RegistryStore } from '../infra/registry-store.ts';
 import type { RescueConfig } from '../infra/rescue-config.ts';
 import type { Logger } from '../infra/logger.ts';
+import type { RepairServices } from '../repair/repair-services.ts';
+import type { RepairConfig } from '../infra/repair-config.ts';
 import type { NetworkView } from './network-view.ts';
 import { checkFaultEvent } from './fault-event.ts';
 
@@ -38,6 +41,8 @@ export interface RescueProcessorDeps {
   prefix: string;
   jobs: Pick<Queue<RescueJob>, 'add' | 'addBulk'>;
   config: RescueConfig;
+  repair: Pick<RepairServices, 'caseParts' | 'reservations' | 'warranty'>;
+  repairConfig: Pick<RepairConfig, 'partsReconcileGraceS'>;
   etaModel: EtaModel;
   logger: Logger;
   now?: () => Date;
@@ -63,7 +68,8 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
     const timers: Array<[RescueJob, string, number]> = [
       [{ kind: 'escalate', caseId: c.id }, `escalate-${c.id}`, Date.parse(c.escalateAt)],
       [{ kind: 'sla_warning', caseId: c.id, clock: 'launch' }, `sla-launch-${c.id}`, reported + 0.8 * config.launchWindowS * 1000],
-      [{ kind: 'sla_warning', caseId: c.id, clock: 'repair' }, `sla-repair-${c.id}`, reported + 0.8 * config.repairWindowS * 1000],
+      [{ kind: 'sla_warning', caseId: c.id, clock: 'repair' }, `sla-repair-${c.id}`, Date.parse(c.repairDeadline) - config.repairWarningBeforeS * 1000],
+      [{ kind: 'repair_deadline', caseId: c.id }, `repair-deadline-${c.id}`, Date.parse(c.repairDeadline)],
     ];
     if (c.source === 'telematics') timers.push([{ kind: 'driving_check', caseId: c.id }, `driving-${c.id}`, reported + config.drivingCheckS * 1000]);
     await deps.jobs.addBulk(timers.map(([data, jobId, at]) => ({
@@ -207,12 +213,16 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
       if (live) location = { lat: live.lat!, lon: live.lon!, source: 'live_state' };
     }
     const needs = faultNeeds(spns);
+    const reportedAt = new Date(Math.min(event.receivedAt, now().getTime()));
+    const liveNow = parseLiveState(event.vin, await deps.redis.hgetall(keys.live(event.vin)));
     const opened = await store.open({
       vin: event.vin,
       customerId: vehicle.customerId,
       source: 'telematics',
-      reportedAt: new Date(Math.min(event.receivedAt, now().getTime())),
+      reportedAt,
       reportedBy: TELEMATICS,
+      faultCodes: event.active.map((d) => ({ spn: d.spn, fmi: d.fmi })),
+      warranty: await deps.repair.warranty(vehicle, liveNow?.odometerKm, reportedAt),
       ...(location ? { location } : {}),
       faultEventId: event.id,
       spns,
@@ -253,13 +263,36 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
     logger.warn({ caseId }, 'escalated: launch window nearly over');
   }
 
+  /** The repair deadline passed and the truck is not repaired: escalate once (advisor and agents), record the breach. */
+  async function repairDeadline(caseId: string): Promise<void> {
+    const c = await store.get(caseId);
+    if (!c || c.repairBreach || !isOpenStatus(c.status) || now().getTime() < Date.parse(c.repairDeadline)) return;
+    const advisorId = await advisorFor(c);
+    const r = await apply(caseId, { type: 'repair_breach', ...(advisorId ? { advisorId } : {}) });
+    if (r?.changed) logger.warn({ caseId }, 'repair deadline missed: escalated');
+  }
+
+  /** Depot parts whose courier time passed are delivered. */
+  async function partsCheck(caseId: string): Promise<void> {
+    const c = await store.get(caseId);
+    if (!c || !isOpenStatus(c.status)) return;
+    const parts = deps.repair.caseParts.delivered(c, now());
+    if (parts) await apply(caseId, { type: 'parts_delivered', parts }, undefined, c);
+  }
+
   /** Repairs what a crash between a commit and its follow-up jobs could have left behind. */
   async function sweep(): Promise<number> {
     const t = now().getTime();
     let repaired = 0;
+    repaired += await deps.repair.reservations.reconcile(deps.repair.caseParts.wants, deps.repairConfig.partsReconcileGraceS * 1000);
     for (const id of await store.activeCaseIds()) {
       const c = await store.get(id);
       if (!c) continue;
+      if (!c.repairBreach && t >= Date.parse(c.repairDeadline)) {
+        await repairDeadline(id);
+        repaired++;
+      }
+      if (deps.repair.caseParts.delivered(c, now())) await partsCheck(id);
       if ((c.status === 'open' || c.status === 'offered') && !c.escalated && t >= Date.parse(c.escalateAt)) {
         await escalateOnWindow(id);
         repaired++;
@@ -300,6 +333,12 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
         return;
       case 'driving_check':
         await drivingCheck(data.caseId);
+        return;
+      case 'repair_deadline':
+        await repairDeadline(data.caseId);
+        return;
+      case 'parts_check':
+        await partsCheck(data.caseId);
         return;
       case 'sweep':
         await sweep();

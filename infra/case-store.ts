@@ -35,10 +35,13 @@ redis.call('HSET', caseKey, 'v', current + 1, 'json', json)
 if openAction == 'set' then redis.call('SET', openKey, caseId)
 elseif openAction == 'del' and redis.call('GET', openKey) == caseId then redis.call('DEL', openKey) end
 redis.call('ZADD', caseIndex, score, caseId)
-for i = 9, #KEYS do redis.call('ZADD', KEYS[i], score, caseId) end
+local nIndex = tonumber(ARGV[12])
+local nDue = #KEYS - 8 - nIndex
+for i = 9, 8 + nIndex do redis.call('ZADD', KEYS[i], score, caseId) end
+for j = 1, nDue do redis.call('ZADD', KEYS[8 + nIndex + j], ARGV[12 + j], caseId) end
 if activeScore ~= '' then redis.call('ZADD', activeKey, activeScore, caseId) else redis.call('ZREM', activeKey, caseId) end
 if eventJson ~= '' then redis.call('XADD', eventsKey, 'MAXLEN', '~', maxlen, '*', eventField, eventJson) end
-for i = 12, #ARGV, 2 do redis.call('HINCRBY', statsKey, ARGV[i], ARGV[i + 1]) end
+for i = 13 + nDue, #ARGV, 2 do redis.call('HINCRBY', statsKey, ARGV[i], ARGV[i + 1]) end
 return {'ok', tostring(current + 1)}
 `;
 
@@ -141,9 +144,13 @@ export function createCaseStore(deps: CaseStoreDeps) {
       keys.vehicleCases(stored.vin),
       ...stored.stationIds.map((s) => keys.stationCases(s)),
     ];
+    // Task indexes (the follow-up after a repair), scored by due time: written with the case, never apart from it.
+    const dueIndexes: Array<[string, number]> = stored.followUp
+      ? [[keys.tasksDue, Date.parse(stored.followUp.dueAt)], ...(stored.followUp.advisorId ? [[keys.advisorTasks(stored.followUp.advisorId), Date.parse(stored.followUp.dueAt)] as [string, number]] : [])]
+      : [];
     const eventJson = event ? JSON.stringify(liveEvent(stored, event, details, at)) : '';
     const [result, value] = await (redis as WithCommit).fleetCommitCase(
-      8 + indexKeys.length,
+      8 + indexKeys.length + dueIndexes.length,
       keys.case(stored.id),
       keys.openCaseOfVehicle(stored.vin),
       keys.stationVansInUse(reserve ?? '-'),
@@ -153,6 +160,7 @@ export function createCaseStore(deps: CaseStoreDeps) {
       keys.events,
       keys.rescueStats,
       ...indexKeys,
+      ...dueIndexes.map(([key]) => key),
       expected,
       JSON.stringify(stored),
       stored.id,
@@ -164,6 +172,8 @@ export function createCaseStore(deps: CaseStoreDeps) {
       eventJson,
       LIVE_STREAM_MAXLEN,
       LIVE_EVENT_FIELD,
+      indexKeys.length,
+      ...dueIndexes.map(([, due]) => due),
       ...statIncrements(before, stored, event, details).flat(),
     );
     if (result === 'ok') return { ok: true, case: stored, ...(event ? { event } : {}) };

@@ -10,6 +10,8 @@ export interface RescueConfig {
   readonly escalateBeforeS: number;
   /** Seconds from the report by which the truck must be repaired. */
   readonly repairWindowS: number;
+  /** Warn the advisor and agents when this many seconds of the repair window remain. */
+  readonly repairWarningBeforeS: number;
   readonly roadCircuity: number;
   /** A fixed-point station is offered first when its ETA is within this many minutes of the best. */
   readonly fixedPointMarginMin: number;
@@ -27,11 +29,17 @@ export function readRescueConfig(env: Env): RescueConfig {
   if (escalateBeforeS >= launchWindowS) {
     throw new ConfigError('ESCALATE_BEFORE_S', `must be less than RESCUE_LAUNCH_WINDOW_S (${escalateBeforeS} ≥ ${launchWindowS})`);
   }
+  const repairWindowS = requireInt(env, 'REPAIR_WINDOW_S', { fallback: 86_400, min: 60, max: 30 * 86_400 });
+  const repairWarningBeforeS = requireInt(env, 'REPAIR_WARNING_BEFORE_S', { fallback: 4 * 3600, min: 0, max: 30 * 86_400 });
+  if (repairWarningBeforeS >= repairWindowS) {
+    throw new ConfigError('REPAIR_WARNING_BEFORE_S', `must be less than REPAIR_WINDOW_S (${repairWarningBeforeS} ≥ ${repairWindowS})`);
+  }
   return deepFreeze({
     offerTimeoutS: requireInt(env, 'STATION_OFFER_TIMEOUT_S', { fallback: 180, min: 1, max: 3600 }),
     launchWindowS,
     escalateBeforeS,
-    repairWindowS: requireInt(env, 'REPAIR_WINDOW_S', { fallback: 86_400, min: 60, max: 30 * 86_400 }),
+    repairWindowS,
+    repairWarningBeforeS,
     roadCircuity: requireNumber(env, 'ROAD_CIRCUITY', { fallback: 1.3, min: 1, max: 5 }),
     fixedPointMarginMin: requireNumber(env, 'FIXED_POINT_MARGIN_MIN', { fallback: 10, min: 0, max: 240 }),
     maxDistanceKm: requireNumber(env, 'RESCUE_MAX_DISTANCE_KM', { fallback: 500, min: 1, max: 5000 }),

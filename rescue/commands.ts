@@ -1,6 +1,9 @@
 // What people do to rescue cases (through the API): report a breakdown, answer an offer, assign by hand,
 // move the lifecycle on, cancel. Each command is one validated transition committed by the case store;
-// follow-up work (the next offer, timers) is handed to the dispatcher as a rescue job.
+// follow-up work (the next offer, timers) is handed to the dispatcher as a rescue job. Parts follow the case
+// (repair/case-parts.ts): reserved before the launch is committed, given back after a tow, cancel or
+// reassignment is committed, consumed before the repair is committed — a crash in between leaves at worst a
+// hold the case does not list, which the dispatcher's sweep releases.
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../core/keys.ts';
@@ -8,9 +11,12 @@ import { ConflictError, NotFoundError, ValidationError } from '../core/errors.ts
 import { faultNeeds } from '../core/fault-systems.ts';
 import { parseLiveState } from '../core/live-state.ts';
 import type { RescueJob } from '../core/queues.ts';
-import type { Actor, CaseSource, DeclineReason, RescueCase } from '../core/rescue-case.ts';
+import type { PartLine } from '../core/parts-catalog.ts';
+import { isRepairedStatus, transition, type Actor, type CaseAction, type CaseSource, type DeclineReason, type ReportedStatus, type RescueCase } from '../core/rescue-case.ts';
 import type { CaseStore } from '../infra/case-store.ts';
 import type { RegistryStore } from '../infra/registry-store.ts';
+import type { CaseParts } from '../repair/case-parts.ts';
+import type { WarrantyCheck } from '../repair/warranty-check.ts';
 
 export interface ReportInput {
   vin: string;
@@ -26,9 +32,21 @@ export interface LaunchDetails {
   etaMin?: number;
 }
 
+export interface RepairDetails {
+  /** Parts the repair actually used (the station confirms); without it, what was reserved. */
+  parts?: PartLine[];
+  labourHours?: number;
+  /** References (URLs or object keys) of the repair's photos. */
+  photos?: string[];
+}
+
 export interface RescueCommandsDeps {
   store: CaseStore;
-  registry: Pick<RegistryStore, 'get'>;
+  registry: Pick<RegistryStore, 'get' | 'assignments'>;
+  caseParts: CaseParts;
+  warranty: WarrantyCheck;
+  /** Seconds from the repair to the follow-up call's due time. */
+  followUpDelayS: number;
   redis: Pick<Redis, 'hgetall'>;
   prefix: string;
   jobs: Pick<Queue<RescueJob>, 'add'>;
@@ -65,13 +83,16 @@ export function createRescueCommands(deps: RescueCommandsDeps) {
     else throw new ValidationError('no position known for this vehicle: give lat and lon', [{ field: 'body.lat', message: 'is required: no position is known for this vehicle' }]);
     const spns = [...new Set((live?.dtcs ?? []).map((d) => d.spn))];
     const needs = faultNeeds(spns);
+    const reportedAt = now();
     const opened = await store.open({
       vin: input.vin,
       customerId: vehicle.customerId,
       source,
-      reportedAt: now(),
+      reportedAt,
       reportedBy: actor,
       location,
+      faultCodes: (live?.dtcs ?? []).map((d) => ({ spn: d.spn, fmi: d.fmi })),
+      warranty: await deps.warranty(vehicle, live?.odometerKm, reportedAt),
       ...(input.description !== undefined ? { description: input.description } : {}),
       ...(input.contactPhone !== undefined ? { contactPhone: input.contactPhone } : {}),
       spns,
@@ -87,8 +108,44 @@ export function createRescueCommands(deps: RescueCommandsDeps) {
     return opened;
   }
 
+  /** Throws the error the action would meet now, before any stock is touched for it. */
+  function check(c: RescueCase, action: CaseAction, actor: Actor): void {
+    transition(c, action, actor, now());
+  }
+
+  async function stationFor(stationId: string) {
+    const station = await deps.registry.get('station', stationId);
+    if (!station) throw new NotFoundError('station', stationId);
+    return station;
+  }
+
+  async function partsCheckLater(c: RescueCase): Promise<void> {
+    const due = (c.parts ?? []).filter((p) => p.status === 'in_transit' && p.readyAt).map((p) => Date.parse(p.readyAt!));
+    if (due.length === 0) return;
+    const at = Math.max(...due);
+    await deps.jobs.add('parts_check', { kind: 'parts_check', caseId: c.id }, { ...JOB_OPTIONS, jobId: `parts-check-${c.id}-${at}`, delay: Math.max(0, at - now().getTime()) });
+  }
+
+  /** Commits a launch (accept or assign) with the kit reserved for its station; gives the kit back if the commit fails. */
+  async function launchWithParts(c: RescueCase, stationId: string, action: Extract<CaseAction, { type: 'accept' | 'assign' }>, actor: Actor, vans?: (id: string) => number): Promise<RescueCase> {
+    check(c, action, actor);
+    const parts = await deps.caseParts.reserveFor(c, await stationFor(stationId));
+    let launched: RescueCase;
+    try {
+      launched = (await store.apply(c.id, { ...action, parts }, actor, vans)).case;
+    } catch (err) {
+      await deps.caseParts.releaseUnwanted(c.id, parts);
+      throw err;
+    }
+    // A reassignment: what the previous station's kit held and the new one does not is given back.
+    if (c.parts) await deps.caseParts.releaseUnwanted(c.id, c.parts);
+    await partsCheckLater(launched);
+    return launched;
+  }
+
   async function accept(caseId: string, stationId: string, details: LaunchDetails, actor: Actor): Promise<RescueCase> {
-    return (await store.apply(caseId, { type: 'accept', stationId, ...details }, actor)).case;
+    const c = await store.require(caseId);
+    return launchWithParts(c, stationId, { type: 'accept', stationId, ...details }, actor);
   }
 
   async function decline(caseId: string, stationId: string, reason: string, actor: Actor, reasonCode?: DeclineReason): Promise<RescueCase> {
@@ -99,15 +156,50 @@ export function createRescueCommands(deps: RescueCommandsDeps) {
 
   async function assign(caseId: string, stationId: string, details: LaunchDetails & { note?: string }, actor: Actor): Promise<RescueCase> {
     const vans = await stationVans(stationId);
-    return (await store.apply(caseId, { type: 'assign', stationId, ...details }, actor, () => vans)).case;
+    const c = await store.require(caseId);
+    return launchWithParts(c, stationId, { type: 'assign', stationId, ...details }, actor, () => vans);
   }
 
-  async function setStatus(caseId: string, status: 'on_site' | 'resolved' | 'towed' | 'closed', note: string | undefined, actor: Actor): Promise<RescueCase> {
-    return (await store.apply(caseId, { type: 'status', status, ...(note !== undefined ? { note } : {}) }, actor)).case;
+  /** The customer's advisor for the follow-up call: the case's, the launch station's fixed-point advisor, the lead advisor. */
+  async function advisorOf(c: RescueCase): Promise<string | undefined> {
+    if (c.advisorId) return c.advisorId;
+    const assignments = await deps.registry.assignments(c.customerId);
+    const atStation = assignments.find((a) => a.stationId === c.launch?.stationId);
+    if (atStation) return atStation.advisorId;
+    const customer = await deps.registry.get('customer', c.customerId);
+    return customer?.leadAdvisorId ?? assignments[0]?.advisorId;
+  }
+
+  async function setStatus(caseId: string, status: ReportedStatus, note: string | undefined, actor: Actor, repair: RepairDetails = {}): Promise<RescueCase> {
+    const c = await store.require(caseId);
+    const base: CaseAction = {
+      type: 'status', status,
+      ...(note !== undefined ? { note } : {}),
+      ...(repair.labourHours !== undefined ? { labourHours: repair.labourHours } : {}),
+      ...(repair.photos ? { photos: repair.photos } : {}),
+    };
+    check(c, base, actor);
+    if (isRepairedStatus(status)) {
+      const parts = await deps.caseParts.consume(c, c.launch?.stationId ?? '', repair.parts);
+      const advisorId = await advisorOf(c);
+      const followUp = { dueAt: new Date(now().getTime() + deps.followUpDelayS * 1000).toISOString(), ...(advisorId ? { advisorId } : {}) };
+      return (await store.apply(caseId, { ...base, ...(parts ? { parts } : {}), followUp }, actor)).case;
+    }
+    if (status === 'towed') {
+      const parts = deps.caseParts.released(c);
+      const result = (await store.apply(caseId, { ...base, ...(parts ? { parts } : {}) }, actor)).case;
+      if (c.parts) await deps.caseParts.releaseUnwanted(caseId, c.parts);
+      return result;
+    }
+    return (await store.apply(caseId, base, actor)).case;
   }
 
   async function cancel(caseId: string, reason: string, actor: Actor): Promise<RescueCase> {
-    return (await store.apply(caseId, { type: 'cancel', reason }, actor)).case;
+    const c = await store.require(caseId);
+    const parts = deps.caseParts.released(c);
+    const result = (await store.apply(caseId, { type: 'cancel', reason, ...(parts ? { parts } : {}) }, actor)).case;
+    if (c.parts) await deps.caseParts.releaseUnwanted(caseId, c.parts);
+    return result;
   }
 
   return { report, accept, decline, assign, setStatus, cancel };

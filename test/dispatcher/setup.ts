@@ -11,6 +11,9 @@ import { createCaseStore } from '../../infra/case-store.ts';
 import { createRescueCommands } from '../../rescue/commands.ts';
 import { readRescueConfig } from '../../infra/rescue-config.ts';
 import { readDispatcherConfig } from '../../dispatcher/config.ts';
+import { createEtaModel } from '../../core/eta.ts';
+import { readRepairConfig } from '../../infra/repair-config.ts';
+import { createRepairServices } from '../../repair/repair-services.ts';
 import { startDispatcher, type RunningDispatcher } from '../../dispatcher/dispatcher.ts';
 import type { TestServices } from '../harness/context.ts';
 
@@ -47,7 +50,12 @@ export async function createRig(
   const connection = { url: services.redisUrl, maxRetriesPerRequest: null };
   const faultQueue = new Queue<FaultEvent>(QUEUES.faultEvents, { connection, prefix: keys.bullPrefix });
   const rescueJobs = new Queue<RescueJob>(RESCUE_QUEUES.rescueJobs, { connection, prefix: keys.bullPrefix });
-  const commands = createRescueCommands({ store, registry, redis, prefix: services.redisPrefix, jobs: rescueJobs });
+  const repairConfig = readRepairConfig(fullEnv);
+  const repair = createRepairServices({ redis, prefix: services.redisPrefix, registry, cases: store, etaModel: createEtaModel({ circuity: rescue.roadCircuity }), config: repairConfig });
+  const commands = createRescueCommands({
+    store, registry, redis, prefix: services.redisPrefix, jobs: rescueJobs,
+    caseParts: repair.caseParts, warranty: repair.warranty, followUpDelayS: repairConfig.followUpDelayS,
+  });
   const dispatchers: RunningDispatcher[] = [];
   const logger = pino({ level: 'error' });
   return {
