@@ -31,6 +31,7 @@ import webhookRoutes from './routes/webhooks.ts';
 import coverageRoutes from './routes/coverage.ts';
 import queueBoardRoutes from './routes/queue-board.ts';
 import maintenanceRoutes from './routes/maintenance.ts';
+import appointmentRoutes from './routes/appointments.ts';
 
 /** Every route area, in registration order. `prefix` is prepended to the plugin's paths. */
 const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
@@ -50,6 +51,7 @@ const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
   { plugin: rescueQueueRoutes, prefix: '/v1' },
   { plugin: coverageRoutes, prefix: '/v1' },
   { plugin: maintenanceRoutes, prefix: '/v1' },
+  { plugin: appointmentRoutes, prefix: '/v1' },
   { plugin: queueBoardRoutes, prefix: '/admin/queues' },
 ];
 

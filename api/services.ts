@@ -27,6 +27,8 @@ import { createRegistrySnapshot, type RegistrySnapshot } from './registry-snapsh
 import { createScopeResolver, type ScopeResolver } from './scope.ts';
 import { createMaintenanceStore, type MaintenanceStore } from '../infra/maintenance-store.ts';
 import { createMaintenanceService, type MaintenanceService } from '../maintenance/maintenance-service.ts';
+import { createAppointments, type Appointments } from '../maintenance/appointments.ts';
+import { createAppointmentStore } from '../infra/appointment-store.ts';
 
 /** The clients main.ts (or a test) connects; the services use them, never the environment. */
 export interface ApiClients {
@@ -70,6 +72,8 @@ export interface ApiServices extends ApiClients {
   /** Maintenance plans, service history, due items, reminders (issue 18). */
   readonly maintenanceStore: MaintenanceStore;
   readonly maintenance: MaintenanceService;
+  /** Service appointments with the parts kit reserved (issue 18). */
+  readonly appointments: Appointments;
   /** Closes what the services opened (queue objects); the clients are closed by their owner. Idempotent. */
   close(): Promise<void>;
 }
@@ -90,6 +94,7 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
   const repair = createRepairServices({ redis, prefix, registry, cases, etaModel, config: config.repair });
   const coverageHistory = createCoverageHistory({ telemetry: clients.telemetry, redis, prefix });
   const maintenanceStore = createMaintenanceStore({ redis, prefix });
+  const maintenance = createMaintenanceService({ store: maintenanceStore, registry, scope, rules: config.maintenance.rules, now: () => Date.now() });
   return {
     ...clients,
     config,
@@ -116,7 +121,11 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
       { etaModel, cacheTtlS: config.coverageCacheTtlS },
     ),
     maintenanceStore,
-    maintenance: createMaintenanceService({ store: maintenanceStore, registry, scope, rules: config.maintenance.rules, now: () => Date.now() }),
+    maintenance,
+    appointments: createAppointments({
+      appointments: createAppointmentStore({ redis, prefix }), store: maintenanceStore, registry, scope, regions: clients.regions,
+      kits: repair.reservations, maintenance, defaultServiceBays: config.maintenance.defaultServiceBays, now: () => Date.now(),
+    }),
     close: () => queues.close(),
   };
 }

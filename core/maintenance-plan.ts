@@ -19,7 +19,7 @@ export type ServiceInterval = Static<typeof ServiceIntervalSchema>;
 
 export const KitLineSchema = Type.Object(
   {
-    partNumber: Type.String({ pattern: '^[A-Za-z0-9._/-]{1,64}$', description: 'Part number of the parts catalog' }),
+    partNo: Type.String({ pattern: '^[A-Za-z0-9._/-]{1,64}$', description: 'Part number of the parts catalog (core/parts-catalog.ts)' }),
     qty: Type.Integer({ minimum: 1, maximum: 1000 }),
   },
   { additionalProperties: false },
@@ -76,22 +76,22 @@ const tractorItems: MaintenanceItem[] = [
   {
     id: 'engine-oil', name: { zh: '机油及机油滤清器', en: 'Engine oil and filter' },
     every: { km: 20_000, hours: 500, months: 6 }, first: { km: 10_000, hours: 250, months: 3 },
-    kit: [{ partNumber: 'OIL-15W40-CK4-20L', qty: 2 }, { partNumber: 'FLT-OIL-1012', qty: 1 }], labourHours: 1,
+    kit: [{ partNo: 'LUB-OIL-18', qty: 2 }, { partNo: 'FLT-OF-01', qty: 1 }], labourHours: 1,
   },
   {
     id: 'fuel-filters', name: { zh: '燃油滤清器（粗滤、精滤）', en: 'Fuel filters (primary and secondary)' },
     every: { km: 40_000, hours: 1000, months: 12 },
-    kit: [{ partNumber: 'FLT-FUEL-1105', qty: 1 }, { partNumber: 'FLT-FUEL-1117', qty: 1 }], labourHours: 0.5,
+    kit: [{ partNo: 'FLT-FF-01', qty: 2 }], labourHours: 0.5,
   },
   {
     id: 'air-filter', name: { zh: '空气滤清器', en: 'Air filter' },
     every: { km: 60_000, months: 12 },
-    kit: [{ partNumber: 'FLT-AIR-1109', qty: 1 }], labourHours: 0.5,
+    kit: [{ partNo: 'FLT-AF-01', qty: 1 }], labourHours: 0.5,
   },
   {
     id: 'dpf-scr', name: { zh: 'DPF/SCR 后处理保养（国六）', en: 'DPF/SCR aftertreatment service (China VI)' },
     every: { km: 200_000, hours: 4000, months: 24 },
-    kit: [{ partNumber: 'AT-DPF-CLEAN-KIT', qty: 1 }, { partNumber: 'AT-UREA-FILTER', qty: 1 }], labourHours: 3,
+    kit: [{ partNo: 'AT-DPF-01', qty: 1 }, { partNo: 'AT-DEF-20', qty: 1 }], labourHours: 3,
   },
   {
     id: 'brakes', name: { zh: '制动系统检查', en: 'Brake inspection' },
@@ -101,7 +101,7 @@ const tractorItems: MaintenanceItem[] = [
   {
     id: 'transmission-oil', name: { zh: '变速箱油', en: 'Transmission oil' },
     every: { km: 150_000, months: 24 }, first: { km: 50_000, months: 12 },
-    kit: [{ partNumber: 'OIL-GEAR-75W90-20L', qty: 1 }], labourHours: 1.5,
+    kit: [{ partNo: 'TRN-OIL-20', qty: 1 }], labourHours: 1.5,
   },
 ];
 

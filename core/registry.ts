@@ -71,6 +71,7 @@ export const StationSchema = Type.Object(
     rating: Type.Number({ minimum: 0, maximum: 5, description: 'Quality rating 0–5' }),
     partsCategories: Type.Array(PartsCategorySchema, { uniqueItems: true, maxItems: PARTS_CATEGORIES.length }),
     mobilisationMin: Type.Optional(Type.Number({ minimum: 0, maximum: 240, description: 'Minutes from accept to van rolling; default 15' })),
+    serviceBays: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, description: 'Workshop bays for service appointments; daily capacity = bays × opening hours (default DEFAULT_SERVICE_BAYS)' })),
     active: Type.Boolean({ default: true }),
   },
   { additionalProperties: false, $id: 'Station' },
