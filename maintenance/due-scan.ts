@@ -3,12 +3,12 @@
 // the result for the API, and raise the reminders it calls for — each exactly once, whoever runs the scan
 // (infra/maintenance-store.ts claims reminder ids atomically).
 import {
-  cstDateStart, cstDayStart, DAY_MS, dueItem, reminderLevelOf, warrantyDue, WARRANTY_ITEM_ID,
+  cstDateStart, dueItem, reminderLevelOf, warrantyDue, WARRANTY_ITEM_ID,
   type CycleStart, type DueItem, type DueSoonThresholds, type WarrantyTerms,
 } from '../core/maintenance-due.ts';
 import { planFor, type MaintenanceItem, type MaintenancePlan } from '../core/maintenance-plan.ts';
 import { reminderId, reminderText, WARRANTY_NAME, type Reminder } from '../core/maintenance-reminder.ts';
-import { idleUsage, usageFromWindow, USAGE_WINDOW_DAYS, type UsageSnapshot } from '../core/maintenance-usage.ts';
+import { idleUsage, usageFromWindow, type UsageSnapshot } from '../core/maintenance-usage.ts';
 import type { Vehicle } from '../core/registry.ts';
 import type { MaintenanceStore, VehicleDue } from '../infra/maintenance-store.ts';
 import type { RegistryStore } from '../infra/registry-store.ts';
@@ -108,8 +108,7 @@ export function createDueScanner(deps: {
       const [plans, last, previousUsage] = await Promise.all([store.plans(), store.lastServices(vins), store.usage(vins)]);
       const t2 = performance.now();
 
-      const today = cstDayStart(nowMs);
-      const windows = vins && vins.length === 0 ? new Map() : await deps.usage.windows(today - USAGE_WINDOW_DAYS * DAY_MS, today, vins);
+      const windows = vins && vins.length === 0 ? new Map() : await deps.usage.latestWindows(vins);
       const t3 = performance.now();
 
       const dues: VehicleDue[] = [];

@@ -8,10 +8,16 @@
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../core/keys.ts';
 import { cstDayStart, DAY_MS } from '../core/maintenance-due.ts';
-import { type UsageWindow } from '../core/maintenance-usage.ts';
+import { USAGE_WINDOW_DAYS, type UsageWindow } from '../core/maintenance-usage.ts';
 import { influxString, type TelemetryStore } from '../infra/telemetry-store.ts';
 
 export const USAGE_MEASUREMENT = 'usage_1d';
+/**
+ * One point per truck per rolled-up day D: the first and last `usage_1d` rows of the 30-day window ending with
+ * D. InfluxDB 1.x answers a selector over 100,000 series slowly (tens of seconds), so the roll-up computes it once
+ * a day in the background and the scan reads one row per truck.
+ */
+export const USAGE_WINDOW_MEASUREMENT = 'usage_30d';
 
 function tag(value: string): string {
   return value.replace(/[,= \\]/g, (c) => `\\${c}`);
@@ -72,6 +78,9 @@ export function createUsageRollup(
         if (day + DAY_MS > mark) await deps.redis.set(keys.maintUsageWatermark, String(day + DAY_MS));
         days++;
       }
+      // The window summary of the newest complete day (what every scan until the next roll-up reads), once per
+      // new day: redone days (late uploads) reach it with the next day's summary.
+      if (target > mark) await summarise(target - DAY_MS);
       return { days, vins };
     } finally {
       await deps.redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, keys.maintUsageLock, token);
@@ -82,12 +91,12 @@ export function createUsageRollup(
    * First and last roll-up rows of each truck in [fromMs, toMs): two selector queries whose answers carry
    * the selected point's time and its other fields. `vins` restricts the read (the incremental scan).
    */
-  async function windows(fromMs: number, toMs: number, vins?: readonly string[]): Promise<Map<string, UsageWindow>> {
+  async function windows(fromMs: number, toMs: number, vins?: readonly string[]): Promise<Map<string, UsageWindow & { customer?: string }>> {
     const filters: string[] = [];
     if (vins === undefined) filters.push('');
     else for (let i = 0; i < vins.length; i += 400) filters.push(`(${vins.slice(i, i + 400).map((v) => `vin = ${influxString(v)}`).join(' OR ')}) AND `);
-    const range = `time >= ${fromMs}ms AND time < ${toMs}ms GROUP BY vin`;
-    const out = new Map<string, UsageWindow>();
+    const range = `time >= ${fromMs}ms AND time < ${toMs}ms GROUP BY vin, customer`;
+    const out = new Map<string, UsageWindow & { customer?: string }>();
     for (const filter of filters) {
       const [firsts, lasts] = await Promise.all([
         read(`SELECT first(odometerKm) AS km, engineHours AS h FROM ${USAGE_MEASUREMENT} WHERE ${filter}${range}`),
@@ -102,13 +111,53 @@ export function createUsageRollup(
           firstDayMs: f.time, firstKm: f.km, ...(typeof f.h === 'number' ? { firstHours: f.h } : {}),
           lastDayMs: l.time, lastKm: l.km, ...(typeof l.h === 'number' ? { lastHours: l.h } : {}),
           ...(typeof l.lat === 'number' && typeof l.lon === 'number' ? { lat: l.lat, lon: l.lon } : {}),
+          ...(typeof l.customer === 'string' ? { customer: l.customer } : {}),
         });
       }
     }
     return out;
   }
 
-  return { rollUp, windows };
+  /** Writes the `usage_30d` point of every truck with a row in the 30-day window ending with `dayMs`. */
+  async function summarise(dayMs: number): Promise<void> {
+    const found = await windows(dayMs + DAY_MS - USAGE_WINDOW_DAYS * DAY_MS, dayMs + DAY_MS);
+    const lines: string[] = [];
+    for (const [vin, w] of found) {
+      let fields = `firstDayMs=${w.firstDayMs},firstKm=${w.firstKm},lastDayMs=${w.lastDayMs},lastKm=${w.lastKm}`;
+      if (w.firstHours !== undefined) fields += `,firstHours=${w.firstHours}`;
+      if (w.lastHours !== undefined) fields += `,lastHours=${w.lastHours}`;
+      if (w.lat !== undefined && w.lon !== undefined) fields += `,lat=${w.lat},lon=${w.lon}`;
+      lines.push(`${USAGE_WINDOW_MEASUREMENT},customer=${tag(w.customer ?? '-')},vin=${tag(vin)} ${fields} ${dayMs}`);
+    }
+    for (let i = 0; i < lines.length; i += 20_000) await deps.telemetry.write(lines.slice(i, i + 20_000));
+  }
+
+  /**
+   * The usage windows as of `nowMs`: the `usage_30d` summary of the newest rolled-up day (one row per truck);
+   * `vins` restricts the read (the incremental scan).
+   */
+  async function latestWindows(vins?: readonly string[]): Promise<Map<string, UsageWindow>> {
+    const mark = Number((await deps.redis.get(keys.maintUsageWatermark)) ?? 0);
+    const out = new Map<string, UsageWindow>();
+    if (mark === 0) return out;
+    const filters: string[] = [];
+    if (vins === undefined) filters.push('');
+    else for (let i = 0; i < vins.length; i += 400) filters.push(`(${vins.slice(i, i + 400).map((v) => `vin = ${influxString(v)}`).join(' OR ')}) AND `);
+    const rowsOf = await Promise.all(filters.map((filter) => read(`SELECT * FROM ${USAGE_WINDOW_MEASUREMENT} WHERE ${filter}time = ${mark - DAY_MS}ms`)));
+    for (const rows of rowsOf) {
+      for (const r of rows) {
+        if (typeof r.vin !== 'string' || typeof r.firstDayMs !== 'number' || typeof r.firstKm !== 'number' || typeof r.lastDayMs !== 'number' || typeof r.lastKm !== 'number') continue;
+        out.set(r.vin, {
+          firstDayMs: r.firstDayMs, firstKm: r.firstKm, ...(typeof r.firstHours === 'number' ? { firstHours: r.firstHours } : {}),
+          lastDayMs: r.lastDayMs, lastKm: r.lastKm, ...(typeof r.lastHours === 'number' ? { lastHours: r.lastHours } : {}),
+          ...(typeof r.lat === 'number' && typeof r.lon === 'number' ? { lat: r.lat, lon: r.lon } : {}),
+        });
+      }
+    }
+    return out;
+  }
+
+  return { rollUp, windows, summarise, latestWindows };
 }
 
 export type UsageRollup = ReturnType<typeof createUsageRollup>;
