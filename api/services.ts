@@ -94,7 +94,7 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
   const repair = createRepairServices({ redis, prefix, registry, cases, etaModel, config: config.repair });
   const coverageHistory = createCoverageHistory({ telemetry: clients.telemetry, redis, prefix });
   const maintenanceStore = createMaintenanceStore({ redis, prefix });
-  const maintenance = createMaintenanceService({ store: maintenanceStore, registry, scope, rules: config.maintenance.rules, now: () => Date.now() });
+  const maintenance = createMaintenanceService({ store: maintenanceStore, registry, scope, rules: config.maintenance.rules, serviceDay: { dayOfMonth: config.maintenance.serviceDayOfMonth, nearDays: config.maintenance.serviceDayNearDays }, now: () => Date.now() });
   return {
     ...clients,
     config,

@@ -23,6 +23,8 @@ export interface Reminder {
   reason?: string;
   /** Who snoozed or dismissed it (token subject). */
   by?: string;
+  /** Shown with it (not stored): a service-day offer of the customer's fixed point near the due date. */
+  serviceDay?: { stationId: string; date: string; offer: LocalizedText };
 }
 
 export function reminderId(vin: string, itemId: string, cycle: string, level: ReminderLevel): string {

@@ -12,6 +12,7 @@ import type { MaintenancePlan } from '../core/maintenance-plan.ts';
 import type { Reminder } from '../core/maintenance-reminder.ts';
 import type { UsageSnapshot } from '../core/maintenance-usage.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
+import type { ServiceDayOffer } from '../core/service-day.ts';
 
 export interface ServiceRecord {
   readonly id: string;
@@ -276,7 +277,16 @@ export function createMaintenanceStore(deps: { redis: Redis; prefix: string }) {
     throw new ConflictError(`reminder ${id} is changing concurrently; retry`);
   }
 
+  async function putServiceDay(offer: ServiceDayOffer): Promise<void> {
+    await redis.hset(keys.maintServiceDays, `${offer.stationId}:${offer.date}`, JSON.stringify(offer));
+  }
+
+  async function serviceDays(): Promise<ServiceDayOffer[]> {
+    return (await redis.hvals(keys.maintServiceDays)).map((j) => JSON.parse(j) as ServiceDayOffer).sort((a, b) => a.date.localeCompare(b.date) || a.stationId.localeCompare(b.stationId));
+  }
+
   return {
+    putServiceDay, serviceDays,
     keys, plans, putPlans, seedPlans, deletePlan, recordService, services, lastServices, takeDirty, markDirty,
     usage, putUsage, due, putDue, raiseReminders, raisedAmong, reminder, remindersOf, allReminders, updateReminder,
   };

@@ -7,6 +7,8 @@ import { cstDate, type DueStatus } from '../core/maintenance-due.ts';
 import { planFor, planProblems, type MaintenancePlan } from '../core/maintenance-plan.ts';
 import type { Reminder, ReminderState } from '../core/maintenance-reminder.ts';
 import type { Vehicle } from '../core/registry.ts';
+import { offerNear, serviceDayDateProblem, type ServiceDayOffer } from '../core/service-day.ts';
+import type { LocalizedText } from '../core/maintenance-plan.ts';
 import type { MaintenanceStore, ServiceRecord, VehicleDue } from '../infra/maintenance-store.ts';
 import type { RegistryStore } from '../infra/registry-store.ts';
 import { vehicleDue, type DueRules } from './due-scan.ts';
@@ -24,9 +26,10 @@ export interface ServiceInput {
 
 export interface MaintenanceServiceDeps {
   store: MaintenanceStore;
-  registry: Pick<RegistryStore, 'get' | 'getMany' | 'vehiclesOfCustomer' | 'list'>;
+  registry: Pick<RegistryStore, 'get' | 'getMany' | 'vehiclesOfCustomer' | 'list' | 'assignments'>;
   scope: { customers(caller: Caller): Promise<CustomerScope> };
   rules: DueRules;
+  serviceDay: { dayOfMonth: number; nearDays: number };
   now: () => number;
 }
 
@@ -130,10 +133,33 @@ export function createMaintenanceService(deps: MaintenanceServiceDeps) {
     else if (scope.all) customers = (await registry.list('customer')).map((c) => c.id);
     else customers = [...scope.customerIds];
     const now = deps.now();
-    return (await store.remindersOf(customers, query.state ? query.limit * 4 : query.limit))
+    const list = (await store.remindersOf(customers, query.state ? query.limit * 4 : query.limit))
       .map((r) => (r.state === 'snoozed' && r.snoozedUntil !== undefined && r.snoozedUntil <= now ? { ...r, state: 'open' as const } : r))
       .filter((r) => query.state === undefined || r.state === query.state)
       .slice(0, query.limit);
+    // The service-day offer of one of the customer's fixed points near the due date (now, for what is already
+    // overdue) goes with the reminder.
+    const offers = await store.serviceDays();
+    if (offers.length === 0) return list;
+    const stationsOf = new Map<string, Set<string>>();
+    for (const c of new Set(list.map((r) => r.customerId))) stationsOf.set(c, new Set((await registry.assignments(c)).map((a) => a.stationId)));
+    return list.map((r) => {
+      const offer = r.itemId === 'warranty' ? undefined : offerNear(offers, stationsOf.get(r.customerId)!, Math.max(r.due.predictedMs ?? now, now), deps.serviceDay.nearDays);
+      return offer ? { ...r, serviceDay: { stationId: offer.stationId, date: offer.date, offer: offer.offer } } : r;
+    });
+  }
+
+  /** A station (its own) or an admin publishes the offer of a service day. */
+  async function publishServiceDay(caller: Caller, stationId: string, date: string, offer: LocalizedText): Promise<ServiceDayOffer> {
+    requireRole(caller, ['admin', 'station']);
+    if (caller.role === 'station' && caller.stationId !== stationId) throw new NotFoundError('station', stationId);
+    const station = await registry.get('station', stationId);
+    if (!station) throw new NotFoundError('station', stationId);
+    const problem = serviceDayDateProblem(date, deps.serviceDay.dayOfMonth, cstDate(deps.now()));
+    if (problem) throw new ValidationError(`params.date ${problem}`, [{ field: 'params.date', message: problem }]);
+    const published: ServiceDayOffer = { stationId, date, offer, publishedBy: caller.sub };
+    await store.putServiceDay(published);
+    return published;
   }
 
   async function reminderInScope(caller: Caller, id: string): Promise<Reminder> {
@@ -157,7 +183,7 @@ export function createMaintenanceService(deps: MaintenanceServiceDeps) {
     return store.updateReminder(id, (r) => ({ ...r, state: 'dismissed', reason, by: caller.sub }));
   }
 
-  return { putPlans, plans: () => store.plans(), deletePlan: store.deletePlan, recordService, services, vehicleMaintenance, fleet, reminders, snooze, dismiss, refreshDue, vehicleInScope };
+  return { publishServiceDay, serviceDays: () => store.serviceDays(), putPlans, plans: () => store.plans(), deletePlan: store.deletePlan, recordService, services, vehicleMaintenance, fleet, reminders, snooze, dismiss, refreshDue, vehicleInScope };
 }
 
 export type MaintenanceService = ReturnType<typeof createMaintenanceService>;

@@ -160,6 +160,22 @@ const maintenanceRoutes: RoutePlugin = async (app, ctx) => {
     },
   }, async (request) => svc.snooze(callerOf(request), request.params.id, Date.parse(request.body.until), request.body.reason));
 
+  const Offer = Type.Object({ stationId: Type.String(), date: Type.String(), offer: Text, publishedBy: Type.String() });
+  app.get('/service-days', {
+    schema: { tags: ['maintenance'], summary: 'Published service-day offers (the network\'s monthly service day), by date', response: { 200: Type.Array(Offer) } },
+  }, async () => svc.serviceDays());
+
+  app.put('/stations/:id/service-days/:date', {
+    schema: {
+      tags: ['maintenance'],
+      summary: 'Publish a station\'s offer for a service day (the station itself or an admin)',
+      description: 'The date must be the network\'s service day of its month (SERVICE_DAY_OF_MONTH, the 7th) and not in the past.',
+      params: Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), date: Type.String({ maxLength: 10 }) }),
+      body: Type.Object({ offer: Type.Object({ zh: Type.String({ minLength: 1, maxLength: 300 }), en: Type.String({ minLength: 1, maxLength: 300 }) }, { additionalProperties: false }) }, { additionalProperties: false }),
+      response: { 200: Offer },
+    },
+  }, async (request) => svc.publishServiceDay(callerOf(request), request.params.id, request.params.date, request.body.offer));
+
   app.post('/maintenance/reminders/:id/dismiss', {
     schema: {
       tags: ['maintenance'],

@@ -28,7 +28,8 @@ describe('maintenance API', () => {
   const today = cstDate(Date.now());
 
   beforeAll(async () => {
-    h = await startApiHarness('maintapi');
+    // Offers up to 31 days from a due date count as near: the next service day is always within that.
+    h = await startApiHarness('maintapi', { env: { SERVICE_DAY_NEAR_DAYS: '31' } });
     const registry = createRegistryStore({ redis: h.redis, prefix: h.services.redisPrefix });
     await registry.putMany('customer', customers);
     await registry.putMany('station', stations);
@@ -38,6 +39,7 @@ describe('maintenance API', () => {
       { vin: vin(2), customerId: 'C1', plate: '皖A22222', model: '6x4 tractor 460 hp', inServiceDate: yearsAgo(3, 31), homeRegion: '340100', active: true },
       { vin: vin(3), customerId: 'C2', plate: '粤B33333', model: '6x4 tractor 460 hp', inServiceDate: '2025-01-01', homeRegion: '440300', active: true },
     ]);
+    await registry.assign('C1', { region: '340100', stationId: 'S1', advisorId: 'A1', assignedAt: new Date().toISOString(), assignedBy: 'test' });
     await h.api.maintenanceStore.putPlans(DEFAULT_MAINTENANCE_PLANS);
     admin = await h.token('admin');
     c1 = await h.token('customer', { customerId: 'C1' });
@@ -147,5 +149,28 @@ describe('maintenance API', () => {
     expect(one.usage.kmPerDay).toBeGreaterThan(0);
     expect(one.due.items.find((i) => i.itemId === 'engine-oil')!.predictedMs).toBeGreaterThan(0);
     expect((await h.app.inject({ method: 'GET', url: `/v1/vehicles/${vin(1)}/maintenance`, headers: h.auth(c2) })).statusCode).toBe(404);
+  });
+
+  it('service day: a station publishes its offer for the 7th; reminders near it carry the offer', async () => {
+    const d = new Date(Date.now() + 8 * 3600_000);
+    const next7 = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + (d.getUTCDate() > 7 ? 1 : 0), 7)).toISOString().slice(0, 10);
+    const s1 = await h.token('station', { stationId: 'S1' });
+    const offer = { offer: { zh: '服务日工时费八折', en: 'Service day: 20 % off labour' } };
+    const wrongDay = await h.app.inject({ method: 'PUT', url: `/v1/stations/S1/service-days/${next7.slice(0, 8)}08`, headers: h.auth(s1), payload: offer });
+    expect(wrongDay.statusCode).toBe(400);
+    expect(wrongDay.json().details[0].field).toBe('params.date');
+    const otherStation = await h.app.inject({ method: 'PUT', url: `/v1/stations/S3/service-days/${next7}`, headers: h.auth(s1), payload: offer });
+    expect(otherStation.statusCode).toBe(404);
+    expect((await h.app.inject({ method: 'GET', url: '/v1/service-days', headers: h.auth(admin) })).json()).toEqual([]);
+    const ok = await h.app.inject({ method: 'PUT', url: `/v1/stations/S1/service-days/${next7}`, headers: h.auth(s1), payload: offer });
+    expect(ok.statusCode).toBe(200);
+    const reminders = (await h.app.inject({ method: 'GET', url: '/v1/maintenance/reminders?customerId=C1', headers: h.auth(c1) })).json() as Array<{ itemId: string; serviceDay?: { stationId: string; date: string; offer: { zh: string } } }>;
+    const maintenance = reminders.filter((r) => r.itemId !== 'warranty');
+    expect(maintenance.length).toBeGreaterThan(0);
+    expect(maintenance.every((r) => r.serviceDay?.stationId === 'S1' && r.serviceDay.date === next7 && r.serviceDay.offer.zh === offer.offer.zh)).toBe(true);
+    expect(reminders.filter((r) => r.itemId === 'warranty').every((r) => r.serviceDay === undefined)).toBe(true);
+    // C2's fixed points are elsewhere: its reminders carry no S1 offer.
+    const c2List = (await h.app.inject({ method: 'GET', url: '/v1/maintenance/reminders', headers: h.auth(c2) })).json() as Array<{ serviceDay?: unknown }>;
+    expect(c2List.every((r) => r.serviceDay === undefined)).toBe(true);
   });
 });
