@@ -82,10 +82,14 @@ export function remindersFor(vehicle: Vehicle, plan: MaintenancePlan | undefined
 export function createDueScanner(deps: {
   store: MaintenanceStore;
   registry: Pick<RegistryStore, 'list' | 'getMany'>;
-  usage: UsageRollup;
+  usage: Pick<UsageRollup, 'rollUp' | 'latestWindows'>;
   rules: DueRules;
 }) {
   const { store } = deps;
+  // What this process already knows, so that a steady-state scan neither re-checks every reminder id nor rewrites
+  // every vehicle's due items. Correctness never depends on these: the claim is the atomic HSETNX.
+  const knownRaised = new Set<string>();
+  const writtenDue = new Map<string, string>();
 
   async function run(nowMs: number, mode: 'full' | 'incremental'): Promise<DueScanStats> {
     const t0 = performance.now();
@@ -105,15 +109,17 @@ export function createDueScanner(deps: {
     try {
       vehicles = vehicles.filter((v) => v.active);
       const vins = mode === 'full' ? undefined : vehicles.map((v) => v.vin);
-      const [plans, last, previousUsage] = await Promise.all([store.plans(), store.lastServices(vins), store.usage(vins)]);
+      const [plans, last] = await Promise.all([store.plans(), store.lastServices(vins)]);
       const t2 = performance.now();
 
       const windows = vins && vins.length === 0 ? new Map() : await deps.usage.latestWindows(vins);
+      // Trucks without a row in the window keep their last readings (idle): only those are read from Redis.
+      const previousUsage = await store.usage(vehicles.filter((v) => !windows.has(v.vin)).map((v) => v.vin));
       const t3 = performance.now();
 
-      const dues: VehicleDue[] = [];
+      const changedDue: VehicleDue[] = [];
       const usageUpdates: Array<[string, UsageSnapshot]> = [];
-      const candidates: Reminder[] = [];
+      const candidates: Array<{ id: string; vehicle: Vehicle; plan: MaintenancePlan | undefined; due: VehicleDue }> = [];
       let dueSoon = 0;
       let overdue = 0;
       for (const vehicle of vehicles) {
@@ -123,24 +129,40 @@ export function createDueScanner(deps: {
         if (w) usageUpdates.push([vehicle.vin, usage!]);
         const plan = planFor(plans, vehicle.model);
         const due = vehicleDue(vehicle, plan, last.get(vehicle.vin), usage, nowMs, deps.rules);
-        dues.push(due);
+        const fingerprint = JSON.stringify(due.items);
+        if (writtenDue.get(vehicle.vin) !== fingerprint) {
+          changedDue.push(due);
+          writtenDue.set(vehicle.vin, fingerprint);
+        }
         if (due.status === 'due_soon') dueSoon++;
         else if (due.status === 'overdue') overdue++;
-        for (const r of remindersFor(vehicle, plan, due, nowMs)) candidates.push(r);
+        for (const d of due.items) {
+          const level = reminderLevelOf(d.status);
+          if (!level) continue;
+          const id = reminderId(vehicle.vin, d.itemId, d.cycle, level);
+          if (!knownRaised.has(id)) candidates.push({ id, vehicle, plan, due });
+        }
       }
       const t4 = performance.now();
 
-      // Most candidates were raised by an earlier scan: one HMGET pass instead of a script call each.
+      // One HMGET pass for the ids this process has not seen raised; texts only for the new ones.
       const already = await store.raisedAmong(candidates.map((c) => c.id));
-      const raised = await store.raiseReminders(candidates.filter((c) => !already.has(c.id)));
-      await Promise.all([store.putUsage(usageUpdates), store.putDue(dues)]);
+      const fresh = new Map<string, Reminder>();
+      for (const c of candidates) {
+        if (already.has(c.id) || fresh.has(c.id)) continue;
+        for (const r of remindersFor(c.vehicle, c.plan, c.due, nowMs)) if (r.id === c.id) fresh.set(r.id, r);
+      }
+      const raised = await store.raiseReminders([...fresh.values()]);
+      for (const c of candidates) knownRaised.add(c.id);
+      await Promise.all([store.putUsage(usageUpdates), store.putDue(changedDue)]);
       const t5 = performance.now();
       return {
         mode, vehicles: vehicles.length, dueSoon, overdue, remindersRaised: raised.length,
         ms: { rollup: t1 - t0, read: t2 - t1, usage: t3 - t2, compute: t4 - t3, write: t5 - t4, total: t5 - t0 },
       };
     } catch (err) {
-      // The work list goes back for the next scan.
+      // The work list goes back for the next scan, and what this process believed written is forgotten.
+      writtenDue.clear();
       await store.markDirty(taken).catch(() => undefined);
       throw err;
     }

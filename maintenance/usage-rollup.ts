@@ -141,7 +141,8 @@ export function createUsageRollup(
     const out = new Map<string, UsageWindow>();
     if (mark === 0) return out;
     const filters: string[] = [];
-    if (vins === undefined) filters.push('');
+    // The whole fleet in four parallel parts (by the VIN's last character): influxd answers each on its own core.
+    if (vins === undefined) filters.push('vin =~ /[0-2]$/ AND ', 'vin =~ /[3-5]$/ AND ', 'vin =~ /[6-9]$/ AND ', 'vin =~ /[A-Z]$/ AND ');
     else for (let i = 0; i < vins.length; i += 400) filters.push(`(${vins.slice(i, i + 400).map((v) => `vin = ${influxString(v)}`).join(' OR ')}) AND `);
     const rowsOf = await Promise.all(filters.map((filter) => read(`SELECT * FROM ${USAGE_WINDOW_MEASUREMENT} WHERE ${filter}time = ${mark - DAY_MS}ms`)));
     for (const rows of rowsOf) {
