@@ -8,6 +8,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { DomainError } from '../core/errors.ts';
 import { installAuth } from './auth.ts';
+import { installAuditTrail } from './audit-hook.ts';
 import type { RoutePlugin } from './context.ts';
 import type { ApiServices } from './services.ts';
 import { ErrorResponseSchema, installErrorHandling } from './errors.ts';
@@ -32,11 +33,25 @@ import coverageRoutes from './routes/coverage.ts';
 import queueBoardRoutes from './routes/queue-board.ts';
 import maintenanceRoutes from './routes/maintenance.ts';
 import appointmentRoutes from './routes/appointments.ts';
+import repairRoutes from './routes/repairs.ts';
+import partRoutes from './routes/parts.ts';
+import taskRoutes from './routes/tasks.ts';
+import complaintRoutes from './routes/complaints.ts';
+import repairSettingsRoutes from './routes/repair-settings.ts';
+import authRoutes from './routes/auth.ts';
+import userRoutes from './routes/users.ts';
+import apiKeyRoutes from './routes/api-keys.ts';
+import auditRoutes from './routes/audit.ts';
+import terminalRoutes from './routes/terminals.ts';
 
 /** Every route area, in registration order. `prefix` is prepended to the plugin's paths. */
 const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
   { plugin: healthRoutes, prefix: '' },
   { plugin: consoleRoutes, prefix: '' },
+  { plugin: authRoutes, prefix: '/v1' },
+  { plugin: userRoutes, prefix: '/v1' },
+  { plugin: apiKeyRoutes, prefix: '/v1' },
+  { plugin: auditRoutes, prefix: '/v1' },
   { plugin: customerRoutes, prefix: '/v1' },
   { plugin: vehicleRoutes, prefix: '/v1' },
   { plugin: stationRoutes, prefix: '/v1' },
@@ -52,6 +67,12 @@ const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
   { plugin: coverageRoutes, prefix: '/v1' },
   { plugin: maintenanceRoutes, prefix: '/v1' },
   { plugin: appointmentRoutes, prefix: '/v1' },
+  { plugin: repairRoutes, prefix: '/v1' },
+  { plugin: partRoutes, prefix: '/v1' },
+  { plugin: taskRoutes, prefix: '/v1' },
+  { plugin: complaintRoutes, prefix: '/v1' },
+  { plugin: repairSettingsRoutes, prefix: '/v1' },
+  { plugin: terminalRoutes, prefix: '/v1' },
   { plugin: queueBoardRoutes, prefix: '/admin/queues' },
 ];
 
@@ -91,7 +112,9 @@ export async function buildApp(services: ApiServices): Promise<ApiApp> {
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), public: true };
   });
-  installAuth(app, services.tokens);
+  installAuth(app, services.accounts.credentials);
+  // Before any route: Fastify binds hooks to the routes registered after them.
+  installAuditTrail(app, services.accounts.audit);
 
   await app.register(swagger, {
     openapi: {
@@ -101,7 +124,12 @@ export async function buildApp(services: ApiServices): Promise<ApiApp> {
         version: '1',
         description: 'Registry of the service network, live vehicle state, rescue dispatch. Errors: `{error, message, details}`.',
       },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'A JWT (npm run token, an identity provider) or an API key frk_…' },
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: 'fr_session', description: 'Sign-in session (POST /v1/auth/login); changes also need X-CSRF-Token' },
+        },
+      },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

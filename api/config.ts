@@ -4,6 +4,7 @@ import { deepFreeze, optionalString, requireInt, type Env } from '../infra/confi
 import { readRescueConfig, type RescueConfig } from '../infra/rescue-config.ts';
 import { readMaintenanceConfig, type MaintenanceConfig } from '../infra/maintenance-config.ts';
 import { readRepairConfig, type RepairConfig } from '../infra/repair-config.ts';
+import { readAccountsConfig, type AccountsConfig } from '../infra/accounts-config.ts';
 
 export interface ApiConfig {
   readonly port: number;
@@ -23,6 +24,8 @@ export interface ApiConfig {
   readonly webhookTimeoutMs: number;
   /** Due-soon thresholds, warranty terms, service day, default service bays (issue 18). */
   readonly maintenance: MaintenanceConfig;
+  /** Sessions, the sign-in limiter, single sign-on and the audit trail's retention (infra/accounts-config.ts). */
+  readonly accounts: AccountsConfig;
 }
 
 export function readApiConfig(env: Env): ApiConfig {
@@ -37,5 +40,6 @@ export function readApiConfig(env: Env): ApiConfig {
     coverageRollupEveryS: requireInt(env, 'COVERAGE_ROLLUP_EVERY_S', { fallback: 300, min: 0, max: 86_400 }),
     webhookTimeoutMs: requireInt(env, 'WEBHOOK_TIMEOUT_MS', { fallback: 5000, min: 100, max: 60_000 }),
     maintenance: readMaintenanceConfig(env),
+    accounts: readAccountsConfig(env),
   });
 }

@@ -26,6 +26,11 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   rate_limited: 429,
   unavailable: 503,
   internal: 500,
+  invalid_credentials: 401,
+  account_locked: 429,
+  account_deactivated: 403,
+  password_change_required: 403,
+  csrf_rejected: 403,
 };
 
 /** Error codes for framework-level 4xx answers that have no domain code. */

@@ -1,7 +1,8 @@
 // Request and response schemas of the rescue routes (validation, types, serialization, OpenAPI).
 import { Type } from '@sinclair/typebox';
 import { VIN_PATTERN } from '../core/vin.ts';
-import { CASE_STATUSES, DECLINE_REASONS } from '../core/rescue-case.ts';
+import { CASE_STATUSES, DECLINE_REASONS, REPORTED_STATUSES } from '../core/rescue-case.ts';
+import { RepairCaseFields, RepairStatusFields } from './repair-schemas.ts';
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 const CaseId = Type.String({ pattern: '^rc-[a-z0-9]+-[a-f0-9]{10}$', description: 'Rescue case id' });
@@ -11,7 +12,12 @@ const Literals = <T extends string>(values: readonly T[]) => Type.Union(values.m
 
 export const CaseStatusSchema = Literals(CASE_STATUSES);
 
-const ActorSchema = Type.Object({ kind: Type.String(), id: Type.String() });
+const ActorSchema = Type.Object({
+  kind: Type.String(),
+  id: Type.String(),
+  name: Type.Optional(Type.String({ description: 'Display name of the person (user account) or API key who acted' })),
+  userId: Type.Optional(Type.String({ description: 'Their user id, or key:<id> of an API key' })),
+});
 
 const OfferSchema = Type.Object({
   attempt: Type.Integer(),
@@ -88,6 +94,7 @@ export const RescueCaseSchema = Type.Object(
       to: Type.Optional(Type.String()),
       details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     })),
+    ...RepairCaseFields,
     version: Type.Integer(),
   },
   { $id: 'RescueCase', title: 'RescueCase' },
@@ -138,7 +145,11 @@ export const DeclineSchema = Type.Object(
 export const AssignSchema = Type.Object({ ...LaunchFields, stationId: Id, note: Type.Optional(Note(1000)) }, { additionalProperties: false });
 
 export const StatusSchema = Type.Object(
-  { status: Literals(['on_site', 'resolved', 'towed', 'closed'] as const), note: Type.Optional(Note(1000)) },
+  {
+    status: Type.Union(REPORTED_STATUSES.map((s) => Type.Literal(s)), { description: '`resolved` is the original name of `repaired` (its alias)' }),
+    note: Type.Optional(Note(1000)),
+    ...RepairStatusFields,
+  },
   { additionalProperties: false },
 );
 

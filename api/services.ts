@@ -20,7 +20,15 @@ import { createRegistryImporter, type RegistryImporter } from '../registry/impor
 import { createRescueCommands, type RescueCommands } from '../rescue/commands.ts';
 import { createRescueQueries, type RescueQueries } from '../rescue/queries.ts';
 import { createRepairServices, type RepairServices } from '../repair/repair-services.ts';
+import { createRepairCommands, type RepairCommands } from '../repair/commands.ts';
+import { createScorecards, type Scorecards } from '../repair/scorecard.ts';
+import { createTaskQueries, type TaskQueries } from '../tasks/queries.ts';
+import { createComplaints, type Complaints } from '../complaints/complaints.ts';
+import { createComplaintStore } from '../infra/complaint-store.ts';
 import type { StationIndex } from '../core/station-index.ts';
+import { createAccountServices, type AccountServices } from '../accounts/services.ts';
+import { createTerminalStore } from '../infra/terminal-store.ts';
+import { createTerminalBinding, type TerminalBinding } from '../terminals/terminal-binding.ts';
 import type { ApiConfig } from './config.ts';
 import { openDispatcherQueues, type DispatcherQueues } from './dispatcher-queues.ts';
 import { createRegistrySnapshot, type RegistrySnapshot } from './registry-snapshot.ts';
@@ -44,6 +52,8 @@ export interface ApiClients {
   readonly regions: RegionMap;
   /** Pino logger; omit for a silent app (tests). */
   readonly logger?: Logger;
+  /** The clock of case and complaint times (deadlines, working days); the system clock when omitted. */
+  readonly now?: () => Date;
 }
 
 export interface ApiServices extends ApiClients {
@@ -66,6 +76,10 @@ export interface ApiServices extends ApiClients {
   readonly rescueMetrics: RescueMetrics;
   /** Parts catalog, stock and reservations, warranty policies, working calendar. */
   readonly repair: RepairServices;
+  readonly repairCommands: RepairCommands;
+  readonly tasks: TaskQueries;
+  readonly complaints: Complaints;
+  readonly scorecard: Scorecards;
   readonly webhooks: Pick<ReturnType<typeof createWebhookDeliverer>, 'listDeadLetters'>;
   readonly coverageHistory: CoverageHistory;
   readonly coverage: CoverageService;
@@ -74,6 +88,10 @@ export interface ApiServices extends ApiClients {
   readonly maintenance: MaintenanceService;
   /** Service appointments with the parts kit reserved (issue 18). */
   readonly appointments: Appointments;
+  /** User accounts, sessions, sign-in, single sign-on, API keys, the audit trail and request credentials. */
+  readonly accounts: AccountServices;
+  /** JT/T 808 terminal ↔ vehicle bindings (docs/jt808.md). */
+  readonly terminals: TerminalBinding;
   /** Closes what the services opened (queue objects); the clients are closed by their owner. Idempotent. */
   close(): Promise<void>;
 }
@@ -86,12 +104,17 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
   const etaModel = createEtaModel({ circuity: config.rescue.roadCircuity });
   const queues = openDispatcherQueues(redis, keys.bullPrefix);
   const scope = createScopeResolver(registry);
+  const now = clients.now;
+  const clock = now ? { now } : {};
   const cases = createCaseStore({
     redis,
     prefix,
+    ...clock,
     clocks: { launchWindowS: config.rescue.launchWindowS, escalateBeforeS: config.rescue.escalateBeforeS, repairWindowS: config.rescue.repairWindowS },
   });
-  const repair = createRepairServices({ redis, prefix, registry, cases, etaModel, config: config.repair });
+  const repair = createRepairServices({ redis, prefix, registry, cases, etaModel, config: config.repair, ...clock });
+  const rescueQueries = createRescueQueries({ cases, scope });
+  const complaintStore = createComplaintStore({ redis, prefix, ...clock });
   const coverageHistory = createCoverageHistory({ telemetry: clients.telemetry, redis, prefix });
   const maintenanceStore = createMaintenanceStore({ redis, prefix });
   const maintenance = createMaintenanceService({ store: maintenanceStore, registry, scope, rules: config.maintenance.rules, serviceDay: { dayOfMonth: config.maintenance.serviceDayOfMonth, nearDays: config.maintenance.serviceDayNearDays }, now: () => Date.now() });
@@ -108,11 +131,18 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
     queues,
     cases,
     rescueCommands: createRescueCommands({
-      store: cases, registry, redis, prefix, jobs: queues.rescueJobs,
+      store: cases, registry, redis, prefix, jobs: queues.rescueJobs, ...clock,
       caseParts: repair.caseParts, warranty: repair.warranty, followUpDelayS: config.repair.followUpDelayS,
     }),
     repair,
-    rescueQueries: createRescueQueries({ cases, scope }),
+    rescueQueries,
+    repairCommands: createRepairCommands({ store: cases }),
+    tasks: createTaskQueries({ redis, prefix, cases, ...clock }),
+    complaints: createComplaints({
+      store: complaintStore, registry, settings: repair.settings, scope,
+      visibleCase: rescueQueries.visibleCase, answerWorkingDays: config.repair.complaintAnswerWorkingDays, ...clock,
+    }),
+    scorecard: createScorecards({ redis, prefix, cases, complaints: complaintStore, ...clock }),
     rescueMetrics: createRescueMetrics({ redis, prefix, queues: queues.all }),
     webhooks: createWebhookDeliverer({ registry, redis, prefix, timeoutMs: config.webhookTimeoutMs }),
     coverageHistory,
@@ -126,6 +156,8 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
       appointments: createAppointmentStore({ redis, prefix }), store: maintenanceStore, registry, scope, regions: clients.regions,
       kits: repair.reservations, maintenance, defaultServiceBays: config.maintenance.defaultServiceBays, now: () => Date.now(),
     }),
+    accounts: createAccountServices({ redis, keys: keys.accounts, tokens: clients.tokens, config: config.accounts }),
+    terminals: createTerminalBinding({ store: createTerminalStore({ redis, prefix }), vehicles: registry }),
     close: () => queues.close(),
   };
 }

@@ -1,4 +1,4 @@
-// npm run bench:dispatch — two numbers of issue 5, measured on this machine (not a timed test):
+// npm run bench:dispatch — the dispatcher's two performance targets (docs/benchmarks.md, Dispatch), measured on this machine (not a timed test):
 //  1. candidate search on 10,000 stations (exact least-ETA, static filters) vs geolib.orderByDistance
 //     over the same stations, in the same run: target ≥ 1,000× faster, p99 ≤ 50 µs (20,000 queries at
 //     5,000 random points, after two warm-up passes);
@@ -15,7 +15,7 @@ import { createEtaModel } from '../core/eta.ts';
 import { createStationIndex } from '../core/station-index.ts';
 import { searchCandidates, type CandidateRequest } from '../core/candidates.ts';
 import { redisKeys } from '../core/keys.ts';
-import { QUEUES, type FaultEvent } from '../core/queues.ts';
+import { JOB_OPTIONS, QUEUES, type FaultEvent } from '../core/queues.ts';
 import { startRedis } from '../infra/local-services.ts';
 import { createRedis } from '../infra/redis.ts';
 import { createRegistryStore } from '../infra/registry-store.ts';
@@ -98,7 +98,7 @@ async function benchDecisions(seconds: number, rate: number) {
       const v = vehicles[i]!;
       const event = redStopEvent(v.vin, 'bench', { lat: CENTRE.lat + (rnd() * 2 - 1) * 9, lon: CENTRE.lon + (rnd() * 2 - 1) * 9 });
       sentAt.set(v.vin, Date.now());
-      void queue.add('fault', event, { jobId: event.id });
+      void queue.add('fault', event, { ...JOB_OPTIONS[QUEUES.faultEvents], jobId: event.id });
     }
     const store = createCaseStore({ redis, prefix, clocks: { launchWindowS: 900, escalateBeforeS: 300, repairWindowS: 86_400 } });
     const keys = redisKeys(prefix);

@@ -12,6 +12,12 @@ export interface Caller {
   readonly customerId?: string;
   readonly stationId?: string;
   readonly advisorId?: string;
+  /** The person's display name (user accounts) or the key's name (API keys), for timelines and the audit trail. */
+  readonly name?: string;
+  /** How the caller proved who they are: a bearer JWT, a sign-in session cookie or an API key. */
+  readonly via?: 'token' | 'session' | 'api-key';
+  /** A session whose user must choose a new password before anything else (after an admin's reset). */
+  readonly mustChangePassword?: boolean;
 }
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -82,8 +88,8 @@ export function advisorInScope(caller: Caller, advisorId: string, advisorsOfCall
 export interface ScopedEvent {
   readonly customerId?: string;
   readonly stationIds?: readonly string[];
-  /** The station an event is about (an offer, an answer, a launch), when it is about one. */
-  readonly data?: { readonly stationId?: unknown };
+  /** The event's details; `stationId` names the station an event is about (an offer, an answer, a launch). */
+  readonly data?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -94,7 +100,7 @@ export function eventInScope(caller: Caller, event: ScopedEvent, scope: Customer
   if (seesEverything(caller)) return true;
   if (caller.role === 'station') {
     // A case's events name every station it was offered to; a station hears only those not about another one.
-    const about = event.data?.stationId;
+    const about = event.data?.['stationId'];
     return (event.stationIds?.includes(caller.stationId!) ?? false) && (about === undefined || about === caller.stationId);
   }
   return event.customerId !== undefined && customerInScope(scope, event.customerId);
@@ -130,6 +136,7 @@ interface StationRedactable {
   readonly candidates: readonly unknown[];
   readonly candidatesAt?: string;
   readonly launch?: { readonly stationId: string };
+  readonly parts?: ReadonlyArray<{ readonly stationId?: string }>;
   readonly timeline: ReadonlyArray<{ readonly details?: Readonly<Record<string, unknown>> }>;
 }
 
@@ -148,6 +155,8 @@ export function caseAsSeenBy<C extends StationRedactable>(caller: Caller, c: C):
     offers: c.offers.filter((o) => o.stationId === own),
     candidates: [],
     ...(launch && launch.stationId === own ? { launch } : {}),
+    // Parts sent to another station (before a reassignment) are that station's business.
+    ...(c.parts ? { parts: c.parts.filter((p) => p.stationId === undefined || p.stationId === own) } : {}),
     // Timeline entries about another station (its offer, its answer, its launch) are not this station's business.
     timeline: c.timeline.filter((t) => t.details?.stationId === undefined || t.details.stationId === own),
   } as unknown as C;

@@ -1,4 +1,4 @@
-// Pre-positioning (issue 7), pure: where to add a station or stage a van so that the most uncovered
+// Pre-positioning (docs/coverage.md), pure: where to add a station or stage a van so that the most uncovered
 // kilometres come within the threshold (greedy maximum coverage over the uncovered cells of a coverage
 // result, stating the gain of each pick), and which parts categories to stock at the nearest depot for the
 // faults seen on the routes that the serving stations do not stock.

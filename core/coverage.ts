@@ -1,4 +1,4 @@
-// Route coverage (issue 7), pure: how quickly a capable rescue van reaches the roads a customer's trucks
+// Route coverage (docs/coverage.md), pure: how quickly a capable rescue van reaches the roads a customer's trucks
 // really drive. Input is the downsampled position history (one sample per truck per time window, from the
 // database); output is the share of kilometres and driving hours within the threshold, overall, per region
 // and against the customer's fixed-point stations only, plus the uncovered stretches merged into ranked gaps.

@@ -1,5 +1,6 @@
 // Domain errors. The API maps each code to one HTTP status and the single error format
-// `{ error, message, details }`; workers use `retryable` to decide a job's fate.
+// `{ error, message, details }`; job workers use `retryable` to decide a job's fate (dispatcher/dispatcher.ts):
+// a job that throws a non-retryable domain error fails for good, anything else is retried with backoff.
 
 export type ErrorCode =
   | 'validation_failed'
@@ -10,7 +11,13 @@ export type ErrorCode =
   | 'invalid_transition'
   | 'rate_limited'
   | 'unavailable'
-  | 'internal';
+  | 'internal'
+  // accounts (issue 15): stable codes the console translates
+  | 'invalid_credentials'
+  | 'account_locked'
+  | 'account_deactivated'
+  | 'password_change_required'
+  | 'csrf_rejected';
 
 /** One problem with one input: the API's error `details` is always a list of these (docs/api.md). */
 export interface FieldProblem {
@@ -19,8 +26,15 @@ export interface FieldProblem {
   readonly message: string;
 }
 
+/** Codes of conditions that can pass by themselves (contention, overload, an unavailable dependency). */
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['conflict', 'rate_limited', 'unavailable', 'internal']);
+
 export class DomainError extends Error {
   override readonly name: string = 'DomainError';
+  /** True when trying the same thing again later can succeed; false when only a different request can. */
+  get retryable(): boolean {
+    return RETRYABLE.has(this.code);
+  }
   constructor(
     readonly code: ErrorCode,
     message: string,

@@ -1,5 +1,5 @@
 // The one estimated-time-of-arrival model of the system: a rescue van's drive from a station to a point.
-// Used by the dispatcher's candidate ranking and by coverage analysis (issue 7), so both agree.
+// Used by the dispatcher's candidate ranking and by coverage analysis (core/coverage.ts), so both agree.
 //   road km   = great-circle km × circuity (roads are not straight; 1.3 is a common planning factor)
 //   drive min = road km driven through speed bands (slow city streets first, then highway), cumulative,
 //               so the drive time grows strictly with distance and a farther station is never "faster"

@@ -5,7 +5,10 @@ export type LiveEventType =
   | 'vehicle.position'
   | 'vehicle.status'
   | 'vehicle.fault'
+  /** A terminal's critical alarm (SOS, collision, rollover): core/alarm.ts. */
+  | 'vehicle.alarm'
   | `rescue.${string}`
+  | `complaint.${string}`
   /** Maintenance reminders and appointments (issue 18). */
   | `maintenance.${string}`;
 

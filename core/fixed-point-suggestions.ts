@@ -1,4 +1,4 @@
-// Fixed-point suggestions (issue 7), pure: per region where a customer's trucks spend time, the stations
+// Fixed-point suggestions (docs/coverage.md), pure: per region where a customer's trucks spend time, the stations
 // that would serve them best, ranked by the ETA from the station to where the trucks actually are,
 // weighted by the time they spend there (driving and standing), adjusted for quality and load, with every
 // number behind the ranking.

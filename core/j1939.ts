@@ -2,7 +2,30 @@
 // critical, amber warning = warning, MIL = emissions, protect = warning); each active code is then rated by
 // its failure mode (FMI), raised for the few SPN/FMI pairs that mean "stop the engine now" and marked as
 // emissions for after-treatment SPNs. The highest rating wins.
-import type { Dtc, FaultSeverity, Lamps } from './queues.ts';
+import { Type, type Static } from '@sinclair/typebox';
+
+/** One active diagnostic trouble code of a DM1 message. */
+export const DtcSchema = Type.Object({
+  /** Suspect parameter number, 0–524287. */
+  spn: Type.Integer({ minimum: 0, maximum: 524287 }),
+  /** Failure mode identifier, 0–31. */
+  fmi: Type.Integer({ minimum: 0, maximum: 31 }),
+  /** Occurrence count, 0–126. */
+  oc: Type.Integer({ minimum: 0, maximum: 126 }),
+});
+export type Dtc = Static<typeof DtcSchema>;
+
+/** The four DM1 lamps. */
+export const LampsSchema = Type.Object({
+  mil: Type.Boolean(),
+  redStop: Type.Boolean(),
+  amberWarning: Type.Boolean(),
+  protect: Type.Boolean(),
+});
+export type Lamps = Static<typeof LampsSchema>;
+
+export const FaultSeveritySchema = Type.Union([Type.Literal('critical'), Type.Literal('warning'), Type.Literal('emissions'), Type.Literal('info')]);
+export type FaultSeverity = Static<typeof FaultSeveritySchema>;
 
 const RANK: Readonly<Record<FaultSeverity, number>> = { info: 0, emissions: 1, warning: 2, critical: 3 };
 

@@ -1,6 +1,7 @@
 // Every Redis key and BullMQ prefix of the system, built in one place. `prefix` is REDIS_PREFIX.
 // Keys that Lua scripts touch together share a {hash tag} so the layout also works on Redis Cluster.
 import type { RegistryKind } from './registry.ts';
+import { accountKeys } from './account-keys.ts';
 
 export function redisKeys(prefix: string) {
   const p = `${prefix}:`;
@@ -98,7 +99,7 @@ export function redisKeys(prefix: string) {
     /** Redis Stream of events for SSE and webhooks. */
     events: `${p}events`,
 
-    // ---- coverage (issue 7) ----
+    // ---- coverage (docs/coverage.md) ----
     /** Cached coverage / pre-positioning / suggestion answer (JSON) by hash of its request and registry versions. */
     coverageCache: (hash: string) => `${p}coverage:cache:${hash}`,
     /** Epoch ms up to which the InfluxDB position roll-up of one level is complete. */
@@ -138,6 +139,8 @@ export function redisKeys(prefix: string) {
     /** Sorted sets appointmentId → start (ms) per customer / station. */
     maintCustomerAppointments: (customerId: string) => `${p}maint:appointments:customer:${customerId}`,
     maintStationAppointments: (stationId: string) => `${p}maint:appointments:station:${stationId}`,
+    // ---- accounts: users, sessions, sign-in limiter, single sign-on, API keys, audit trail ----
+    accounts: accountKeys(prefix),
 
     // ---- API ----
     /** Namespace of the API's per-caller rate-limit counters. */

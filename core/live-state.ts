@@ -1,7 +1,7 @@
 // A vehicle's live state: the Redis hash `keys.live(vin)` written by the ingester (last device time wins)
 // and read by the API and the dispatcher. Every field is a string in Redis; `parseLiveState` is the one
 // place that turns the hash into a typed value, tolerating missing or damaged fields.
-import type { Dtc, FaultSeverity, Lamps } from './queues.ts';
+import type { Dtc, FaultSeverity, Lamps } from './j1939.ts';
 import type { PositionReport } from './telemetry.ts';
 
 export type LiveSeverity = FaultSeverity | 'none';

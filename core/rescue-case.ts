@@ -40,6 +40,10 @@ export type DeclineReason = (typeof DECLINE_REASONS)[number];
 export interface Actor {
   readonly kind: 'dispatcher' | 'station' | 'agent' | 'admin' | 'customer' | 'advisor' | 'telematics';
   readonly id: string;
+  /** The person (user account) or integration (API key) who acted: display name, for timelines. */
+  readonly name?: string;
+  /** Their user id (or `key:<id>`) when `id` names the organisation they act for. */
+  readonly userId?: string;
 }
 
 export interface Offer {
@@ -89,7 +93,7 @@ export interface QuoteLine {
 /** An out-of-warranty repair's price, for the customer (or its advisor) to approve before the repair starts. */
 export interface Quote {
   readonly labourHours: number;
-  readonly parts: readonly QuoteLine[];
+  readonly parts: QuoteLine[];
   readonly amountCny: number;
   readonly by: Actor;
   readonly at: string;
@@ -101,9 +105,9 @@ export interface Quote {
 
 /** What a warranty repair produced, for the station to submit to the maker. */
 export interface WarrantyClaim {
-  readonly parts: readonly PartLine[];
+  readonly parts: PartLine[];
   labourHours: number;
-  readonly faultCodes: ReadonlyArray<{ spn: number; fmi?: number }>;
+  readonly faultCodes: Array<{ spn: number; fmi?: number }>;
   photos: string[];
   status: 'draft' | 'submitted';
   submittedAt?: string;
@@ -268,11 +272,11 @@ export type CaseAction =
       /** The case's parts after the move (consumed on repair, released on tow). */
       parts?: CasePart[];
       labourHours?: number; photos?: string[];
-      /** On repair: the follow-up task's due time and advisor. */
-      followUp?: { dueAt: string; advisorId?: string };
+      /** On repair: the follow-up task's delay after the repair and its advisor. */
+      followUp?: { delayS: number; advisorId?: string };
     }
   | { type: 'cancel'; reason: string; parts?: CasePart[] }
-  | { type: 'parts_delivered'; parts: CasePart[] }
+  | { type: 'parts_update'; parts: CasePart[]; event: 'parts_delivered' | 'parts_reserved' }
   | { type: 'quote'; labourHours: number; parts: QuoteLine[]; amountCny: number }
   | { type: 'quote_decision'; approved: boolean; note?: string }
   | { type: 'claim_submit'; labourHours?: number; photos?: string[] }
@@ -492,7 +496,7 @@ export function transition(current: RescueCase, action: CaseAction, actor: Actor
         }
         if (action.followUp && !c.followUp) {
           c.followUp = {
-            id: `fu-${c.id}`, kind: 'follow_up', dueAt: action.followUp.dueAt, createdAt: at, status: 'open',
+            id: `fu-${c.id}`, kind: 'follow_up', dueAt: new Date(now.getTime() + action.followUp.delayS * 1000).toISOString(), createdAt: at, status: 'open',
             ...(action.followUp.advisorId ? { advisorId: action.followUp.advisorId } : {}),
           };
         }
@@ -502,13 +506,15 @@ export function transition(current: RescueCase, action: CaseAction, actor: Actor
       Object.assign(details, { note: action.note });
       break;
     }
-    case 'parts_delivered': {
-      if (!isOpenStatus(c.status) || !c.parts) throw new InvalidTransitionError(c.status, 'parts delivered');
-      const before = JSON.stringify(c.parts);
+    case 'parts_update': {
+      if (!c.launch || !isOpenStatus(c.status)) throw new InvalidTransitionError(c.status, action.event);
+      const before = JSON.stringify(c.parts ?? []);
       c.parts = action.parts;
       if (JSON.stringify(c.parts) === before) return { next: current, details };
-      event = 'parts_delivered';
-      Object.assign(details, { parts: c.parts.filter((p) => p.status === 'delivered').map((p) => p.partNo) });
+      event = action.event;
+      const shown = action.event === 'parts_delivered' ? c.parts.filter((p) => p.status === 'delivered') : c.parts.filter((p) => p.status === 'reserved' || p.status === 'in_transit');
+      const readyAt = shown.map((p) => p.readyAt).filter((t): t is string => t !== undefined).sort().at(-1);
+      Object.assign(details, { parts: shown.map((p) => p.partNo), readyAt });
       break;
     }
     case 'quote': {

@@ -1,7 +1,7 @@
 // Device payload schemas of docs/protocol.md as hand-written validators: they run once per message on the
 // ingest hot path, so they avoid a schema interpreter and allocate only the value they return. Each one
 // builds a fresh object from the fields it knows; unknown fields (and keys like `__proto__`) are ignored.
-import type { Dtc, Lamps } from './queues.ts';
+import type { Dtc, Lamps } from './j1939.ts';
 
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
 export const MAX_RECORDS_PER_MESSAGE = 1000;

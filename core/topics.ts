@@ -2,8 +2,9 @@
 // it is a parameter only so that test files can use isolated namespaces on one broker.
 
 export const DEFAULT_TOPIC_ROOT = 'fleet/v1';
-export type DeviceChannel = 'position' | 'dm1' | 'status';
-export const DEVICE_CHANNELS: readonly DeviceChannel[] = ['position', 'dm1', 'status'];
+/** `alarm`: critical terminal alarms (SOS, collision, rollover) from the JT/T 808 gateway, core/alarm.ts. */
+export type DeviceChannel = 'position' | 'dm1' | 'status' | 'alarm';
+export const DEVICE_CHANNELS: readonly DeviceChannel[] = ['position', 'dm1', 'status', 'alarm'];
 
 export function deviceTopic(root: string, vin: string, channel: DeviceChannel): string {
   return `${root}/${vin}/${channel}`;

@@ -1,3 +1,4 @@
+import { JOB_OPTIONS, RESCUE_QUEUES } from '../core/queues.ts';
 import { deepFreeze, readCommonConfig, requireInt, type CommonConfig, type Env } from '../infra/config.ts';
 import { readRescueConfig, type RescueConfig } from '../infra/rescue-config.ts';
 import { readRepairConfig, type RepairConfig } from '../infra/repair-config.ts';
@@ -17,6 +18,8 @@ export interface DispatcherConfig {
   readonly webhookTimeoutMs: number;
 }
 
+const WEBHOOK_JOBS = JOB_OPTIONS[RESCUE_QUEUES.webhooks];
+
 export function readDispatcherConfig(env: Env): DispatcherConfig {
   return deepFreeze({
     common: readCommonConfig(env),
@@ -25,8 +28,8 @@ export function readDispatcherConfig(env: Env): DispatcherConfig {
     concurrency: requireInt(env, 'DISPATCHER_CONCURRENCY', { fallback: 16, min: 1, max: 256 }),
     jobLockMs: requireInt(env, 'DISPATCHER_JOB_LOCK_MS', { fallback: 30_000, min: 1000, max: 600_000 }),
     sweepIntervalS: requireInt(env, 'DISPATCHER_SWEEP_INTERVAL_S', { fallback: 30, min: 1, max: 3600 }),
-    webhookAttempts: requireInt(env, 'WEBHOOK_ATTEMPTS', { fallback: 8, min: 1, max: 50 }),
-    webhookBackoffMs: requireInt(env, 'WEBHOOK_BACKOFF_MS', { fallback: 1000, min: 10, max: 600_000 }),
+    webhookAttempts: requireInt(env, 'WEBHOOK_ATTEMPTS', { fallback: WEBHOOK_JOBS.attempts, min: 1, max: 50 }),
+    webhookBackoffMs: requireInt(env, 'WEBHOOK_BACKOFF_MS', { fallback: WEBHOOK_JOBS.backoff.delay, min: 10, max: 600_000 }),
     webhookTimeoutMs: requireInt(env, 'WEBHOOK_TIMEOUT_MS', { fallback: 5000, min: 100, max: 60_000 }),
   });
 }

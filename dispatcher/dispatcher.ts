@@ -2,9 +2,10 @@
 // and webhook queues, the periodic sweep and the webhook relay. main.ts runs it as a process; tests run
 // the very same thing in-process against the harness's Redis.
 import { hostname } from 'node:os';
-import { Queue, Worker } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DomainError } from '../core/errors.ts';
 import { redisKeys } from '../core/keys.ts';
-import { QUEUES, RESCUE_QUEUES, type FaultEvent, type RescueJob, type WebhookDelivery } from '../core/queues.ts';
+import { JOB_OPTIONS, QUEUES, RESCUE_QUEUES, type RescueJob, type WebhookDelivery } from '../core/queues.ts';
 import { createEtaModel } from '../core/eta.ts';
 import type { Logger } from '../infra/logger.ts';
 import { createRedis } from '../infra/redis.ts';
@@ -14,9 +15,26 @@ import { createCaseStore } from '../infra/case-store.ts';
 import { createWebhookDeliverer } from '../infra/webhooks.ts';
 import type { DispatcherConfig } from './config.ts';
 import { createRepairServices } from '../repair/repair-services.ts';
+import { createComplaintStore } from '../infra/complaint-store.ts';
 import { createNetworkView } from './network-view.ts';
 import { createRescueProcessor, type RescueProcessorDeps } from './rescue-processor.ts';
 import { createWebhookRelay } from './webhook-relay.ts';
+
+/**
+ * The retry policy of every dispatcher queue in one place: a non-retryable domain error (an invalid payload is a
+ * ValidationError) fails the job for good — BullMQ's UnrecoverableError, no further attempt; anything else
+ * (Redis, a webhook receiver, contention) is thrown on and retried with the queue's backoff (core JOB_OPTIONS).
+ */
+export function withRetryPolicy<R>(handle: (job: Job) => Promise<R>): (job: Job) => Promise<R> {
+  return async (job) => {
+    try {
+      return await handle(job);
+    } catch (err) {
+      if (err instanceof DomainError && !err.retryable) throw new UnrecoverableError(err.message);
+      throw err;
+    }
+  };
+}
 
 export interface RunningDispatcher {
   processor: ReturnType<typeof createRescueProcessor>;
@@ -52,7 +70,7 @@ export async function startDispatcher(
   const repair = createRepairServices({ redis, prefix: redisPrefix, registry, cases: store, etaModel, config: config.repair });
   const processor = createRescueProcessor({
     store, network, registry, redis, prefix: redisPrefix, jobs: rescueJobs, config: config.rescue, etaModel, logger, ...hooks,
-    repair, repairConfig: config.repair,
+    repair, repairConfig: config.repair, complaints: createComplaintStore({ redis, prefix: redisPrefix }),
   });
   const deliverer = createWebhookDeliverer({ registry, redis, prefix: redisPrefix, timeoutMs: config.webhookTimeoutMs });
 
@@ -64,9 +82,9 @@ export async function startDispatcher(
     stalledInterval: Math.max(500, Math.floor(config.jobLockMs / 2)),
   };
   const workers = [
-    new Worker<FaultEvent>(QUEUES.faultEvents, (job) => processor.handleFaultEvent(job.data), workerOptions),
-    new Worker<RescueJob>(RESCUE_QUEUES.rescueJobs, (job) => processor.handleJob(job), workerOptions),
-    new Worker<WebhookDelivery>(RESCUE_QUEUES.webhooks, (job) => deliverer.deliver(job), workerOptions),
+    new Worker(QUEUES.faultEvents, withRetryPolicy((job) => processor.handleFaultEvent(job.data)), workerOptions),
+    new Worker(RESCUE_QUEUES.rescueJobs, withRetryPolicy((job) => processor.handleJob(job)), workerOptions),
+    new Worker(RESCUE_QUEUES.webhooks, withRetryPolicy((job) => deliverer.deliver(job)), workerOptions),
   ];
   for (const worker of workers) {
     worker.on('failed', (job, err) => logger.warn({ queue: worker.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
@@ -74,7 +92,9 @@ export async function startDispatcher(
     closers.push(() => worker.close());
   }
 
-  await rescueJobs.upsertJobScheduler('sweep', { every: config.sweepIntervalS * 1000 }, { name: 'sweep', data: { kind: 'sweep' } });
+  await rescueJobs.upsertJobScheduler('sweep', { every: config.sweepIntervalS * 1000 }, {
+    name: 'sweep', data: { kind: 'sweep' }, opts: JOB_OPTIONS[RESCUE_QUEUES.rescueJobs],
+  });
 
   const relay = createWebhookRelay({
     redis: createRedis(redisUrl, 'worker'),

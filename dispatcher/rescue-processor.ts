@@ -2,36 +2,33 @@
 // run the timers (offer timeout, escalation, SLA warnings, still-driving check, the repair deadline, parts
 // deliveries) and the sweep that repairs anything a crash left half-done (including parts holds no case
 // lists). Every step re-reads the case and is safe to run twice.
-import type { Job, JobsOptions, Queue } from 'bullmq';
+import { alarmDescription } from '../core/alarm.ts';
+import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../core/keys.ts';
-import { ConflictError, InvalidTransitionError } from '../core/errors.ts';
+import { ConflictError, InvalidTransitionError, ValidationError } from '../core/errors.ts';
 import { explainDropped, rankCandidates, searchCandidates, type CandidateRequest } from '../core/candidates.ts';
 import { greatCircleKm, type EtaModel } from '../core/eta.ts';
 import { faultNeeds } from '../core/fault-systems.ts';
 import { parseLiveState } from '../core/live-state.ts';
 import { isOpenStatus, pendingOffer, type Actor, type CaseAction, type RescueCase } from '../core/rescue-case.ts';
-import type { RescueJob } from '../core/queues.ts';
+import { checkQueuePayload, JOB_OPTIONS, QUEUES, RESCUE_QUEUES, type RescueJob } from '../core/queues.ts';
 import type { CaseStore } from '../infra/case-store.ts';
 import type { RegistryStore } from '../infra/registry-store.ts';
 import type { RescueConfig } from '../infra/rescue-config.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { RepairServices } from '../repair/repair-services.ts';
 import type { RepairConfig } from '../infra/repair-config.ts';
+import type { ComplaintStore } from '../infra/complaint-store.ts';
+import { escalateOverdueComplaints } from '../complaints/complaints.ts';
 import type { NetworkView } from './network-view.ts';
-import { checkFaultEvent } from './fault-event.ts';
 
 export const DISPATCHER: Actor = { kind: 'dispatcher', id: 'dispatcher' };
 const TELEMATICS: Actor = { kind: 'telematics', id: 'ingest' };
 /** How many explained candidates a case keeps (the decision, not the whole network). */
 const MAX_DECISIONS = 30;
 
-export const TIMER_JOB_OPTIONS: JobsOptions = {
-  attempts: 8,
-  backoff: { type: 'exponential', delay: 500 },
-  removeOnComplete: { age: 7 * 86_400 },
-  removeOnFail: { age: 14 * 86_400 },
-};
+const RESCUE_JOB_OPTIONS = JOB_OPTIONS[RESCUE_QUEUES.rescueJobs];
 
 export interface RescueProcessorDeps {
   store: CaseStore;
@@ -43,6 +40,8 @@ export interface RescueProcessorDeps {
   config: RescueConfig;
   repair: Pick<RepairServices, 'caseParts' | 'reservations' | 'warranty'>;
   repairConfig: Pick<RepairConfig, 'partsReconcileGraceS'>;
+  /** Complaints whose answer is overdue are escalated by the sweep. */
+  complaints: Pick<ComplaintStore, 'overdueIds' | 'apply'>;
   etaModel: EtaModel;
   logger: Logger;
   now?: () => Date;
@@ -50,7 +49,7 @@ export interface RescueProcessorDeps {
   onDecision?: (ms: number, outcome: 'offered' | 'escalated') => void;
 }
 
-export type FaultOutcome = 'ignored' | 'invalid' | 'unknown_vehicle' | 'opened' | 'attached';
+export type FaultOutcome = 'ignored' | 'unknown_vehicle' | 'opened' | 'attached';
 
 export function createRescueProcessor(deps: RescueProcessorDeps) {
   const { store, network, config, logger } = deps;
@@ -58,7 +57,7 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
   const now = deps.now ?? (() => new Date());
 
   async function schedule(job: RescueJob, jobId: string, at: number): Promise<void> {
-    await deps.jobs.add(job.kind, job, { ...TIMER_JOB_OPTIONS, jobId, delay: Math.max(0, at - now().getTime()) });
+    await deps.jobs.add(job.kind, job, { ...RESCUE_JOB_OPTIONS, jobId, delay: Math.max(0, at - now().getTime()) });
   }
 
   /** Idempotent: deterministic job ids make a repeated call a no-op. One round trip for all timers. */
@@ -73,7 +72,7 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
     ];
     if (c.source === 'telematics') timers.push([{ kind: 'driving_check', caseId: c.id }, `driving-${c.id}`, reported + config.drivingCheckS * 1000]);
     await deps.jobs.addBulk(timers.map(([data, jobId, at]) => ({
-      name: data.kind, data, opts: { ...TIMER_JOB_OPTIONS, jobId, delay: Math.max(0, at - t) },
+      name: data.kind, data, opts: { ...RESCUE_JOB_OPTIONS, jobId, delay: Math.max(0, at - t) },
     })));
   }
 
@@ -192,13 +191,11 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
     return live;
   }
 
+  /** Throws ValidationError (not retryable: the job fails for good) when the payload breaks the contract. */
   async function handleFaultEvent(payload: unknown, startedAt = performance.now()): Promise<FaultOutcome> {
-    const checked = checkFaultEvent(payload);
-    if (!checked.ok) {
-      logger.warn({ problem: checked.problem }, 'fault event rejected');
-      return 'invalid';
-    }
-    const event = checked.event;
+    const checked = checkQueuePayload(QUEUES.faultEvents, payload);
+    if (!checked.ok) throw new ValidationError(`invalid fault event: ${checked.problem}`);
+    const event = checked.payload;
     if (event.severity !== 'critical' && !event.lamps.redStop) return 'ignored';
     const vehicle = await deps.registry.get('vehicle', event.vin);
     if (!vehicle) {
@@ -224,6 +221,8 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
       faultCodes: event.active.map((d) => ({ spn: d.spn, fmi: d.fmi })),
       warranty: await deps.repair.warranty(vehicle, liveNow?.odometerKm, reportedAt),
       ...(location ? { location } : {}),
+      // A terminal's alarm (SOS, collision, rollover) is the reported fault when no DM1 code says more.
+      ...(event.alarms ? { description: alarmDescription(event.alarms) } : {}),
       faultEventId: event.id,
       spns,
       systems: needs.systems,
@@ -277,13 +276,14 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
     const c = await store.get(caseId);
     if (!c || !isOpenStatus(c.status)) return;
     const parts = deps.repair.caseParts.delivered(c, now());
-    if (parts) await apply(caseId, { type: 'parts_delivered', parts }, undefined, c);
+    if (parts) await apply(caseId, { type: 'parts_update', event: 'parts_delivered', parts }, undefined, c);
   }
 
   /** Repairs what a crash between a commit and its follow-up jobs could have left behind. */
   async function sweep(): Promise<number> {
     const t = now().getTime();
     let repaired = 0;
+    repaired += await escalateOverdueComplaints(deps.complaints, now());
     repaired += await deps.repair.reservations.reconcile(deps.repair.caseParts.wants, deps.repairConfig.partsReconcileGraceS * 1000);
     for (const id of await store.activeCaseIds()) {
       const c = await store.get(id);
@@ -309,8 +309,11 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
     return repaired;
   }
 
-  async function handleJob(job: Pick<Job<RescueJob>, 'data'>): Promise<void> {
-    const data = job.data;
+  /** Throws ValidationError (not retryable: the job fails for good) when the payload breaks the contract. */
+  async function handleJob(job: Pick<Job<unknown>, 'data'>): Promise<void> {
+    const checked = checkQueuePayload(RESCUE_QUEUES.rescueJobs, job.data);
+    if (!checked.ok) throw new ValidationError(`invalid rescue job: ${checked.problem}`);
+    const data = checked.payload;
     switch (data.kind) {
       case 'advance': {
         // Also the entry of API-opened cases: their timers are set here, by the process that owns timers.
@@ -343,8 +346,6 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
       case 'sweep':
         await sweep();
         return;
-      default:
-        logger.warn({ job: data }, 'unknown rescue job ignored');
     }
   }
 

@@ -6,17 +6,10 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../core/keys.ts';
 import { LIVE_EVENT_FIELD, type LiveEvent } from '../core/events.ts';
-import type { WebhookDelivery } from '../core/queues.ts';
+import { JOB_OPTIONS, RESCUE_QUEUES, type WebhookDelivery } from '../core/queues.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { RegistryStore } from '../infra/registry-store.ts';
 import { createStreamConsumer, type StreamEntry } from '../infra/stream-consumer.ts';
-
-export const WEBHOOK_JOB_OPTIONS = {
-  attempts: 8,
-  backoff: { type: 'exponential' as const, delay: 1000 },
-  removeOnComplete: { age: 86_400 },
-  removeOnFail: { age: 7 * 86_400 },
-};
 
 export interface WebhookRelayDeps {
   /** A dedicated connection: XREADGROUP blocks it. */
@@ -26,6 +19,7 @@ export interface WebhookRelayDeps {
   registry: Pick<RegistryStore, 'get'>;
   deliveries: Pick<Queue<WebhookDelivery>, 'add'>;
   logger: Logger;
+  /** WEBHOOK_ATTEMPTS / WEBHOOK_BACKOFF_MS: the configured tries and first delay of the queue's options. */
   attempts: number;
   backoffMs: number;
   blockMs?: number;
@@ -55,11 +49,11 @@ export function createWebhookRelay(deps: WebhookRelayDeps) {
       } catch {
         event = undefined;
       }
-      if (!event || !event.type.startsWith('rescue.') || !event.customerId) return;
+      if (!event || !(event.type.startsWith('rescue.') || event.type.startsWith('complaint.')) || !event.customerId) return;
       const customer = await deps.registry.get('customer', event.customerId);
       if (!customer?.webhookUrl || !customer.webhookSecret) return;
       await deps.deliveries.add('deliver', { customerId: event.customerId, streamId, body: json! }, {
-        ...WEBHOOK_JOB_OPTIONS,
+        ...JOB_OPTIONS[RESCUE_QUEUES.webhooks],
         attempts: deps.attempts,
         backoff: { type: 'exponential', delay: deps.backoffMs },
         jobId: `wh-${streamId.replace('-', '_')}`,

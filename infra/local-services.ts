@@ -141,6 +141,8 @@ export async function startMosquitto(opts: {
   extraIngesters?: ReadonlyArray<{ username: string; password: string }>;
   /** Accounts that only connect (e.g. the API's health check): no read rights, no device subtree of their own. */
   serviceAccounts?: ReadonlyArray<{ username: string; password: string }>;
+  /** JT/T 808 gateway accounts: publish the device channels of any VIN, read nothing. */
+  gateways?: ReadonlyArray<{ username: string; password: string }>;
   /**
    * `use_username_as_clientid`: the client id becomes the authenticated username, so no client can take over
    * another's session. Every ingester instance then needs its own account.
@@ -156,13 +158,13 @@ export async function startMosquitto(opts: {
   const existing = existsSync(passwordFile) ? readFileSync(passwordFile, 'utf8') : '';
   const known = new Set(existing.split('\n').filter(Boolean).map((line) => line.split(':')[0]));
   const lines: string[] = [];
-  const accounts = [opts.accounts.ingester, ...(opts.extraIngesters ?? []), opts.accounts.ops, ...(opts.serviceAccounts ?? []), ...(opts.trucks ?? [])];
+  const accounts = [opts.accounts.ingester, ...(opts.extraIngesters ?? []), opts.accounts.ops, ...(opts.serviceAccounts ?? []), ...(opts.gateways ?? []), ...(opts.trucks ?? [])];
   for (const account of accounts) {
     if (!known.has(account.username)) lines.push(mosquittoPasswordLine(account.username, account.password));
   }
   if (lines.length) appendFileSync(passwordFile, lines.join('\n') + '\n');
   const ingesters = [opts.accounts.ingester, ...(opts.extraIngesters ?? [])].map((a) => a.username);
-  writeFileSync(aclFile, mosquittoAcl(topicRoot, { ingester: ingesters, ops: opts.accounts.ops.username }));
+  writeFileSync(aclFile, mosquittoAcl(topicRoot, { ingester: ingesters, ops: opts.accounts.ops.username, gateway: (opts.gateways ?? []).map((a) => a.username) }));
   writeFileSync(
     confFile,
     [

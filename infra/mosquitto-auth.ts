@@ -10,17 +10,23 @@ export function mosquittoPasswordLine(username: string, password: string, salt: 
   return `${username}:$7$101$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
+/** Device channels the JT/T 808 gateway publishes for any VIN (docs/protocol.md, docs/jt808.md). */
+export const GATEWAY_CHANNELS = ['position', 'dm1', 'status', 'alarm'] as const;
+
 /**
  * The broker's access rules, the same for the local stack, the tests and docker-compose:
  * a truck (username = VIN) may publish only below its own VIN and read nothing; ingester accounts read the
- * whole device tree (also through shared subscriptions); the ops account may do anything. Several ingester
+ * whole device tree (also through shared subscriptions); gateway accounts publish the device channels of any
+ * VIN and read nothing; the ops account may do anything. Several ingester
  * accounts (one per instance) are needed where the broker binds client id to username
  * (`use_username_as_clientid`, which blocks client-id takeover between trucks).
  */
-export function mosquittoAcl(topicRoot: string, accounts: { ingester: string | readonly string[]; ops: string }): string {
+export function mosquittoAcl(topicRoot: string, accounts: { ingester: string | readonly string[]; ops: string; gateway?: string | readonly string[] }): string {
   const ingesters = typeof accounts.ingester === 'string' ? [accounts.ingester] : accounts.ingester;
+  const gateways = accounts.gateway === undefined ? [] : typeof accounts.gateway === 'string' ? [accounts.gateway] : accounts.gateway;
   return [
     ...ingesters.flatMap((name) => [`user ${name}`, `topic read ${topicRoot}/#`, `topic read $share/+/${topicRoot}/#`, '']),
+    ...gateways.flatMap((name) => [`user ${name}`, ...GATEWAY_CHANNELS.map((channel) => `topic write ${topicRoot}/+/${channel}`), '']),
     `user ${accounts.ops}`,
     'topic readwrite #',
     '',

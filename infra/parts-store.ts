@@ -22,7 +22,7 @@ local fresh = {}
 for i = 1, #ARGV, 2 do
   if redis.call('HEXISTS', hold, ARGV[i]) == 0 then
     local have = tonumber(redis.call('HGET', onhand, ARGV[i]) or '0') - tonumber(redis.call('HGET', reserved, ARGV[i]) or '0')
-    if have < tonumber(ARGV[i + 1]) then return {'short', ARGV[i], tostring(math.max(0, have))} end
+    if have < tonumber(ARGV[i + 1]) then return {'short', ARGV[i], tostring(math.max(0, have)), tostring(redis.call('EXISTS', hold))} end
     fresh[#fresh + 1] = i
   end
 end
@@ -165,6 +165,8 @@ export function createPartsStore(deps: { redis: Redis; prefix: string }) {
     await redis.zadd(keys.partsHolds, 'NX', Date.now(), `${location}|${holder}`);
     const [result, ...rest] = await redis.fleetPartsReserve(keys.stockOnHand(location), keys.stockReserved(location), keys.partsHold(location, holder), ...pairs(lines));
     if (result === 'ok') return { ok: true, repeat: rest[0] === '1', lines: toLines(rest.slice(1)) };
+    // Refused and holding nothing here: the index entry written ahead is not needed.
+    if (rest[2] === '0') await redis.zrem(keys.partsHolds, `${location}|${holder}`);
     return { ok: false, partNo: rest[0]!, available: Number(rest[1]) };
   }
 

@@ -17,7 +17,8 @@ export interface RepairConfig {
 
 export function readRepairConfig(env: Env): RepairConfig {
   return deepFreeze({
-    courierKmh: requireNumber(env, 'PARTS_COURIER_KMH', { fallback: 60, min: 5, max: 200 }),
+    // The upper bound leaves room for time-compressed simulations (the scenario runner scales the speed).
+    courierKmh: requireNumber(env, 'PARTS_COURIER_KMH', { fallback: 60, min: 5, max: 100_000 }),
     courierHandlingMin: requireNumber(env, 'PARTS_COURIER_HANDLING_MIN', { fallback: 30, min: 0, max: 24 * 60 }),
     followUpDelayS: requireInt(env, 'FOLLOW_UP_DELAY_S', { fallback: 3 * 86_400, min: 0, max: 90 * 86_400 }),
     complaintAnswerWorkingDays: requireInt(env, 'COMPLAINT_ANSWER_WORKING_DAYS', { fallback: 2, min: 1, max: 30 }),

@@ -5,7 +5,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../core/keys.ts';
-import type { WebhookDelivery } from '../core/queues.ts';
+import { ValidationError } from '../core/errors.ts';
+import { checkQueuePayload, RESCUE_QUEUES, type WebhookDelivery } from '../core/queues.ts';
 import type { RegistryStore } from './registry-store.ts';
 
 export const SIGNATURE_HEADER = 'x-fleet-signature';
@@ -50,9 +51,14 @@ export function createWebhookDeliverer(deps: WebhookDelivererDeps) {
     await deps.redis.multi().lpush(keys.webhookDeadLetters, JSON.stringify(entry)).ltrim(keys.webhookDeadLetters, 0, DEAD_LETTER_CAP - 1).exec();
   }
 
-  /** BullMQ processor: throws to retry; on the last attempt records the dead letter first. */
-  async function deliver(job: Pick<Job<WebhookDelivery>, 'data' | 'attemptsMade' | 'opts'>): Promise<'delivered' | 'no_webhook'> {
-    const { customerId, streamId, body } = job.data;
+  /**
+   * BullMQ processor: throws to retry; on the last attempt records the dead letter first. A payload that breaks
+   * the contract throws ValidationError, which the worker's retry policy turns into a failure without retry.
+   */
+  async function deliver(job: Pick<Job<unknown>, 'data' | 'attemptsMade' | 'opts'>): Promise<'delivered' | 'no_webhook'> {
+    const checked = checkQueuePayload(RESCUE_QUEUES.webhooks, job.data);
+    if (!checked.ok) throw new ValidationError(`invalid webhook delivery: ${checked.problem}`);
+    const { customerId, streamId, body }: WebhookDelivery = checked.payload;
     const customer = await deps.registry.get('customer', customerId);
     if (!customer?.webhookUrl || !customer.webhookSecret) return 'no_webhook';
     const timestamp = String(now().getTime());

@@ -5,13 +5,14 @@
 //     GEO index, one `vehicle.position` live event per vehicle and batch;
 //   - DM1: newest snapshot by device time; when its set of (spn, fmi) or its lamps differ from the stored
 //     one, a FaultEvent goes to the outbox stream (relayed to BullMQ) and a `vehicle.fault` live event;
+//   - a terminal's critical alarm (core/alarm.ts): a FaultEvent with `alarms`, a `vehicle.alarm` live event;
 //   - status changes, last-seen, dead letters (capped list + counts per reason).
 // Two ingesters may race on one truck: each decision is a compare inside the script, so the newest wins.
 import type { Redis } from 'ioredis';
 import { LIVE_EVENT_FIELD, LIVE_STREAM_MAXLEN, type LiveEvent } from '../core/events.ts';
-import { snapshotSeverity } from '../core/j1939.ts';
+import { snapshotSeverity, type FaultSeverity } from '../core/j1939.ts';
 import { redisKeys } from '../core/keys.ts';
-import type { FaultSeverity } from '../core/queues.ts';
+import type { FaultEvent } from '../core/queues.ts';
 import { DEAD_LETTER_LIST_MAX, type DeadLetter } from '../core/telemetry.ts';
 import type { DecodedBatch } from './decode.ts';
 import type { SpoolPosition } from './spool.ts';
@@ -76,6 +77,13 @@ for _, d in ipairs(b.dm1s) do
     end
   end
 end
+for _, a in ipairs(b.alarms) do
+  local cur = tonumber(redis.call('HGET', a.k, 'alarmTs'))
+  if (not cur) or a.ts > cur then redis.call('HSET', a.k, 'alarmTs', a.ts, 'alarms', a.alarms) end
+  redis.call('XADD', b.outbox, '*', 'event', a.event)
+  evt(a.live)
+  faults = faults + 1
+end
 for _, s in ipairs(b.statuses) do
   if redis.call('HGET', s.k, 'status') ~= s.s then
     redis.call('HSET', s.k, 'status', s.s, 'statusTs', b.now)
@@ -130,7 +138,7 @@ export function createStateApplier(deps: { redis: Pick<Redis, 'eval' | 'evalsha'
   function payload(batch: DecodedBatch, checkpoint: SpoolPosition, now: number): string {
     const at = new Date(now).toISOString();
     const seen = new Map<string, string>();
-    for (const list of [batch.positions, batch.dm1s, batch.statuses]) for (const item of list) seen.set(item.vin, item.customerId);
+    for (const list of [batch.positions, batch.dm1s, batch.statuses, batch.alarms]) for (const item of list) seen.set(item.vin, item.customerId);
 
     const positions = newestPerVehicle(batch.positions).map(({ vin, customerId, report: r }) => {
       const f: string[] = ['customerId', customerId, 'ts', String(r.ts), 'lat', String(r.lat), 'lon', String(r.lon)];
@@ -155,12 +163,18 @@ export function createStateApplier(deps: { redis: Pick<Redis, 'eval' | 'evalsha'
         const severity: FaultSeverity = live === 'none' ? 'info' : live;
         const active = JSON.stringify(r.dtcs);
         const id = `${vin}-${r.ts}`;
-        const location = r.lat !== undefined && r.lon !== undefined ? `,"lat":${r.lat},"lon":${r.lon}` : '';
-        // The FaultEvent / LiveEvent JSON up to `added` and `cleared`, which only the script can know.
-        const head = `{"id":${JSON.stringify(id)},"vin":${JSON.stringify(vin)},"customerId":${JSON.stringify(customerId)},"ts":${r.ts},` +
-          `"receivedAt":${receivedAt}${location},"lamps":${lamps},"severity":"${severity}","active":${active}`;
-        const liveHead = `{"type":"vehicle.fault","at":"${at}","vin":${JSON.stringify(vin)},"customerId":${JSON.stringify(customerId)},` +
-          `"data":{"faultEventId":${JSON.stringify(id)},"ts":${r.ts}${location},"lamps":${lamps},"severity":"${severity}","active":${active}`;
+        const location = r.lat !== undefined && r.lon !== undefined ? { lat: r.lat, lon: r.lon } : {};
+        // The FaultEvent (core/queues.ts) and its LiveEvent without `added` and `cleared`, which only the script
+        // can know: typed here, serialised, and left open (`active` last) for the script to append them.
+        const event: Omit<FaultEvent, 'added' | 'cleared'> = {
+          id, vin, customerId, ts: r.ts, receivedAt, ...location, lamps: r.lamps, severity, active: r.dtcs,
+        };
+        const fault = liveEvent({
+          type: 'vehicle.fault', at, vin, customerId,
+          data: { faultEventId: id, ts: r.ts, ...location, lamps: r.lamps, severity, active: r.dtcs },
+        });
+        const head = JSON.stringify(event).slice(0, -1);
+        const liveHead = fault.slice(0, -2);
         return {
           k: keys.live(vin), ts: r.ts, lamps,
           dtcs: r.dtcs.map((d) => [`${d.spn}:${d.fmi}`, JSON.stringify({ spn: d.spn, fmi: d.fmi, oc: d.oc })]),
@@ -168,6 +182,22 @@ export function createStateApplier(deps: { redis: Pick<Redis, 'eval' | 'evalsha'
           head, live: liveHead,
         };
       });
+
+    // A critical alarm is a fault event of its own (id by VIN and device time: a resent alarm is the same event,
+    // which the outbox relay's job id and the dispatcher's fault-event ids deduplicate).
+    const alarms = batch.alarms.map(({ vin, customerId, report: r, receivedAt }) => {
+      const id = `${vin}-alarm-${r.ts}`;
+      const location = r.lat !== undefined && r.lon !== undefined ? { lat: r.lat, lon: r.lon } : {};
+      const event: FaultEvent = {
+        id, vin, customerId, ts: r.ts, receivedAt, ...location, lamps: JSON.parse(NO_LAMPS) as FaultEvent['lamps'],
+        severity: 'critical', active: [], added: [], cleared: [], alarms: r.alarms,
+      };
+      return {
+        k: keys.live(vin), ts: r.ts, alarms: r.alarms.join(','),
+        event: JSON.stringify(event),
+        live: liveEvent({ type: 'vehicle.alarm', at, vin, customerId, data: { faultEventId: id, ts: r.ts, ...location, alarms: r.alarms, alarmBits: r.alarmBits } }),
+      };
+    });
 
     const statuses = batch.statuses.map(({ vin, customerId, report }) => ({
       k: keys.live(vin), s: report,
@@ -183,7 +213,7 @@ export function createStateApplier(deps: { redis: Pick<Redis, 'eval' | 'evalsha'
       events: keys.events, maxlen: LIVE_STREAM_MAXLEN, field: LIVE_EVENT_FIELD,
       geo: keys.liveGeo, outbox: keys.ingestOutbox, noLamps: NO_LAMPS,
       seen: [...seen.entries()].map(([vin, customerId]) => [keys.live(vin), customerId]),
-      positions, dm1s, statuses,
+      positions, dm1s, alarms, statuses,
       dead: batch.deadLetters.map((d: DeadLetter) => JSON.stringify(d)),
       dlList: keys.deadLetters, dlMax: DEAD_LETTER_LIST_MAX, dlCountsHash: keys.deadLetterCounts,
       dlCounts: [...counts.entries()].flat(),

@@ -1,9 +1,10 @@
 // Stage 1 of the pipeline: spooled MQTT messages → typed reports of known vehicles, or dead letters with a
 // reason. Pure apart from the registry lookup; never throws on device input.
+import { checkAlarmMessage, type AlarmMessage } from '../core/alarm.ts';
 import { parseDeviceTopic, type DeviceChannel } from '../core/topics.ts';
 import { isValidVin } from '../core/vin.ts';
 import {
-  checkDm1Message, checkPositionMessage, checkStatusMessage, parseJson, DEAD_LETTER_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES,
+  checkDm1Message, checkPositionMessage, checkStatusMessage, parseJson, DEAD_LETTER_PAYLOAD_BYTES, MAX_FUTURE_MS, MAX_PAYLOAD_BYTES,
   type ConnectionStatusReport, type DeadLetter, type DeadLetterReason, type Dm1Report, type PositionReport,
 } from '../core/telemetry.ts';
 import type { SpooledMessage } from './spool.ts';
@@ -20,6 +21,7 @@ export interface DecodedBatch {
   positions: Array<Accepted<PositionReport>>;
   dm1s: Array<Accepted<Dm1Report>>;
   statuses: Array<Accepted<ConnectionStatusReport>>;
+  alarms: Array<Accepted<AlarmMessage>>;
   deadLetters: DeadLetter[];
   /** Messages per channel (`other` = not a device topic). */
   received: Record<DeviceChannel | 'other', number>;
@@ -41,7 +43,7 @@ export async function decodeBatch(
   deps: { topicRoot: string; directory: Pick<VehicleDirectory, 'customersOf'>; now: number },
 ): Promise<DecodedBatch> {
   const batch: DecodedBatch = {
-    positions: [], dm1s: [], statuses: [], deadLetters: [], received: { position: 0, dm1: 0, status: 0, other: 0 },
+    positions: [], dm1s: [], statuses: [], alarms: [], deadLetters: [], received: { position: 0, dm1: 0, status: 0, alarm: 0, other: 0 },
   };
   const candidates: Array<{ msg: SpooledMessage; vin: string; channel: DeviceChannel }> = [];
   // A batch holds many messages of few topics: parse and check each topic once.
@@ -102,6 +104,12 @@ export async function decodeBatch(
           batch.deadLetters.push(deadLetter(msg, record.reason, where + record.detail, vin));
         }
       }
+    } else if (channel === 'alarm') {
+      const alarm = checkAlarmMessage(json.value);
+      if (!alarm.ok) batch.deadLetters.push(deadLetter(msg, 'invalid_payload', alarm.detail, vin));
+      else if (alarm.value.ts > deps.now + MAX_FUTURE_MS) {
+        batch.deadLetters.push(deadLetter(msg, 'future_timestamp', `ts ${alarm.value.ts} is more than 24 h ahead of server time ${deps.now}`, vin));
+      } else batch.alarms.push({ vin, customerId, report: alarm.value, receivedAt: msg.receivedAt });
     } else {
       const dm1 = checkDm1Message(json.value, deps.now);
       if (dm1.ok) batch.dm1s.push({ vin, customerId, report: dm1.value, receivedAt: msg.receivedAt });

@@ -3,7 +3,7 @@
 // its own point. Every field keeps one type forever (floats, `i` integers, booleans, strings), or InfluxDB
 // would reject later writes as a type conflict.
 import type { Dm1Report, PositionReport } from '../core/telemetry.ts';
-import type { FaultSeverity } from '../core/queues.ts';
+import type { FaultSeverity } from '../core/j1939.ts';
 
 function tag(value: string): string {
   return value.replace(/[,= \\]/g, (c) => `\\${c}`);

@@ -2,16 +2,16 @@
 // BullMQ queue the dispatcher consumes. At-least-once from the stream (consumer group; entries are acked only
 // after the job was added), exactly-once in effect because the job id is the event's deterministic id:
 // BullMQ ignores an add whose job id already exists. Entries left pending by a dead ingester are claimed.
+// The relay is the producer's check of the fault-event contract: what the Lua script wrote is checked against
+// core's FaultEventSchema (compiled; one check per DM1 change, off the per-message path) before it is queued.
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../core/keys.ts';
-import { QUEUES, type FaultEvent } from '../core/queues.ts';
+import { checkQueuePayload, JOB_OPTIONS, QUEUES } from '../core/queues.ts';
 import type { Logger } from '../infra/logger.ts';
 import { createStreamConsumer, type StreamEntry } from '../infra/stream-consumer.ts';
 
 const GROUP = 'relay';
-/** Completed jobs are kept this long so that a late re-add of the same event id is still recognised. */
-export const FAULT_JOB_RETENTION_S = 7 * 24 * 3600;
 
 export function createOutboxRelay(deps: {
   /** A dedicated connection: the relay blocks on XREADGROUP. */
@@ -36,23 +36,21 @@ export function createOutboxRelay(deps: {
     ...(deps.onRelayed ? { onHandled: deps.onRelayed } : {}),
     async handle([id, fields]: StreamEntry) {
       const json = fields[fields.indexOf('event') + 1];
-      let event: FaultEvent | undefined;
+      let parsed: unknown;
       try {
-        event = json ? (JSON.parse(json) as FaultEvent) : undefined;
+        parsed = json ? JSON.parse(json) : undefined;
       } catch {
-        event = undefined;
+        parsed = undefined;
       }
-      if (!event) {
-        deps.logger.error({ id }, 'unreadable outbox entry dropped');
+      const checked = checkQueuePayload(QUEUES.faultEvents, parsed);
+      if (!checked.ok) {
+        // A producer bug, not a bad truck: the Lua script wrote something the contract rejects. Queuing it would
+        // only fail it in the dispatcher; the log keeps the entry for whoever fixes the script.
+        deps.logger.error({ id, problem: checked.problem, entry: json }, 'outbox entry breaks the fault-event contract; dropped');
         return;
       }
-      await deps.queue.add(QUEUES.faultEvents, event, {
-        jobId: event.id,
-        removeOnComplete: { age: FAULT_JOB_RETENTION_S },
-        removeOnFail: { age: FAULT_JOB_RETENTION_S },
-        attempts: 10,
-        backoff: { type: 'exponential', delay: 1000 },
-      });
+      const event = checked.payload;
+      await deps.queue.add(QUEUES.faultEvents, event, { ...JOB_OPTIONS[QUEUES.faultEvents], jobId: event.id });
     },
   });
 }

@@ -156,10 +156,7 @@ export function createPartsReservations(deps: PartsReservationsDeps) {
     let released = 0;
     for (const { location, holder } of await store.holdsBefore(Date.now() - graceMs)) {
       const wanted = await wants(location, holder);
-      if (wanted === false) {
-        await store.release(location, holder);
-        released++;
-      }
+      if (wanted === false && (await store.release(location, holder)).length > 0) released++;
     }
     return released;
   }

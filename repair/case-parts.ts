@@ -70,7 +70,7 @@ export function createCaseParts(deps: CasePartsDeps) {
     return c.parts.map((p) => (p.status === 'in_transit' && p.readyAt && Date.parse(p.readyAt) <= now.getTime() ? { ...p, status: 'delivered' as const } : p));
   }
 
-  return { kitOf, reserveFor, wants, releaseUnwanted, released, consume, delivered, stationLocation: (id: string) => stockLocation('station', id) };
+  return { reservations, kitOf, reserveFor, wants, releaseUnwanted, released, consume, delivered, stationLocation: (id: string) => stockLocation('station', id) };
 }
 
 export type CaseParts = ReturnType<typeof createCaseParts>;

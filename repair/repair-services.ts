@@ -19,6 +19,7 @@ export function createRepairServices(deps: {
   cases: Pick<CaseStore, 'get'>;
   etaModel: EtaModel;
   config: RepairConfig;
+  now?: () => Date;
 }) {
   const partsStore = createPartsStore({ redis: deps.redis, prefix: deps.prefix });
   const settings = createRepairSettingsStore({ redis: deps.redis, prefix: deps.prefix });
@@ -29,6 +30,7 @@ export function createRepairServices(deps: {
     categoryOf: async (partNo) => (await catalog.get(partNo))?.category,
     etaModel: deps.etaModel,
     courier: { kmh: deps.config.courierKmh, handlingMin: deps.config.courierHandlingMin },
+    ...(deps.now ? { now: deps.now } : {}),
   });
   return {
     partsStore,

@@ -7,10 +7,10 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../core/keys.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../core/errors.ts';
+import { ConflictError, InvalidTransitionError, NotFoundError, ValidationError } from '../core/errors.ts';
 import { faultNeeds } from '../core/fault-systems.ts';
 import { parseLiveState } from '../core/live-state.ts';
-import type { RescueJob } from '../core/queues.ts';
+import { JOB_OPTIONS, RESCUE_QUEUES, type RescueJob } from '../core/queues.ts';
 import type { PartLine } from '../core/parts-catalog.ts';
 import { isRepairedStatus, transition, type Actor, type CaseAction, type CaseSource, type DeclineReason, type ReportedStatus, type RescueCase } from '../core/rescue-case.ts';
 import type { CaseStore } from '../infra/case-store.ts';
@@ -53,7 +53,6 @@ export interface RescueCommandsDeps {
   now?: () => Date;
 }
 
-const JOB_OPTIONS = { attempts: 8, backoff: { type: 'exponential' as const, delay: 500 }, removeOnComplete: { age: 7 * 86_400 } };
 
 export function createRescueCommands(deps: RescueCommandsDeps) {
   const { store } = deps;
@@ -61,7 +60,7 @@ export function createRescueCommands(deps: RescueCommandsDeps) {
   const now = deps.now ?? (() => new Date());
 
   async function advanceLater(c: RescueCase): Promise<void> {
-    await deps.jobs.add('advance', { kind: 'advance', caseId: c.id }, { ...JOB_OPTIONS, jobId: `advance-${c.id}-v${c.version}` });
+    await deps.jobs.add('advance', { kind: 'advance', caseId: c.id }, { ...JOB_OPTIONS[RESCUE_QUEUES.rescueJobs], jobId: `advance-${c.id}-v${c.version}` });
   }
 
   async function stationVans(stationId: string): Promise<number> {
@@ -123,7 +122,7 @@ export function createRescueCommands(deps: RescueCommandsDeps) {
     const due = (c.parts ?? []).filter((p) => p.status === 'in_transit' && p.readyAt).map((p) => Date.parse(p.readyAt!));
     if (due.length === 0) return;
     const at = Math.max(...due);
-    await deps.jobs.add('parts_check', { kind: 'parts_check', caseId: c.id }, { ...JOB_OPTIONS, jobId: `parts-check-${c.id}-${at}`, delay: Math.max(0, at - now().getTime()) });
+    await deps.jobs.add('parts_check', { kind: 'parts_check', caseId: c.id }, { ...JOB_OPTIONS[RESCUE_QUEUES.rescueJobs], jobId: `parts-check-${c.id}-${at}`, delay: Math.max(0, at - now().getTime()) });
   }
 
   /** Commits a launch (accept or assign) with the kit reserved for its station; gives the kit back if the commit fails. */
@@ -182,7 +181,7 @@ export function createRescueCommands(deps: RescueCommandsDeps) {
     if (isRepairedStatus(status)) {
       const parts = await deps.caseParts.consume(c, c.launch?.stationId ?? '', repair.parts);
       const advisorId = await advisorOf(c);
-      const followUp = { dueAt: new Date(now().getTime() + deps.followUpDelayS * 1000).toISOString(), ...(advisorId ? { advisorId } : {}) };
+      const followUp = { delayS: deps.followUpDelayS, ...(advisorId ? { advisorId } : {}) };
       return (await store.apply(caseId, { ...base, ...(parts ? { parts } : {}), followUp }, actor)).case;
     }
     if (status === 'towed') {
@@ -194,6 +193,25 @@ export function createRescueCommands(deps: RescueCommandsDeps) {
     return (await store.apply(caseId, base, actor)).case;
   }
 
+  /** Tries again to reserve the parts a launched case still misses (stock arrived since). */
+  async function reserveMissing(caseId: string, actor: Actor): Promise<RescueCase> {
+    const c = await store.require(caseId);
+    if (!c.launch || !['launched', 'on_site', 'repairing', 'waiting_parts'].includes(c.status)) throw new InvalidTransitionError(c.status, 'parts reserved');
+    const missing = (c.parts ?? []).filter((p) => p.status === 'unavailable');
+    if (missing.length === 0) return c;
+    const got = await deps.caseParts.reservations.reserveKit({ holder: c.id, lines: missing.map((p) => ({ partNo: p.partNo, qty: p.qty })), station: await stationFor(c.launch.stationId) });
+    const parts = [...(c.parts ?? []).filter((p) => p.status !== 'unavailable'), ...got];
+    let result: RescueCase;
+    try {
+      result = (await store.apply(caseId, { type: 'parts_update', event: 'parts_reserved', parts }, actor)).case;
+    } catch (err) {
+      await deps.caseParts.releaseUnwanted(caseId, got);
+      throw err;
+    }
+    await partsCheckLater(result);
+    return result;
+  }
+
   async function cancel(caseId: string, reason: string, actor: Actor): Promise<RescueCase> {
     const c = await store.require(caseId);
     const parts = deps.caseParts.released(c);
@@ -202,7 +220,7 @@ export function createRescueCommands(deps: RescueCommandsDeps) {
     return result;
   }
 
-  return { report, accept, decline, assign, setStatus, cancel };
+  return { report, accept, decline, assign, setStatus, cancel, reserveMissing };
 }
 
 export type RescueCommands = ReturnType<typeof createRescueCommands>;

@@ -27,6 +27,8 @@ interface DemoSecrets {
   ingesterPassword: string;
   opsPassword: string;
   apiPassword: string;
+  /** Sign-in password of each demo user (one user per role). */
+  userPasswords: Record<string, string>;
 }
 
 /**
@@ -53,6 +55,7 @@ function loadSecrets(): DemoSecrets {
     ingesterPassword: stored.ingesterPassword ?? fresh(18),
     opsPassword: stored.opsPassword ?? fresh(18),
     apiPassword: stored.apiPassword ?? fresh(18),
+    userPasswords: stored.userPasswords ?? Object.fromEntries(['admin', 'agent', 'advisor', 'customer', 'station'].map((role) => [role, fresh(12)])),
   };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
@@ -201,6 +204,23 @@ async function main(): Promise<void> {
     station: await signToken(jwt, { sub: 'demo-station', role: 'station', stationId: stations[0]!.id }, '30d'),
   };
   writeFileSync(join(dataDir, 'demo-tokens.json'), JSON.stringify(tokens, null, 2), { mode: 0o600 });
+  // One user per role, so a newcomer signs in with a name; made through the API as an admin would.
+  const users = [
+    { role: 'admin', username: 'demo.admin', displayName: '管理员 Demo Admin' },
+    { role: 'agent', username: 'demo.agent', displayName: '坐席 Demo Agent' },
+    { role: 'advisor', username: 'demo.advisor', displayName: '服务顾问 Demo Advisor', advisorId: advisors[0]!.id },
+    { role: 'customer', username: 'demo.customer', displayName: '车队 Demo Customer', customerId: customers[0]!.id },
+    { role: 'station', username: 'demo.station', displayName: '服务站 Demo Station', stationId: stations[0]!.id },
+  ];
+  for (const user of users) {
+    const response = await fetch(`${apiUrl}/v1/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...user, password: secrets.userPasswords[user.role] }),
+    });
+    // 409: made by an earlier run on the same data, with the same stored password.
+    if (!response.ok && response.status !== 409) say(`could not create the demo user ${user.username}: ${response.status} ${await response.text()}`);
+  }
   process.stdout.write(
     [
       '',
@@ -212,7 +232,10 @@ async function main(): Promise<void> {
       `  Logs      ${logDir}/`,
       `  Fleet     ${fleetSize} simulated trucks (DEMO_TRUCKS; run ${runNumber}, each run drives other trucks), stations answer offers automatically`,
       '',
-      'Demo tokens (also in .data/demo-tokens.json; paste one into the console):',
+      'Sign in to the console as (username / password; also in .data/secrets.json):',
+      ...users.map((u) => `  ${u.role.padEnd(8)} ${u.username.padEnd(14)} ${secrets.userPasswords[u.role]}`),
+      '',
+      'Operator tokens for scripts and curl (also in .data/demo-tokens.json):',
       ...Object.entries(tokens).map(([role, token]) => `  ${role.padEnd(8)} ${token}`),
       '',
       'Press Ctrl-C to stop everything.',

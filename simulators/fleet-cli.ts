@@ -1,5 +1,7 @@
 // `npm run simulate -- --trucks 2000 --interval 30 --seed 1 [--duration s] [--speedup k] [--network <dir>]`
 // Env: MQTT_URL, MQTT_TOPIC_ROOT (default fleet/v1), DEVICE_KEY. See docs/simulators.md.
+// `--protocol jt808` drives the trucks as JT/T 808 terminals through the gateway instead (docs/jt808.md);
+// env then: REDIS_URL, REDIS_PREFIX (terminal binding).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,6 +12,9 @@ import { mosquittoPasswordLine } from '../infra/mosquitto-auth.ts';
 import { loadChinaCities } from './cities.ts';
 import { CliOptionError, intOption, numberOption } from './cli-options.ts';
 import { readFleetEnvConfig } from './fleet-config.ts';
+import { createJt808FleetRuntime, type EditionChoice } from './jt808-fleet.ts';
+import { readCommonConfig } from '../infra/config.ts';
+import { createRedis } from '../infra/redis.ts';
 import { fleetAccounts, planTrucks, selectFleet } from './fleet-plan.ts';
 import { createFleetRuntime, type FleetStats } from './fleet-runtime.ts';
 import { DEFAULT_NETWORK_OPTIONS, generateNetwork } from './network.ts';
@@ -22,7 +27,8 @@ const USAGE = `usage: npm run simulate -- [--trucks 100] [--interval 30] [--seed
          [--speedup 1] [--start <ISO time>] [--red-per-day 0.01] [--amber-per-day 0.05] [--gaps-per-day 3]
          [--breakdowns-at <s,s,…>] [--connect-rate 500] [--tick-ms 100] [--keepalive 60] [--keep-connection-in-gaps]
          [--stats-file <file>] [--quiet] [--print-password-lines]
-env: MQTT_URL, MQTT_TOPIC_ROOT (default fleet/v1), DEVICE_KEY`;
+         [--protocol mqtt|jt808] [--gateway host:port (127.0.0.1:6808)] [--jt808-edition 2013|2019|mixed] [--resend-after 30]
+env: MQTT_URL, MQTT_TOPIC_ROOT (default fleet/v1), DEVICE_KEY; with --protocol jt808: REDIS_URL, REDIS_PREFIX`;
 
 function parse() {
   const { values } = parseArgs({
@@ -33,6 +39,7 @@ function parse() {
       'breakdowns-at': { type: 'string' }, 'connect-rate': { type: 'string' }, 'tick-ms': { type: 'string' },
       keepalive: { type: 'string' }, 'keep-connection-in-gaps': { type: 'boolean' }, 'stats-file': { type: 'string' },
       quiet: { type: 'boolean' }, 'print-password-lines': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      protocol: { type: 'string' }, gateway: { type: 'string' }, 'jt808-edition': { type: 'string' }, 'resend-after': { type: 'string' },
     },
     strict: true,
   });
@@ -47,7 +54,17 @@ function parse() {
     amberPerDay: numberOption('--amber-per-day', values['amber-per-day'], DEFAULT_TRUCK_PARAMS.amberPerDay, 0, 1000),
     gapsPerDay: numberOption('--gaps-per-day', values['gaps-per-day'], DEFAULT_TRUCK_PARAMS.gapsPerDay, 0, 1000),
   };
+  const protocol = values.protocol ?? 'mqtt';
+  if (protocol !== 'mqtt' && protocol !== 'jt808') throw new CliOptionError(`--protocol must be mqtt or jt808 (got "${protocol}")`);
+  const edition = values['jt808-edition'] ?? 'mixed';
+  if (!['2013', '2019', 'mixed'].includes(edition)) throw new CliOptionError(`--jt808-edition must be 2013, 2019 or mixed (got "${edition}")`);
+  const gatewayMatch = /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(values.gateway ?? '127.0.0.1:6808');
+  if (!gatewayMatch) throw new CliOptionError(`--gateway must be host:port (got "${values.gateway}")`);
   return {
+    protocol,
+    gateway: { host: gatewayMatch[1]!.replace(/^\[|\]$/g, ''), port: intOption('--gateway port', gatewayMatch[2], 6808, 1, 65535) },
+    edition: (edition === 'mixed' ? 'mixed' : Number(edition)) as EditionChoice,
+    resendAfterS: intOption('--resend-after', values['resend-after'], 30, 1, 3600),
     help: values.help === true,
     trucks: intOption('--trucks', values.trucks, 100, 1, 200_000),
     seed: intOption('--seed', values.seed, 1, 0, 2 ** 32 - 1),
@@ -112,15 +129,29 @@ async function main(): Promise<void> {
     for (const account of fleetAccounts(env.deviceKey, vehicles)) process.stdout.write(mosquittoPasswordLine(account.username, account.password) + '\n');
     return;
   }
-  const env = readFleetEnvConfig(process.env);
   const cities = loadChinaCities();
   const clock = createSimClock({ start: options.start, speedup: options.speedup });
   const trucks = planTrucks(vehicles, cities, { seed: options.seed, params: options.params, now: clock.now() });
-  const runtime = createFleetRuntime({
-    mqttUrl: env.mqttUrl, topicRoot: env.topicRoot, deviceKey: env.deviceKey, trucks, params: options.params, clock,
-    connectRatePerS: options.connectRate, tickMs: options.tickMs, keepaliveS: options.keepaliveS,
-    dropConnectionInGaps: options.dropConnectionInGaps, rng: createRandom(options.seed ^ 0xf1ee7),
-  });
+  let target: string;
+  let runtime: { stats(): Readonly<FleetStats>; start(): void; stop(): Promise<Readonly<FleetStats>>; forceBreakdowns(count: number): string[] };
+  if (options.protocol === 'jt808') {
+    const common = readCommonConfig(process.env);
+    const redis = createRedis(common.redisUrl, 'fail-fast');
+    runtime = createJt808FleetRuntime({
+      host: options.gateway.host, port: options.gateway.port, edition: options.edition, trucks, params: options.params, clock,
+      connectRatePerS: options.connectRate, tickMs: options.tickMs, rng: createRandom(options.seed ^ 0xf1ee7),
+      redis, redisPrefix: common.redisPrefix, resendAfterS: options.resendAfterS,
+    });
+    target = `JT/T 808 gateway ${options.gateway.host}:${options.gateway.port} (editions: ${options.edition})`;
+  } else {
+    const env = readFleetEnvConfig(process.env);
+    runtime = createFleetRuntime({
+      mqttUrl: env.mqttUrl, topicRoot: env.topicRoot, deviceKey: env.deviceKey, trucks, params: options.params, clock,
+      connectRatePerS: options.connectRate, tickMs: options.tickMs, keepaliveS: options.keepaliveS,
+      dropConnectionInGaps: options.dropConnectionInGaps, rng: createRandom(options.seed ^ 0xf1ee7),
+    });
+    target = `${env.mqttUrl} (${env.topicRoot})`;
+  }
   const simStart = clock.now();
   const pendingBreakdowns = [...options.breakdownsAt];
   let lastPublished = 0;
@@ -157,7 +188,7 @@ async function main(): Promise<void> {
   };
   onStopSignals(finish);
   runtime.start();
-  process.stderr.write(`simulate: ${trucks.length} trucks → ${env.mqttUrl} (${env.topicRoot}), report every ${options.params.reportIntervalS} s, speedup ×${options.speedup}\n`);
+  process.stderr.write(`simulate: ${trucks.length} trucks → ${target}, report every ${options.params.reportIntervalS} s, speedup ×${options.speedup}\n`);
   if (options.durationS !== undefined) setTimeout(() => finish('duration'), (options.durationS * 1000) / options.speedup);
 }
 

@@ -1,4 +1,4 @@
-// The part of the rescue API (issue 5, api/routes/rescues.ts) the station responder uses, over HTTP.
+// The part of the rescue API (docs/dispatch.md, api/routes/rescues.ts) the station responder uses, over HTTP.
 // Responses are checked for the few fields the responder relies on; anything else is ignored.
 
 export interface OfferView {
@@ -16,6 +16,10 @@ export interface CaseView {
   /** Stations the dispatcher considered, best first where kept. */
   candidates: Array<{ stationId: string; kept: boolean; etaMin: number }>;
   launch?: { stationId: string; at: string; etaMin?: number };
+  customerId?: string;
+  systems?: string[];
+  /** Parts lines of the case: when each is (or will be) at the station. */
+  parts?: Array<{ partNo: string; qty: number; status: string; readyAt?: string }>;
 }
 
 export class RescueApiError extends Error {
@@ -38,10 +42,20 @@ function asCaseView(value: unknown): CaseView | undefined {
   const launch = l && typeof l.stationId === 'string' && typeof l.at === 'string'
     ? { stationId: l.stationId, at: l.at, ...(typeof l.etaMin === 'number' ? { etaMin: l.etaMin } : {}) }
     : undefined;
+  const parts = Array.isArray(c.parts)
+    ? (c.parts as Array<Record<string, unknown>>).flatMap((p) => (p && typeof p.partNo === 'string' && typeof p.status === 'string'
+      ? [{ partNo: p.partNo, qty: typeof p.qty === 'number' ? p.qty : 1, status: p.status, ...(typeof p.readyAt === 'string' ? { readyAt: p.readyAt } : {}) }]
+      : []))
+    : undefined;
+  const extra = {
+    ...(typeof c.customerId === 'string' ? { customerId: c.customerId } : {}),
+    ...(Array.isArray(c.systems) ? { systems: (c.systems as unknown[]).filter((s): s is string => typeof s === 'string') } : {}),
+    ...(parts ? { parts } : {}),
+  };
   const candidates = (Array.isArray(c.candidates) ? (c.candidates as Array<Record<string, unknown>>) : [])
     .filter((x) => x && typeof x.stationId === 'string')
     .map((x) => ({ stationId: x.stationId as string, kept: x.kept === true, etaMin: typeof x.etaMin === 'number' ? x.etaMin : 30 }));
-  return { id: c.id, status: c.status, escalated: c.escalated === true, offers, candidates, ...(launch ? { launch } : {}) };
+  return { id: c.id, status: c.status, escalated: c.escalated === true, offers, candidates, ...(launch ? { launch } : {}), ...extra };
 }
 
 export interface RescueApiClientOptions {
@@ -54,6 +68,8 @@ export interface RescueApiClientOptions {
    * token, naming the station in the body (agent/admin mode).
    */
   readonly stationToken: (stationId: string) => Promise<string | undefined>;
+  /** The customer's own token (role customer), for its rating; undefined: no rating is given. */
+  readonly customerToken?: (customerId: string) => Promise<string | undefined>;
   readonly timeoutMs?: number;
 }
 
@@ -96,9 +112,16 @@ export function createRescueApiClient(opts: RescueApiClientOptions) {
     },
     decline: (caseId: string, stationId: string, reason: string) => asStation(stationId, `/rescues/${caseId}/decline`, { reason }),
     /** Progress is reported by the launching station; `stationId` in the body is not part of this route. */
-    async status(caseId: string, stationId: string, status: 'on_site' | 'resolved' | 'towed' | 'closed'): Promise<void> {
+    async status(caseId: string, stationId: string, status: 'on_site' | 'repairing' | 'waiting_parts' | 'repaired' | 'resolved' | 'towed' | 'closed'): Promise<void> {
       const own = await opts.stationToken(stationId);
       await call('POST', `/rescues/${caseId}/status`, own ?? opts.watchToken, { status });
+    },
+    /** The customer rates the repair (skipped without a customer token). */
+    async rate(caseId: string, customerId: string, score: number): Promise<boolean> {
+      const token = await opts.customerToken?.(customerId);
+      if (!token) return false;
+      await call('POST', `/rescues/${caseId}/rating`, token, { score });
+      return true;
     },
   };
 }

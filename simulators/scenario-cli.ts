@@ -20,6 +20,7 @@ import { CliOptionError } from './cli-options.ts';
 import { fleetAccounts, planTrucks, selectFleet } from './fleet-plan.ts';
 import { createFleetRuntime, type FleetStats } from './fleet-runtime.ts';
 import { DEFAULT_NETWORK_OPTIONS, generateNetwork, NETWORK_FILES, serializeNetworkFile } from './network.ts';
+import { generateStock } from './stock.ts';
 import { createRandom } from './prng.ts';
 import { createRescueApiClient } from './rescue-api-client.ts';
 import {
@@ -76,6 +77,8 @@ async function main(): Promise<void> {
   mkdirSync(networkDir, { recursive: true });
   for (const [name, key] of NETWORK_FILES) writeFileSync(join(networkDir, name), serializeNetworkFile(network[key]));
   const fleetVehicles = selectFleet(network.vehicles, scenario.fleet.trucks, scenario.seed);
+  const stock = generateStock(createRandom(scenario.seed ^ 0x570c), network);
+  writeFileSync(join(networkDir, 'stock.json'), serializeNetworkFile(stock));
 
   // 2. A private stack.
   const secrets = { deviceKey: randomBytes(24).toString('base64url'), jwtSecret: randomBytes(32).toString('base64url'), ingester: randomBytes(16).toString('hex'), ops: randomBytes(16).toString('hex') };
@@ -161,6 +164,10 @@ async function runScenario(ctx: RunContext): Promise<void> {
   const wallDurationMs = simDurationMs / k;
   const jwt = { secret: ctx.secrets.jwtSecret };
   const adminToken = await signToken(jwt, { sub: 'scenario-runner', role: 'admin' }, '30d');
+  const stockFile = readFileSync(join(ctx.out, 'network', 'stock.json'), 'utf8');
+  const stocked = await fetch(`${ctx.apiUrl}/v1/import/stock`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: stockFile });
+  if (!stocked.ok) throw new Error(`stock import failed: ${stocked.status} ${await stocked.text()}`);
+  say(`parts stock imported: ${(JSON.parse(stockFile) as unknown[]).length} shelf lines`);
 
   // Device time ends about now: a compressed day never produces timestamps in the future.
   const clock = createSimClock({ start: Date.now() - simDurationMs + wallDurationMs, speedup: k });
@@ -177,11 +184,17 @@ async function runScenario(ctx: RunContext): Promise<void> {
 
   const silent = new Set<string>();
   const stationTokens = new Map<string, Promise<string>>();
+  const customerTokens = new Map<string, Promise<string>>();
   const api = createRescueApiClient({
     baseUrl: ctx.apiUrl, watchToken: adminToken,
     stationToken: (stationId) => {
       let token = stationTokens.get(stationId);
       if (!token) stationTokens.set(stationId, (token = signToken(jwt, { sub: `sim-${stationId}`, role: 'station', stationId }, '30d')));
+      return token;
+    },
+    customerToken: (customerId) => {
+      let token = customerTokens.get(customerId);
+      if (!token) customerTokens.set(customerId, (token = signToken(jwt, { sub: `sim-${customerId}`, role: 'customer', customerId }, '30d')));
       return token;
     },
   });

@@ -98,6 +98,11 @@ export function scaledRescueEnv(speedup: number): Record<string, string> {
     RESCUE_LAUNCH_WINDOW_S: scale(900, 2),
     ESCALATE_BEFORE_S: scale(300),
     REPAIR_WINDOW_S: scale(86_400, 60),
+    REPAIR_WARNING_BEFORE_S: scale(14_400),
+    FOLLOW_UP_DELAY_S: scale(3 * 86_400),
+    // A parts courier covers `speedup` times the distance per wall second, and packs `speedup` times faster.
+    PARTS_COURIER_KMH: String(60 * speedup),
+    PARTS_COURIER_HANDLING_MIN: String(Math.round((30 / speedup) * 1000) / 1000),
     DRIVING_CHECK_S: scale(600),
     DISPATCHER_SWEEP_INTERVAL_S: scale(30),
   };
@@ -114,6 +119,52 @@ export interface CaseForKpi {
   escalated: boolean;
   offers: Array<{ outcome: string; reason?: string }>;
   launch?: { at: string; etaMin?: number; manual: boolean };
+  repair?: { repairedAt?: string; withinDeadline?: boolean };
+  repairBreach?: { at: string };
+  partsReadyAtArrival?: boolean;
+  rating?: { score: number };
+}
+
+export interface RepairKpis {
+  /** Cases repaired (status repaired/resolved, or closed after a repair). */
+  repaired: number;
+  repairedWithin24h: number;
+  /** repairedWithin24h / repaired (null without repairs). */
+  shareRepairedWithin24h: number | null;
+  /** Repair deadlines escalated (repaired late or not yet). */
+  repairBreaches: number;
+  /** Launched cases that needed parts, and those whose parts were all at the station by the van's arrival. */
+  partsNeeded: number;
+  partsReadyAtArrival: number;
+  sharePartsReadyAtArrival: number | null;
+  /** Scores 1–5 → count. */
+  ratings: Record<string, number>;
+  averageRating: number | null;
+  /** The simulators file no complaints: null (reported as not measured). */
+  complaintsAnsweredInTime: null;
+}
+
+export function computeRepairKpis(cases: readonly CaseForKpi[]): RepairKpis {
+  const repaired = cases.filter((c) => c.repair?.repairedAt);
+  const within = repaired.filter((c) => c.repair?.withinDeadline && !c.repairBreach).length;
+  const needed = cases.filter((c) => c.partsReadyAtArrival !== undefined);
+  const ready = needed.filter((c) => c.partsReadyAtArrival).length;
+  const ratings: Record<string, number> = {};
+  let sum = 0;
+  let n = 0;
+  for (const c of cases) {
+    if (!c.rating) continue;
+    ratings[c.rating.score] = (ratings[c.rating.score] ?? 0) + 1;
+    sum += c.rating.score;
+    n++;
+  }
+  const share = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 1000) / 1000);
+  return {
+    repaired: repaired.length, repairedWithin24h: within, shareRepairedWithin24h: share(within, repaired.length),
+    repairBreaches: cases.filter((c) => c.repairBreach).length,
+    partsNeeded: needed.length, partsReadyAtArrival: ready, sharePartsReadyAtArrival: share(ready, needed.length),
+    ratings, averageRating: n ? Math.round((sum / n) * 100) / 100 : null, complaintsAnsweredInTime: null,
+  };
 }
 
 export interface MessageCounts {
@@ -157,6 +208,8 @@ export interface KpiReport {
   ingest: { drainSeconds: number | null; maxBacklogRecords: number };
   /** Simulated minutes to launch of every launched case (for the chart). */
   timeToLaunchSamples: number[];
+  /** The second half of the cases: repairs within 24 h, parts ready at arrival, ratings. */
+  repairs: RepairKpis;
 }
 
 export function quantile(sorted: readonly number[], q: number): number | null {
@@ -228,6 +281,7 @@ export function computeKpis(input: {
     },
     ingest: input.ingest,
     timeToLaunchSamples: minutesToLaunch.map((x) => Math.round(x * 100) / 100),
+    repairs: computeRepairKpis(cases),
   };
 }
 
@@ -271,6 +325,10 @@ export function renderReportHtml(report: KpiReport): string {
     ['Time to launch: median / p95 / max', `${report.timeToLaunchMin.median ?? '–'} / ${report.timeToLaunchMin.p95 ?? '–'} / ${report.timeToLaunchMin.max ?? '–'} min`],
     ['Escalations', String(report.escalations)],
     ['Declines / offer time-outs', `${report.declines} / ${report.offerTimeouts}`],
+    ['Repaired within 24 h', report.repairs.shareRepairedWithin24h === null ? '–' : `${report.repairs.repairedWithin24h} / ${report.repairs.repaired} = ${pct(report.repairs.shareRepairedWithin24h)}`],
+    ['Parts ready at arrival', report.repairs.sharePartsReadyAtArrival === null ? '–' : `${report.repairs.partsReadyAtArrival} / ${report.repairs.partsNeeded} = ${pct(report.repairs.sharePartsReadyAtArrival)}`],
+    ['Ratings 1–5 (average)', `${[1, 2, 3, 4, 5].map((s) => report.repairs.ratings[s] ?? 0).join(' / ')} (${report.repairs.averageRating ?? '–'})`],
+    ['Complaints answered in time', 'not simulated'],
     ['Median promised ETA', report.medianEtaMin === null ? '–' : `${report.medianEtaMin} min`],
     ['MQTT publishes: published / acknowledged / failed', `${report.messages.published} / ${report.messages.acknowledged} / ${report.messages.failed}`],
     ['Position records: published / acknowledged / stored / lost', `${report.messages.positionRecordsPublished} / ${report.messages.positionRecordsAcknowledged} / ${report.messages.positionPointsStored} / ${report.messages.positionRecordsLost}`],

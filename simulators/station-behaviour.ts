@@ -17,13 +17,24 @@ export interface StationBehaviour {
   readonly repairMedianS: number;
   /** Share of rescues that end with a tow instead of a roadside repair. */
   readonly towedShare: number;
-  /** Time from resolved/towed to closing the case, seconds. */
+  /** Time from repaired/towed to closing the case, seconds. */
   readonly closeAfterS: number;
+  /** Median of a back-ordered part's wait (a part no depot had), seconds. */
+  readonly backorderMedianS: number;
 }
+
+/**
+ * Median hands-on repair time by the fault's system, seconds (log-normal around it, shape 0.5): an engine job
+ * takes an afternoon, a battery or a sensor an hour. `repairMedianS` scales them (its default, 90 min, is ×1).
+ */
+export const REPAIR_MEDIAN_BY_SYSTEM_S: Readonly<Record<string, number>> = {
+  engine: 4 * 3600, lubrication: 3 * 3600, cooling: 2.5 * 3600, fuel: 2 * 3600, 'air-intake': 1.5 * 3600,
+  electrical: 1 * 3600, aftertreatment: 2.5 * 3600, transmission: 5 * 3600, brakes: 2 * 3600, tyres: 1 * 3600, general: 1.5 * 3600,
+};
 
 export const DEFAULT_STATION_BEHAVIOUR: StationBehaviour = {
   acceptProbability: 0.9, responseMedianS: 90, responseSigma: 0.5, etaFactor: [0.9, 1.2], arrivalSigma: 0.15,
-  repairMedianS: 90 * 60, towedShare: 0.15, closeAfterS: 10 * 60,
+  repairMedianS: 90 * 60, towedShare: 0.15, closeAfterS: 10 * 60, backorderMedianS: 8 * 3600,
 };
 
 export const DECLINE_REASONS: ReadonlyArray<readonly [string, number]> = [
@@ -53,18 +64,37 @@ export function answerOffer(rng: Random, b: StationBehaviour, offer: { etaMin: n
 export interface RescueProgress {
   /** After the launch: van arrives. */
   onSiteAfterS: number;
-  /** After arrival: repaired or towed. */
+  /** After the launch: every part is at the station (0 when nothing is needed or all were on the shelf). */
+  partsAfterS: number;
+  /** After the repair starts: repaired or towed. */
   finishAfterS: number;
-  outcome: 'resolved' | 'towed';
+  outcome: 'repaired' | 'towed';
   /** After the finish: the case is closed. */
   closeAfterS: number;
 }
 
-export function planRescue(rng: Random, b: StationBehaviour, promisedEtaMin: number): RescueProgress {
+export interface RescueFacts {
+  readonly promisedEtaMin: number;
+  readonly systems?: readonly string[];
+  /** Seconds from the launch until each part is at the station; `undefined` for a part nobody had. */
+  readonly partsReadyAfterS?: ReadonlyArray<number | undefined>;
+}
+
+export function planRescue(rng: Random, b: StationBehaviour, facts: RescueFacts): RescueProgress {
+  const scale = b.repairMedianS / DEFAULT_STATION_BEHAVIOUR.repairMedianS;
+  const median = Math.max(...(facts.systems?.length ? facts.systems : ['general']).map((s) => REPAIR_MEDIAN_BY_SYSTEM_S[s] ?? REPAIR_MEDIAN_BY_SYSTEM_S.general!)) * scale;
+  const partsAfterS = Math.max(0, ...(facts.partsReadyAfterS ?? []).map((s) => s ?? rng.logNormal(b.backorderMedianS, 0.6)));
   return {
-    onSiteAfterS: promisedEtaMin * 60 * rng.logNormal(1, b.arrivalSigma),
-    finishAfterS: rng.logNormal(b.repairMedianS, 0.5),
-    outcome: rng.chance(b.towedShare) ? 'towed' : 'resolved',
+    onSiteAfterS: facts.promisedEtaMin * 60 * rng.logNormal(1, b.arrivalSigma),
+    partsAfterS,
+    finishAfterS: rng.logNormal(median, 0.5),
+    outcome: rng.chance(b.towedShare) ? 'towed' : 'repaired',
     closeAfterS: b.closeAfterS,
   };
+}
+
+/** The customer's score: mostly 4–5 for a repair within 24 hours, lower when it took longer. */
+export function customerScore(rng: Random, withinDeadline: boolean): number {
+  const weights = withinDeadline ? [1, 1, 4, 30, 64] : [10, 20, 35, 25, 10];
+  return rng.weightedIndex(weights) + 1;
 }

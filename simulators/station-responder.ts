@@ -1,13 +1,14 @@
 // Simulated service stations answering the dispatcher through the API: they poll the offered and
 // launched cases, answer each pending offer once (after a response delay), and move their launched
-// rescues to on_site after the promised ETA, then to resolved or towed, then closed. Time is injected
+// rescues to on_site after the promised ETA, to waiting_parts while a part is still on its way, to repairing,
+// then repaired (log-normal duration by fault system) or towed, then closed; the customer rates the repair. Time is injected
 // (`now`, wall ms) and delays are divided by `speedup`, so compressed scenarios and tests don't wait.
 import type { Random } from './prng.ts';
 import { RescueApiError, type CaseView, type RescueApiClient } from './rescue-api-client.ts';
-import { answerOffer, planRescue, type StationBehaviour } from './station-behaviour.ts';
+import { answerOffer, customerScore, planRescue, type StationBehaviour } from './station-behaviour.ts';
 
 export interface StationResponderOptions {
-  readonly api: Pick<RescueApiClient, 'list' | 'accept' | 'decline' | 'status'>;
+  readonly api: Pick<RescueApiClient, 'list' | 'accept' | 'decline' | 'status'> & Partial<Pick<RescueApiClient, 'rate'>>;
   readonly rng: Random;
   readonly behaviour: StationBehaviour;
   /** Simulated seconds per wall second for every delay of the stations. */
@@ -26,7 +27,10 @@ export interface ResponderStats {
   declinedByReason: Record<string, number>;
   ignored: number;
   onSite: number;
+  waitedForParts: number;
+  /** Repaired (the status `repaired`; `resolved` is its old name). */
   resolved: number;
+  ratings: Record<string, number>;
   towed: number;
   closed: number;
   /** Answers the API refused (e.g. the offer had already timed out: 409). */
@@ -49,7 +53,7 @@ export function createStationResponder(opts: StationResponderOptions) {
   const planned = new Set<string>();
   const queue: Action[] = [];
   const stats: ResponderStats = {
-    polls: 0, offersSeen: 0, accepted: 0, declined: 0, declinedByReason: {}, ignored: 0, onSite: 0, resolved: 0, towed: 0,
+    polls: 0, offersSeen: 0, accepted: 0, declined: 0, declinedByReason: {}, ignored: 0, onSite: 0, waitedForParts: 0, resolved: 0, ratings: {}, towed: 0,
     closed: 0, refused: 0, errors: 0, lastError: undefined,
   };
 
@@ -89,11 +93,17 @@ export function createStationResponder(opts: StationResponderOptions) {
     if (!launch || opts.silentStations.has(launch.stationId)) return;
     const key = `${c.id}:progress`;
     if (planned.has(key)) return;
-    const progress = planRescue(rng, behaviour, launch.etaMin ?? 30);
     const launchedAt = Date.parse(launch.at);
     const base = Number.isFinite(launchedAt) ? Math.min(launchedAt, opts.now()) : opts.now();
-    const onSiteAt = base + wallMs(progress.onSiteAfterS);
-    const finishAt = Math.max(onSiteAt, opts.now()) + wallMs(progress.finishAfterS);
+    // Parts lines: a station shelf's part is there now, a depot's at its readyAt (wall time), a missing one back-ordered.
+    const partsReadyAfterS = (c.parts ?? [])
+      .filter((p) => p.status !== 'released' && p.status !== 'consumed')
+      .map((p) => (p.status === 'unavailable' ? undefined : p.readyAt ? (Math.max(0, Date.parse(p.readyAt) - base) / 1000) * opts.speedup : 0));
+    const progress = planRescue(rng, behaviour, { promisedEtaMin: launch.etaMin ?? 30, ...(c.systems ? { systems: c.systems } : {}), partsReadyAfterS });
+    const onSiteAt = Math.max(base + wallMs(progress.onSiteAfterS), opts.now());
+    const partsAt = base + wallMs(progress.partsAfterS);
+    const startAt = Math.max(onSiteAt, partsAt) + 1;
+    const finishAt = startAt + wallMs(progress.finishAfterS);
     const closeAt = finishAt + wallMs(progress.closeAfterS);
     const station = launch.stationId;
     if (c.status === 'launched') {
@@ -102,10 +112,28 @@ export function createStationResponder(opts: StationResponderOptions) {
         stats.onSite++;
       });
     }
+    if (partsAt > onSiteAt && progress.outcome === 'repaired') {
+      schedule(`${c.id}:waiting_parts`, onSiteAt + 0.5, async () => {
+        await api.status(c.id, station, 'waiting_parts');
+        stats.waitedForParts++;
+      });
+    }
+    if (progress.outcome === 'repaired') schedule(`${c.id}:repairing`, startAt, () => api.status(c.id, station, 'repairing'));
     schedule(`${c.id}:${progress.outcome}`, finishAt, async () => {
       await api.status(c.id, station, progress.outcome);
-      if (progress.outcome === 'towed') stats.towed++;
-      else stats.resolved++;
+      if (progress.outcome === 'towed') {
+        stats.towed++;
+        return;
+      }
+      stats.resolved++;
+      const customerId = c.customerId;
+      if (!customerId || !api.rate) return;
+      // The customer rates within the hour; a repair past the 24-hour promise scores lower.
+      const withinDeadline = finishAt - base <= wallMs(24 * 3600);
+      const score = customerScore(rng, withinDeadline);
+      schedule(`${c.id}:rating`, finishAt + wallMs(rng.range(300, 3600)), async () => {
+        if (await api.rate!(c.id, customerId, score)) stats.ratings[score] = (stats.ratings[score] ?? 0) + 1;
+      });
     });
     schedule(`${c.id}:closed`, closeAt, async () => {
       await api.status(c.id, station, 'closed');
@@ -153,7 +181,7 @@ export function createStationResponder(opts: StationResponderOptions) {
   return {
     poll,
     runDue,
-    stats: (): Readonly<ResponderStats> => ({ ...stats, declinedByReason: { ...stats.declinedByReason } }),
+    stats: (): Readonly<ResponderStats> => ({ ...stats, declinedByReason: { ...stats.declinedByReason }, ratings: { ...stats.ratings } }),
     pending: () => queue.length,
   };
 }

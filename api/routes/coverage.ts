@@ -217,7 +217,7 @@ const coverageRoutes: RoutePlugin = async (app, ctx) => {
     config: { roles: ['admin'] },
     schema: {
       tags: ['coverage', 'assignments'],
-      summary: 'Accept a suggested station as the fixed point of a region (admin); the assignment rules apply and the change enters the history',
+      summary: 'Accept a suggested station as the fixed point of a region (admin); the assignment rules of core/assignment-rules.ts apply and the change enters the history',
       params: CustomerParams,
       body: AcceptBody,
       response: { 200: Type.Object({ customerId: Type.String(), outcome: Type.String(), assignment: Type.Any() }) },

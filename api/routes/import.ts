@@ -4,6 +4,7 @@
 import { Type } from '@sinclair/typebox';
 import { ValidationError } from '../../core/errors.ts';
 import { IMPORT_KINDS, parseAssignmentFile, parseImportFile, type ImportKind } from '../../core/registry-import.ts';
+import { parseStockRows } from '../../core/stock-import.ts';
 import { callerOf } from '../auth.ts';
 import type { RoutePlugin } from '../context.ts';
 
@@ -23,8 +24,8 @@ const importRoutes: RoutePlugin = async (app, ctx) => {
     bodyLimit: 50 * 1024 * 1024,
     schema: {
       tags: ['import'],
-      summary: 'Import stations, depots, vehicles, advisors, customers or fixed-point assignments (admin); idempotent, all or nothing',
-      params: Type.Object({ kind: Type.Union([...Object.keys(IMPORT_KINDS), 'assignments'].map((k) => Type.Literal(k))) }),
+      summary: 'Import stations, depots, vehicles, advisors, customers, fixed-point assignments or parts stock (`stock`: rows kind,id,partNo,qty; each named shelf is replaced) (admin); idempotent, all or nothing',
+      params: Type.Object({ kind: Type.Union([...Object.keys(IMPORT_KINDS), 'assignments', 'stock'].map((k) => Type.Literal(k))) }),
       body: {
         content: {
           'application/json': { schema: Type.Array(Type.Any(), { maxItems: 200_000, description: 'Registry objects (core/registry.ts)' }) },
@@ -35,6 +36,12 @@ const importRoutes: RoutePlugin = async (app, ctx) => {
     },
   }, async (request) => {
     const body = request.body as unknown;
+    if (request.params.kind === 'stock') {
+      const parsed = parseStockRows(typeof body === 'string' ? body : (body as unknown[]));
+      if (parsed.problems.length) throw new ValidationError(`${parsed.problems.length} problems in the stock file; nothing was imported`, parsed.problems);
+      const imported = await ctx.repair.catalog.importStock(parsed.rows);
+      return { kind: 'stock', rows: imported.rows, created: 0, updated: imported.locations, unchanged: 0 };
+    }
     let report;
     if (request.params.kind === 'assignments') {
       const caller = callerOf(request);

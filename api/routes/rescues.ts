@@ -18,7 +18,14 @@ const ERR = { $ref: 'ErrorResponse#' } as const;
 const tags = ['rescues'];
 
 function actorOf(caller: Caller): Actor {
-  return { kind: caller.role, id: caller.stationId ?? caller.customerId ?? caller.advisorId ?? caller.sub };
+  const id = caller.stationId ?? caller.customerId ?? caller.advisorId ?? caller.sub;
+  return {
+    kind: caller.role,
+    id,
+    // A person signed in (or an API key) is named in the timeline; an operator token has no name.
+    ...(caller.name !== undefined ? { name: caller.name } : {}),
+    ...(caller.via === 'session' || caller.via === 'api-key' ? { userId: caller.sub } : {}),
+  };
 }
 
 const rescueRoutes: RoutePlugin = async (app, ctx) => {
@@ -114,7 +121,7 @@ const rescueRoutes: RoutePlugin = async (app, ctx) => {
   app.post('/rescues/:id/status', {
     config: { roles: ['admin', 'agent', 'station'] },
     schema: {
-      tags, summary: 'Move a launched rescue on: on_site, resolved, towed, closed',
+      tags, summary: 'Move a launched rescue on: on_site, repairing, waiting_parts, repaired (alias: resolved), towed, closed',
       params: CaseParamsSchema, body: StatusSchema, response: { 200: RescueCaseSchema, 403: ERR, 404: ERR, 409: ERR },
     },
   }, async (request) => {
@@ -123,7 +130,8 @@ const rescueRoutes: RoutePlugin = async (app, ctx) => {
     if (caller.role === 'station' && c.launch?.stationId !== caller.stationId) {
       throw new DomainError('forbidden', 'only the station running the rescue reports its progress');
     }
-    return caseAsSeenBy(caller, await commands.setStatus(c.id, request.body.status, request.body.note, actorOf(caller)));
+    const { status, note, ...repair } = request.body;
+    return caseAsSeenBy(caller, await commands.setStatus(c.id, status, note, actorOf(caller), repair));
   });
 
   app.post('/rescues/:id/cancel', {

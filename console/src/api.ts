@@ -1,5 +1,6 @@
-// HTTP client of the fleet API: bearer token on every call, the API's one error format
-// `{error, message, details}` turned into ApiError.
+// HTTP client of the fleet API: the session cookie (with the session's CSRF token on every change) or an
+// operator's bearer token on every call, the API's one error format `{error, message, details}` turned
+// into ApiError.
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -18,15 +19,17 @@ export interface Api {
   post<T>(path: string, body?: unknown): Promise<T>;
 }
 
-export function createApi(token: string, onUnauthenticated: () => void): Api {
+export function createApi(credentials: { token?: string; csrfToken?: string }, onUnauthenticated: () => void): Api {
   async function call<T>(method: string, path: string, query?: Query, body?: unknown): Promise<T> {
     const url = new URL(path, location.origin);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (credentials.token) headers['authorization'] = `Bearer ${credentials.token}`;
+    else if (method !== 'GET' && credentials.csrfToken) headers['x-csrf-token'] = credentials.csrfToken;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await fetch(url, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      response = await fetch(url, { method, headers, credentials: 'same-origin', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
     } catch (err) {
       throw new ApiError(0, 'network', `the API is not reachable (${(err as Error).message})`);
     }

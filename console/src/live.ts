@@ -72,7 +72,7 @@ function toLiveEvent(m: SseMessage): LiveEvent | undefined {
   return { ...p, type, data: p.data && typeof p.data === 'object' ? p.data : {} } as LiveEvent;
 }
 
-export function connectLiveFeed(token: string, path = '/v1/events'): LiveFeed {
+export function connectLiveFeed(token: string | undefined, path = '/v1/events'): LiveFeed {
   const listeners = new Set<LiveListener>();
   const stateListeners = new Set<(s: LiveState) => void>();
   let state: LiveState = 'connecting';
@@ -91,7 +91,8 @@ export function connectLiveFeed(token: string, path = '/v1/events'): LiveFeed {
       controller = new AbortController();
       setState('connecting');
       try {
-        const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'text/event-stream' };
+        // Without a token the session cookie authenticates (same origin).
+        const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}), accept: 'text/event-stream' };
         if (lastId) headers['last-event-id'] = lastId;
         const response = await fetch(path, { headers, signal: controller.signal, cache: 'no-store' });
         if (!response.ok || !response.body) throw new Error(`event stream answered ${response.status}`);

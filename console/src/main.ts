@@ -5,7 +5,7 @@ import { createApi, type ApiError } from './api.ts';
 import type { View, ViewContext } from './context.ts';
 import { h, render } from './dom.ts';
 import { connectLiveFeed, type LiveFeed } from './live.ts';
-import { renderLogin } from './login.ts';
+import { loginMessage, renderLogin } from './login.ts';
 import type { Station } from './model.ts';
 import { endSession, loadSession, type Role, type Session } from './session.ts';
 import { loadMapSettings } from './settings.ts';
@@ -53,12 +53,12 @@ function start(session: Session): void {
   const signOut = (reason?: string) => {
     cleanup?.();
     live?.close();
-    endSession();
+    void endSession(reason ? undefined : session);
     window.removeEventListener('hashchange', route);
     history.replaceState(null, '', location.pathname + location.search);
     renderLogin(app, start, reason);
   };
-  const api = createApi(session.token, () => signOut('Your token was refused (expired or invalid): sign in again.'));
+  const api = createApi(session, () => signOut(loginMessage(session.token ? 'tokenRefused' : 'sessionEnded')));
   live = connectLiveFeed(session.token);
   const stations = new Map<string, Promise<Station | undefined>>();
   const ctx: ViewContext = {
@@ -95,7 +95,7 @@ function start(session: Session): void {
     h('header', { class: 'topbar' },
       h('a', { class: 'brand', href: `${NAV[role][0]![0]}` }, 'Fleet rescue'), nav,
       h('span', { class: 'spacer' }), liveDot,
-      h('span', { class: 'who', 'data-testid': 'who' }, `${role}${session.claims.customerId ?? session.claims.stationId ?? session.claims.advisorId ? ` · ${session.claims.customerId ?? session.claims.stationId ?? session.claims.advisorId}` : ''}`),
+      h('span', { class: 'who', 'data-testid': 'who' }, `${session.claims.name ? `${session.claims.name} · ` : ''}${role}${session.claims.customerId ?? session.claims.stationId ?? session.claims.advisorId ? ` · ${session.claims.customerId ?? session.claims.stationId ?? session.claims.advisorId}` : ''}`),
       h('a', { href: '#/settings', title: 'Settings' }, '⚙'),
       h('button', { class: 'button small', type: 'button', onclick: () => signOut() }, 'Sign out')),
     main);
@@ -125,6 +125,7 @@ function start(session: Session): void {
   route();
 }
 
-const existing = loadSession();
-if (existing) start(existing);
-else renderLogin(app, start);
+void loadSession().then((existing) => {
+  if (existing && !existing.mustChangePassword) start(existing);
+  else renderLogin(app, start);
+});

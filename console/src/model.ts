@@ -6,6 +6,8 @@ export const OPEN_STATUSES: readonly CaseStatus[] = ['open', 'offered', 'launche
 export interface Actor {
   kind: string;
   id: string;
+  /** Display name of the person or API key who acted (absent for operator tokens and the system). */
+  name?: string;
 }
 
 export interface Offer {

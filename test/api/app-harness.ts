@@ -30,7 +30,7 @@ export interface ApiHarness {
  * `env`: configuration as the API process reads it (api/config.ts), e.g. `{ ROAD_CIRCUITY: '1.6' }`;
  * the rate limit defaults to one no test reaches.
  */
-export async function startApiHarness(label: string, opts: { rateLimitMax?: number; env?: Record<string, string> } = {}): Promise<ApiHarness> {
+export async function startApiHarness(label: string, opts: { rateLimitMax?: number; env?: Record<string, string>; now?: () => Date } = {}): Promise<ApiHarness> {
   const services = testServices(label);
   const redis = createRedis(services.redisUrl, 'fail-fast', { enableAutoPipelining: true }); // as api/main.ts
   await ensureRedisDurability(redis);
@@ -48,6 +48,7 @@ export async function startApiHarness(label: string, opts: { rateLimitMax?: numb
     telemetry,
     mqtt: mqttClient,
     regions: loadRegionMap(),
+    ...(opts.now ? { now: opts.now } : {}),
   });
   const app = await buildApp(api);
   await app.ready();

@@ -55,7 +55,8 @@ export async function launchBrowser(): Promise<ConsoleBrowser> {
 /** Opens the console at `url` and signs in with a bearer token, waiting for the role's navigation. */
 export async function signInWithToken(page: Page, url: string, token: string): Promise<void> {
   await page.goto(url);
+  await page.getByTestId('token-signin').locator('summary').click(); // the operators' token form is folded away
   await page.getByLabel('Bearer token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('token-submit').click();
   await page.locator('.topbar nav').waitFor();
 }

@@ -39,12 +39,13 @@ describe('console shell', () => {
   it('refuses a malformed token and keeps a valid one for the tab, with the navigation of its role', async () => {
     const page = await browser.page();
     await page.goto(base);
+    await page.getByTestId('token-signin').locator('summary').click();
     await page.getByLabel('Bearer token').fill('not-a-jwt');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('token-submit').click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('not a JWT');
 
     await page.getByLabel('Bearer token').fill(await harness.token('station', { stationId: 'st-1' }));
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('token-submit').click();
     await expect.poll(() => page.getByTestId('who').textContent()).toBe('station · st-1');
     expect(await page.locator('.topbar nav a').allTextContents()).toEqual(['Offers']);
     expect(page.url()).toContain('#/offers');

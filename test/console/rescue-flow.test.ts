@@ -207,9 +207,7 @@ describe('console rescue flow', () => {
       const live = (await harness.app.inject({ method: 'GET', url: `/v1/vehicles/${truck.vin}`, headers: harness.auth(await harness.token('agent')) })).json() as { live: { lat: number; lon: number } };
 
       const page = await browser.page();
-      await page.goto(`${base}?tiles=${encodeURIComponent(tileUrl)}&datum=gcj02`);
-      await page.getByLabel('Bearer token').fill(await harness.token('agent'));
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await signInWithToken(page, `${base}?tiles=${encodeURIComponent(tileUrl)}&datum=gcj02`, await harness.token('agent'));
       await page.locator('.topbar nav a', { hasText: 'Launch' }).click();
       const map = page.getByTestId('launch-map');
       await map.waitFor();

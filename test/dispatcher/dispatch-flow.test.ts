@@ -1,9 +1,18 @@
+import { Queue } from 'bullmq';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStationIndex } from '../../core/station-index.ts';
 import { DEFAULT_ETA_MODEL, etaMinutes, greatCircleKm } from '../../core/eta.ts';
 import { staticDropReason } from '../../core/candidates.ts';
 import { LIVE_EVENT_FIELD, type LiveEvent } from '../../core/events.ts';
-import type { Actor } from '../../core/rescue-case.ts';
+import { JOB_OPTIONS, QUEUES, RESCUE_QUEUES, type RescueJob } from '../../core/queues.ts';
+import { newRescueCase, type Actor } from '../../core/rescue-case.ts';
+import { readRescueConfig } from '../../infra/rescue-config.ts';
+import { readRepairConfig } from '../../infra/repair-config.ts';
+import { createComplaintStore } from '../../infra/complaint-store.ts';
+import { createRegistryCache } from '../../infra/registry-cache.ts';
+import { createNetworkView } from '../../dispatcher/network-view.ts';
+import { createRescueProcessor } from '../../dispatcher/rescue-processor.ts';
 import type { Station } from '../../core/registry.ts';
 import { testServices, waitFor } from '../harness/context.ts';
 import { addFaultEvent, createRig, type DispatchRig } from './setup.ts';
@@ -16,10 +25,12 @@ const vehicles = makeVehicles('acme', 40);
 let rig: DispatchRig;
 const agent: Actor = { kind: 'agent', id: 'agent-1' };
 
+const RIG_ENV = { STATION_OFFER_TIMEOUT_S: '2', RESCUE_LAUNCH_WINDOW_S: '9', ESCALATE_BEFORE_S: '4', DRIVING_CHECK_S: '2', DISPATCHER_SWEEP_INTERVAL_S: '3' };
+
 beforeAll(async () => {
   rig = await createRig(
     services,
-    { STATION_OFFER_TIMEOUT_S: '2', RESCUE_LAUNCH_WINDOW_S: '9', ESCALATE_BEFORE_S: '4', DRIVING_CHECK_S: '2', DISPATCHER_SWEEP_INTERVAL_S: '3' },
+    RIG_ENV,
     { stations, customers: [makeCustomer('acme')], vehicles },
   );
   await rig.startDispatcher();
@@ -96,7 +107,10 @@ describe('dispatcher: fault event → offer → launch', () => {
       const found = await caseOf(vin);
       return found && found.faultEventIds.length === 2 && found.status === 'offered' ? found : undefined;
     }, { what: 'two events on one case' });
-    await waitFor(async () => (await rig.faultQueue.getJobCounts('completed')).completed! >= 4, { what: 'jobs done' });
+    await waitFor(async () => {
+      const states = await Promise.all(['dup-event-1', 'dup-event-1-replayed', 'dup-event-2'].map((id) => rig.faultQueue.getJobState(id)));
+      return states.every((state) => state === 'completed');
+    }, { what: 'the three fault jobs done' });
     expect(await rig.redis.zcard(rig.keys.vehicleCases(vin))).toBe(1);
     expect(c.faultEventIds.sort()).toEqual(['dup-event-1', 'dup-event-2']);
     expect(c.spns).toEqual([100, 110]);
@@ -111,8 +125,8 @@ describe('dispatcher: fault event → offer → launch', () => {
       const c = await caseOf(vin);
       return c?.escalated ? c : undefined;
     }, { what: 'escalation', timeoutMs: 30_000 });
+    // When the escalation timer is due is checked exactly, with an injected clock, below.
     expect(Date.parse(escalated.escalatedAt!)).toBeLessThan(Date.parse(escalated.launchDeadline));
-    expect(Date.parse(escalated.escalatedAt!)).toBeGreaterThanOrEqual(Date.parse(escalated.escalateAt) - 50);
     expect(escalated.escalationReason).toBe('launch_window');
     const timedOut = escalated.offers.filter((o) => o.outcome === 'timed_out');
     expect(timedOut.length).toBeGreaterThanOrEqual(1);
@@ -152,19 +166,25 @@ describe('dispatcher: fault event → offer → launch', () => {
     expect(second.offers[1]!.stationId).not.toBe(s1);
   });
 
-  it('hostile fault-event payloads are rejected without harming the dispatcher', async () => {
+  it('hostile fault-event payloads fail for good at the first attempt without harming the dispatcher', async () => {
     const hostile: unknown[] = [null, 'x', { id: 'h1' }, { ...redStopEvent('NOTAVIN', 'acme', centre), id: 'h2' }, { ...redStopEvent(vehicles[4]!.vin, 'acme', { lat: 999, lon: 0 }), id: 'h3' }];
     for (const [i, payload] of hostile.entries()) {
-      await rig.faultQueue.add('fault', payload as never, { jobId: `hostile-${i}` });
+      await rig.faultQueue.add('fault', payload as never, { ...JOB_OPTIONS[QUEUES.faultEvents], jobId: `hostile-${i}` });
     }
-    await waitFor(async () => {
+    const failed = await waitFor(async () => {
       const jobs = await Promise.all(hostile.map((_, i) => rig.faultQueue.getJob(`hostile-${i}`)));
-      return jobs.every((j) => j?.returnvalue === 'invalid');
-    }, { what: 'hostile jobs rejected' });
-    // Unknown vehicle: ignored, no case.
-    await addFaultEvent(rig.faultQueue, redStopEvent('LFWSCUJ5099999999'.slice(0, 17), 'acme', centre, { id: 'unknown-vin' }));
+      return jobs.every((j) => j?.finishedOn !== undefined) ? jobs : undefined;
+    }, { what: 'hostile jobs finished' });
+    for (const job of failed) {
+      expect(await job!.getState()).toBe('failed');
+      expect(job!.attemptsMade).toBe(1);
+      expect(job!.failedReason).toMatch(/^invalid fault event: /);
+    }
+    // Unknown vehicle: a valid event, ignored, no case.
+    await addFaultEvent(rig.faultQueue, redStopEvent('LFWSCUJ5099999999', 'acme', centre, { id: 'unknown-vin' }));
     await waitFor(async () => (await rig.faultQueue.getJob('unknown-vin'))?.returnvalue, { what: 'unknown vin job' });
-    expect((await rig.faultQueue.getJob('unknown-vin'))!.returnvalue).toMatch(/invalid|unknown_vehicle/);
+    expect((await rig.faultQueue.getJob('unknown-vin'))!.returnvalue).toBe('unknown_vehicle');
+    expect(await rig.redis.zcard(rig.keys.vehicleCases('LFWSCUJ5099999999'))).toBe(0);
     // Still working.
     const vin = vehicles[5]!.vin;
     await addFaultEvent(rig.faultQueue, redStopEvent(vin, 'acme', centre));
@@ -194,16 +214,53 @@ describe('dispatcher: fault event → offer → launch', () => {
   });
 
   it('warns at 80 % of the launch window of a case still not launched', async () => {
-    // vehicles[1]'s case (test 2) was never answered: 80 % of the 9 s window is 7.2 s after its report.
-    const ids = await rig.redis.zrange(rig.keys.vehicleCases(vehicles[1]!.vin), 0, -1);
+    // A case of its own nobody answers: 80 % of the 9 s window is 7.2 s after its report.
+    const vin = vehicles[9]!.vin;
+    await addFaultEvent(rig.faultQueue, redStopEvent(vin, 'acme', { lat: centre.lat - 0.1, lon: centre.lon - 0.3 }));
     const warned = await waitFor(async () => {
-      const c = await rig.store.get(ids[0]!);
+      const c = await caseOf(vin);
       return c?.slaWarnings.includes('launch') ? c : undefined;
-    }, { what: 'launch SLA warning', timeoutMs: 15_000 });
+    }, { what: 'launch SLA warning', timeoutMs: 20_000 });
     const entry = warned.timeline.find((t) => t.event === 'sla_warning')!;
-    expect(Date.parse(entry.at) - Date.parse(warned.reportedAt)).toBeGreaterThanOrEqual(0.8 * 9000 - 50);
     expect(entry.details).toMatchObject({ clock: 'launch', deadline: warned.launchDeadline });
     expect(warned.slaWarnings).not.toContain('repair');
+  });
+
+  it('schedules escalation, SLA warnings and the driving check at their deadlines (injected clock)', async () => {
+    const config = readRescueConfig(services.env(RIG_ENV));
+    const now = new Date('2026-03-02T08:00:00.000Z');
+    const c = newRescueCase({
+      id: `timers-${services.namespace}`, vin: vehicles[10]!.vin, customerId: 'acme', source: 'telematics',
+      reportedAt: new Date(now.getTime() - 1500), reportedBy: { kind: 'telematics', id: 'ingest' },
+      spns: [100], systems: [], capabilities: ['engine'], partsCategories: [],
+    }, config);
+    // A queue no worker consumes: the jobs stay delayed, as scheduled.
+    const timers = new Queue<RescueJob>(`timers-${services.namespace}`, { connection: { url: services.redisUrl }, prefix: rig.keys.bullPrefix });
+    try {
+      const processor = createRescueProcessor({
+        store: rig.store, network: createNetworkView({ cache: createRegistryCache({ redis: rig.redis, keys: rig.keys }), registry: rig.registry, etaModel: DEFAULT_ETA_MODEL }),
+        registry: rig.registry, redis: rig.redis, prefix: services.redisPrefix, jobs: timers, config, etaModel: DEFAULT_ETA_MODEL,
+        logger: pino({ level: 'silent' }), now: () => now,
+        repair: rig.repair, repairConfig: readRepairConfig(services.env(RIG_ENV)), complaints: createComplaintStore({ redis: rig.redis, prefix: services.redisPrefix }),
+      });
+      await processor.ensureTimers(c);
+      const reported = Date.parse(c.reportedAt);
+      const due = async (jobId: string) => {
+        const job = (await timers.getJob(jobId))!;
+        expect(job.opts).toMatchObject(JOB_OPTIONS[RESCUE_QUEUES.rescueJobs]);
+        return now.getTime() + job.opts.delay!;
+      };
+      expect(await due(`escalate-${c.id}`)).toBe(Date.parse(c.escalateAt));
+      expect(await due(`escalate-${c.id}`)).toBe(reported + (9 - 4) * 1000);
+      expect(await due(`sla-launch-${c.id}`)).toBe(reported + 0.8 * 9000);
+      // The repair clock: a warning REPAIR_WARNING_BEFORE_S before the deadline, the escalation at it.
+      expect(await due(`sla-repair-${c.id}`)).toBe(Date.parse(c.repairDeadline) - config.repairWarningBeforeS * 1000);
+      expect(await due(`repair-deadline-${c.id}`)).toBe(Date.parse(c.repairDeadline));
+      expect(await due(`driving-${c.id}`)).toBe(reported + 2000);
+    } finally {
+      await timers.obliterate({ force: true });
+      await timers.close();
+    }
   });
 
   it('an agent report without a position uses the live state, and a second report attaches', async () => {

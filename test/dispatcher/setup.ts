@@ -3,7 +3,7 @@
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { redisKeys } from '../../core/keys.ts';
-import { QUEUES, RESCUE_QUEUES, type FaultEvent, type RescueJob } from '../../core/queues.ts';
+import { JOB_OPTIONS, QUEUES, RESCUE_QUEUES, type FaultEvent, type RescueJob } from '../../core/queues.ts';
 import type { Customer, Station, Vehicle } from '../../core/registry.ts';
 import { createRedis, type Redis } from '../../infra/redis.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
@@ -13,7 +13,7 @@ import { readRescueConfig } from '../../infra/rescue-config.ts';
 import { readDispatcherConfig } from '../../dispatcher/config.ts';
 import { createEtaModel } from '../../core/eta.ts';
 import { readRepairConfig } from '../../infra/repair-config.ts';
-import { createRepairServices } from '../../repair/repair-services.ts';
+import { createRepairServices, type RepairServices } from '../../repair/repair-services.ts';
 import { startDispatcher, type RunningDispatcher } from '../../dispatcher/dispatcher.ts';
 import type { TestServices } from '../harness/context.ts';
 
@@ -23,6 +23,8 @@ export interface DispatchRig {
   registry: ReturnType<typeof createRegistryStore>;
   store: ReturnType<typeof createCaseStore>;
   commands: ReturnType<typeof createRescueCommands>;
+  /** Parts, warranty and calendar services built as the processes build them. */
+  repair: RepairServices;
   faultQueue: Queue<FaultEvent>;
   rescueJobs: Queue<RescueJob>;
   dispatchers: RunningDispatcher[];
@@ -59,7 +61,7 @@ export async function createRig(
   const dispatchers: RunningDispatcher[] = [];
   const logger = pino({ level: 'error' });
   return {
-    redis, keys, registry, store, commands, faultQueue, rescueJobs, dispatchers,
+    redis, keys, registry, store, commands, repair, faultQueue, rescueJobs, dispatchers,
     async startDispatcher() {
       const d = await startDispatcher(readDispatcherConfig(fullEnv), logger);
       dispatchers.push(d);
@@ -74,6 +76,7 @@ export async function createRig(
   };
 }
 
+/** Adds a fault event the way the ingester's outbox relay does (the queue's job options, the event id as job id). */
 export async function addFaultEvent(queue: Queue<FaultEvent>, event: FaultEvent): Promise<void> {
-  await queue.add('fault', event, { jobId: event.id, attempts: 5, backoff: { type: 'exponential', delay: 200 } });
+  await queue.add('fault', event, { ...JOB_OPTIONS[QUEUES.faultEvents], jobId: event.id });
 }

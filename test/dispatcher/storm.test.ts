@@ -1,5 +1,5 @@
 // A storm of breakdowns in one area handled by two dispatcher PROCESSES, one of them kill -9-ed mid-storm.
-// Normal suite: 150 breakdowns; DISPATCH_STORM=500 runs the full-size storm (see docs/dispatch.md).
+// Normal suite: 150 breakdowns; DISPATCH_STORM=500 runs the full-size storm of 500 (see docs/dispatch.md).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIVE_EVENT_FIELD, type LiveEvent } from '../../core/events.ts';

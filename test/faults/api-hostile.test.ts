@@ -1,4 +1,4 @@
-// Hostile input over the whole API (issue 9): every route of the OpenAPI document gets adversarial and
+// Hostile input over the whole API (docs/reliability.md, "Hostile input"): every route of the OpenAPI document gets adversarial and
 // random path parameters, query strings and bodies — huge numbers, NaN strings, prototype-pollution keys,
 // deep nesting, a 10 MB body, unicode tricks, injection strings — as an admin (the widest scope).
 // Expected: never a 5xx, every refusal in the one error format, no prototype pollution, bounded memory.

@@ -1,4 +1,4 @@
-// MQTT security checks (issue 9) on a broker configured as in production (deploy/mosquitto/mosquitto.conf):
+// MQTT security checks (docs/reliability.md) on a broker configured as in production (deploy/mosquitto/mosquitto.conf):
 // password file, ACL, `use_username_as_clientid`. Anonymous and wrong passwords are refused, a truck can
 // publish only under its own VIN and read nothing, and no client can take over another's session.
 import { mkdtempSync, rmSync } from 'node:fs';

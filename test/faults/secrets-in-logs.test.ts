@@ -1,4 +1,4 @@
-// Secrets never reach the logs (issue 9): the real API and ingester processes run at LOG_LEVEL=trace,
+// Secrets never reach the logs (docs/reliability.md): the real API and ingester processes run at LOG_LEVEL=trace,
 // are given requests with bearer tokens and broker credentials, refuse a bad token, and shut down;
 // none of the secrets appears anywhere in what they printed.
 import { describe, expect, it } from 'vitest';

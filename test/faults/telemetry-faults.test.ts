@@ -1,4 +1,4 @@
-// Fault suite, telemetry half (issue 9): real ingester processes against a private Redis, Mosquitto and
+// Fault suite, telemetry half (the reliability verification of docs/reliability.md): real ingester processes against a private Redis, Mosquitto and
 // InfluxDB, broken by signals and by our TCP proxy while simulated trucks publish numbered positions.
 // After every fault heals, the stored set is read back: lost = duplicated = unexpected = 0.
 //

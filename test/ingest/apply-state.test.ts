@@ -19,7 +19,7 @@ const vin = testVin(71);
 const lampsOff = { mil: false, redStop: false, amberWarning: false, protect: false };
 
 function batch(parts: Partial<DecodedBatch>): DecodedBatch {
-  return { positions: [], dm1s: [], statuses: [], deadLetters: [], received: { position: 0, dm1: 0, status: 0, other: 0 }, ...parts };
+  return { positions: [], dm1s: [], statuses: [], alarms: [], deadLetters: [], received: { position: 0, dm1: 0, status: 0, alarm: 0, other: 0 }, ...parts };
 }
 
 async function outbox(): Promise<FaultEvent[]> {

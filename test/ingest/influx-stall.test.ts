@@ -1,6 +1,6 @@
 // Acceptance: InfluxDB stopped (SIGSTOP) during the stream, then resumed (SIGCONT): counts match.
 // The test runs its OWN influxd so that stalling it cannot stall other test files. The stall lasts
-// INGEST_INFLUX_STALL_S seconds (default 5; the full 10 minutes: INGEST_INFLUX_STALL_S=600,
+// INGEST_INFLUX_STALL_S seconds (default 5; the full 10-minute outage: INGEST_INFLUX_STALL_S=600,
 // see docs/ingest.md) and traffic keeps arriving while it lasts.
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

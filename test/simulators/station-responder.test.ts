@@ -83,7 +83,7 @@ describe('station behaviour', () => {
 });
 
 describe('station responder against the API', () => {
-  it('accepts offers as the offered station, then on site → resolved/towed → closed', async () => {
+  it('accepts offers as the offered station, then on site → repaired/towed → closed', async () => {
     const responder = responderWith({ ...DEFAULT_STATION_BEHAVIOUR, acceptProbability: 1, responseMedianS: 20, repairMedianS: 600, closeAfterS: 300 }, 1);
     const cases = await Promise.all(vehicles.slice(0, 3).map((v) => report(v.vin)));
     const finished = await waitFor(async () => {
@@ -98,7 +98,7 @@ describe('station responder against the API', () => {
       expect(c.launch!.etaMin).toBeGreaterThanOrEqual(5);
       const events = c.timeline.map((t) => t.to).filter(Boolean);
       expect(events).toEqual(expect.arrayContaining(['launched', 'on_site', 'closed']));
-      expect(events.includes('resolved') || events.includes('towed')).toBe(true);
+      expect(events.includes('repaired') || events.includes('towed')).toBe(true);
     }
     const s = responder.stats();
     expect(s.accepted).toBe(3);

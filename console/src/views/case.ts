@@ -135,7 +135,7 @@ export const caseView: View = (el, ctx, params) => {
       h('h3', {}, 'Timeline'),
       h('ol', { class: 'timeline', 'data-testid': 'timeline' }, (c.timeline ?? []).map((t) =>
         h('li', {}, h('time', {}, time(t.at)), ' ', h('b', {}, humanize(t.event)),
-          t.to ? ` → ${humanize(t.to)}` : '', t.actor ? h('span', { class: 'muted' }, ` by ${t.actor.kind} ${t.actor.id}`) : ''))),
+          t.to ? ` → ${humanize(t.to)}` : '', t.actor ? h('span', { class: 'muted' }, ` by ${t.actor.name ?? `${t.actor.kind} ${t.actor.id}`}`) : ''))),
     );
     renderActions(actions, ctx, c, candidates.filter((x) => x.kept).map((x) => ({ id: x.stationId, name: name(x.stationId), etaMin: x.etaMin })), () => void load());
     await drawMap(c, stations);

@@ -1,0 +1,10 @@
+// Redis keys of terminal bindings (a JT/T 808 terminal ↔ the vehicle it is fitted to). `prefix` is REDIS_PREFIX.
+
+export function terminalKeys(prefix: string) {
+  return {
+    /** Hash of one terminal: id, protocol, vin, boundAt, authCodeHash, registeredAt. */
+    terminal: (terminalId: string) => `${prefix}:terminal:${terminalId}`,
+    /** String: the terminal id currently fitted to a vehicle. */
+    terminalOfVehicle: (vin: string) => `${prefix}:terminal-of-vehicle:${vin}`,
+  };
+}

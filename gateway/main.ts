@@ -1,0 +1,55 @@
+// Composition root of the JT/T 808 gateway: reads the environment once, builds the clients and listens.
+//   TCP (terminals) → frames → session (register/authenticate via Redis bindings, decode)
+//   → MQTT publish QoS 1 under the device contract → PUBACK → 0x8001 to the terminal
+import { hostname } from 'node:os';
+import { createLogger } from '../infra/logger.ts';
+import { createRedis } from '../infra/redis.ts';
+import { createRegistryStore } from '../infra/registry-store.ts';
+import { runMain } from '../infra/run-main.ts';
+import { createShutdown } from '../infra/shutdown.ts';
+import { createTerminalStore } from '../infra/terminal-store.ts';
+import { createTerminalBinding } from '../terminals/terminal-binding.ts';
+import { readGatewayConfig } from './config.ts';
+import { createGatewayMetrics, serveGatewayHttp } from './metrics.ts';
+import { connectPublisher } from './publisher.ts';
+import { createGatewayServer, type GatewayServer } from './server.ts';
+
+runMain('gateway', async () => {
+  const config = readGatewayConfig(process.env, { hostname: hostname() });
+  const logger = createLogger({ level: config.common.logLevel, name: 'gateway' });
+  const shutdown = createShutdown(logger);
+  shutdown.installSignalHandlers();
+
+  const redis = createRedis(config.common.redisUrl, 'fail-fast');
+  shutdown.register('redis', () => redis.quit());
+  const binding = createTerminalBinding({
+    store: createTerminalStore({ redis, prefix: config.common.redisPrefix }),
+    vehicles: createRegistryStore({ redis, prefix: config.common.redisPrefix }),
+  });
+
+  const publisher = connectPublisher(config.mqtt, { clientId: config.clientId, logger, mqttDebug: config.mqttDebug });
+  shutdown.register('mqtt', () => publisher.close());
+
+  let server: GatewayServer | undefined;
+  const metrics = createGatewayMetrics({
+    connections: () => server?.connections() ?? 0,
+    terminals: () => server?.terminals() ?? 0,
+    inFlight: () => publisher.inFlight(),
+  });
+  server = createGatewayServer({ config, binding, publisher, topicRoot: config.mqtt.topicRoot, metrics, logger });
+
+  const { port } = await server.listen();
+  // Closed before the MQTT connection: every terminal's `offline` is published first.
+  shutdown.register('jt808 server', () => server.close());
+  // Health and metrics come up once the port is open: /health 200 = listening and connected to the broker.
+  if (config.metricsPort > 0) {
+    const http = await serveGatewayHttp(metrics.registry, config.metricsPort, config.host, () => ({
+      ok: publisher.connected,
+      detail: { mqtt: publisher.connected, connections: server.connections(), terminals: server.terminals() },
+    }));
+    shutdown.register('metrics server', () => new Promise((resolve) => http.close(resolve)));
+    logger.info({ port: config.metricsPort }, 'metrics on /metrics, health on /health');
+  }
+
+  logger.info({ host: config.host, port, topicRoot: config.mqtt.topicRoot }, 'JT/T 808 gateway listening');
+});

@@ -1,0 +1,212 @@
+// The fleet as JT/T 808 terminals (`npm run simulate -- --protocol jt808`): the same truck state machine as
+// the MQTT fleet, spoken over TCP to the gateway. Positions become 0x0200, the upload after a coverage gap
+// a 0x0704 blind-area batch (sub-packaged when long), DM1 snapshots 0x0705 CAN data with the J1939 DM1 —
+// one frame for a single code, TP.CM BAM + TP.DT for more. Terminals are bound to their vehicles through the
+// binding use case (Redis), register, authenticate, and resend what the platform did not answer.
+import type { Redis } from 'ioredis';
+import { encodeDm1, j1939Frames, PGN_DM1 } from '../core/j1939-can.ts';
+import type { ProtocolEdition } from '../core/jt808-frame.ts';
+import { STATUS_BIT, type LocationInput } from '../core/jt808-messages.ts';
+import { createRegistryStore } from '../infra/registry-store.ts';
+import { createTerminalStore } from '../infra/terminal-store.ts';
+import { createTerminalBinding } from '../terminals/terminal-binding.ts';
+import { RED_STOP_FAULTS } from './faults.ts';
+import { createJt808Terminal, type Jt808Terminal } from './jt808-terminal.ts';
+import type { Random } from './prng.ts';
+import type { SimClock } from './sim-clock.ts';
+import { advanceTruck, breakDown, nextDueAt, takeMessages, type Dm1Payload, type PositionPayload, type TruckParams, type TruckState } from './truck.ts';
+
+export type EditionChoice = ProtocolEdition | 'mixed';
+
+export interface Jt808FleetOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly edition: EditionChoice;
+  readonly trucks: readonly TruckState[];
+  readonly params: TruckParams;
+  readonly clock: SimClock;
+  readonly connectRatePerS: number;
+  readonly tickMs: number;
+  readonly rng: Random;
+  /** Redis of the deployment and its prefix: terminals are bound to their vehicles before they register. */
+  readonly redis: Redis;
+  readonly redisPrefix: string;
+  /** Seconds after which an unanswered message is sent again. */
+  readonly resendAfterS: number;
+}
+
+export interface Jt808FleetStats {
+  trucks: number;
+  connected: number;
+  started: number;
+  published: number;
+  acknowledged: number;
+  failed: number;
+  positionRecordsPublished: number;
+  positionRecordsAcknowledged: number;
+  dm1Published: number;
+  dm1Acknowledged: number;
+  batches: number;
+  redStops: number;
+  ambers: number;
+  gaps: number;
+  connectionErrors: number;
+  lastConnectionError: string | undefined;
+  resent: number;
+}
+
+/** 11-digit terminal phone numbers, one per truck index (prefix 14x: a data-only SIM range). */
+export function terminalPhone(index: number): string {
+  return String(14_000_000_000 + index);
+}
+
+const TANK_L = 600;
+
+function locationOf(p: PositionPayload): LocationInput {
+  return {
+    lat: p.lat, lon: p.lon, ts: p.ts, speedKmh: p.speedKmh, heading: p.heading % 360, mileageKm: p.odometerKm,
+    fuelL: Math.round(p.fuelPct * TANK_L) / 100, statusBits: (p.ignition ? 1 << STATUS_BIT.acc : 0) | (1 << STATUS_BIT.positioned),
+  };
+}
+
+interface Device {
+  readonly truck: TruckState;
+  readonly edition: ProtocolEdition;
+  readonly phone: string;
+  terminal: Jt808Terminal | undefined;
+  started: boolean;
+}
+
+export function createJt808FleetRuntime(opts: Jt808FleetOptions) {
+  const { params, clock } = opts;
+  const devices: Device[] = opts.trucks.map((truck, i) => ({
+    truck, terminal: undefined, started: false, phone: terminalPhone(i),
+    edition: opts.edition === 'mixed' ? (i % 2 === 0 ? 2013 : 2019) : opts.edition,
+  }));
+  const stats: Jt808FleetStats = {
+    trucks: devices.length, connected: 0, started: 0, published: 0, acknowledged: 0, failed: 0,
+    positionRecordsPublished: 0, positionRecordsAcknowledged: 0, dm1Published: 0, dm1Acknowledged: 0, batches: 0,
+    redStops: 0, ambers: 0, gaps: 0, connectionErrors: 0, lastConnectionError: undefined, resent: 0,
+  };
+  const binding = createTerminalBinding({
+    store: createTerminalStore({ redis: opts.redis, prefix: opts.redisPrefix }),
+    vehicles: createRegistryStore({ redis: opts.redis, prefix: opts.redisPrefix }),
+  });
+  let timer: NodeJS.Timeout | undefined;
+  let nextToConnect = 0;
+  let connectBudget = 0;
+  let lastTickWall = Date.now();
+  let stopping = false;
+
+  async function connect(device: Device): Promise<void> {
+    try {
+      await binding.bind({ id: device.phone, protocol: 'jt808', vin: device.truck.vin });
+      const terminal = createJt808Terminal({
+        host: opts.host, port: opts.port, phone: device.phone, edition: device.edition, plate: device.truck.vin, plateColor: 0,
+        reconnect: true, resendAfterMs: opts.resendAfterS * 1000,
+      });
+      await terminal.connect();
+      const registered = await terminal.register();
+      if (registered.result !== 0) throw new Error(`registration refused with result ${registered.result}`);
+      const authenticated = await terminal.authenticate();
+      if (authenticated !== 0) throw new Error(`authentication refused with result ${authenticated}`);
+      device.terminal = terminal;
+      stats.connected++;
+      device.started = true;
+      stats.started++;
+      const now = clock.now();
+      advanceTruck(device.truck, now, params);
+      device.truck.nextReportAt = now;
+    } catch (err) {
+      stats.connectionErrors++;
+      stats.lastConnectionError = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  function track(sent: Promise<number>, onAck: () => void): void {
+    stats.published++;
+    void sent.then((result) => {
+      if (result === 0) {
+        stats.acknowledged++;
+        onAck();
+      } else stats.failed++;
+    });
+  }
+
+  function send(device: Device, channel: 'position' | 'dm1', payload: PositionPayload | PositionPayload[] | Dm1Payload): void {
+    const terminal = device.terminal!;
+    if (channel === 'dm1') {
+      const dm1 = payload as Dm1Payload;
+      stats.dm1Published++;
+      const frames = j1939Frames(0x00, PGN_DM1, encodeDm1({ lamps: dm1.lamps, dtcs: dm1.dtcs }));
+      track(terminal.canData(dm1.ts, frames), () => stats.dm1Acknowledged++);
+    } else if (Array.isArray(payload)) {
+      stats.batches++;
+      stats.positionRecordsPublished += payload.length;
+      // Blind-area upload; a 0x0704 counts its items in a WORD, and long bodies go sub-packaged.
+      for (let i = 0; i < payload.length; i += 500) {
+        const chunk = payload.slice(i, i + 500);
+        track(terminal.batch(1, chunk.map(locationOf)), () => (stats.positionRecordsAcknowledged += chunk.length));
+      }
+    } else {
+      stats.positionRecordsPublished++;
+      track(terminal.location(locationOf(payload as PositionPayload)), () => stats.positionRecordsAcknowledged++);
+    }
+  }
+
+  function tick(): void {
+    const wall = Date.now();
+    connectBudget = Math.min(opts.connectRatePerS, connectBudget + ((wall - lastTickWall) / 1000) * opts.connectRatePerS);
+    lastTickWall = wall;
+    while (!stopping && nextToConnect < devices.length && connectBudget >= 1) {
+      void connect(devices[nextToConnect++]!);
+      connectBudget--;
+    }
+    const now = clock.now();
+    for (const device of devices) {
+      if (!device.started || !device.terminal) continue;
+      const truck = device.truck;
+      if (nextDueAt(truck, params) > now) continue;
+      const before = { red: truck.stats.redStops, amber: truck.stats.ambers, gaps: truck.stats.gaps };
+      for (const message of takeMessages(truck, now, params)) send(device, message.channel, message.payload);
+      stats.redStops += truck.stats.redStops - before.red;
+      stats.ambers += truck.stats.ambers - before.amber;
+      stats.gaps += truck.stats.gaps - before.gaps;
+    }
+  }
+
+  function forceBreakdowns(count: number): string[] {
+    const now = clock.now();
+    const chosen = opts.rng.sample(devices.filter((d) => d.started && d.truck.phase === 'driving'), count);
+    for (const device of chosen) {
+      advanceTruck(device.truck, now, params);
+      breakDown(device.truck, params, opts.rng.pick(RED_STOP_FAULTS));
+      stats.redStops++;
+    }
+    return chosen.map((d) => d.truck.vin);
+  }
+
+  return {
+    stats: (): Readonly<Jt808FleetStats> => ({
+      ...stats,
+      connected: devices.filter((d) => d.terminal?.connected).length,
+      resent: devices.reduce((sum, d) => sum + (d.terminal?.resent() ?? 0), 0),
+    }),
+    tick,
+    forceBreakdowns,
+    start(): void {
+      lastTickWall = Date.now();
+      connectBudget = Math.min(opts.connectRatePerS, 1);
+      timer = setInterval(tick, opts.tickMs);
+    },
+    /** Stops sending, waits up to `timeoutMs` for answers to what is outstanding, then closes every terminal. */
+    async stop(timeoutMs = 15_000): Promise<Readonly<Jt808FleetStats>> {
+      stopping = true;
+      if (timer) clearInterval(timer);
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline && devices.some((d) => (d.terminal?.unanswered() ?? 0) > 0)) await new Promise((r) => setTimeout(r, 100));
+      await Promise.all(devices.map((d) => d.terminal?.close()));
+      return { ...stats, connected: 0, resent: devices.reduce((sum, d) => sum + (d.terminal?.resent() ?? 0), 0) };
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// The gateway's broker account (infra/mosquitto-auth.ts): it may publish the device channels of any VIN and
+// nothing else, and read nothing. Checked on a private Mosquitto with the production ACL.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMosquitto } from '../../infra/local-services.ts';
+import { testAccounts } from '../harness/accounts.ts';
+import { waitFor } from '../harness/context.ts';
+import { testVin } from '../ingest/support.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'gw-acl-'));
+const gatewayAccount = { username: 'gateway', password: 'test-gateway-password' };
+let broker: Awaited<ReturnType<typeof startMosquitto>>;
+const clients: MqttClient[] = [];
+
+beforeAll(async () => {
+  broker = await startMosquitto({ dir, accounts: testAccounts, gateways: [gatewayAccount], clientIdFromUsername: true });
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.endAsync()));
+  await broker?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function client(account: { username: string; password: string }): Promise<MqttClient> {
+  const c = await mqtt.connectAsync(broker.url, { ...account, clean: true, reconnectPeriod: 0, log: () => undefined });
+  clients.push(c);
+  return c;
+}
+
+describe('gateway broker account', () => {
+  it('publishes position, dm1, status and alarm for any VIN, and nothing else', async () => {
+    const ops = await client(testAccounts.ops);
+    const seen: string[] = [];
+    ops.on('message', (topic) => seen.push(topic));
+    await ops.subscribeAsync('#', { qos: 1 });
+    const gateway = await client(gatewayAccount);
+    const [a, b] = [testVin(1690), testVin(1691)];
+    const denied = [`fleet/v1/${a}/other`, `elsewhere/${a}/position`, `fleet/v1/${a}/position/extra`, 'fleet/v2/x/position'];
+    for (const topic of denied) await gateway.publishAsync(topic, 'x', { qos: 1 });
+    const allowed = [`fleet/v1/${a}/position`, `fleet/v1/${b}/dm1`, `fleet/v1/${a}/status`, `fleet/v1/${b}/alarm`];
+    for (const topic of allowed) await gateway.publishAsync(topic, '{}', { qos: 1 });
+    // One connection, one subscriber: had a denied publish passed, it would have arrived before the allowed ones.
+    await waitFor(() => allowed.every((t) => seen.includes(t)), { what: 'allowed publishes delivered' });
+    expect(seen.filter((t) => denied.includes(t))).toEqual([]);
+  });
+
+  it('reads nothing', async () => {
+    const gateway = await client(gatewayAccount);
+    const received: string[] = [];
+    gateway.on('message', (topic) => received.push(topic));
+    await gateway.subscribeAsync('fleet/v1/#', { qos: 1 }); // Mosquitto grants it and filters each delivery
+    const ops = await client(testAccounts.ops);
+    await ops.publishAsync(`fleet/v1/${testVin(1692)}/position`, '{}', { qos: 1 }); // routed once PUBACKed
+    // The broker answers this later SUBSCRIBE after it routed the publish: a delivery would have come first.
+    await gateway.subscribeAsync('fleet/v1/marker', { qos: 1 });
+    expect(received).toEqual([]);
+  });
+});
