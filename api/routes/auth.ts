@@ -56,7 +56,12 @@ const authRoutes: RoutePlugin = async (app, { accounts }) => {
 
   app.post('/auth/logout', {
     config: { whilePasswordChangeRequired: true },
-    schema: { tags, summary: 'Sign out: ends this session in Redis (every API replica) and clears the cookie', response: { 204: Type.Null() } },
+    schema: {
+      tags, summary: 'Sign out: ends this session in Redis (every API replica) and clears the cookie',
+      // Nothing to send; an empty object is accepted (what the console posts), anything else is refused.
+      body: Type.Optional(Type.Object({}, { additionalProperties: false })),
+      response: { 204: Type.Null() },
+    },
   }, async (request, reply) => {
     callerOf(request);
     const session = request.accountSession;
