@@ -83,6 +83,9 @@ export function createMaintenanceService(deps: MaintenanceServiceDeps) {
       throw new ValidationError(`body.items: ${input.items[unknown]} is not an item of the vehicle's plan`, [{ field: `body.items[${unknown}]`, message: `not an item of the plan (${[...known].join(', ')})` }]);
     }
     const stationId = input.stationId ?? (caller.role === 'station' ? caller.stationId : undefined);
+    if (input.stationId !== undefined && !(await registry.get('station', input.stationId))) {
+      throw new ValidationError(`body.stationId: station ${input.stationId} does not exist`, [{ field: 'body.stationId', message: 'unknown station' }]);
+    }
     const record: ServiceRecord = {
       id: input.id ?? `svc-${randomUUID()}`, vin, customerId: vehicle.customerId, atMs, odometerKm: input.odometerKm,
       ...(input.engineHours !== undefined ? { engineHours: input.engineHours } : {}),
