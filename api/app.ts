@@ -33,6 +33,8 @@ import coverageRoutes from './routes/coverage.ts';
 import fleetRoutes from './routes/fleet.ts';
 import stationDeskRoutes from './routes/station-desk.ts';
 import queueBoardRoutes from './routes/queue-board.ts';
+import maintenanceRoutes from './routes/maintenance.ts';
+import appointmentRoutes from './routes/appointments.ts';
 import repairRoutes from './routes/repairs.ts';
 import partRoutes from './routes/parts.ts';
 import taskRoutes from './routes/tasks.ts';
@@ -65,6 +67,8 @@ const ROUTES: ReadonlyArray<{ plugin: RoutePlugin; prefix: string }> = [
   { plugin: rescueMetricRoutes, prefix: '/v1' },
   { plugin: rescueQueueRoutes, prefix: '/v1' },
   { plugin: coverageRoutes, prefix: '/v1' },
+  { plugin: maintenanceRoutes, prefix: '/v1' },
+  { plugin: appointmentRoutes, prefix: '/v1' },
   { plugin: repairRoutes, prefix: '/v1' },
   { plugin: partRoutes, prefix: '/v1' },
   { plugin: taskRoutes, prefix: '/v1' },

@@ -2,6 +2,7 @@
 // every setting of every service createApiServices builds, with its default, is decided here.
 import { deepFreeze, optionalString, requireInt, type Env } from '../infra/config.ts';
 import { readRescueConfig, type RescueConfig } from '../infra/rescue-config.ts';
+import { readMaintenanceConfig, type MaintenanceConfig } from '../infra/maintenance-config.ts';
 import { readRepairConfig, type RepairConfig } from '../infra/repair-config.ts';
 import { readAccountsConfig, type AccountsConfig } from '../infra/accounts-config.ts';
 
@@ -21,6 +22,8 @@ export interface ApiConfig {
   readonly coverageRollupEveryS: number;
   /** Timeout of one webhook delivery (the API lists dead letters; the dispatcher delivers). */
   readonly webhookTimeoutMs: number;
+  /** Due-soon thresholds, warranty terms, service day, default service bays (issue 18). */
+  readonly maintenance: MaintenanceConfig;
   /** Sessions, the sign-in limiter, single sign-on and the audit trail's retention (infra/accounts-config.ts). */
   readonly accounts: AccountsConfig;
 }
@@ -36,6 +39,7 @@ export function readApiConfig(env: Env): ApiConfig {
     coverageCacheTtlS: requireInt(env, 'COVERAGE_CACHE_TTL_S', { fallback: 3600, min: 1, max: 7 * 86_400 }),
     coverageRollupEveryS: requireInt(env, 'COVERAGE_ROLLUP_EVERY_S', { fallback: 300, min: 0, max: 86_400 }),
     webhookTimeoutMs: requireInt(env, 'WEBHOOK_TIMEOUT_MS', { fallback: 5000, min: 100, max: 60_000 }),
+    maintenance: readMaintenanceConfig(env),
     accounts: readAccountsConfig(env),
   });
 }

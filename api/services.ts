@@ -35,6 +35,10 @@ import type { ApiConfig } from './config.ts';
 import { openDispatcherQueues, type DispatcherQueues } from './dispatcher-queues.ts';
 import { createRegistrySnapshot, type RegistrySnapshot } from './registry-snapshot.ts';
 import { createScopeResolver, type ScopeResolver } from './scope.ts';
+import { createMaintenanceStore, type MaintenanceStore } from '../infra/maintenance-store.ts';
+import { createMaintenanceService, type MaintenanceService } from '../maintenance/maintenance-service.ts';
+import { createAppointments, type Appointments } from '../maintenance/appointments.ts';
+import { createAppointmentStore } from '../infra/appointment-store.ts';
 
 /** The clients main.ts (or a test) connects; the services use them, never the environment. */
 export interface ApiClients {
@@ -81,6 +85,11 @@ export interface ApiServices extends ApiClients {
   readonly webhooks: Pick<ReturnType<typeof createWebhookDeliverer>, 'listDeadLetters'>;
   readonly coverageHistory: CoverageHistory;
   readonly coverage: CoverageService;
+  /** Maintenance plans, service history, due items, reminders (issue 18). */
+  readonly maintenanceStore: MaintenanceStore;
+  readonly maintenance: MaintenanceService;
+  /** Service appointments with the parts kit reserved (issue 18). */
+  readonly appointments: Appointments;
   /** User accounts, sessions, sign-in, single sign-on, API keys, the audit trail and request credentials. */
   readonly accounts: AccountServices;
   /** JT/T 808 terminal ↔ vehicle bindings (docs/jt808.md). */
@@ -113,6 +122,8 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
   const rescueQueries = createRescueQueries({ cases, scope });
   const complaintStore = createComplaintStore({ redis, prefix, ...clock });
   const coverageHistory = createCoverageHistory({ telemetry: clients.telemetry, redis, prefix });
+  const maintenanceStore = createMaintenanceStore({ redis, prefix });
+  const maintenance = createMaintenanceService({ store: maintenanceStore, registry, scope, rules: config.maintenance.rules, serviceDay: { dayOfMonth: config.maintenance.serviceDayOfMonth, nearDays: config.maintenance.serviceDayNearDays }, now: () => Date.now() });
   return {
     ...clients,
     config,
@@ -145,6 +156,12 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
       { redis, prefix, registry, history: coverageHistory, regions: clients.regions },
       { etaModel, cacheTtlS: config.coverageCacheTtlS },
     ),
+    maintenanceStore,
+    maintenance,
+    appointments: createAppointments({
+      appointments: createAppointmentStore({ redis, prefix }), store: maintenanceStore, registry, scope, regions: clients.regions,
+      kits: repair.reservations, maintenance, defaultServiceBays: config.maintenance.defaultServiceBays, now: () => Date.now(),
+    }),
     accounts: createAccountServices({ redis, keys: keys.accounts, tokens: clients.tokens, config: config.accounts }),
     terminals: createTerminalBinding({ store: createTerminalStore({ redis, prefix }), vehicles: registry }),
     fleet: createFleetService({ redis, keys, registry, scope, regions: clients.regions, cases }),

@@ -8,7 +8,9 @@ export type LiveEventType =
   /** A terminal's critical alarm (SOS, collision, rollover): core/alarm.ts. */
   | 'vehicle.alarm'
   | `rescue.${string}`
-  | `complaint.${string}`;
+  | `complaint.${string}`
+  /** Maintenance reminders and appointments (issue 18). */
+  | `maintenance.${string}`;
 
 export interface LiveEvent {
   type: LiveEventType;

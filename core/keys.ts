@@ -107,6 +107,38 @@ export function redisKeys(prefix: string) {
     /** Held (SET NX PX) by the one process rolling positions up. */
     coverageRollupLock: `${p}coverage:rollup-lock`,
 
+    // ---- maintenance (issue 18) ----
+    /** Hash model → JSON MaintenancePlan (`*` is the fallback plan). */
+    maintPlans: `${p}maint:plans`,
+    /** Hash serviceId → JSON ServiceRecord of one vehicle. */
+    maintServices: (vin: string) => `${p}maint:services:${vin}`,
+    /** Hash vin → JSON { itemId: CycleStart } (the last service of each item), kept by the service-recording script. */
+    maintLastServices: `${p}maint:last-services`,
+    /** Set of VINs whose service history changed since the last scan (the incremental scan's work list). */
+    maintDirty: `${p}maint:dirty`,
+    /** Hash vin → JSON UsageSnapshot (last readings and rates from the usage roll-up). */
+    maintUsage: `${p}maint:usage`,
+    /** Hash vin → JSON VehicleDue (due items at the last scan). */
+    maintDue: `${p}maint:due`,
+    /** Hash reminderId → JSON Reminder; HSETNX on it is the exactly-once claim. */
+    maintReminders: `${p}maint:reminders`,
+    /** Sorted set reminderId → raisedAt of one customer. */
+    maintCustomerReminders: (customerId: string) => `${p}maint:reminders:customer:${customerId}`,
+    /** Epoch ms (00:00 CST) up to which the daily usage roll-up is complete. */
+    maintUsageWatermark: `${p}maint:usage-rollup`,
+    /** Held (SET NX PX) by the one process rolling usage up. */
+    maintUsageLock: `${p}maint:usage-rollup-lock`,
+    /** CST day (00:00, epoch ms) of the last full scan. */
+    maintFullScanDay: `${p}maint:full-scan-day`,
+    /** Hash `${stationId}:${date}` → JSON ServiceDayOffer. */
+    maintServiceDays: `${p}maint:service-days`,
+    /** Hash appointmentId → JSON Appointment. */
+    maintAppointments: `${p}maint:appointments`,
+    /** Hash appointmentId → booked bay hours, of one station and CST day (capacity). */
+    maintStationDay: (stationId: string, date: string) => `${p}maint:station-day:${stationId}:${date}`,
+    /** Sorted sets appointmentId → start (ms) per customer / station. */
+    maintCustomerAppointments: (customerId: string) => `${p}maint:appointments:customer:${customerId}`,
+    maintStationAppointments: (stationId: string) => `${p}maint:appointments:station:${stationId}`,
     // ---- accounts: users, sessions, sign-in limiter, single sign-on, API keys, audit trail ----
     accounts: accountKeys(prefix),
 

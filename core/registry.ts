@@ -72,6 +72,7 @@ export const StationSchema = Type.Object(
     partsCategories: Type.Array(PartsCategorySchema, { uniqueItems: true, maxItems: PARTS_CATEGORIES.length }),
     mobilisationMin: Type.Optional(Type.Number({ minimum: 0, maximum: 240, description: 'Minutes from accept to van rolling; default 15' })),
     closed: Type.Optional(Type.Boolean({ description: 'Closed by the station itself for now (whatever its hours): dispatch offers it nothing' })),
+    serviceBays: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, description: 'Workshop bays for service appointments; daily capacity = bays × opening hours (default DEFAULT_SERVICE_BAYS)' })),
     active: Type.Boolean({ default: true }),
   },
   { additionalProperties: false, $id: 'Station' },

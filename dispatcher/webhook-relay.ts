@@ -49,7 +49,8 @@ export function createWebhookRelay(deps: WebhookRelayDeps) {
       } catch {
         event = undefined;
       }
-      if (!event || !(event.type.startsWith('rescue.') || event.type.startsWith('complaint.')) || !event.customerId) return;
+      // Case and complaint events, and maintenance reminders (issue 18), go to the customer's webhook.
+      if (!event || !(event.type.startsWith('rescue.') || event.type.startsWith('complaint.') || event.type.startsWith('maintenance.')) || !event.customerId) return;
       const customer = await deps.registry.get('customer', event.customerId);
       if (!customer?.webhookUrl || !customer.webhookSecret) return;
       await deps.deliveries.add('deliver', { customerId: event.customerId, streamId, body: json! }, {

@@ -1,0 +1,165 @@
+// What is due, when, and how urgent: pure rules over a vehicle's plan, its service history and its own usage.
+// Times are epoch ms; calendar arithmetic (months, in-service anniversaries) is done in China Standard Time
+// (UTC+8, no daylight saving), the time zone of every date the product shows.
+import type { MaintenanceItem, ServiceInterval } from './maintenance-plan.ts';
+
+export const DAY_MS = 86_400_000;
+const CST_OFFSET_MS = 8 * 3600_000;
+
+export type DueStatus = 'ok' | 'due_soon' | 'overdue';
+/** A reminder is raised once per due cycle and level. */
+export type ReminderLevel = 'due_soon' | 'overdue';
+
+/** Thresholds of "due soon": whichever is reached first. */
+export interface DueSoonThresholds {
+  readonly days: number;
+  readonly km: number;
+  readonly hours: number;
+}
+
+/** The truck's own recent usage, from the daily usage roll-up (maintenance/usage-rollup.ts). */
+export interface VehicleUsage {
+  /** Time the readings below were true (end of the newest rolled-up day, or earlier). */
+  readonly atMs: number;
+  readonly odometerKm: number;
+  readonly engineHours?: number;
+  /** Average over the last 30 days (idle days count as zero; gaps are bridged by the odometer); undefined with under one day of history. */
+  readonly kmPerDay?: number;
+  readonly hoursPerDay?: number;
+}
+
+/** Where a due cycle starts: the last service of the item, or the vehicle's in-service date (odometer 0). */
+export interface CycleStart {
+  /** Identifies the cycle: the id of the service that started it, or `initial`. */
+  readonly cycle: string;
+  readonly atMs: number;
+  readonly odometerKm: number;
+  readonly engineHours: number;
+}
+
+export interface DueItem {
+  readonly itemId: string;
+  readonly cycle: string;
+  readonly dueKm?: number;
+  readonly dueHours?: number;
+  /** Calendar limit (months after the cycle start), epoch ms. */
+  readonly dueDateMs?: number;
+  /** When the first limit is expected to be reached, from the truck's own usage; undefined when nothing predicts it. */
+  readonly predictedMs?: number;
+  /** Which limit the prediction comes from. */
+  readonly basis?: 'km' | 'hours' | 'months';
+  readonly remainingKm?: number;
+  readonly remainingHours?: number;
+  readonly status: DueStatus;
+}
+
+/** Midnight (00:00 CST) of the China calendar day containing `ms`. */
+export function cstDayStart(ms: number): number {
+  return Math.floor((ms + CST_OFFSET_MS) / DAY_MS) * DAY_MS - CST_OFFSET_MS;
+}
+
+/** `YYYY-MM-DD` in China Standard Time. */
+export function cstDate(ms: number): string {
+  return new Date(ms + CST_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** 00:00 CST of a `YYYY-MM-DD` date. */
+export function cstDateStart(date: string): number {
+  return Date.parse(`${date}T00:00:00+08:00`);
+}
+
+/** The same CST calendar day `months` later (clamped to the month's last day), at the same time of day. */
+export function addMonthsCst(ms: number, months: number): number {
+  const d = new Date(ms + CST_OFFSET_MS);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth() + months;
+  const lastDay = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+  const shifted = Date.UTC(y, m, Math.min(d.getUTCDate(), lastDay), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+  return shifted - CST_OFFSET_MS;
+}
+
+/**
+ * The due point of one item in one cycle and its status at `nowMs`. The odometer and engine hours are the
+ * measured ones (never extrapolated); only the predicted date uses the usage rates.
+ */
+export function dueItem(
+  item: Pick<MaintenanceItem, 'id' | 'every' | 'first'>,
+  start: CycleStart,
+  usage: VehicleUsage | undefined,
+  nowMs: number,
+  thresholds: DueSoonThresholds,
+): DueItem {
+  const interval: ServiceInterval = start.cycle === 'initial' ? item.first ?? item.every : item.every;
+  const dueKm = interval.km !== undefined ? start.odometerKm + interval.km : undefined;
+  const dueHours = interval.hours !== undefined ? start.engineHours + interval.hours : undefined;
+  const dueDateMs = interval.months !== undefined ? addMonthsCst(start.atMs, interval.months) : undefined;
+
+  const remainingKm = dueKm !== undefined && usage ? dueKm - usage.odometerKm : undefined;
+  const remainingHours = dueHours !== undefined && usage?.engineHours !== undefined ? dueHours - usage.engineHours : undefined;
+
+  let predictedMs: number | undefined;
+  let basis: DueItem['basis'];
+  const consider = (ms: number | undefined, why: NonNullable<DueItem['basis']>) => {
+    if (ms !== undefined && Number.isFinite(ms) && (predictedMs === undefined || ms < predictedMs)) {
+      predictedMs = ms;
+      basis = why;
+    }
+  };
+  if (usage && remainingKm !== undefined) {
+    if (remainingKm <= 0) consider(usage.atMs, 'km');
+    else if (usage.kmPerDay !== undefined && usage.kmPerDay > 0) consider(usage.atMs + (remainingKm / usage.kmPerDay) * DAY_MS, 'km');
+  }
+  if (usage && remainingHours !== undefined) {
+    if (remainingHours <= 0) consider(usage.atMs, 'hours');
+    else if (usage.hoursPerDay !== undefined && usage.hoursPerDay > 0) consider(usage.atMs + (remainingHours / usage.hoursPerDay) * DAY_MS, 'hours');
+  }
+  consider(dueDateMs, 'months');
+
+  const overdue =
+    (remainingKm !== undefined && remainingKm <= 0) ||
+    (remainingHours !== undefined && remainingHours <= 0) ||
+    (dueDateMs !== undefined && nowMs >= dueDateMs);
+  const dueSoon =
+    !overdue &&
+    ((remainingKm !== undefined && remainingKm <= thresholds.km) ||
+      (remainingHours !== undefined && remainingHours <= thresholds.hours) ||
+      (predictedMs !== undefined && predictedMs - nowMs <= thresholds.days * DAY_MS));
+  return {
+    itemId: item.id,
+    cycle: start.cycle,
+    ...(dueKm !== undefined ? { dueKm } : {}),
+    ...(dueHours !== undefined ? { dueHours } : {}),
+    ...(dueDateMs !== undefined ? { dueDateMs } : {}),
+    ...(predictedMs !== undefined ? { predictedMs, basis } : {}),
+    ...(remainingKm !== undefined ? { remainingKm } : {}),
+    ...(remainingHours !== undefined ? { remainingHours } : {}),
+    status: overdue ? 'overdue' : dueSoon ? 'due_soon' : 'ok',
+  };
+}
+
+/** The reminder levels a status calls for: one level, the current one (a truck first seen overdue is not also told "due soon"). */
+export function reminderLevelOf(status: DueStatus): ReminderLevel | undefined {
+  return status === 'ok' ? undefined : status;
+}
+
+/** Warranty: the first of a time limit after the in-service date and a distance limit. */
+export interface WarrantyTerms {
+  readonly months: number;
+  readonly km: number;
+  readonly remindDays: number;
+  readonly remindKm: number;
+}
+
+export const WARRANTY_ITEM_ID = 'warranty';
+
+/** Warranty expiry as a due item (cycle `warranty`): due soon inside the reminder window, overdue once expired. */
+export function warrantyDue(inServiceDate: string, usage: VehicleUsage | undefined, nowMs: number, terms: WarrantyTerms): DueItem {
+  return dueItem(
+    { id: WARRANTY_ITEM_ID, every: { km: terms.km, months: terms.months } },
+    { cycle: 'warranty', atMs: cstDateStart(inServiceDate), odometerKm: 0, engineHours: 0 },
+    usage,
+    nowMs,
+    // Engine hours play no part in the warranty.
+    { days: terms.remindDays, km: terms.remindKm, hours: 0 },
+  );
+}

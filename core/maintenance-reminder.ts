@@ -1,0 +1,53 @@
+// Reminders: one per (vehicle, item, due cycle, level), raised exactly once (infra/maintenance-store.ts claims
+// the id atomically). Texts in zh-CN and English; dates shown in China Standard Time.
+import { cstDate, type DueItem, type ReminderLevel } from './maintenance-due.ts';
+import type { LocalizedText } from './maintenance-plan.ts';
+
+export type ReminderState = 'open' | 'snoozed' | 'dismissed';
+
+export interface Reminder {
+  /** `${vin}:${itemId}:${cycle}:${level}`: the exactly-once identity. */
+  readonly id: string;
+  readonly vin: string;
+  readonly customerId: string;
+  readonly itemId: string;
+  readonly cycle: string;
+  readonly level: ReminderLevel;
+  /** Epoch ms it was raised (scheduler time). */
+  readonly raisedAt: number;
+  readonly due: Omit<DueItem, 'status' | 'itemId' | 'cycle'>;
+  readonly text: LocalizedText;
+  state: ReminderState;
+  snoozedUntil?: number;
+  /** Why it was snoozed or dismissed. */
+  reason?: string;
+  /** Who snoozed or dismissed it (token subject). */
+  by?: string;
+  /** Shown with it (not stored): a service-day offer of the customer's fixed point near the due date. */
+  serviceDay?: { stationId: string; date: string; offer: LocalizedText };
+}
+
+export function reminderId(vin: string, itemId: string, cycle: string, level: ReminderLevel): string {
+  return `${vin}:${itemId}:${cycle}:${level}`;
+}
+
+function fmtKm(km: number): string {
+  return Math.round(km).toLocaleString('en-US');
+}
+
+/** The reminder's text for the customer and its advisor. */
+export function reminderText(plate: string, itemName: LocalizedText, level: ReminderLevel, due: Omit<DueItem, 'status' | 'itemId' | 'cycle'>): LocalizedText {
+  const when = due.predictedMs !== undefined ? cstDate(due.predictedMs) : undefined;
+  const atKm = due.dueKm !== undefined ? fmtKm(due.dueKm) : undefined;
+  if (itemName.en === WARRANTY_NAME.en) {
+    return level === 'overdue'
+      ? { zh: `${plate}：整车质保已到期（${when ?? ''}）。`, en: `${plate}: the vehicle warranty has expired (${when ?? ''}).` }
+      : { zh: `${plate}：整车质保将于 ${when ?? ''} 前后到期，请在到期前安排检查。`, en: `${plate}: the vehicle warranty ends around ${when ?? ''}; book a check before it ends.` };
+  }
+  const limits = [atKm !== undefined ? `${atKm} km` : undefined, when].filter(Boolean).join(' / ');
+  return level === 'overdue'
+    ? { zh: `${plate}：${itemName.zh}已超期（应于 ${limits} 保养），请尽快预约。`, en: `${plate}: ${itemName.en} is overdue (due at ${limits}); please book a service now.` }
+    : { zh: `${plate}：${itemName.zh}即将到期（预计 ${limits}），请预约保养。`, en: `${plate}: ${itemName.en} is due soon (expected ${limits}); please book a service.` };
+}
+
+export const WARRANTY_NAME: LocalizedText = { zh: '整车质保', en: 'Vehicle warranty' };

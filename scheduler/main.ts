@@ -1,0 +1,67 @@
+// Composition root of the maintenance scheduler: keeps the daily usage roll-up current and runs the due scan
+// (a full scan at start and when the China calendar day changes, an incremental one every interval), which
+// raises maintenance and warranty reminders. Several schedulers may run at once, and one may be killed at
+// any point: the roll-up takes a lock and every reminder is claimed atomically, so each is raised once.
+import { cstDayStart } from '../core/maintenance-due.ts';
+import { DEFAULT_MAINTENANCE_PLANS } from '../core/maintenance-plan.ts';
+import { createLogger } from '../infra/logger.ts';
+import { createMaintenanceStore } from '../infra/maintenance-store.ts';
+import { createRedis, ensureRedisDurability } from '../infra/redis.ts';
+import { createRegistryStore } from '../infra/registry-store.ts';
+import { runMain } from '../infra/run-main.ts';
+import { createShutdown } from '../infra/shutdown.ts';
+import { createTelemetryStore } from '../infra/telemetry-store.ts';
+import { createDueScanner } from '../maintenance/due-scan.ts';
+import { createUsageRollup } from '../maintenance/usage-rollup.ts';
+import { readSchedulerConfig } from './config.ts';
+
+runMain('scheduler', async () => {
+  const config = readSchedulerConfig(process.env);
+  const logger = createLogger({ level: config.common.logLevel, name: 'scheduler' });
+  const shutdown = createShutdown(logger);
+  shutdown.installSignalHandlers();
+
+  const redis = createRedis(config.common.redisUrl, 'worker');
+  shutdown.register('redis', () => redis.quit());
+  await ensureRedisDurability(redis);
+  const prefix = config.common.redisPrefix;
+  const telemetry = createTelemetryStore(config.influx, { timeoutMs: 120_000 });
+  const store = createMaintenanceStore({ redis, prefix });
+  await store.seedPlans(DEFAULT_MAINTENANCE_PLANS);
+  const scanner = createDueScanner({
+    store,
+    registry: createRegistryStore({ redis, prefix }),
+    usage: createUsageRollup({ telemetry, redis, prefix }, {
+      lagMs: config.rollupLagS * 1000, redoDays: config.rollupRedoDays, backfillDays: config.rollupBackfillDays,
+    }),
+    rules: config.maintenance.rules,
+  });
+
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const scan = async () => {
+    const now = Date.now();
+    const day = cstDayStart(now);
+    const lastFull = Number((await redis.get(store.keys.maintFullScanDay)) ?? 0);
+    const mode = lastFull < day ? 'full' : 'incremental';
+    const stats = await scanner.run(now, mode);
+    if (mode === 'full') await redis.set(store.keys.maintFullScanDay, String(day));
+    logger.info(stats, 'due scan done');
+  };
+  const loop = () => {
+    if (stopped) return;
+    running = scan()
+      .catch((err) => logger.error({ err }, 'due scan failed; next interval retries'))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(loop, config.scanEveryS * 1000);
+      });
+  };
+  shutdown.register('scans', async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await running;
+  });
+  logger.info({ scanEveryS: config.scanEveryS }, 'maintenance scheduler started');
+  loop();
+});
