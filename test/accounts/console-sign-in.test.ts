@@ -23,7 +23,7 @@ const PASSWORD = 'console pass 2026';
 
 interface Person { role: Role; username: string; displayName: string; binding?: Record<string, string>; vin?: string; nav: string }
 const PEOPLE: Person[] = [
-  { role: 'admin', username: 'admin.li', displayName: '李管理 Li Admin', vin: consoleVin(21), nav: 'Queue' },
+  { role: 'admin', username: 'admin.li', displayName: '李管理 Li Admin', vin: consoleVin(21), nav: 'Fleet' },
   { role: 'agent', username: 'agent.zhou', displayName: '周坐席 Zhou Agent', vin: consoleVin(22), nav: 'Queue' },
   { role: 'advisor', username: 'advisor.chen', displayName: '陈顾问 Chen Advisor', binding: { advisorId: 'adv-1' }, vin: consoleVin(23), nav: 'Fleet' },
   { role: 'customer', username: 'fleet.acme', displayName: '王车队 Wang Fleet', binding: { customerId: 'acme' }, vin: consoleVin(24), nav: 'Fleet' },
