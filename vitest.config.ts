@@ -1,28 +1,24 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
-// Two projects. `unit`: tests that need no backing service (pure core, config, CLIs without services) — no
-// global setup, `npm run test:unit`. `services`: everything else, against the real Redis, Mosquitto and InfluxDB
-// the harness starts (test/harness/global-setup.ts). `npm test` runs both. A new test file lands in `services`
+// Two projects. `unit`: in-process tests that need no backing service and start no process (pure core, config) — no
+// global setup, `npm run test:unit`. `services`: everything else — tests against the real Redis, Mosquitto and InfluxDB
+// the harness starts (test/harness/global-setup.ts) and tests that start our processes. `npm test` runs both. A new test file lands in `services`
 // unless it is listed here.
 const UNIT_TESTS = [
   'test/accounts/accounts-rules.test.ts',
   'test/coverage/coverage-core.test.ts',
   'test/coverage/coverage-sites.test.ts',
   'test/coverage/fixed-point-suggestions.test.ts',
-  'test/dispatcher/config.test.ts',
   'test/dispatcher/core.test.ts',
   'test/dispatcher/geo-knn.test.ts',
   'test/foundation/compose.test.ts',
   'test/foundation/case-access.test.ts',
   'test/foundation/config.test.ts',
   'test/foundation/queue-contracts.test.ts',
-  'test/foundation/stop-signals.test.ts',
   'test/foundation/vin-topics.test.ts',
-  'test/gateway/gateway-config.test.ts',
   'test/gateway/jt808-codec.test.ts',
   'test/ingest/live-state.test.ts',
   'test/ingest/payload-validation.test.ts',
-  'test/simulators/network.test.ts',
   'test/simulators/scenario.test.ts',
   'test/simulators/truck-model.test.ts',
 ];
