@@ -10,7 +10,8 @@ import { createShutdown } from '../infra/shutdown.ts';
 import { createTerminalStore } from '../infra/terminal-store.ts';
 import { createTerminalBinding } from '../terminals/terminal-binding.ts';
 import { readGatewayConfig } from './config.ts';
-import { createGatewayMetrics, serveGatewayHttp } from './metrics.ts';
+import { createGatewayMetrics } from './metrics.ts';
+import { serveMetrics } from '../infra/metrics-http.ts';
 import { connectPublisher } from './publisher.ts';
 import { createGatewayServer, type GatewayServer } from './server.ts';
 
@@ -43,7 +44,7 @@ runMain('gateway', async () => {
   shutdown.register('jt808 server', () => server.close());
   // Health and metrics come up once the port is open: /health 200 = listening and connected to the broker.
   if (config.metricsPort > 0) {
-    const http = await serveGatewayHttp(metrics.registry, config.metricsPort, config.host, () => ({
+    const http = await serveMetrics(metrics.registry, config.metricsPort, config.host, () => ({
       ok: publisher.connected,
       detail: { mqtt: publisher.connected, connections: server.connections(), terminals: server.terminals() },
     }));

@@ -1,5 +1,4 @@
 // Prometheus metrics of the gateway (its own registry, served with /health on JT808_METRICS_PORT).
-import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Why a frame, a message or a connection was refused; every one is counted under its reason. */
@@ -49,34 +48,3 @@ export function createGatewayMetrics(read: { connections: () => number; terminal
 }
 
 export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
-
-/** GET /metrics (Prometheus) and GET /health (200 while the broker connection is up, else 503). */
-export function serveGatewayHttp(registry: Registry, port: number, host: string, health: () => { ok: boolean; detail: Record<string, unknown> }): Promise<Server> {
-  const server = createServer((req, res) => {
-    if (req.method === 'GET' && req.url === '/metrics') {
-      registry.metrics().then(
-        (text) => {
-          res.writeHead(200, { 'content-type': registry.contentType });
-          res.end(text);
-        },
-        () => {
-          res.writeHead(500);
-          res.end();
-        },
-      );
-      return;
-    }
-    if (req.method === 'GET' && req.url === '/health') {
-      const { ok, detail } = health();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: ok ? 'ok' : 'unavailable', ...detail }));
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end('not found\n');
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve(server));
-  });
-}

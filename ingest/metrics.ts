@@ -1,5 +1,4 @@
 // Prometheus metrics of one ingester (its own registry, served on INGEST_METRICS_PORT at /metrics).
-import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DEAD_LETTER_REASONS } from '../core/telemetry.ts';
 
@@ -48,27 +47,3 @@ export function createIngestMetrics() {
 }
 
 export type IngestMetrics = ReturnType<typeof createIngestMetrics>;
-
-export function serveMetrics(registry: Registry, port: number, host = '0.0.0.0'): Promise<Server> {
-  const server = createServer((req, res) => {
-    if (req.url === '/metrics' && req.method === 'GET') {
-      registry.metrics().then(
-        (text) => {
-          res.writeHead(200, { 'content-type': registry.contentType });
-          res.end(text);
-        },
-        () => {
-          res.writeHead(500);
-          res.end();
-        },
-      );
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end('not found\n');
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve(server));
-  });
-}
