@@ -79,10 +79,11 @@ function start(session: Session): void {
     cleanup?.();
     live?.close();
     document.fonts?.removeEventListener('loadingdone', topbarTexts);
-    void endSession(reason ? undefined : session);
     window.removeEventListener('hashchange', route);
     history.replaceState(null, '', location.pathname + location.search);
-    renderLogin(app, start, reason);
+    signOutButton.disabled = true;
+    // The sign-in form shows only once the API has ended the session: a reload right after cannot find it alive.
+    void endSession(reason ? undefined : session).finally(() => renderLogin(app, start, reason));
   };
   const api = createApi(session, () => signOut(loginMessage(session.token ? 'tokenRefused' : 'sessionEnded')));
   live = connectLiveFeed(session.token);
