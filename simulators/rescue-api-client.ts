@@ -61,6 +61,27 @@ function asCaseView(value: unknown): CaseView | undefined {
   return { id: c.id, status: c.status, escalated: c.escalated === true, offers, candidates, ...(launch ? { launch } : {}), ...extra };
 }
 
+/** What the simulators read of a complaint. */
+export interface ComplaintView {
+  id: string;
+  caseId?: string;
+  status: string;
+  filedAt: string;
+  answerDue: string;
+  answeredAt?: string;
+}
+
+function asComplaintView(raw: unknown): ComplaintView | undefined {
+  const c = raw as Record<string, unknown> | null;
+  if (!c || typeof c.id !== 'string' || typeof c.status !== 'string' || typeof c.filedAt !== 'string' || typeof c.answerDue !== 'string') return undefined;
+  const answer = c.answer as { at?: unknown } | undefined;
+  return {
+    id: c.id, status: c.status, filedAt: c.filedAt, answerDue: c.answerDue,
+    ...(typeof c.caseId === 'string' ? { caseId: c.caseId } : {}),
+    ...(typeof answer?.at === 'string' ? { answeredAt: answer.at } : {}),
+  };
+}
+
 export interface RescueApiClientOptions {
   /** API base URL, e.g. http://127.0.0.1:3000 (routes under /v1). */
   readonly baseUrl: string;
@@ -127,6 +148,23 @@ export function createRescueApiClient(opts: RescueApiClientOptions) {
       await call('POST', `/rescues/${caseId}/quote`, own ?? opts.watchToken, { labourHours: 2, parts: [], amountCny });
       await call('POST', `/rescues/${caseId}/quote/decision`, customer, { approved: true });
       return true;
+    },
+    /** The customer files a complaint about a case; answers the complaint id (undefined without a customer token). */
+    async complain(caseId: string, customerId: string, text: string): Promise<string | undefined> {
+      const token = await opts.customerToken?.(customerId);
+      if (!token) return undefined;
+      const filed = (await call('POST', '/complaints', token, { caseId, text })) as { id?: unknown };
+      return typeof filed?.id === 'string' ? filed.id : undefined;
+    },
+    /** Complaints the watch token sees (agent/admin: all), newest first. */
+    async complaints(status?: 'open' | 'answered' | 'closed'): Promise<ComplaintView[]> {
+      const query = status ? `?status=${status}&limit=1000` : '?limit=1000';
+      const body = (await call('GET', `/complaints${query}`, opts.watchToken)) as { items?: unknown };
+      return Array.isArray(body?.items) ? body.items.map(asComplaintView).filter((c): c is ComplaintView => c !== undefined) : [];
+    },
+    /** The network (the watch token: an agent) answers a complaint. */
+    async answerComplaint(id: string, text: string): Promise<void> {
+      await call('POST', `/complaints/${id}/answer`, opts.watchToken, { text });
     },
     /** The customer rates the repair (skipped without a customer token). */
     async rate(caseId: string, customerId: string, score: number): Promise<boolean> {

@@ -14,6 +14,8 @@ import { signToken } from '../infra/jwt.ts';
 import { freePort, startInflux, startMosquitto, startRedis, type LocalService } from '../infra/local-services.ts';
 import { createSupervisor } from '../infra/supervisor.ts';
 import { createCallCenter } from './call-center.ts';
+import { createComplaintDesk } from './complaint-desk.ts';
+import { SEEDED_CALENDAR } from '../core/working-calendar.ts';
 import { CORRIDORS } from './china-corridors.ts';
 import { loadChinaCities } from './cities.ts';
 import { CliOptionError } from './cli-options.ts';
@@ -24,7 +26,7 @@ import { generateStock } from './stock.ts';
 import { createRandom } from './prng.ts';
 import { createRescueApiClient } from './rescue-api-client.ts';
 import {
-  computeKpis, parseScenario, renderReportHtml, scaledRescueEnv, type CaseForKpi, type Scenario, type ScenarioEvent,
+  computeComplaintKpis, computeKpis, parseScenario, renderReportHtml, scaledRescueEnv, type CaseForKpi, type Scenario, type ScenarioEvent,
 } from './scenario.ts';
 import { createSimClock } from './sim-clock.ts';
 import { DEFAULT_STATION_BEHAVIOUR } from './station-behaviour.ts';
@@ -213,6 +215,10 @@ async function runScenario(ctx: RunContext): Promise<void> {
   const callCenter = scenario.callCenter.enabled
     ? createCallCenter({ api, rng: rng.fork(), reactionMedianS: scenario.callCenter.reactionMedianS, speedup: k, unreachable: silent, now: Date.now })
     : undefined;
+  const complaintDesk = scenario.callCenter.enabled
+    ? createComplaintDesk({ api, rng: rng.fork(), answerMedianH: scenario.callCenter.complaintAnswerMedianH, answerSigma: 1, speedup: k, now: Date.now })
+    : undefined;
+  let lastDeskPoll = 0;
   let responderBusy = false;
   let lastPoll = 0;
   const responderLoop = setInterval(() => {
@@ -224,6 +230,10 @@ async function runScenario(ctx: RunContext): Promise<void> {
           lastPoll = Date.now();
           await responder.poll().catch(() => undefined);
           await callCenter?.poll().catch(() => undefined);
+        }
+        if (complaintDesk && Date.now() - lastDeskPoll >= 1000) {
+          lastDeskPoll = Date.now();
+          await complaintDesk.poll().catch(() => undefined);
         }
         await responder.runDue();
       } finally {
@@ -330,8 +340,15 @@ async function runScenario(ctx: RunContext): Promise<void> {
     },
     ingest: { drainSeconds, maxBacklogRecords: maxBacklog },
   });
+  const simNow = clock.now();
+  const wallNow = Date.now();
+  const complaints = await api.complaints();
+  report.repairs.complaints = computeComplaintKpis(complaints, {
+    simAt: (wallMs) => simNow - (wallNow - wallMs) * k, simEnd: simNow,
+    workingDays: Number(ctx.env.COMPLAINT_ANSWER_WORKING_DAYS ?? 2), calendar: SEEDED_CALENDAR,
+  });
   const full = {
-    ...report, rescueTimers: scaledRescueEnv(k), fleet: final, stations: responder.stats(), callCenter: callCenter?.stats(), events: eventLog,
+    ...report, complaintDesk: complaintDesk?.stats(), rescueTimers: scaledRescueEnv(k), fleet: final, stations: responder.stats(), callCenter: callCenter?.stats(), events: eventLog,
   };
   writeFileSync(join(ctx.out, 'report.json'), JSON.stringify(full, null, 2) + '\n');
   writeFileSync(join(ctx.out, 'report.html'), renderReportHtml(report));

@@ -98,3 +98,21 @@ export function customerScore(rng: Random, withinDeadline: boolean): number {
   const weights = withinDeadline ? [1, 1, 4, 30, 64] : [10, 20, 35, 25, 10];
   return rng.weightedIndex(weights) + 1;
 }
+
+/**
+ * Whether the customer files a complaint after rating a repair: most unhappy customers do, a few lukewarm ones, a
+ * repair past the 24-hour promise makes it more likely.
+ */
+export function customerComplains(rng: Random, score: number, withinDeadline: boolean): boolean {
+  const base = score <= 1 ? 0.7 : score === 2 ? 0.4 : score === 3 ? 0.05 : 0.005;
+  return rng.chance(Math.min(1, withinDeadline ? base : base * 1.5));
+}
+
+/** What the simulated customer writes (zh-CN, as a real one would). */
+export const COMPLAINT_TEXTS: readonly string[] = [
+  '维修时间太长，车辆停了一整天，影响了送货。',
+  '服务站到达比承诺的时间晚了很多。',
+  '修好后同样的故障又出现了。',
+  '配件等了很久，没人主动告知进度。',
+  '技师态度不好，收费不清楚。',
+];

@@ -5,10 +5,10 @@
 // (`now`, wall ms) and delays are divided by `speedup`, so compressed scenarios and tests don't wait.
 import type { Random } from './prng.ts';
 import { RescueApiError, type CaseView, type RescueApiClient } from './rescue-api-client.ts';
-import { answerOffer, customerScore, planRescue, type StationBehaviour } from './station-behaviour.ts';
+import { answerOffer, COMPLAINT_TEXTS, customerComplains, customerScore, planRescue, type StationBehaviour } from './station-behaviour.ts';
 
 export interface StationResponderOptions {
-  readonly api: Pick<RescueApiClient, 'list' | 'accept' | 'decline' | 'status'> & Partial<Pick<RescueApiClient, 'rate' | 'quoteAndApprove'>>;
+  readonly api: Pick<RescueApiClient, 'list' | 'accept' | 'decline' | 'status'> & Partial<Pick<RescueApiClient, 'rate' | 'quoteAndApprove' | 'complain'>>;
   readonly rng: Random;
   readonly behaviour: StationBehaviour;
   /** Simulated seconds per wall second for every delay of the stations. */
@@ -31,6 +31,8 @@ export interface ResponderStats {
   /** Repaired (the status `repaired`; `resolved` is its old name). */
   resolved: number;
   ratings: Record<string, number>;
+  /** Complaints the simulated customers filed after a poor repair. */
+  complaintsFiled: number;
   towed: number;
   closed: number;
   /** Answers the API refused (e.g. the offer had already timed out: 409). */
@@ -53,7 +55,7 @@ export function createStationResponder(opts: StationResponderOptions) {
   const planned = new Set<string>();
   const queue: Action[] = [];
   const stats: ResponderStats = {
-    polls: 0, offersSeen: 0, accepted: 0, declined: 0, declinedByReason: {}, ignored: 0, onSite: 0, waitedForParts: 0, resolved: 0, ratings: {}, towed: 0,
+    polls: 0, offersSeen: 0, accepted: 0, declined: 0, declinedByReason: {}, ignored: 0, onSite: 0, waitedForParts: 0, resolved: 0, ratings: {}, complaintsFiled: 0, towed: 0,
     closed: 0, refused: 0, errors: 0, lastError: undefined,
   };
 
@@ -139,7 +141,13 @@ export function createStationResponder(opts: StationResponderOptions) {
       const withinDeadline = finishAt - base <= wallMs(24 * 3600);
       const score = customerScore(rng, withinDeadline);
       schedule(`${c.id}:rating`, finishAt + wallMs(rng.range(300, 3600)), async () => {
-        if (await api.rate!(c.id, customerId, score)) stats.ratings[score] = (stats.ratings[score] ?? 0) + 1;
+        if (!(await api.rate!(c.id, customerId, score))) return;
+        stats.ratings[score] = (stats.ratings[score] ?? 0) + 1;
+        if (!api.complain || !customerComplains(rng, score, withinDeadline)) return;
+        // An unhappy customer complains some hours later (simulated 0.5–8 h).
+        schedule(`${c.id}:complaint`, opts.now() + wallMs(rng.range(1800, 8 * 3600)), async () => {
+          if (await api.complain!(c.id, customerId, rng.pick(COMPLAINT_TEXTS))) stats.complaintsFiled++;
+        });
       });
     });
     schedule(`${c.id}:closed`, closeAt, async () => {

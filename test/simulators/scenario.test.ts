@@ -4,7 +4,10 @@ import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { readRescueConfig } from '../../infra/rescue-config.ts';
 import { chooseStationByHand } from '../../simulators/call-center.ts';
-import { computeKpis, parseScenario, renderReportHtml, scaledRescueEnv, type CaseForKpi } from '../../simulators/scenario.ts';
+import { SEEDED_CALENDAR } from '../../core/working-calendar.ts';
+import { createRandom } from '../../simulators/prng.ts';
+import { customerComplains } from '../../simulators/station-behaviour.ts';
+import { computeComplaintKpis, computeKpis, parseScenario, renderReportHtml, scaledRescueEnv, type CaseForKpi } from '../../simulators/scenario.ts';
 
 const dir = join(import.meta.dirname, '../../simulators/scenarios');
 
@@ -104,5 +107,47 @@ describe('call center', () => {
     expect(chooseStationByHand(c, new Set())).toEqual({ stationId: 'C', etaMin: 31 });
     expect(chooseStationByHand(c, new Set(['C']))).toEqual({ stationId: 'D', etaMin: 40 });
     expect(chooseStationByHand({ ...c, candidates: [] }, new Set())).toBeUndefined();
+  });
+});
+
+describe('complaint KPIs on simulated time', () => {
+  // ×48: a wall-clock hour is two simulated days. Filed Friday 2026-10-09 10:00 China time, after National Day:
+  // Saturday 10-10 is an adjusted working day, Sunday is off, so the second working day is Monday 10-12 (24:00).
+  const k = 48;
+  const wallStart = Date.parse('2026-11-29T00:00:00Z');
+  const simStart = Date.parse('2026-10-09T02:00:00Z');
+  const simAt = (wallMs: number) => simStart + (wallMs - wallStart) * k;
+  const wallAtSimH = (h: number) => new Date(wallStart + (h * 3_600_000) / k).toISOString();
+
+  it('counts an answer in time against the working-day due time, not against wall-clock hours', () => {
+    const kpis = computeComplaintKpis([
+      { filedAt: wallAtSimH(0), answeredAt: wallAtSimH(70) }, // Monday 08:00: in time
+      { filedAt: wallAtSimH(0), answeredAt: wallAtSimH(90) }, // Tuesday 04:00: late
+      { filedAt: wallAtSimH(0) }, // never answered, and the scenario ended after the due time: overdue
+      { filedAt: wallAtSimH(99) }, // filed Tuesday 13:00 and not yet due when the scenario ended
+    ], { simAt, simEnd: simStart + 100 * 3_600_000, workingDays: 2, calendar: SEEDED_CALENDAR });
+    expect(kpis).toEqual({
+      filed: 4, answered: 2, answeredInTime: 1, overdueOpen: 1, openNotDue: 1, shareAnsweredInTime: 0.333,
+      answerHours: { median: 70, max: 90 },
+    });
+  });
+
+  it('the adjusted Saturday counts as a working day: without it the due time is a day later', () => {
+    const noAdjustment = new Map(SEEDED_CALENDAR);
+    const y = SEEDED_CALENDAR.get(2026)!;
+    noAdjustment.set(2026, { ...y, workdays: y.workdays.filter((d) => d !== '2026-10-10') });
+    const tuesday = [{ filedAt: wallAtSimH(0), answeredAt: wallAtSimH(96) }]; // Tuesday 10-13 10:00
+    const opts = { simAt, simEnd: simStart + 100 * 3_600_000, workingDays: 2 };
+    expect(computeComplaintKpis(tuesday, { ...opts, calendar: SEEDED_CALENDAR })?.answeredInTime).toBe(0);
+    expect(computeComplaintKpis(tuesday, { ...opts, calendar: noAdjustment })?.answeredInTime).toBe(1);
+    expect(computeComplaintKpis([], { ...opts, calendar: SEEDED_CALENDAR })).toBeNull();
+  });
+
+  it('unhappy customers complain far more often than happy ones', () => {
+    const rng = createRandom(7);
+    const rate = (score: number) => Array.from({ length: 4000 }, () => customerComplains(rng, score, true)).filter(Boolean).length / 4000;
+    expect(rate(1)).toBeGreaterThan(0.6);
+    expect(rate(2)).toBeGreaterThan(0.3);
+    expect(rate(5)).toBeLessThan(0.02);
   });
 });

@@ -11,6 +11,7 @@ import { createRandom } from '../../simulators/prng.ts';
 import { createRescueApiClient } from '../../simulators/rescue-api-client.ts';
 import { answerOffer, DECLINE_REASONS, DEFAULT_STATION_BEHAVIOUR, type StationBehaviour } from '../../simulators/station-behaviour.ts';
 import { createStationResponder, type StationResponder } from '../../simulators/station-responder.ts';
+import { createComplaintDesk } from '../../simulators/complaint-desk.ts';
 import { startApiHarness, TEST_JWT, type ApiHarness } from '../api/app-harness.ts';
 import { makeCustomer, makeStations, makeVehicles } from '../dispatcher/fixtures.ts';
 import { waitFor } from '../harness/context.ts';
@@ -104,6 +105,26 @@ describe('station responder against the API', () => {
     expect(s.accepted).toBe(3);
     expect(s.closed).toBe(3);
     expect(s.errors).toBe(0);
+  });
+
+  it('a simulated customer files a complaint and the simulated desk answers it through the API', async () => {
+    const api = createRescueApiClient({
+      baseUrl, watchToken: agentToken, stationToken: async () => undefined,
+      customerToken: async (customerId) => signToken(TEST_JWT, { sub: `sim-${customerId}`, role: 'customer', customerId }),
+    });
+    const c = await report(vehicles[5]!.vin);
+    const id = await api.complain(c.id, 'cust-sim', '服务站到达比承诺的时间晚了很多。');
+    expect(id).toMatch(/^cp-/);
+    // ×3600: the desk's median answer time of 0.5 simulated hours is half a wall second.
+    const desk = createComplaintDesk({ api, rng: createRandom(5), answerMedianH: 0.5, answerSigma: 0.3, speedup: 3600, now: Date.now });
+    const answered = await waitFor(async () => {
+      await desk.poll();
+      return (await api.complaints('answered')).find((x) => x.id === id);
+    }, { timeoutMs: 20_000, intervalMs: 100, what: 'the complaint answered by the desk' });
+    expect(answered.caseId).toBe(c.id);
+    expect(Date.parse(answered.answeredAt!)).toBeGreaterThanOrEqual(Date.parse(answered.filedAt));
+    expect(desk.stats()).toMatchObject({ seen: 1, answered: 1, refused: 0, waiting: 0 });
+    expect(await api.complaints('open')).toEqual([]);
   });
 
   it('declines with a reason; the dispatcher then offers the next station (agent on-behalf mode)', async () => {
