@@ -2,6 +2,7 @@
 // (PUBACK, QoS 1) — only then may the terminal be answered. While the broker is unreachable, or too many
 // messages wait for their PUBACK, it refuses at once instead of queueing without bound: the terminal is left
 // unanswered and resends (JT/T 808 terminals resend what the platform did not answer).
+// The connection carries a last will: the gateway's own retained status turns `offline` when it dies.
 import mqtt from 'mqtt';
 import type { MqttConfig } from '../infra/config.ts';
 import type { Logger } from '../infra/logger.ts';
@@ -15,13 +16,23 @@ export interface Publisher {
   /** `publish` with a callback (the per-frame path: no promise per message). */
   send(topic: string, payload: string, retain: boolean, done: (err?: Error) => void): void;
   readonly connected: boolean;
+  /** Resolves at the first connection to the broker. */
+  whenConnected(): Promise<void>;
   inFlight(): number;
   close(): Promise<void>;
 }
 
-export function connectPublisher(config: MqttConfig, opts: { clientId: string; logger: Logger; mqttDebug?: boolean; maxInFlight?: number }): Publisher {
+export function connectPublisher(config: MqttConfig, opts: {
+  clientId: string;
+  logger: Logger;
+  /** The gateway's own retained status topic: `online` on every connect, `offline` as last will and on close. */
+  statusTopic: string;
+  mqttDebug?: boolean;
+  maxInFlight?: number;
+}): Publisher {
   const maxInFlight = opts.maxInFlight ?? 50_000;
   const client = mqtt.connect(config.url, {
+    will: { topic: opts.statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
     clientId: opts.clientId,
     clean: true,
     protocolVersion: 4,
@@ -41,7 +52,13 @@ export function connectPublisher(config: MqttConfig, opts: { clientId: string; l
     corked = undefined;
     stream?.uncork();
   };
-  client.on('connect', () => opts.logger.info({ clientId: opts.clientId }, 'connected to MQTT broker'));
+  let connected: () => void;
+  const firstConnect = new Promise<void>((resolve) => (connected = resolve));
+  client.on('connect', () => {
+    opts.logger.info({ clientId: opts.clientId }, 'connected to MQTT broker');
+    client.publish(opts.statusTopic, 'online', { qos: 1, retain: true });
+    connected();
+  });
   client.on('offline', () => opts.logger.warn('MQTT broker unreachable'));
   client.on('error', (err) => opts.logger.warn({ err: err.message }, 'MQTT client error'));
 
@@ -69,7 +86,12 @@ export function connectPublisher(config: MqttConfig, opts: { clientId: string; l
     get connected() {
       return client.connected;
     },
+    whenConnected: () => firstConnect,
     inFlight: () => pending,
-    close: () => client.endAsync(),
+    // A clean disconnect suppresses the last will: say `offline` first (when connected at all).
+    close: async () => {
+      if (client.connected) await client.publishAsync(opts.statusTopic, 'offline', { qos: 1, retain: true }).catch(() => undefined);
+      await client.endAsync();
+    },
   };
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../infra/logger.ts';
 import type { GatewayConfig } from './config.ts';
 import { createFrameReader, type ReaderEvent } from './frame-reader.ts';
 import type { CloseReason, GatewayMetrics } from './metrics.ts';
+import type { ServedVehicles } from './served-vehicles.ts';
 import { createTerminalSession, type SessionDeps, type TerminalSession } from './session.ts';
 
 /** Largest escaped frame: 2019 header with sub-package fields (21) + body + check code, every byte escaped. */
@@ -24,6 +25,7 @@ export function createGatewayServer(deps: {
   config: Pick<GatewayConfig, 'host' | 'port' | 'maxConnections' | 'maxConnectionsPerAddress'> & SessionDeps['config'];
   binding: SessionDeps['binding'];
   publisher: SessionDeps['publisher'];
+  served: Pick<ServedVehicles, 'online' | 'offline'>;
   topicRoot: string;
   metrics: GatewayMetrics;
   logger: Logger;
@@ -58,6 +60,12 @@ export function createGatewayServer(deps: {
       if (currentOfVehicle.get(vin) !== session) return false;
       currentOfVehicle.delete(vin);
       return true;
+    },
+    reported(vin, status) {
+      // An `offline` acknowledged after the vehicle came back on a new connection leaves the record to that one.
+      if (status === 'offline' && currentOfVehicle.has(vin)) return;
+      (status === 'online' ? deps.served.online(vin) : deps.served.offline(vin)).catch((err: unknown) =>
+        deps.logger.warn({ vin, status, err: err instanceof Error ? err.message : String(err) }, 'could not record the vehicle status in Redis'));
     },
   };
   const closeReasons = new WeakMap<Socket, CloseReason>();

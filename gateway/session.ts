@@ -40,6 +40,8 @@ export interface SessionDeps {
   claim(session: TerminalSession, vin: string): void;
   /** The session ends; true when it was the vehicle's current connection (then it reports `offline`). */
   release(session: TerminalSession, vin: string): boolean;
+  /** The broker acknowledged the vehicle's retained `online` / `offline` published by this session. */
+  reported(vin: string, status: 'online' | 'offline'): void;
 }
 
 export interface TerminalSession {
@@ -353,8 +355,12 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
     positionTopic = deviceTopic(deps.topicRoot, vin, 'position');
     deps.claim(session, vin);
     general(header, [header.serial], GENERAL_RESULT.success);
+    const online = vin;
     deps.publisher.publish(deviceTopic(deps.topicRoot, vin, 'status'), 'online', true).then(
-      () => metrics.publishedTo('status'),
+      () => {
+        metrics.publishedTo('status');
+        deps.reported(online, 'online');
+      },
       (err: unknown) => deps.logger.warn({ vin, err: String(err) }, 'could not publish online status'),
     );
   }
@@ -469,8 +475,12 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
     async closed() {
       ended = true;
       if (vin === undefined || !deps.release(session, vin)) return;
+      const offline = vin;
       await deps.publisher.publish(deviceTopic(deps.topicRoot, vin, 'status'), 'offline', true).then(
-        () => metrics.publishedTo('status'),
+        () => {
+          metrics.publishedTo('status');
+          deps.reported(offline, 'offline');
+        },
         (err: unknown) => deps.logger.warn({ vin, err: String(err) }, 'could not publish offline status'),
       );
     },
