@@ -22,6 +22,7 @@ export function createGatewayMetrics(read: { connections: () => number; terminal
     rejected: new Counter({ name: 'jt808_rejected_total', help: 'Frames, messages and connections refused, by reason', labelNames: ['reason'], registers: [registry] }),
     closed: new Counter({ name: 'jt808_connections_closed_total', help: 'Connections closed, by reason', labelNames: ['reason'], registers: [registry] }),
     published: new Counter({ name: 'jt808_published_total', help: 'MQTT messages acknowledged by the broker, by channel', labelNames: ['channel'], registers: [registry] }),
+    resendRequests: new Counter({ name: 'jt808_resend_requests_total', help: 'Re-send requests (0x8003) sent for incomplete sub-packaged messages', registers: [registry] }),
     records: new Counter({ name: 'jt808_position_records_total', help: 'Location records published', registers: [registry] }),
     connections: new Gauge({ name: 'jt808_connections', help: 'Open TCP connections', registers: [registry], collect() { this.set(read.connections()); } }),
     terminals: new Gauge({ name: 'jt808_authenticated_terminals', help: 'Authenticated terminals', registers: [registry], collect() { this.set(read.terminals()); } }),

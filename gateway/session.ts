@@ -7,7 +7,7 @@ import { alarmTopic, CRITICAL_ALARM_MASK, criticalAlarmsOf, type AlarmMessage } 
 import { createBamReassembler, decodeDm1, parseCanId, PGN_DM1, PGN_TP_CM, PGN_TP_DT, type Dm1 } from '../core/j1939-can.ts';
 import { encodeFrame, parseMessage, terminalIdOf, unescapeFrame, type FrameHeader } from '../core/jt808-frame.ts';
 import {
-  decodeAuth, decodeCanData, decodeLocation, decodeLocationBatch, decodeRegister, encodeRegisterResponse,
+  decodeAuth, decodeCanData, decodeLocation, decodeLocationBatch, decodeRegister, encodeRegisterResponse, encodeResendRequest,
   GENERAL_RESULT, MSG, REGISTER_RESULT, STATUS_BIT, type LocationReport,
 } from '../core/jt808-messages.ts';
 import type { Dtc, Lamps } from '../core/j1939.ts';
@@ -327,7 +327,7 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
     const outcome = await deps.binding.register(terminalIdOf(header.phone), request.value);
     if (outcome.result === REGISTER_RESULT.success) {
       answer(header, MSG.registerResponse, encodeRegisterResponse({ replySerial: header.serial, result: outcome.result, authCode: outcome.authCode }));
-      deps.logger.info({ terminal: terminalIdOf(header.phone), vin: outcome.vin, edition: header.edition }, 'terminal registered');
+      deps.logger.info({ terminal: terminalIdOf(header.phone), vin: outcome.vin, edition: request.value.edition }, 'terminal registered');
     } else {
       answer(header, MSG.registerResponse, encodeRegisterResponse({ replySerial: header.serial, result: outcome.result }));
       deps.logger.info({ terminal: terminalIdOf(header.phone), result: outcome.result, detail: outcome.detail }, 'registration refused');
@@ -467,6 +467,10 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
       if (ended) return;
       if (vin === undefined && now - connectedAt > config.authTimeoutMs) return end('auth_timeout');
       if (now - lastFrameAt > 3 * config.heartbeatMs) return end('idle');
+      for (const message of subPackages.overdue(now)) {
+        metrics.resendRequests.inc();
+        answer(message.header, MSG.resendRequest, encodeResendRequest({ originalSerial: message.first, packages: message.missing }, message.header.edition));
+      }
       const expiredMessages = subPackages.expire(now);
       if (expiredMessages) metrics.rejected.inc({ reason: 'subpackage_timeout' }, expiredMessages);
       const expiredTransfers = bam.expire(now);

@@ -5,8 +5,7 @@
 // binding use case (Redis), register, authenticate, and resend what the platform did not answer.
 import type { Redis } from 'ioredis';
 import { encodeDm1, j1939Frames, PGN_DM1 } from '../core/j1939-can.ts';
-import type { ProtocolEdition } from '../core/jt808-frame.ts';
-import { STATUS_BIT, type LocationInput } from '../core/jt808-messages.ts';
+import { STATUS_BIT, type LocationInput, type TerminalEdition } from '../core/jt808-messages.ts';
 import { createRegistryStore } from '../infra/registry-store.ts';
 import { createTerminalStore } from '../infra/terminal-store.ts';
 import { createTerminalBinding } from '../terminals/terminal-binding.ts';
@@ -16,7 +15,9 @@ import type { Random } from './prng.ts';
 import type { SimClock } from './sim-clock.ts';
 import { advanceTruck, breakDown, nextDueAt, takeMessages, type Dm1Payload, type PositionPayload, type TruckParams, type TruckState } from './truck.ts';
 
-export type EditionChoice = ProtocolEdition | 'mixed';
+export type EditionChoice = TerminalEdition | 'mixed';
+
+const MIXED: readonly TerminalEdition[] = [2013, 2019, 2011];
 
 export interface Jt808FleetOptions {
   readonly host: string;
@@ -71,7 +72,7 @@ function locationOf(p: PositionPayload): LocationInput {
 
 interface Device {
   readonly truck: TruckState;
-  readonly edition: ProtocolEdition;
+  readonly edition: TerminalEdition;
   readonly phone: string;
   terminal: Jt808Terminal | undefined;
   started: boolean;
@@ -81,7 +82,7 @@ export function createJt808FleetRuntime(opts: Jt808FleetOptions) {
   const { params, clock } = opts;
   const devices: Device[] = opts.trucks.map((truck, i) => ({
     truck, terminal: undefined, started: false, phone: terminalPhone(i),
-    edition: opts.edition === 'mixed' ? (i % 2 === 0 ? 2013 : 2019) : opts.edition,
+    edition: opts.edition === 'mixed' ? MIXED[i % MIXED.length]! : opts.edition,
   }));
   const stats: Jt808FleetStats = {
     trucks: devices.length, connected: 0, started: 0, published: 0, acknowledged: 0, failed: 0,
