@@ -4,6 +4,7 @@
 // one frame for a single code, TP.CM BAM + TP.DT for more. Terminals are bound to their vehicles through the
 // binding use case (Redis), register, authenticate, and resend what the platform did not answer.
 import type { Redis } from 'ioredis';
+import { ConflictError } from '../core/errors.ts';
 import { encodeDm1, j1939Frames, PGN_DM1 } from '../core/j1939-can.ts';
 import { STATUS_BIT, type LocationInput, type TerminalEdition } from '../core/jt808-messages.ts';
 import { createRegistryStore } from '../infra/registry-store.ts';
@@ -62,6 +63,7 @@ export function terminalPhone(index: number): string {
 }
 
 const TANK_L = 600;
+const CONNECT_RETRY_MS = 5_000;
 
 function locationOf(p: PositionPayload): LocationInput {
   return {
@@ -99,10 +101,29 @@ export function createJt808FleetRuntime(opts: Jt808FleetOptions) {
   let lastTickWall = Date.now();
   let stopping = false;
 
-  async function connect(device: Device): Promise<void> {
+  /** Devices whose first connection failed (gateway not listening yet, refused …): tried again after a pause. */
+  const retryAt = new Map<Device, number>();
+
+  /**
+   * Binds the device's terminal to its truck. The simulator owns its terminal numbers: one fitted to another truck
+   * by an earlier run (other seed or fleet size) is moved to this one, as a workshop refitting it would.
+   */
+  async function fit(device: Device): Promise<void> {
+    const input = { id: device.phone, protocol: 'jt808' as const, vin: device.truck.vin };
     try {
-      await binding.bind({ id: device.phone, protocol: 'jt808', vin: device.truck.vin });
-      const terminal = createJt808Terminal({
+      await binding.bind(input);
+    } catch (err) {
+      if (!(err instanceof ConflictError) || !err.details.some((d) => d.field === 'id')) throw err;
+      await binding.unbind(device.phone);
+      await binding.bind(input);
+    }
+  }
+
+  async function connect(device: Device): Promise<void> {
+    let terminal: Jt808Terminal | undefined;
+    try {
+      await fit(device);
+      terminal = createJt808Terminal({
         host: opts.host, port: opts.port, phone: device.phone, edition: device.edition, plate: device.truck.vin, plateColor: 0,
         reconnect: true, resendAfterMs: opts.resendAfterS * 1000,
       });
@@ -121,6 +142,8 @@ export function createJt808FleetRuntime(opts: Jt808FleetOptions) {
     } catch (err) {
       stats.connectionErrors++;
       stats.lastConnectionError = err instanceof Error ? err.message : String(err);
+      void terminal?.close().catch(() => undefined);
+      if (!stopping) retryAt.set(device, Date.now() + CONNECT_RETRY_MS);
     }
   }
 
@@ -161,6 +184,12 @@ export function createJt808FleetRuntime(opts: Jt808FleetOptions) {
     lastTickWall = wall;
     while (!stopping && nextToConnect < devices.length && connectBudget >= 1) {
       void connect(devices[nextToConnect++]!);
+      connectBudget--;
+    }
+    for (const [device, at] of retryAt) {
+      if (stopping || at > wall || connectBudget < 1) continue;
+      retryAt.delete(device);
+      void connect(device);
       connectBudget--;
     }
     const now = clock.now();
