@@ -33,7 +33,7 @@ runMain('gateway', async () => {
   });
 
   const publisher = connectPublisher(config.mqtt, {
-    clientId: config.clientId, logger, mqttDebug: config.mqttDebug, statusTopic: gatewayStatusTopic(config.mqtt.topicRoot, config.clientId),
+    clientId: config.clientId, logger, statusTopic: gatewayStatusTopic(config.mqtt.topicRoot, config.clientId),
   });
   shutdown.register('mqtt', () => publisher.close());
   const served = createServedVehicles({ redis, prefix: config.common.redisPrefix, gatewayId: config.clientId });

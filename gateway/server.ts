@@ -70,6 +70,14 @@ export function createGatewayServer(deps: {
   };
   const closeReasons = new WeakMap<Socket, CloseReason>();
 
+  // Answers of one event-loop turn to one terminal (both of its outstanding frames acknowledged by one broker
+  // read) leave in one socket write: a socket is corked at its first answer of the turn, uncorked after it.
+  const corked: Socket[] = [];
+  const uncorkAll = () => {
+    for (const socket of corked) socket.uncork();
+    corked.length = 0;
+  };
+
   const server: Server = createServer({ noDelay: true }, (socket) => {
     const address = socket.remoteAddress ?? 'unknown';
     if (open.size >= deps.config.maxConnections) {
@@ -86,7 +94,12 @@ export function createGatewayServer(deps: {
     perAddress.set(address, fromAddress + 1);
     const session = createTerminalSession({
       write: (frame) => {
-        if (!socket.destroyed && socket.writable) socket.write(frame);
+        if (socket.destroyed || !socket.writable) return;
+        if (socket.writableCorked === 0) {
+          socket.cork();
+          if (corked.push(socket) === 1) setImmediate(uncorkAll);
+        }
+        socket.write(frame);
       },
       close: (reason, graceful) => {
         if (!closeReasons.has(socket)) closeReasons.set(socket, reason);

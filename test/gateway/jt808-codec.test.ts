@@ -8,6 +8,7 @@ import {
 } from '../../core/jt808-messages.ts';
 import { createBamReassembler, decodeDm1, encodeDm1, j1939Frames, parseCanId, PGN_DM1 } from '../../core/j1939-can.ts';
 import { createSubPackageAssembler } from '../../gateway/subpackages.ts';
+import { positionJson } from '../../gateway/session.ts';
 import { createFrameReader, type ReaderEvent } from '../../gateway/frame-reader.ts';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -238,6 +239,20 @@ describe('JT/T 808-2011 registration and the 0x8003 re-send request', () => {
     expect(decodeResendRequest(hex('0102 0002 0002 0005'), 2019)).toEqual({ ok: true, value: { originalSerial: 0x0102, packages: [2, 5] } });
     expect(decodeResendRequest(hex('0102 03 0002 0005'), 2013).ok).toBe(false);
     expect(decodeResendRequest(hex('01'), 2019).ok).toBe(false);
+  });
+});
+
+describe('position JSON written by hand (gateway/session.ts)', () => {
+  it('is the contract\'s position object, optional fields only when present, nothing without a fix', () => {
+    const report = { alarmBits: 1, statusBits: 0b1111, lat: -33.865143, lon: -151.2099, altitudeM: 12, speedKmh: 72.5, heading: 359, ts: 1_763_805_600_000 };
+    expect(JSON.parse(positionJson({ ...report, mileageKm: 123_456.7, fuelL: 301.5, recorderSpeedKmh: 71 }, 7)!)).toEqual({
+      ts: 1_763_805_600_000, seq: 7, lat: -33.865143, lon: -151.2099, speedKmh: 72.5, heading: 359, odometerKm: 123_456.7, ignition: true,
+      altitudeM: 12, fuelL: 301.5, recorderSpeedKmh: 71, alarmBits: 1, statusBits: 15,
+    });
+    expect(JSON.parse(positionJson({ ...report, speedKmh: 6553.5, statusBits: 0b10 })!)).toEqual({
+      ts: 1_763_805_600_000, lat: -33.865143, lon: -151.2099, heading: 359, ignition: false, altitudeM: 12, alarmBits: 1, statusBits: 2,
+    });
+    expect(positionJson({ ...report, statusBits: 0b01 })).toBeUndefined();
   });
 });
 
