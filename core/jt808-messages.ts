@@ -1,5 +1,5 @@
 // JT/T 808 message ids, result codes and the bodies the gateway handles, decoders and encoders (the encoders
-// serve the platform's answers, the tests and the simulator). Layouts from JT/T 808-2013 and -2019 §8.
+// serve the platform's answers, the tests and the simulator). Layouts from JT/T 808-2011, -2013 and -2019 §8.
 // Every decoder checks lengths and never throws on device input: it returns a reason instead.
 import { bcdTimeOfDayToEpochMs, bcdTimeToEpochMs, epochMsToBcdTime, epochMsToBcdTimeOfDay } from './jt808-bcd.ts';
 import type { ProtocolEdition } from './jt808-frame.ts';
@@ -15,6 +15,7 @@ export const MSG = {
   canData: 0x0705,
   passThrough: 0x0900,
   platformGeneralResponse: 0x8001,
+  resendRequest: 0x8003,
   registerResponse: 0x8100,
 } as const;
 
@@ -65,9 +66,37 @@ export interface RegisterRequest {
   plate: string;
 }
 
-const REGISTER_LAYOUT = { 2013: { maker: 5, model: 20, id: 7 }, 2019: { maker: 11, model: 30, id: 30 } } as const;
+/**
+ * Edition of a terminal. 2011 and 2013 share the header (no version flag); they differ in the registration body,
+ * whose terminal model field is 8 bytes in 2011 and 20 in 2013 (2019: maker 11, model 30, terminal id 30).
+ */
+export type TerminalEdition = 2011 | ProtocolEdition;
 
-export function decodeRegister(body: Buffer, edition: ProtocolEdition): Decoded<RegisterRequest> {
+const REGISTER_LAYOUT = {
+  2011: { maker: 5, model: 8, id: 7 }, 2013: { maker: 5, model: 20, id: 7 }, 2019: { maker: 11, model: 30, id: 30 },
+} as const;
+
+/** Offset of the plate colour in a registration body of the edition. */
+function plateColorAt(edition: TerminalEdition): number {
+  const l = REGISTER_LAYOUT[edition];
+  return 4 + l.maker + l.model + l.id;
+}
+
+/**
+ * The edition of a registration body. A frame without the 2019 flag is 2011 or 2013, told apart by where a plate
+ * colour can be: a colour is a small number (0 unlicensed, 1 blue, 2 yellow, 3 black, 4 white, 5 green, 9 other),
+ * while the other layout has printable text there (the 2013 model field, or the 2011 plate or VIN).
+ */
+export function registerEditionOf(body: Buffer, headerEdition: ProtocolEdition): TerminalEdition {
+  if (headerEdition === 2019) return 2019;
+  const colour2013 = body[plateColorAt(2013)];
+  if (colour2013 !== undefined && colour2013 <= 9) return 2013;
+  const colour2011 = body[plateColorAt(2011)];
+  return colour2011 !== undefined && colour2011 <= 9 ? 2011 : 2013;
+}
+
+export function decodeRegister(body: Buffer, headerEdition: ProtocolEdition): Decoded<RegisterRequest & { edition: TerminalEdition }> {
+  const edition = registerEditionOf(body, headerEdition);
   const l = REGISTER_LAYOUT[edition];
   const fixedBytes = 4 + l.maker + l.model + l.id + 1;
   if (body.length < fixedBytes) return { ok: false, detail: `register body of ${body.length} bytes, ${edition} needs at least ${fixedBytes}` };
@@ -79,12 +108,12 @@ export function decodeRegister(body: Buffer, edition: ProtocolEdition): Decoded<
   const plateColor = body[at++]!;
   return {
     ok: true,
-    value: { province: body.readUInt16BE(0), city: body.readUInt16BE(2), manufacturer, model, terminalModelId, plateColor, plate: text(body.subarray(at)) },
+    value: { edition, province: body.readUInt16BE(0), city: body.readUInt16BE(2), manufacturer, model, terminalModelId, plateColor, plate: text(body.subarray(at)) },
   };
 }
 
 /** `plate` as raw bytes lets a caller send a GBK plate (e.g. 京A12345) without a GBK encoder. */
-export function encodeRegister(req: Omit<RegisterRequest, 'plate'> & { plate: string | Uint8Array }, edition: ProtocolEdition): Buffer {
+export function encodeRegister(req: Omit<RegisterRequest, 'plate'> & { plate: string | Uint8Array }, edition: TerminalEdition): Buffer {
   const l = REGISTER_LAYOUT[edition];
   const head = Buffer.alloc(4);
   head.writeUInt16BE(req.province, 0);
@@ -111,6 +140,37 @@ export function decodeRegisterResponse(body: Buffer): Decoded<RegisterResponse> 
   const res: RegisterResponse = { replySerial: body.readUInt16BE(0), result: body[2]! };
   if (body.length > 3) res.authCode = body.subarray(3).toString('latin1');
   return { ok: true, value: res };
+}
+
+// ---- 0x8003 re-send request for sub-packages -------------------------------------------------------
+
+/** The platform asks the terminal to send the listed packages of a sub-packaged message again. */
+export interface ResendRequest {
+  /** Serial number of the message's first package. */
+  originalSerial: number;
+  /** Package numbers (1-based, the header's package index) missing. */
+  packages: number[];
+}
+
+/** The count of packages is a BYTE in 2011/2013 and a WORD in 2019; each package number is a WORD. */
+export function encodeResendRequest(req: ResendRequest, edition: ProtocolEdition): Buffer {
+  const countBytes = edition === 2019 ? 2 : 1;
+  const packages = req.packages.slice(0, edition === 2019 ? 0xffff : 0xff);
+  const body = Buffer.alloc(2 + countBytes + 2 * packages.length);
+  body.writeUInt16BE(req.originalSerial, 0);
+  if (countBytes === 2) body.writeUInt16BE(packages.length, 2);
+  else body[2] = packages.length;
+  packages.forEach((p, i) => body.writeUInt16BE(p, 2 + countBytes + 2 * i));
+  return body;
+}
+
+export function decodeResendRequest(body: Buffer, edition: ProtocolEdition): Decoded<ResendRequest> {
+  const countBytes = edition === 2019 ? 2 : 1;
+  if (body.length < 2 + countBytes) return { ok: false, detail: `re-send request of ${body.length} bytes` };
+  const count = countBytes === 2 ? body.readUInt16BE(2) : body[2]!;
+  if (body.length < 2 + countBytes + 2 * count) return { ok: false, detail: `re-send request lists ${count} packages in ${body.length} bytes` };
+  const packages = Array.from({ length: count }, (_, i) => body.readUInt16BE(2 + countBytes + 2 * i));
+  return { ok: true, value: { originalSerial: body.readUInt16BE(0), packages } };
 }
 
 // ---- 0x0102 authenticate ---------------------------------------------------------------------

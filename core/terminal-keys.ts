@@ -6,5 +6,7 @@ export function terminalKeys(prefix: string) {
     terminal: (terminalId: string) => `${prefix}:terminal:${terminalId}`,
     /** String: the terminal id currently fitted to a vehicle. */
     terminalOfVehicle: (vin: string) => `${prefix}:terminal-of-vehicle:${vin}`,
+    /** Hash vin → id of the JT/T 808 gateway that published the vehicle's `online` (cleared with its `offline`). */
+    gatewayOfVehicle: () => `${prefix}:jt808-gateway-of-vehicle`,
   };
 }

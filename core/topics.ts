@@ -10,6 +10,14 @@ export function deviceTopic(root: string, vin: string, channel: DeviceChannel): 
   return `${root}/${vin}/${channel}`;
 }
 
+/**
+ * Retained `online` / `offline` of one JT/T 808 gateway process (`offline` is its MQTT last will, docs/jt808.md).
+ * One level deeper than the device topics, so the device subscriptions (`{root}/+/+`) never receive it.
+ */
+export function gatewayStatusTopic(root: string, gatewayId: string): string {
+  return `${root}/gateway/${gatewayId}/status`;
+}
+
 /** Subscription filter for one channel of every truck; `shareGroup` makes it a shared subscription. */
 export function deviceFilter(root: string, channel: DeviceChannel | '+', shareGroup?: string): string {
   const filter = `${root}/+/${channel}`;

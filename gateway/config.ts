@@ -28,7 +28,6 @@ export interface GatewayConfig {
   readonly reassemblyTimeoutMs: number;
   /** Messages of one terminal published and not yet acknowledged by the broker before its socket is paused. */
   readonly maxInFlightPerTerminal: number;
-  readonly mqttDebug: boolean;
 }
 
 /**
@@ -64,6 +63,5 @@ export function readGatewayConfig(env: Env, defaults: { hostname: string }): Gat
     maxPendingMessages: requireInt(env, 'JT808_MAX_PENDING_MESSAGES', { fallback: 4, min: 1, max: 64 }),
     reassemblyTimeoutMs: requireInt(env, 'JT808_REASSEMBLY_TIMEOUT_S', { fallback: 60, min: 1, max: 3600 }) * 1000,
     maxInFlightPerTerminal: requireInt(env, 'JT808_MAX_IN_FLIGHT', { fallback: 64, min: 1, max: 10_000 }),
-    mqttDebug: /mqttjs/.test(optionalString(env, 'DEBUG') ?? ''),
   });
 }

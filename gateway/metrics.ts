@@ -16,33 +16,53 @@ export type CloseReason = (typeof CLOSE_REASONS)[number];
 export function createGatewayMetrics(read: { connections: () => number; terminals: () => number; inFlight: () => number }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'jt808_' });
+  // Per-frame counts are plain numbers, added to the Prometheus counters when scraped: a counter's inc() costs
+  // more than the count itself, and these run several times per location frame.
+  const acceptedById = new Map<number, number>();
+  const publishedByChannel = new Map<string, number>();
+  let records = 0;
   const metrics = {
     registry,
-    frames: new Counter({ name: 'jt808_messages_total', help: 'Messages accepted, by message id (hex)', labelNames: ['message'], registers: [registry] }),
+    frames: new Counter({
+      name: 'jt808_messages_total', help: 'Messages accepted, by message id (hex)', labelNames: ['message'], registers: [registry],
+      collect() {
+        for (const [id, n] of acceptedById) if (n > 0) this.inc({ message: `0x${id.toString(16).padStart(4, '0')}` }, n);
+        acceptedById.clear();
+      },
+    }),
     rejected: new Counter({ name: 'jt808_rejected_total', help: 'Frames, messages and connections refused, by reason', labelNames: ['reason'], registers: [registry] }),
     closed: new Counter({ name: 'jt808_connections_closed_total', help: 'Connections closed, by reason', labelNames: ['reason'], registers: [registry] }),
-    published: new Counter({ name: 'jt808_published_total', help: 'MQTT messages acknowledged by the broker, by channel', labelNames: ['channel'], registers: [registry] }),
-    records: new Counter({ name: 'jt808_position_records_total', help: 'Location records published', registers: [registry] }),
+    published: new Counter({
+      name: 'jt808_published_total', help: 'MQTT messages acknowledged by the broker, by channel', labelNames: ['channel'], registers: [registry],
+      collect() {
+        for (const [channel, n] of publishedByChannel) if (n > 0) this.inc({ channel }, n);
+        publishedByChannel.clear();
+      },
+    }),
+    resendRequests: new Counter({ name: 'jt808_resend_requests_total', help: 'Re-send requests (0x8003) sent for incomplete sub-packaged messages', registers: [registry] }),
+    records: new Counter({
+      name: 'jt808_position_records_total', help: 'Location records published', registers: [registry],
+      collect() {
+        if (records > 0) this.inc(records);
+        records = 0;
+      },
+    }),
     connections: new Gauge({ name: 'jt808_connections', help: 'Open TCP connections', registers: [registry], collect() { this.set(read.connections()); } }),
     terminals: new Gauge({ name: 'jt808_authenticated_terminals', help: 'Authenticated terminals', registers: [registry], collect() { this.set(read.terminals()); } }),
     inFlight: new Gauge({ name: 'jt808_publishes_in_flight', help: 'Publishes awaiting their PUBACK', registers: [registry], collect() { this.set(read.inFlight()); } }),
   };
   for (const reason of REJECTION_REASONS) metrics.rejected.inc({ reason }, 0);
   for (const reason of CLOSE_REASONS) metrics.closed.inc({ reason }, 0);
-  // Label children resolved once: a labelled inc() hashes its labels on every call, and these run per frame.
-  const byMessage = new Map<number, { inc(): void }>();
-  const byChannel = new Map<string, { inc(): void }>();
   return {
     ...metrics,
     accepted(messageId: number): void {
-      let child = byMessage.get(messageId);
-      if (!child) byMessage.set(messageId, (child = metrics.frames.labels(`0x${messageId.toString(16).padStart(4, '0')}`)));
-      child.inc();
+      acceptedById.set(messageId, (acceptedById.get(messageId) ?? 0) + 1);
     },
     publishedTo(channel: string): void {
-      let child = byChannel.get(channel);
-      if (!child) byChannel.set(channel, (child = metrics.published.labels(channel)));
-      child.inc();
+      publishedByChannel.set(channel, (publishedByChannel.get(channel) ?? 0) + 1);
+    },
+    recordsPublished(n: number): void {
+      records += n;
     },
   };
 }

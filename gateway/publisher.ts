@@ -1,8 +1,17 @@
-// The gateway's one MQTT connection. `publish` resolves when the broker has acknowledged the message
-// (PUBACK, QoS 1) — only then may the terminal be answered. While the broker is unreachable, or too many
-// messages wait for their PUBACK, it refuses at once instead of queueing without bound: the terminal is left
-// unanswered and resends (JT/T 808 terminals resend what the platform did not answer).
-import mqtt from 'mqtt';
+// The gateway's one MQTT connection: a publish-only MQTT 3.1.1 client (QoS 1, clean session), written for the
+// per-frame path. `send` resolves when the broker has acknowledged the message (PUBACK) — only then may the
+// terminal be answered. While the broker is unreachable, or too many messages wait for their PUBACK, it refuses at
+// once instead of queueing without bound: the terminal is left unanswered and resends (JT/T 808 terminals resend
+// what the platform did not answer). A connection lost with publishes in flight fails them the same way.
+// The connection carries a last will: the gateway's own retained status turns `offline` when it dies.
+//
+// Why not mqtt.js (which the other processes use): per message it allocates a packet object, a store entry and a
+// message id in an interval allocator, writes the packet in five pieces, reschedules its ping timer, and on PUBACK
+// walks the same path back — about a quarter of the gateway's CPU per location frame (docs/benchmarks.md). Here a
+// PUBLISH is one buffer, a packet id indexes an array of callbacks, and the publishes of one event-loop turn leave
+// in one socket write.
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import type { MqttConfig } from '../infra/config.ts';
 import type { Logger } from '../infra/logger.ts';
 
@@ -12,64 +21,278 @@ export class PublishRefused extends Error {
 
 export interface Publisher {
   publish(topic: string, payload: string, retain?: boolean): Promise<void>;
-  /** `publish` with a callback (the per-frame path: no promise per message). */
-  send(topic: string, payload: string, retain: boolean, done: (err?: Error) => void): void;
+  /** `publish` with a callback and its context (the per-frame path: no promise, no closure per message). */
+  send<T>(topic: string, payload: string, retain: boolean, done: (err: Error | undefined, context: T) => void, context: T): void;
   readonly connected: boolean;
+  /** Resolves at the first connection to the broker. */
+  whenConnected(): Promise<void>;
   inFlight(): number;
   close(): Promise<void>;
 }
 
-export function connectPublisher(config: MqttConfig, opts: { clientId: string; logger: Logger; mqttDebug?: boolean; maxInFlight?: number }): Publisher {
-  const maxInFlight = opts.maxInFlight ?? 50_000;
-  const client = mqtt.connect(config.url, {
-    clientId: opts.clientId,
-    clean: true,
-    protocolVersion: 4,
-    keepalive: 30,
-    reconnectPeriod: 1000,
-    connectTimeout: 10_000,
-    ...(opts.mqttDebug ? {} : { log: () => undefined }),
-    ...(config.username !== undefined ? { username: config.username } : {}),
-    ...(config.password !== undefined ? { password: config.password } : {}),
-  });
-  let pending = 0;
-  // The publishes of one turn of the event loop (answers to many terminals' frames of one socket read, PUBACKs
-  // of one broker read) leave in one socket write: cork at the first, uncork at the end of the turn.
-  let corked: { uncork(): void } | undefined;
-  const uncork = () => {
-    const stream = corked;
-    corked = undefined;
-    stream?.uncork();
-  };
-  client.on('connect', () => opts.logger.info({ clientId: opts.clientId }, 'connected to MQTT broker'));
-  client.on('offline', () => opts.logger.warn('MQTT broker unreachable'));
-  client.on('error', (err) => opts.logger.warn({ err: err.message }, 'MQTT client error'));
+type Done = (err: Error | undefined, context: unknown) => void;
 
-  const qos1 = { qos: 1 as const, retain: false };
-  const qos1Retained = { qos: 1 as const, retain: true };
-  function send(topic: string, payload: string, retain: boolean, done: (err?: Error) => void): void {
-    if (!client.connected) return done(new PublishRefused('MQTT broker not connected'));
-    if (pending >= maxInFlight) return done(new PublishRefused(`${pending} publishes await their PUBACK`));
-    pending++;
-    if (corked === undefined && client.stream) {
-      corked = client.stream;
-      client.stream.cork();
-      setImmediate(uncork);
+const CONNACK = 2;
+const PUBACK = 4;
+const PINGRESP = 13;
+const KEEPALIVE_S = 30;
+const RECONNECT_MS = 1000;
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** MQTT variable-length "remaining length". */
+function remainingLengthBytes(n: number): number {
+  return n < 128 ? 1 : n < 16_384 ? 2 : n < 2_097_152 ? 3 : 4;
+}
+
+function writeRemainingLength(buf: Buffer, at: number, n: number): number {
+  do {
+    let byte = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) byte |= 0x80;
+    buf[at++] = byte;
+  } while (n > 0);
+  return at;
+}
+
+function mqttString(value: string | Buffer): Buffer {
+  const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+  const out = Buffer.allocUnsafe(2 + bytes.length);
+  out.writeUInt16BE(bytes.length, 0);
+  bytes.copy(out, 2);
+  return out;
+}
+
+/** CONNECT (MQTT 3.1.1, clean session) with username, password and a retained QoS 1 will. */
+export function encodeConnect(opts: { clientId: string; username?: string; password?: string; will: { topic: string; payload: string }; keepaliveS: number }): Buffer {
+  let flags = 0x02 | 0x04 | 0x08 | 0x20; // clean session, will, will QoS 1, will retain
+  const payload = [mqttString(opts.clientId), mqttString(opts.will.topic), mqttString(opts.will.payload)];
+  if (opts.username !== undefined) {
+    flags |= 0x80;
+    payload.push(mqttString(opts.username));
+    if (opts.password !== undefined) {
+      flags |= 0x40;
+      payload.push(mqttString(opts.password));
     }
-    client.publish(topic, payload, retain ? qos1Retained : qos1, (err) => {
+  }
+  const variable = Buffer.from([0, 4, 0x4d, 0x51, 0x54, 0x54, 4, flags, opts.keepaliveS >> 8, opts.keepaliveS & 0xff]);
+  const body = Buffer.concat([variable, ...payload]);
+  const head = Buffer.alloc(1 + remainingLengthBytes(body.length));
+  head[0] = 0x10;
+  writeRemainingLength(head, 1, body.length);
+  return Buffer.concat([head, body]);
+}
+
+/** PUBLISH QoS 1 as one buffer. */
+export function encodePublish(topic: string, payload: string, packetId: number, retain: boolean): Buffer {
+  const topicBytes = Buffer.byteLength(topic);
+  const payloadBytes = Buffer.byteLength(payload);
+  const remaining = 2 + topicBytes + 2 + payloadBytes;
+  const buf = Buffer.allocUnsafe(1 + remainingLengthBytes(remaining) + remaining);
+  buf[0] = retain ? 0x33 : 0x32;
+  let at = writeRemainingLength(buf, 1, remaining);
+  buf.writeUInt16BE(topicBytes, at);
+  at += 2 + buf.write(topic, at + 2, 'utf8');
+  buf.writeUInt16BE(packetId, at);
+  buf.write(payload, at + 2, 'utf8');
+  return buf;
+}
+
+export function connectPublisher(config: MqttConfig, opts: {
+  clientId: string;
+  logger: Logger;
+  /** The gateway's own retained status topic: `online` on every connect, `offline` as last will and on close. */
+  statusTopic: string;
+  maxInFlight?: number;
+}): Publisher {
+  const url = new URL(config.url);
+  if (!['mqtt:', 'mqtts:', 'tcp:'].includes(url.protocol)) {
+    throw new Error(`the gateway connects to the broker over TCP or TLS (mqtt:, mqtts:, tcp:), not ${url.protocol}`);
+  }
+  const tls = url.protocol === 'mqtts:';
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = url.port ? Number(url.port) : tls ? 8883 : 1883;
+  const maxInFlight = Math.min(opts.maxInFlight ?? 50_000, 65_535);
+  const connectPacket = encodeConnect({
+    clientId: opts.clientId, username: config.username, password: config.password, keepaliveS: KEEPALIVE_S,
+    will: { topic: opts.statusTopic, payload: 'offline' },
+  });
+
+  let socket: Socket | undefined;
+  let isConnected = false;
+  let closing = false;
+  /** Callbacks (and their contexts) of the publishes awaiting their PUBACK, indexed by packet id (1…65535). */
+  const waiting: Array<Done | undefined> = new Array(65_536);
+  const contexts: unknown[] = new Array(65_536);
+  let pending = 0;
+  let nextId = 1;
+  let received: Buffer | undefined;
+  let lastPingResponse = Date.now();
+  let reconnectTimer: NodeJS.Timeout | undefined;
+  let corked = false;
+  let connected!: () => void;
+  const firstConnect = new Promise<void>((resolve) => (connected = resolve));
+
+  const uncork = () => {
+    corked = false;
+    socket?.uncork();
+  };
+
+  function failAll(reason: string): void {
+    if (pending === 0) return;
+    const err = new PublishRefused(reason);
+    for (let id = 1; id < waiting.length && pending > 0; id++) {
+      const done = waiting[id];
+      if (!done) continue;
+      const context = contexts[id];
+      waiting[id] = contexts[id] = undefined;
       pending--;
-      done(err ?? undefined);
+      done(err, context);
+    }
+  }
+
+  function onPacket(type: number, buf: Buffer, at: number, length: number): void {
+    if (type === PUBACK && length >= 2) {
+      const id = buf.readUInt16BE(at);
+      const done = waiting[id];
+      if (!done) return;
+      const context = contexts[id];
+      waiting[id] = contexts[id] = undefined;
+      pending--;
+      done(undefined, context);
+    } else if (type === CONNACK && length >= 2) {
+      const code = buf[at + 1]!;
+      if (code !== 0) {
+        opts.logger.warn({ code }, 'MQTT broker refused the connection');
+        socket?.destroy();
+        return;
+      }
+      isConnected = true;
+      lastPingResponse = Date.now();
+      opts.logger.info({ clientId: opts.clientId }, 'connected to MQTT broker');
+      send(opts.statusTopic, 'online', true, statusSettled, undefined);
+      connected();
+    } else if (type === PINGRESP) {
+      lastPingResponse = Date.now();
+    }
+  }
+
+  function onData(chunk: Buffer): void {
+    const buf = received ? Buffer.concat([received, chunk]) : chunk;
+    let at = 0;
+    for (;;) {
+      if (buf.length - at < 2) break;
+      let length = 0;
+      let multiplier = 1;
+      let i = at + 1;
+      let complete = false;
+      for (; i < buf.length && i < at + 5; i++) {
+        const byte = buf[i]!;
+        length += (byte & 0x7f) * multiplier;
+        multiplier *= 128;
+        if ((byte & 0x80) === 0) {
+          complete = true;
+          i++;
+          break;
+        }
+      }
+      if (!complete || buf.length - i < length) break;
+      onPacket(buf[at]! >> 4, buf, i, length);
+      at = i + length;
+    }
+    received = at < buf.length ? buf.subarray(at) : undefined;
+    if (received && at > 0) received = Buffer.from(received); // do not keep the whole chunk alive
+  }
+
+  function open(): void {
+    if (closing) return;
+    const s = tls
+      ? tlsConnect({ host, port, servername: host })
+      : netConnect({ host, port, noDelay: true });
+    socket = s;
+    received = undefined;
+    const timeout = setTimeout(() => {
+      if (!isConnected) s.destroy();
+    }, CONNECT_TIMEOUT_MS);
+    s.once(tls ? 'secureConnect' : 'connect', () => s.write(connectPacket));
+    s.on('data', onData);
+    s.on('error', (err) => opts.logger.warn({ err: err.message }, 'MQTT connection error'));
+    s.on('close', () => {
+      clearTimeout(timeout);
+      if (socket !== s) return;
+      socket = undefined;
+      corked = false;
+      if (isConnected) opts.logger.warn('MQTT broker unreachable');
+      isConnected = false;
+      failAll('MQTT connection lost before the PUBACK');
+      if (!closing) reconnectTimer = setTimeout(open, RECONNECT_MS);
     });
   }
+
+  function statusSettled(err: Error | undefined): void {
+    if (err) opts.logger.warn({ err: err.message }, 'could not publish the gateway status');
+  }
+
+  function send<T>(topic: string, payload: string, retain: boolean, done: (err: Error | undefined, context: T) => void, context: T): void {
+    if (!isConnected || !socket) return done(new PublishRefused('MQTT broker not connected'), context);
+    if (pending >= maxInFlight) return done(new PublishRefused(`${pending} publishes await their PUBACK`), context);
+    let id = nextId;
+    while (waiting[id] !== undefined) id = id === 65_535 ? 1 : id + 1;
+    nextId = id === 65_535 ? 1 : id + 1;
+    waiting[id] = done as Done;
+    contexts[id] = context;
+    pending++;
+    // The publishes of one turn of the event loop (answers to many terminals' frames of one socket read) leave
+    // in one socket write: cork at the first, uncork at the end of the turn.
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      setImmediate(uncork);
+    }
+    socket.write(encodePublish(topic, payload, id, retain));
+  }
+
+  open();
+  const pinger = setInterval(() => {
+    if (!isConnected || !socket) return;
+    if (Date.now() - lastPingResponse > 2 * KEEPALIVE_S * 1000) {
+      opts.logger.warn('MQTT broker stopped answering pings');
+      socket.destroy();
+      return;
+    }
+    socket.write(Buffer.from([0xc0, 0]));
+  }, (KEEPALIVE_S * 1000) / 2);
+  pinger.unref();
 
   return {
     send,
     publish: (topic, payload, retain = false) =>
-      new Promise<void>((resolve, reject) => send(topic, payload, retain, (err) => (err ? reject(err) : resolve()))),
+      new Promise<void>((resolve, reject) => send(topic, payload, retain, (err) => (err ? reject(err) : resolve()), undefined)),
     get connected() {
-      return client.connected;
+      return isConnected;
     },
+    whenConnected: () => firstConnect,
     inFlight: () => pending,
-    close: () => client.endAsync(),
+    // A clean DISCONNECT suppresses the last will: say `offline` first (when connected at all).
+    async close() {
+      closing = true;
+      clearInterval(pinger);
+      clearTimeout(reconnectTimer);
+      if (isConnected && socket) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, 5000);
+          send(opts.statusTopic, 'offline', true, () => {
+            clearTimeout(t);
+            resolve();
+          }, undefined);
+        });
+      }
+      const s = socket;
+      if (!s) return;
+      await new Promise<void>((resolve) => {
+        s.once('close', () => resolve());
+        s.end(Buffer.from([0xe0, 0]));
+        setTimeout(() => s.destroy(), 2000).unref();
+      });
+    },
   };
 }

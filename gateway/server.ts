@@ -7,6 +7,7 @@ import type { Logger } from '../infra/logger.ts';
 import type { GatewayConfig } from './config.ts';
 import { createFrameReader, type ReaderEvent } from './frame-reader.ts';
 import type { CloseReason, GatewayMetrics } from './metrics.ts';
+import type { ServedVehicles } from './served-vehicles.ts';
 import { createTerminalSession, type SessionDeps, type TerminalSession } from './session.ts';
 
 /** Largest escaped frame: 2019 header with sub-package fields (21) + body + check code, every byte escaped. */
@@ -24,6 +25,7 @@ export function createGatewayServer(deps: {
   config: Pick<GatewayConfig, 'host' | 'port' | 'maxConnections' | 'maxConnectionsPerAddress'> & SessionDeps['config'];
   binding: SessionDeps['binding'];
   publisher: SessionDeps['publisher'];
+  served: Pick<ServedVehicles, 'online' | 'offline'>;
   topicRoot: string;
   metrics: GatewayMetrics;
   logger: Logger;
@@ -59,8 +61,22 @@ export function createGatewayServer(deps: {
       currentOfVehicle.delete(vin);
       return true;
     },
+    reported(vin, status) {
+      // An `offline` acknowledged after the vehicle came back on a new connection leaves the record to that one.
+      if (status === 'offline' && currentOfVehicle.has(vin)) return;
+      (status === 'online' ? deps.served.online(vin) : deps.served.offline(vin)).catch((err: unknown) =>
+        deps.logger.warn({ vin, status, err: err instanceof Error ? err.message : String(err) }, 'could not record the vehicle status in Redis'));
+    },
   };
   const closeReasons = new WeakMap<Socket, CloseReason>();
+
+  // Answers of one event-loop turn to one terminal (both of its outstanding frames acknowledged by one broker
+  // read) leave in one socket write: a socket is corked at its first answer of the turn, uncorked after it.
+  const corked: Socket[] = [];
+  const uncorkAll = () => {
+    for (const socket of corked) socket.uncork();
+    corked.length = 0;
+  };
 
   const server: Server = createServer({ noDelay: true }, (socket) => {
     const address = socket.remoteAddress ?? 'unknown';
@@ -78,7 +94,12 @@ export function createGatewayServer(deps: {
     perAddress.set(address, fromAddress + 1);
     const session = createTerminalSession({
       write: (frame) => {
-        if (!socket.destroyed && socket.writable) socket.write(frame);
+        if (socket.destroyed || !socket.writable) return;
+        if (socket.writableCorked === 0) {
+          socket.cork();
+          if (corked.push(socket) === 1) setImmediate(uncorkAll);
+        }
+        socket.write(frame);
       },
       close: (reason, graceful) => {
         if (!closeReasons.has(socket)) closeReasons.set(socket, reason);

@@ -7,7 +7,7 @@ import { alarmTopic, CRITICAL_ALARM_MASK, criticalAlarmsOf, type AlarmMessage } 
 import { createBamReassembler, decodeDm1, parseCanId, PGN_DM1, PGN_TP_CM, PGN_TP_DT, type Dm1 } from '../core/j1939-can.ts';
 import { encodeFrame, parseMessage, terminalIdOf, unescapeFrame, type FrameHeader } from '../core/jt808-frame.ts';
 import {
-  decodeAuth, decodeCanData, decodeLocation, decodeLocationBatch, decodeRegister, encodeRegisterResponse,
+  decodeAuth, decodeCanData, decodeLocation, decodeLocationBatch, decodeRegister, encodeRegisterResponse, encodeResendRequest,
   GENERAL_RESULT, MSG, REGISTER_RESULT, STATUS_BIT, type LocationReport,
 } from '../core/jt808-messages.ts';
 import type { Dtc, Lamps } from '../core/j1939.ts';
@@ -40,6 +40,8 @@ export interface SessionDeps {
   claim(session: TerminalSession, vin: string): void;
   /** The session ends; true when it was the vehicle's current connection (then it reports `offline`). */
   release(session: TerminalSession, vin: string): boolean;
+  /** The broker acknowledged the vehicle's retained `online` / `offline` published by this session. */
+  reported(vin: string, status: 'online' | 'offline'): void;
 }
 
 export interface TerminalSession {
@@ -57,6 +59,20 @@ export interface TerminalSession {
 const MAX_GATED_FRAMES = 64;
 const MAX_BAM_TRANSFERS = 16;
 
+/** One message on its way to the broker: answered when `waiting` reaches 0 without a refusal. */
+interface Delivery {
+  header: FrameHeader;
+  serials: readonly number[];
+  waiting: number;
+  refused: Error | undefined;
+  /** Critical alarm bits and DM1 set that become the published state once everything is acknowledged. */
+  alarms: number;
+  dm1Key: string | undefined;
+  records?: number;
+  /** Channels published, when not the one `position` of a location. */
+  channels?: Array<Publication['channel']>;
+}
+
 interface Publication {
   topic: string;
   payload: string;
@@ -65,22 +81,24 @@ interface Publication {
   retain?: boolean;
 }
 
-function positionOf(r: LocationReport, seq?: number): Record<string, unknown> | undefined {
-  if (((r.statusBits >>> STATUS_BIT.positioned) & 1) === 0) return undefined; // no fix: nothing to place on a map
-  const p: Record<string, unknown> = { ts: r.ts };
-  if (seq !== undefined) p.seq = seq;
-  p.lat = r.lat;
-  p.lon = r.lon;
-  if (r.speedKmh <= 400) p.speedKmh = r.speedKmh;
-  p.heading = r.heading;
-  if (r.mileageKm !== undefined && r.mileageKm <= 100_000_000) p.odometerKm = r.mileageKm;
-  p.ignition = (r.statusBits & 1) === 1;
-  p.altitudeM = r.altitudeM;
-  if (r.fuelL !== undefined) p.fuelL = r.fuelL;
-  if (r.recorderSpeedKmh !== undefined) p.recorderSpeedKmh = r.recorderSpeedKmh;
-  p.alarmBits = r.alarmBits;
-  p.statusBits = r.statusBits;
-  return p;
+/**
+ * The position object of the device contract (docs/protocol.md) as JSON, written by hand: this runs for every
+ * location frame, and building an object for JSON.stringify cost more than the rest of the decode. Every value is
+ * a finite number or a boolean (the decoder produced them), whose JSON text is its string conversion; the field
+ * order is the contract's examples'. undefined without a fix: nothing to place on a map.
+ */
+export function positionJson(r: LocationReport, seq?: number): string | undefined {
+  if (((r.statusBits >>> STATUS_BIT.positioned) & 1) === 0) return undefined;
+  let json = '{"ts":' + r.ts;
+  if (seq !== undefined) json += ',"seq":' + seq;
+  json += ',"lat":' + r.lat + ',"lon":' + r.lon;
+  if (r.speedKmh <= 400) json += ',"speedKmh":' + r.speedKmh;
+  json += ',"heading":' + r.heading;
+  if (r.mileageKm !== undefined && r.mileageKm <= 100_000_000) json += ',"odometerKm":' + r.mileageKm;
+  json += ',"ignition":' + ((r.statusBits & 1) === 1) + ',"altitudeM":' + r.altitudeM;
+  if (r.fuelL !== undefined) json += ',"fuelL":' + r.fuelL;
+  if (r.recorderSpeedKmh !== undefined) json += ',"recorderSpeedKmh":' + r.recorderSpeedKmh;
+  return json + ',"alarmBits":' + r.alarmBits + ',"statusBits":' + r.statusBits + '}';
 }
 
 function mergeDm1(bySource: ReadonlyMap<number, Dm1>): { lamps: Lamps; dtcs: Dtc[] } {
@@ -169,10 +187,14 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
     }
   }
 
-  /** Publishes everything, then answers; on any refusal the terminal is not answered and resends. */
-  function deliver(header: FrameHeader, serials: readonly number[], publications: readonly Publication[], onAcknowledged?: () => void): void {
+  /**
+   * Publishes everything, then answers; on any refusal the terminal is not answered and resends. What the broker
+   * acknowledged moves the session's published state (critical alarm bits, DM1 set) forward. One plain object per
+   * message carries the state to the publisher's callback (no closure per frame).
+   */
+  function deliver(header: FrameHeader, serials: readonly number[], publications: readonly Publication[], alarms: number, dm1Key?: string): void {
     if (publications.length === 0) {
-      onAcknowledged?.();
+      acknowledged(alarms, dm1Key);
       general(header, serials, GENERAL_RESULT.success);
       return;
     }
@@ -180,33 +202,37 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
       paused = true;
       conn.pause();
     }
-    let waiting = publications.length;
-    let refused: Error | undefined;
-    const settle = () => {
-      if (--waiting > 0) return;
-      inFlight--;
-      if (paused && inFlight < config.maxInFlightPerTerminal) {
-        paused = false;
-        conn.resume();
-      }
-      if (refused) {
-        count('broker_unavailable');
-        deps.logger.debug({ vin, err: refused.message }, 'publish refused; terminal left to resend');
-        return;
-      }
-      onAcknowledged?.();
-      if (!ended) general(header, serials, GENERAL_RESULT.success);
-    };
+    const delivery: Delivery = { header, serials, waiting: publications.length, refused: undefined, alarms, dm1Key };
     for (const p of publications) {
-      deps.publisher.send(p.topic, p.payload, p.retain === true, (err) => {
-        if (err) refused ??= err;
-        else {
-          metrics.publishedTo(p.channel);
-          if (p.records) metrics.records.inc(p.records);
-        }
-        settle();
-      });
+      if (p.records) delivery.records = (delivery.records ?? 0) + p.records;
+      deps.publisher.send(p.topic, p.payload, p.retain === true, settled, delivery);
     }
+    if (publications.length > 1 || publications[0]!.channel !== 'position') delivery.channels = publications.map((p) => p.channel);
+  }
+
+  function acknowledged(alarms: number, dm1Key: string | undefined): void {
+    publishedAlarms = alarms;
+    if (dm1Key !== undefined) publishedDm1 = dm1Key;
+  }
+
+  function settled(err: Error | undefined, delivery: Delivery): void {
+    if (err) delivery.refused ??= err;
+    if (--delivery.waiting > 0) return;
+    inFlight--;
+    if (paused && inFlight < config.maxInFlightPerTerminal) {
+      paused = false;
+      conn.resume();
+    }
+    if (delivery.refused) {
+      count('broker_unavailable');
+      deps.logger.debug({ vin, err: delivery.refused.message }, 'publish refused; terminal left to resend');
+      return;
+    }
+    if (delivery.channels) for (const channel of delivery.channels) metrics.publishedTo(channel);
+    else metrics.publishedTo('position');
+    if (delivery.records) metrics.recordsPublished(delivery.records);
+    acknowledged(delivery.alarms, delivery.dm1Key);
+    if (!ended) general(delivery.header, delivery.serials, GENERAL_RESULT.success);
   }
 
   function alarmPublications(reports: readonly LocationReport[], out: Publication[]): number {
@@ -236,13 +262,13 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
     }
     const report = decoded.value;
     const publications: Publication[] = [];
-    const position = positionOf(report, header.serial);
-    if (position) {
+    const position = positionJson(report, header.serial);
+    if (position !== undefined) {
       lastFix = { lat: report.lat, lon: report.lon };
-      publications.push({ topic: positionTopic, payload: JSON.stringify(position), channel: 'position', records: 1 });
+      publications.push({ topic: positionTopic, payload: position, channel: 'position', records: 1 });
     }
-    const alarms = alarmPublications([report], publications);
-    deliver(header, serials, publications, () => void (publishedAlarms = alarms));
+    const alarms = (report.alarmBits & CRITICAL_ALARM_MASK) === 0 ? 0 : alarmPublications([report], publications);
+    deliver(header, serials, publications, alarms);
   }
 
   function onBatch(header: FrameHeader, body: Buffer, serials: readonly number[]): void {
@@ -258,16 +284,16 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
     }
     // Oldest first, device times kept: the ingester orders by device time anyway, the contract asks for it.
     const reports = [...decoded.value.items].sort((a, b) => a.ts - b.ts);
-    const positions = reports.map((r) => positionOf(r)).filter((p): p is Record<string, unknown> => p !== undefined);
+    const positions = reports.map((r) => positionJson(r)).filter((p): p is string => p !== undefined);
     const publications: Publication[] = [];
     for (let i = 0; i < positions.length; i += MAX_RECORDS_PER_MESSAGE) {
       const chunk = positions.slice(i, i + MAX_RECORDS_PER_MESSAGE);
-      publications.push({ topic: positionTopic, payload: JSON.stringify(chunk), channel: 'position', records: chunk.length });
+      publications.push({ topic: positionTopic, payload: '[' + chunk.join(',') + ']', channel: 'position', records: chunk.length });
     }
     const newest = reports[reports.length - 1];
     if (newest && ((newest.statusBits >>> STATUS_BIT.positioned) & 1) === 1) lastFix = { lat: newest.lat, lon: newest.lon };
     const alarms = alarmPublications(reports, publications);
-    deliver(header, serials, publications, () => void (publishedAlarms = alarms));
+    deliver(header, serials, publications, alarms);
   }
 
   function onCanData(header: FrameHeader, body: Buffer, serials: readonly number[]): void {
@@ -310,9 +336,7 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
         publications.push({ topic: deviceTopic(deps.topicRoot, vin!, 'dm1'), payload: JSON.stringify(snapshot), channel: 'dm1' });
       }
     }
-    deliver(header, serials, publications, () => {
-      if (key !== undefined) publishedDm1 = key;
-    });
+    deliver(header, serials, publications, publishedAlarms, key);
   }
 
   async function onRegister(header: FrameHeader, body: Buffer): Promise<void> {
@@ -325,7 +349,7 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
     const outcome = await deps.binding.register(terminalIdOf(header.phone), request.value);
     if (outcome.result === REGISTER_RESULT.success) {
       answer(header, MSG.registerResponse, encodeRegisterResponse({ replySerial: header.serial, result: outcome.result, authCode: outcome.authCode }));
-      deps.logger.info({ terminal: terminalIdOf(header.phone), vin: outcome.vin, edition: header.edition }, 'terminal registered');
+      deps.logger.info({ terminal: terminalIdOf(header.phone), vin: outcome.vin, edition: request.value.edition }, 'terminal registered');
     } else {
       answer(header, MSG.registerResponse, encodeRegisterResponse({ replySerial: header.serial, result: outcome.result }));
       deps.logger.info({ terminal: terminalIdOf(header.phone), result: outcome.result, detail: outcome.detail }, 'registration refused');
@@ -353,8 +377,12 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
     positionTopic = deviceTopic(deps.topicRoot, vin, 'position');
     deps.claim(session, vin);
     general(header, [header.serial], GENERAL_RESULT.success);
+    const online = vin;
     deps.publisher.publish(deviceTopic(deps.topicRoot, vin, 'status'), 'online', true).then(
-      () => metrics.publishedTo('status'),
+      () => {
+        metrics.publishedTo('status');
+        deps.reported(online, 'online');
+      },
       (err: unknown) => deps.logger.warn({ vin, err: String(err) }, 'could not publish online status'),
     );
   }
@@ -367,11 +395,15 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
       .finally(() => {
         const waiting = gate ?? [];
         gate = undefined;
-        for (const frame of waiting) {
-          if (gate) gate.push(frame); // another check started: keep the order
-          else receive(frame);
-        }
+        for (const frame of waiting) if (!heldBack(frame)) receive(frame);
       });
+  }
+
+  /** While a check is running, a frame waits behind it (a frame released by one check may start another). */
+  function heldBack(frame: Buffer): boolean {
+    if (gate === undefined) return false;
+    gate.push(frame);
+    return true;
   }
 
   function dispatch(header: FrameHeader, body: Buffer, serials: readonly number[]): void {
@@ -461,6 +493,10 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
       if (ended) return;
       if (vin === undefined && now - connectedAt > config.authTimeoutMs) return end('auth_timeout');
       if (now - lastFrameAt > 3 * config.heartbeatMs) return end('idle');
+      for (const message of subPackages.overdue(now)) {
+        metrics.resendRequests.inc();
+        answer(message.header, MSG.resendRequest, encodeResendRequest({ originalSerial: message.first, packages: message.missing }, message.header.edition));
+      }
       const expiredMessages = subPackages.expire(now);
       if (expiredMessages) metrics.rejected.inc({ reason: 'subpackage_timeout' }, expiredMessages);
       const expiredTransfers = bam.expire(now);
@@ -469,8 +505,12 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
     async closed() {
       ended = true;
       if (vin === undefined || !deps.release(session, vin)) return;
+      const offline = vin;
       await deps.publisher.publish(deviceTopic(deps.topicRoot, vin, 'status'), 'offline', true).then(
-        () => metrics.publishedTo('status'),
+        () => {
+          metrics.publishedTo('status');
+          deps.reported(offline, 'offline');
+        },
         (err: unknown) => deps.logger.warn({ vin, err: String(err) }, 'could not publish offline status'),
       );
     },

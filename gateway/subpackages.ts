@@ -1,7 +1,9 @@
 // Reassembly of sub-packaged JT/T 808 messages (body-properties bit 13) for one connection. The packages of
 // one message carry consecutive serial numbers, so a message is keyed by its id, its package count and the
 // serial of its first package. Bounded: at most `maxPending` messages at once, `maxPackages` packages each
-// (≤ 1,023 body bytes per package), and a message not complete within `timeoutMs` is dropped.
+// (≤ 1,023 body bytes per package), and a message not complete within `timeoutMs` is dropped. Halfway through
+// that time an incomplete message is reported once by `overdue` with its missing package numbers, for the
+// platform's 0x8003 re-send request (JT/T 808 §8.5): the terminal then sends just those packages again.
 import type { FrameHeader } from '../core/jt808-frame.ts';
 
 export type ReassemblyOutcome =
@@ -14,6 +16,17 @@ interface Pending {
   parts: Array<Buffer | undefined>;
   received: number;
   startedAt: number;
+  first: number;
+  resendRequested: boolean;
+}
+
+/** An incomplete message to ask the terminal for again (0x8003). */
+export interface OverdueMessage {
+  header: FrameHeader;
+  /** Serial of the first package. */
+  first: number;
+  /** Missing package numbers, 1-based. */
+  missing: number[];
 }
 
 export function createSubPackageAssembler(opts: { maxPending: number; maxPackages: number; timeoutMs: number }) {
@@ -31,6 +44,19 @@ export function createSubPackageAssembler(opts: { maxPending: number; maxPackage
     return dropped;
   }
 
+  /** Incomplete messages older than half the timeout not yet reported; each is reported once. */
+  function overdue(now: number): OverdueMessage[] {
+    const out: OverdueMessage[] = [];
+    for (const p of pending.values()) {
+      if (p.resendRequested || now - p.startedAt <= opts.timeoutMs / 2) continue;
+      p.resendRequested = true;
+      const missing: number[] = [];
+      for (let i = 0; i < p.parts.length; i++) if (p.parts[i] === undefined) missing.push(i + 1);
+      out.push({ header: p.header, first: p.first, missing });
+    }
+    return out;
+  }
+
   function add(header: FrameHeader & { subPackage: NonNullable<FrameHeader['subPackage']> }, body: Buffer, now: number): ReassemblyOutcome {
     const { total, index } = header.subPackage;
     if (total > opts.maxPackages) return { kind: 'rejected', reason: 'subpackage_too_large' };
@@ -39,7 +65,7 @@ export function createSubPackageAssembler(opts: { maxPending: number; maxPackage
     let message = pending.get(key);
     if (!message) {
       if (pending.size >= opts.maxPending && expire(now) === 0) return { kind: 'rejected', reason: 'subpackage_overflow' };
-      message = { header, parts: new Array<Buffer | undefined>(total), received: 0, startedAt: now };
+      message = { header, parts: new Array<Buffer | undefined>(total), received: 0, startedAt: now, first, resendRequested: false };
       pending.set(key, message);
     }
     // A resent package replaces the earlier copy (copied: the frame's buffer is reused by nobody, but small).
@@ -53,5 +79,5 @@ export function createSubPackageAssembler(opts: { maxPending: number; maxPackage
     return { kind: 'complete', header: { ...whole, serial: first }, body: Buffer.concat(message.parts as Buffer[]), serials };
   }
 
-  return { add, expire, size: () => pending.size };
+  return { add, expire, overdue, size: () => pending.size };
 }

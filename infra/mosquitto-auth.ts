@@ -17,7 +17,7 @@ export const GATEWAY_CHANNELS = ['position', 'dm1', 'status', 'alarm'] as const;
  * The broker's access rules, the same for the local stack, the tests and docker-compose:
  * a truck (username = VIN) may publish only below its own VIN and read nothing; ingester accounts read the
  * whole device tree (also through shared subscriptions); gateway accounts publish the device channels of any
- * VIN and read nothing; the ops account may do anything. Several ingester
+ * VIN and their own status and read nothing; the ops account may do anything. Several ingester
  * accounts (one per instance) are needed where the broker binds client id to username
  * (`use_username_as_clientid`, which blocks client-id takeover between trucks).
  */
@@ -26,7 +26,11 @@ export function mosquittoAcl(topicRoot: string, accounts: { ingester: string | r
   const gateways = accounts.gateway === undefined ? [] : typeof accounts.gateway === 'string' ? [accounts.gateway] : accounts.gateway;
   return [
     ...ingesters.flatMap((name) => [`user ${name}`, `topic read ${topicRoot}/#`, `topic read $share/+/${topicRoot}/#`, '']),
-    ...gateways.flatMap((name) => [`user ${name}`, ...GATEWAY_CHANNELS.map((channel) => `topic write ${topicRoot}/+/${channel}`), '']),
+    ...gateways.flatMap((name) => [
+      `user ${name}`, ...GATEWAY_CHANNELS.map((channel) => `topic write ${topicRoot}/+/${channel}`),
+      // The gateway process's own retained status (its last will), core/topics.ts gatewayStatusTopic.
+      `topic write ${topicRoot}/gateway/+/status`, '',
+    ]),
     `user ${accounts.ops}`,
     'topic readwrite #',
     '',

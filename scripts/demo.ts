@@ -1,6 +1,7 @@
 // `npm run demo` (after scripts/demo.sh has done the set-up): private Redis, Mosquitto and InfluxDB on
 // loopback with their data under .data/, a generated national service network imported into the registry,
-// then ingest + dispatcher + api + a simulated fleet + simulated stations under one supervisor.
+// then ingest + JT/T 808 gateway + dispatcher + maintenance scheduler + api + a simulated fleet (most trucks over
+// MQTT, a few as JT/T 808 terminals through the gateway) + simulated stations under one supervisor.
 // Ctrl-C stops everything; a second run reuses .data/.
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -12,6 +13,7 @@ import { signToken } from '../infra/jwt.ts';
 import { startInflux, startMosquitto, startRedis, type LocalService } from '../infra/local-services.ts';
 import { createSupervisor, type ChildSpec } from '../infra/supervisor.ts';
 import { NETWORK_FILES } from '../simulators/network.ts';
+import { selectFleet } from '../simulators/fleet-plan.ts';
 import { onStopSignals } from '../infra/shutdown.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -20,6 +22,8 @@ const logDir = join(dataDir, 'logs');
 const networkDir = join(dataDir, 'network');
 const apiPort = Number(process.env.API_PORT ?? 3000);
 const fleetSize = Number(process.env.DEMO_TRUCKS ?? 200);
+const jt808FleetSize = Number(process.env.DEMO_JT808_TRUCKS ?? 20);
+const jt808Port = Number(process.env.JT808_PORT ?? 6808);
 
 interface DemoSecrets {
   jwtSecret: string;
@@ -27,6 +31,7 @@ interface DemoSecrets {
   ingesterPassword: string;
   opsPassword: string;
   apiPassword: string;
+  gatewayPassword: string;
   /** Sign-in password of each demo user (one user per role). */
   userPasswords: Record<string, string>;
 }
@@ -55,6 +60,7 @@ function loadSecrets(): DemoSecrets {
     ingesterPassword: stored.ingesterPassword ?? fresh(18),
     opsPassword: stored.opsPassword ?? fresh(18),
     apiPassword: stored.apiPassword ?? fresh(18),
+    gatewayPassword: stored.gatewayPassword ?? fresh(18),
     userPasswords: stored.userPasswords ?? Object.fromEntries(['admin', 'agent', 'advisor', 'customer', 'station'].map((role) => [role, fresh(12)])),
   };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
@@ -92,6 +98,11 @@ async function main(): Promise<void> {
     runStep('network generator', ['simulators/network-cli.ts', '--stations', '700', '--depots', '20', '--seed', '1', '--out', networkDir], baseEnv);
   }
   const vehicles = readJson<Vehicle[]>(join(networkDir, 'vehicles.json'));
+  // The JT/T 808 trucks come from the vehicles the MQTT fleet of this run does not drive (one device per truck).
+  const mqttFleet = new Set(selectFleet(vehicles.map((v) => ({ ...v, active: v.active !== false })), fleetSize, runNumber).map((v) => v.vin));
+  const jt808NetworkDir = join(dataDir, 'network-jt808');
+  mkdirSync(jt808NetworkDir, { recursive: true });
+  writeFileSync(join(jt808NetworkDir, 'vehicles.json'), JSON.stringify(vehicles.filter((v) => !mqttFleet.has(v.vin))));
 
   // 2. Backing services on loopback, data under .data/.
   const services: LocalService[] = [];
@@ -108,6 +119,7 @@ async function main(): Promise<void> {
         ops: { username: 'ops', password: secrets.opsPassword },
       },
       serviceAccounts: [{ username: 'api', password: secrets.apiPassword }],
+      gateways: [{ username: 'gateway', password: secrets.gatewayPassword }],
       trucks: vehicles.map((v) => ({ username: v.vin, password: devicePassword(secrets.deviceKey, v.vin) })),
       clientIdFromUsername: true,
     }),
@@ -157,7 +169,12 @@ async function main(): Promise<void> {
   const supervisor = createSupervisor({
     children: [
       child('ingest', ['ingest/main.ts']),
+      // Its own broker account (publish-only, any VIN); JT/T 808 terminals connect on JT808_PORT.
+      child('gateway', ['gateway/main.ts'], {
+        MQTT_USERNAME: 'gateway', MQTT_PASSWORD: secrets.gatewayPassword, JT808_HOST: '127.0.0.1', JT808_PORT: String(jt808Port),
+      }),
       child('dispatcher', ['dispatcher/main.ts']),
+      child('scheduler', ['scheduler/main.ts']),
       // Each process its own broker account: client ids are bound to usernames (no session takeover).
       child('api', ['api/main.ts'], { MQTT_USERNAME: 'api', MQTT_PASSWORD: secrets.apiPassword }),
       // A few scheduled breakdowns (seconds after start) so that rescues happen within the first minutes,
@@ -165,6 +182,12 @@ async function main(): Promise<void> {
       child('fleet', [
         'simulators/fleet-cli.ts', '--network', networkDir, '--trucks', String(fleetSize), '--interval', '10', '--seed', String(runNumber),
         '--breakdowns-at', '20,45,90,150,240,400,600', '--quiet',
+      ]),
+      // A few trucks as JT/T 808 terminals (2013 and 2019 mixed): bound, registered and authenticated through the
+      // gateway, which turns their frames into the same MQTT contract. They retry until the gateway listens.
+      child('fleet-jt808', [
+        'simulators/fleet-cli.ts', '--protocol', 'jt808', '--gateway', `127.0.0.1:${jt808Port}`, '--network', jt808NetworkDir,
+        '--trucks', String(jt808FleetSize), '--interval', '10', '--seed', String(runNumber), '--quiet',
       ]),
       // Each simulated station signs its own station-role token with JWT_SECRET.
       child('stations', ['simulators/stations-cli.ts', '--api', apiUrl, '--median-response-s', '20', '--call-center', '--quiet']),
@@ -190,11 +213,16 @@ async function main(): Promise<void> {
   supervisor.start();
 
   // 5. Wait for the API, then tell the user where to look.
+  // Generous: on a busy machine eight processes compile their TypeScript at once.
   const started = Date.now();
-  while (Date.now() - started < 60_000) {
-    const ok = await fetch(`${apiUrl}/health`).then((r) => r.ok, () => false);
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 250));
+  let healthy = false;
+  while (!healthy && Date.now() - started < 180_000) {
+    healthy = await fetch(`${apiUrl}/health`).then((r) => r.ok, () => false);
+    if (!healthy) await new Promise((r) => setTimeout(r, 250));
+  }
+  if (!healthy) {
+    say(`the API did not answer ${apiUrl}/health within 180 s; see ${join(logDir, 'api.log')}`);
+    return shutdown(1);
   }
   const tokens = {
     admin: await signToken(jwt, { sub: 'demo-admin', role: 'admin' }, '30d'),
@@ -217,7 +245,11 @@ async function main(): Promise<void> {
       method: 'POST',
       headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json' },
       body: JSON.stringify({ ...user, password: secrets.userPasswords[user.role] }),
+    }).catch((err: unknown) => {
+      say(`could not create the demo user ${user.username}: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
     });
+    if (!response) continue;
     // 409: made by an earlier run on the same data, with the same stored password.
     if (!response.ok && response.status !== 409) say(`could not create the demo user ${user.username}: ${response.status} ${await response.text()}`);
   }
@@ -228,6 +260,7 @@ async function main(): Promise<void> {
       `  API       ${apiUrl}   (health: ${apiUrl}/health, metrics: ${apiUrl}/metrics)`,
       `  API docs  ${apiUrl}/docs`,
       `  Console   ${apiUrl}/console`,
+      `  JT/T 808  tcp://127.0.0.1:${jt808Port}   (gateway; ${jt808FleetSize} simulated terminals, DEMO_JT808_TRUCKS)`,
       `  MQTT      ${mosquitto.url}   InfluxDB ${influx.url} (database fleet)   Redis ${redis.url}`,
       `  Logs      ${logDir}/`,
       `  Fleet     ${fleetSize} simulated trucks (DEMO_TRUCKS; run ${runNumber}, each run drives other trucks), stations answer offers automatically`,

@@ -1,11 +1,11 @@
-// `npm start`: ingest + gateway (JT/T 808) + dispatcher + api under one supervisor on a single box. Configuration comes from
+// `npm start`: ingest + gateway (JT/T 808) + dispatcher + maintenance scheduler + api under one supervisor on a single box. Configuration comes from
 // the environment exactly as for the single-process scripts (README, configuration table).
 import { createSupervisor } from '../infra/supervisor.ts';
 import { onStopSignals } from '../infra/shutdown.ts';
 
 const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
 const supervisor = createSupervisor({
-  children: ['ingest', 'gateway', 'dispatcher', 'api'].map((name) => ({
+  children: ['ingest', 'gateway', 'dispatcher', 'scheduler', 'api'].map((name) => ({
     name,
     // `node --import tsx` runs the entry in this very process: a signal reaches the service itself.
     command: process.execPath,

@@ -27,7 +27,7 @@ const USAGE = `usage: npm run simulate -- [--trucks 100] [--interval 30] [--seed
          [--speedup 1] [--start <ISO time>] [--red-per-day 0.01] [--amber-per-day 0.05] [--gaps-per-day 3]
          [--breakdowns-at <s,s,…>] [--connect-rate 500] [--tick-ms 100] [--keepalive 60] [--keep-connection-in-gaps]
          [--stats-file <file>] [--quiet] [--print-password-lines]
-         [--protocol mqtt|jt808] [--gateway host:port (127.0.0.1:6808)] [--jt808-edition 2013|2019|mixed] [--resend-after 30]
+         [--protocol mqtt|jt808] [--gateway host:port (127.0.0.1:6808)] [--jt808-edition 2011|2013|2019|mixed] [--resend-after 30]
 env: MQTT_URL, MQTT_TOPIC_ROOT (default fleet/v1), DEVICE_KEY; with --protocol jt808: REDIS_URL, REDIS_PREFIX`;
 
 function parse() {
@@ -57,7 +57,7 @@ function parse() {
   const protocol = values.protocol ?? 'mqtt';
   if (protocol !== 'mqtt' && protocol !== 'jt808') throw new CliOptionError(`--protocol must be mqtt or jt808 (got "${protocol}")`);
   const edition = values['jt808-edition'] ?? 'mixed';
-  if (!['2013', '2019', 'mixed'].includes(edition)) throw new CliOptionError(`--jt808-edition must be 2013, 2019 or mixed (got "${edition}")`);
+  if (!['2011', '2013', '2019', 'mixed'].includes(edition)) throw new CliOptionError(`--jt808-edition must be 2011, 2013, 2019 or mixed (got "${edition}")`);
   const gatewayMatch = /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(values.gateway ?? '127.0.0.1:6808');
   if (!gatewayMatch) throw new CliOptionError(`--gateway must be host:port (got "${values.gateway}")`);
   return {

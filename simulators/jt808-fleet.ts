@@ -4,9 +4,9 @@
 // one frame for a single code, TP.CM BAM + TP.DT for more. Terminals are bound to their vehicles through the
 // binding use case (Redis), register, authenticate, and resend what the platform did not answer.
 import type { Redis } from 'ioredis';
+import { ConflictError } from '../core/errors.ts';
 import { encodeDm1, j1939Frames, PGN_DM1 } from '../core/j1939-can.ts';
-import type { ProtocolEdition } from '../core/jt808-frame.ts';
-import { STATUS_BIT, type LocationInput } from '../core/jt808-messages.ts';
+import { STATUS_BIT, type LocationInput, type TerminalEdition } from '../core/jt808-messages.ts';
 import { createRegistryStore } from '../infra/registry-store.ts';
 import { createTerminalStore } from '../infra/terminal-store.ts';
 import { createTerminalBinding } from '../terminals/terminal-binding.ts';
@@ -16,7 +16,9 @@ import type { Random } from './prng.ts';
 import type { SimClock } from './sim-clock.ts';
 import { advanceTruck, breakDown, nextDueAt, takeMessages, type Dm1Payload, type PositionPayload, type TruckParams, type TruckState } from './truck.ts';
 
-export type EditionChoice = ProtocolEdition | 'mixed';
+export type EditionChoice = TerminalEdition | 'mixed';
+
+const MIXED: readonly TerminalEdition[] = [2013, 2019, 2011];
 
 export interface Jt808FleetOptions {
   readonly host: string;
@@ -61,6 +63,7 @@ export function terminalPhone(index: number): string {
 }
 
 const TANK_L = 600;
+const CONNECT_RETRY_MS = 5_000;
 
 function locationOf(p: PositionPayload): LocationInput {
   return {
@@ -71,7 +74,7 @@ function locationOf(p: PositionPayload): LocationInput {
 
 interface Device {
   readonly truck: TruckState;
-  readonly edition: ProtocolEdition;
+  readonly edition: TerminalEdition;
   readonly phone: string;
   terminal: Jt808Terminal | undefined;
   started: boolean;
@@ -81,7 +84,7 @@ export function createJt808FleetRuntime(opts: Jt808FleetOptions) {
   const { params, clock } = opts;
   const devices: Device[] = opts.trucks.map((truck, i) => ({
     truck, terminal: undefined, started: false, phone: terminalPhone(i),
-    edition: opts.edition === 'mixed' ? (i % 2 === 0 ? 2013 : 2019) : opts.edition,
+    edition: opts.edition === 'mixed' ? MIXED[i % MIXED.length]! : opts.edition,
   }));
   const stats: Jt808FleetStats = {
     trucks: devices.length, connected: 0, started: 0, published: 0, acknowledged: 0, failed: 0,
@@ -98,10 +101,29 @@ export function createJt808FleetRuntime(opts: Jt808FleetOptions) {
   let lastTickWall = Date.now();
   let stopping = false;
 
-  async function connect(device: Device): Promise<void> {
+  /** Devices whose first connection failed (gateway not listening yet, refused …): tried again after a pause. */
+  const retryAt = new Map<Device, number>();
+
+  /**
+   * Binds the device's terminal to its truck. The simulator owns its terminal numbers: one fitted to another truck
+   * by an earlier run (other seed or fleet size) is moved to this one, as a workshop refitting it would.
+   */
+  async function fit(device: Device): Promise<void> {
+    const input = { id: device.phone, protocol: 'jt808' as const, vin: device.truck.vin };
     try {
-      await binding.bind({ id: device.phone, protocol: 'jt808', vin: device.truck.vin });
-      const terminal = createJt808Terminal({
+      await binding.bind(input);
+    } catch (err) {
+      if (!(err instanceof ConflictError) || !err.details.some((d) => d.field === 'id')) throw err;
+      await binding.unbind(device.phone);
+      await binding.bind(input);
+    }
+  }
+
+  async function connect(device: Device): Promise<void> {
+    let terminal: Jt808Terminal | undefined;
+    try {
+      await fit(device);
+      terminal = createJt808Terminal({
         host: opts.host, port: opts.port, phone: device.phone, edition: device.edition, plate: device.truck.vin, plateColor: 0,
         reconnect: true, resendAfterMs: opts.resendAfterS * 1000,
       });
@@ -120,6 +142,8 @@ export function createJt808FleetRuntime(opts: Jt808FleetOptions) {
     } catch (err) {
       stats.connectionErrors++;
       stats.lastConnectionError = err instanceof Error ? err.message : String(err);
+      void terminal?.close().catch(() => undefined);
+      if (!stopping) retryAt.set(device, Date.now() + CONNECT_RETRY_MS);
     }
   }
 
@@ -160,6 +184,12 @@ export function createJt808FleetRuntime(opts: Jt808FleetOptions) {
     lastTickWall = wall;
     while (!stopping && nextToConnect < devices.length && connectBudget >= 1) {
       void connect(devices[nextToConnect++]!);
+      connectBudget--;
+    }
+    for (const [device, at] of retryAt) {
+      if (stopping || at > wall || connectBudget < 1) continue;
+      retryAt.delete(device);
+      void connect(device);
       connectBudget--;
     }
     const now = clock.now();

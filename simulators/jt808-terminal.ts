@@ -1,12 +1,13 @@
-// A JT/T 808 terminal over TCP (2013 or 2019), built on the codecs in core/: registers, authenticates,
+// A JT/T 808 terminal over TCP (2011, 2013 or 2019), built on the codecs in core/: registers, authenticates,
 // sends locations, blind-area batches and CAN data, and behaves like a real terminal where it matters —
-// a message the platform has not answered is resent (after a reconnect, or after `resendAfterMs`).
+// a message the platform has not answered is resent (after a reconnect, or after `resendAfterMs`), and the
+// packages a platform's 0x8003 asks for are sent again.
 // Used by the simulator, the tests and the benchmark.
 import { connect, type Socket } from 'node:net';
 import { encodeFrame, encodeMessage, parseMessage, unescapeFrame, FRAME_FLAG, type ProtocolEdition } from '../core/jt808-frame.ts';
 import {
-  decodeGeneralResponse, decodeRegisterResponse, encodeAuth, encodeCanData, encodeLocation, encodeLocationBatch, encodeRegister,
-  MSG, type LocationInput, type RegisterResponse,
+  decodeGeneralResponse, decodeRegisterResponse, decodeResendRequest, encodeAuth, encodeCanData, encodeLocation, encodeLocationBatch, encodeRegister,
+  MSG, type LocationInput, type RegisterResponse, type TerminalEdition,
 } from '../core/jt808-messages.ts';
 
 export interface TerminalOptions {
@@ -14,7 +15,8 @@ export interface TerminalOptions {
   port: number;
   /** Terminal phone number (digits, as bound with POST /v1/terminals). */
   phone: string;
-  edition: ProtocolEdition;
+  /** 2011 terminals use the 2013 header; only their registration body differs. */
+  edition: TerminalEdition;
   /** What 0x0100 names: with plate colour 0 the plate field carries the VIN. */
   plate: string | Uint8Array;
   plateColor?: number;
@@ -24,6 +26,8 @@ export interface TerminalOptions {
   reconnect?: boolean;
   /** Body bytes per package for sub-packaged messages (≤ 1023). */
   packageBytes?: number;
+  /** Package numbers (1-based) of sub-packaged messages not sent at first (tests of the platform's 0x8003). */
+  withholdPackages?: readonly number[];
 }
 
 interface Outstanding {
@@ -70,9 +74,10 @@ export function createJt808Terminal(opts: TerminalOptions): Jt808Terminal {
   let resendTimer: NodeJS.Timeout | undefined;
   let reconnecting: Promise<void> | undefined;
   let resends = 0;
+  const headerEdition: ProtocolEdition = opts.edition === 2019 ? 2019 : 2013;
 
   function header(messageId: number, s: number) {
-    return { messageId, edition: opts.edition, phone: opts.phone, serial: s, encryption: 0, ...(opts.edition === 2019 ? { protocolVersion: 1 } : {}) };
+    return { messageId, edition: headerEdition, phone: opts.phone, serial: s, encryption: 0, ...(headerEdition === 2019 ? { protocolVersion: 1 } : {}) };
   }
 
   function nextSerials(n: number): number {
@@ -94,6 +99,17 @@ export function createJt808Terminal(opts: TerminalOptions): Jt808Terminal {
         registerWaiter = undefined;
         w.resolve(res.value);
       }
+      return;
+    }
+    if (h.messageId === MSG.resendRequest) {
+      const req = decodeResendRequest(body, h.edition);
+      const o = req.ok ? outstanding.get(req.value.originalSerial) : undefined;
+      if (!req.ok || !o) return;
+      for (const p of req.value.packages) {
+        const frame = o.frames[p - 1];
+        if (frame) socket?.write(frame);
+      }
+      o.sentAt = Date.now();
       return;
     }
     if (h.messageId !== MSG.platformGeneralResponse) return;
@@ -185,7 +201,8 @@ export function createJt808Terminal(opts: TerminalOptions): Jt808Terminal {
     return new Promise((resolve) => {
       const o: Outstanding = { messageId, frames, waiting: new Set(serials), result: 0, sentAt: Date.now(), resolve };
       outstanding.set(serials[0]!, o);
-      if (socket) for (const f of frames) socket.write(f);
+      const withheld = frames.length > 1 ? new Set(opts.withholdPackages ?? []) : new Set<number>();
+      if (socket) frames.forEach((f, i) => withheld.has(i + 1) || socket!.write(f));
     });
   }
 
@@ -198,7 +215,7 @@ export function createJt808Terminal(opts: TerminalOptions): Jt808Terminal {
   }
 
   async function authenticateNow(code: string): Promise<number> {
-    const result = await send(MSG.authenticate, encodeAuth({ authCode: code, imei: '860000000000001', softwareVersion: 'sim-1.0' }, opts.edition));
+    const result = await send(MSG.authenticate, encodeAuth({ authCode: code, imei: '860000000000001', softwareVersion: 'sim-1.0' }, headerEdition));
     if (result === 0) authenticated = true;
     return result;
   }

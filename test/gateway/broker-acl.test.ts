@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gatewayStatusTopic } from '../../core/topics.ts';
 import { startMosquitto } from '../../infra/local-services.ts';
 import { testAccounts } from '../harness/accounts.ts';
 import { waitFor } from '../harness/context.ts';
@@ -32,7 +33,7 @@ async function client(account: { username: string; password: string }): Promise<
 }
 
 describe('gateway broker account', () => {
-  it('publishes position, dm1, status and alarm for any VIN, and nothing else', async () => {
+  it('publishes position, dm1, status and alarm for any VIN and its own status, and nothing else', async () => {
     const ops = await client(testAccounts.ops);
     const seen: string[] = [];
     ops.on('message', (topic) => seen.push(topic));
@@ -41,7 +42,7 @@ describe('gateway broker account', () => {
     const [a, b] = [testVin(1690), testVin(1691)];
     const denied = [`fleet/v1/${a}/other`, `elsewhere/${a}/position`, `fleet/v1/${a}/position/extra`, 'fleet/v2/x/position'];
     for (const topic of denied) await gateway.publishAsync(topic, 'x', { qos: 1 });
-    const allowed = [`fleet/v1/${a}/position`, `fleet/v1/${b}/dm1`, `fleet/v1/${a}/status`, `fleet/v1/${b}/alarm`];
+    const allowed = [`fleet/v1/${a}/position`, `fleet/v1/${b}/dm1`, `fleet/v1/${a}/status`, `fleet/v1/${b}/alarm`, gatewayStatusTopic('fleet/v1', 'gw-1')];
     for (const topic of allowed) await gateway.publishAsync(topic, '{}', { qos: 1 });
     // One connection, one subscriber: had a denied publish passed, it would have arrived before the allowed ones.
     await waitFor(() => allowed.every((t) => seen.includes(t)), { what: 'allowed publishes delivered' });

@@ -3,11 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { bcdTimeOfDayToEpochMs, bcdTimeToEpochMs, decodeBcd, encodeBcd, epochMsToBcdTime } from '../../core/jt808-bcd.ts';
 import { encodeFrame, encodeMessage, parseMessage, terminalIdOf, unescapeFrame, xorChecksum } from '../../core/jt808-frame.ts';
 import {
-  decodeAuth, decodeCanData, decodeGeneralResponse, decodeLocation, decodeLocationBatch, decodeRegister, decodeRegisterResponse, encodeAuth,
-  encodeCanData, encodeGeneralResponse, encodeLocation, encodeLocationBatch, encodeRegister, encodeRegisterResponse, MSG,
+  decodeAuth, decodeCanData, decodeGeneralResponse, decodeLocation, decodeLocationBatch, decodeRegister, decodeRegisterResponse, decodeResendRequest, encodeAuth,
+  encodeCanData, encodeGeneralResponse, encodeLocation, encodeLocationBatch, encodeRegister, encodeRegisterResponse, encodeResendRequest, MSG,
 } from '../../core/jt808-messages.ts';
 import { createBamReassembler, decodeDm1, encodeDm1, j1939Frames, parseCanId, PGN_DM1 } from '../../core/j1939-can.ts';
 import { createSubPackageAssembler } from '../../gateway/subpackages.ts';
+import { positionJson } from '../../gateway/session.ts';
 import { createFrameReader, type ReaderEvent } from '../../gateway/frame-reader.ts';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -115,6 +116,25 @@ describe('framing', () => {
     expect(assembler.add(header(40, 2), Buffer.alloc(1), 2000)).toEqual({ kind: 'pending' });
   });
 
+  it('reports an incomplete sub-packaged message once, halfway to its timeout, with its missing packages (for 0x8003)', () => {
+    const body = Buffer.alloc(40, 7);
+    const frames = encodeMessage({ messageId: 0x0704, edition: 2019, phone: '5', serial: 100, encryption: 0, protocolVersion: 1 }, body, 10);
+    const parsed = frames.map((f) => parseMessage(inner(f))).map((p) => (p.ok ? p.frame : undefined)!);
+    const assembler = createSubPackageAssembler({ maxPending: 2, maxPackages: 8, timeoutMs: 1000 });
+    assembler.add(parsed[0]!.header as never, parsed[0]!.body, 0);
+    assembler.add(parsed[2]!.header as never, parsed[2]!.body, 0);
+    expect(assembler.overdue(500)).toEqual([]);
+    const [overdue, ...others] = assembler.overdue(501);
+    expect(others).toEqual([]);
+    expect(overdue).toMatchObject({ first: 100, missing: [2, 4], header: { messageId: 0x0704, edition: 2019 } });
+    expect(assembler.overdue(900)).toEqual([]); // asked once
+    // The terminal sends the two again: the message completes with every package's serial to answer.
+    expect(assembler.add(parsed[3]!.header as never, parsed[3]!.body, 700)).toEqual({ kind: 'pending' });
+    const done = assembler.add(parsed[1]!.header as never, parsed[1]!.body, 700);
+    expect(done.kind === 'complete' && done.body).toEqual(body);
+    expect(done.kind === 'complete' && done.serials).toEqual([100, 101, 102, 103]);
+  });
+
   it('splits a byte stream into frames, with garbage and oversized frames reported', () => {
     const events: ReaderEvent[] = [];
     const reader = createFrameReader({ maxFrameBytes: 10 });
@@ -180,13 +200,59 @@ describe('message bodies', () => {
     for (const edition of [2013, 2019] as const) {
       const body = encodeRegister({ province: 31, city: 100, manufacturer: 'M1', model: 'X', terminalModelId: 'T1', plateColor: 2, plate: jingA }, edition);
       expect(body.length).toBe(edition === 2013 ? 37 + 8 : 76 + 8);
-      expect(decodeRegister(body, edition)).toEqual({ ok: true, value: { province: 31, city: 100, manufacturer: 'M1', model: 'X', terminalModelId: 'T1', plateColor: 2, plate: '京A12345' } });
+      expect(decodeRegister(body, edition)).toEqual({ ok: true, value: { edition, province: 31, city: 100, manufacturer: 'M1', model: 'X', terminalModelId: 'T1', plateColor: 2, plate: '京A12345' } });
     }
     expect(decodeRegister(Buffer.alloc(10), 2013).ok).toBe(false);
     expect(decodeAuth(encodeAuth({ authCode: 'abc' }, 2013), 2013)).toEqual({ ok: true, value: { authCode: 'abc' } });
     expect(decodeAuth(encodeAuth({ authCode: 'abc', imei: '860000000000001', softwareVersion: 'v1' }, 2019), 2019))
       .toEqual({ ok: true, value: { authCode: 'abc', imei: '860000000000001', softwareVersion: 'v1' } });
     expect(decodeAuth(Buffer.of(3, 0x61), 2019).ok).toBe(false);
+  });
+});
+
+describe('JT/T 808-2011 registration and the 0x8003 re-send request', () => {
+  const jingA = Buffer.concat([Buffer.of(0xbe, 0xa9), Buffer.from('A12345')]); // 京A12345 in GBK
+  const fields = { province: 44, city: 300, manufacturer: 'MK011', model: 'M2011', terminalModelId: 'ID20111' };
+
+  it('reads a 2011 body (8-byte terminal model) under the shared 2011/2013 header, with a plate or a VIN', () => {
+    // 2011: province WORD, city WORD, maker BYTE[5], model BYTE[8], terminal id BYTE[7], colour BYTE, plate STRING.
+    const plated = Buffer.concat([hex('002C 012C'), Buffer.from('MK011'), Buffer.from('M2011\0\0\0'), Buffer.from('ID20111'), Buffer.of(1), jingA]);
+    expect(plated.length).toBe(25 + 8);
+    expect(encodeRegister({ ...fields, plateColor: 1, plate: jingA }, 2011)).toEqual(plated);
+    expect(decodeRegister(plated, 2013)).toEqual({ ok: true, value: { edition: 2011, ...fields, plateColor: 1, plate: '京A12345' } });
+    // Unlicensed: colour 0 and the VIN as plate — 42 bytes, longer than a 2013 body's fixed part (37).
+    const vin = 'LFWJT808000000011';
+    const unlicensed = encodeRegister({ ...fields, plateColor: 0, plate: vin }, 2011);
+    expect(unlicensed.length).toBe(42);
+    expect(decodeRegister(unlicensed, 2013)).toEqual({ ok: true, value: { edition: 2011, ...fields, plateColor: 0, plate: vin } });
+    // The same fields as 2013 stay 2013, with either plate.
+    for (const [plateColor, plate] of [[2, jingA], [0, vin]] as const) {
+      const body = encodeRegister({ ...fields, plateColor, plate }, 2013);
+      expect(decodeRegister(body, 2013)).toMatchObject({ ok: true, value: { edition: 2013, model: 'M2011', plateColor } });
+    }
+  });
+
+  it('encodes and decodes 0x8003: first serial WORD, count BYTE (2011/2013) or WORD (2019), package numbers WORD', () => {
+    expect(encodeResendRequest({ originalSerial: 0x0102, packages: [2, 5] }, 2013)).toEqual(hex('0102 02 0002 0005'));
+    expect(encodeResendRequest({ originalSerial: 0x0102, packages: [2, 5] }, 2019)).toEqual(hex('0102 0002 0002 0005'));
+    expect(decodeResendRequest(hex('0102 02 0002 0005'), 2013)).toEqual({ ok: true, value: { originalSerial: 0x0102, packages: [2, 5] } });
+    expect(decodeResendRequest(hex('0102 0002 0002 0005'), 2019)).toEqual({ ok: true, value: { originalSerial: 0x0102, packages: [2, 5] } });
+    expect(decodeResendRequest(hex('0102 03 0002 0005'), 2013).ok).toBe(false);
+    expect(decodeResendRequest(hex('01'), 2019).ok).toBe(false);
+  });
+});
+
+describe('position JSON written by hand (gateway/session.ts)', () => {
+  it('is the contract\'s position object, optional fields only when present, nothing without a fix', () => {
+    const report = { alarmBits: 1, statusBits: 0b1111, lat: -33.865143, lon: -151.2099, altitudeM: 12, speedKmh: 72.5, heading: 359, ts: 1_763_805_600_000 };
+    expect(JSON.parse(positionJson({ ...report, mileageKm: 123_456.7, fuelL: 301.5, recorderSpeedKmh: 71 }, 7)!)).toEqual({
+      ts: 1_763_805_600_000, seq: 7, lat: -33.865143, lon: -151.2099, speedKmh: 72.5, heading: 359, odometerKm: 123_456.7, ignition: true,
+      altitudeM: 12, fuelL: 301.5, recorderSpeedKmh: 71, alarmBits: 1, statusBits: 15,
+    });
+    expect(JSON.parse(positionJson({ ...report, speedKmh: 6553.5, statusBits: 0b10 })!)).toEqual({
+      ts: 1_763_805_600_000, lat: -33.865143, lon: -151.2099, heading: 359, ignition: false, altitudeM: 12, alarmBits: 1, statusBits: 2,
+    });
+    expect(positionJson({ ...report, statusBits: 0b01 })).toBeUndefined();
   });
 });
 

@@ -1,4 +1,4 @@
-// `npm run simulate -- --protocol jt808`: the simulated fleet as JT/T 808 terminals (2013 and 2019 mixed)
+// `npm run simulate -- --protocol jt808`: the simulated fleet as JT/T 808 terminals (2011, 2013 and 2019 mixed)
 // through the real gateway — positions, a blind-area batch after a coverage gap, a multi-code DM1 via BAM.
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,7 +59,7 @@ afterAll(async () => {
 });
 
 describe('simulated JT/T 808 fleet', () => {
-  it('binds, registers and authenticates 2013 and 2019 terminals, whose positions reach the MQTT contract', async () => {
+  it('binds, registers and authenticates 2011, 2013 and 2019 terminals, whose positions reach the MQTT contract', async () => {
     expect(await redis.hget(`${services.redisPrefix}:terminal:${terminalPhone(1)}`, 'vin')).toBe(vehicles[1]!.vin);
     await drive(60);
     await waitFor(() => vehicles.every((v) => on(v.vin, 'position').length >= 2 && on(v.vin, 'status').some((m) => m.payload === 'online')), { what: 'positions of every truck' });
