@@ -43,6 +43,7 @@ const processes: Record<string, { entry: string; mustHave: string[] }> = {
   ingest: { entry: 'ingest/main.ts', mustHave: ['MQTT_URL', 'MQTT_USERNAME', 'MQTT_PASSWORD', 'REDIS_URL', 'INFLUX_URL', 'INFLUX_ORG', 'INFLUX_BUCKET', 'INFLUX_TOKEN'] },
   gateway: { entry: 'gateway/main.ts', mustHave: ['JT808_PORT', 'MQTT_URL', 'MQTT_USERNAME', 'MQTT_PASSWORD', 'REDIS_URL'] },
   dispatcher: { entry: 'dispatcher/main.ts', mustHave: ['REDIS_URL'] },
+  scheduler: { entry: 'scheduler/main.ts', mustHave: ['REDIS_URL', 'INFLUX_URL', 'INFLUX_ORG', 'INFLUX_BUCKET', 'INFLUX_TOKEN'] },
   api: { entry: 'api/main.ts', mustHave: ['REDIS_URL', 'INFLUX_URL', 'JWT_SECRET', 'API_PORT'] },
   'broker-init': { entry: 'scripts/broker-init.ts', mustHave: ['BROKER_CONFIG_DIR', 'MQTT_INGESTER_PASSWORD', 'MQTT_OPS_PASSWORD', 'MQTT_GATEWAY_PASSWORD'] },
 };
