@@ -10,12 +10,9 @@ import { MAX_FUTURE_MS, MIN_DEVICE_TIME_MS, type PositionReport } from '../core/
 const Field = { ts: 0, seq: 1, lat: 2, lon: 3, speedKmh: 4, heading: 5, odometerKm: 6, engineHours: 7, fuelPct: 8, ignition: 9 } as const;
 type Field = (typeof Field)[keyof typeof Field];
 
-// Key → field by length and bytes, compared without making a string.
-const KEYS: ReadonlyArray<readonly [Field, Buffer]> = ([
-  [Field.ts, 'ts'], [Field.seq, 'seq'], [Field.lat, 'lat'], [Field.lon, 'lon'], [Field.speedKmh, 'speedKmh'],
-  [Field.heading, 'heading'], [Field.odometerKm, 'odometerKm'], [Field.engineHours, 'engineHours'],
-  [Field.fuelPct, 'fuelPct'], [Field.ignition, 'ignition'],
-] as const).map(([field, key]) => [field, Buffer.from(key, 'latin1')] as const);
+// Each field's key as bytes, indexed by field.
+const KEYS: readonly Buffer[] = ['ts', 'seq', 'lat', 'lon', 'speedKmh', 'heading', 'odometerKm', 'engineHours', 'fuelPct', 'ignition']
+  .map((key) => Buffer.from(key, 'latin1'));
 
 // Exact powers of ten: m / 10^k is correctly rounded (as JSON.parse is) while m < 2^53 and k ≤ 22.
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
@@ -27,14 +24,20 @@ function isSpace(c: number): boolean {
 }
 
 function keyAt(buf: Buffer, start: number, end: number): number {
-  const length = end - start;
-  for (const [field, key] of KEYS) {
-    if (key.length !== length) continue;
-    let i = 0;
-    while (i < length && buf[start + i] === key[i]) i++;
-    if (i === length) return field;
+  // Candidates by length and a distinguishing byte, then the whole key compared.
+  let field: number;
+  switch (end - start) {
+    case 2: field = Field.ts; break;
+    case 3: field = buf[start + 2] === 0x71 ? Field.seq : buf[start + 2] === 0x74 ? Field.lat : Field.lon; break;
+    case 7: field = buf[start] === 0x68 ? Field.heading : Field.fuelPct; break;
+    case 8: field = buf[start] === 0x73 ? Field.speedKmh : Field.ignition; break;
+    case 10: field = Field.odometerKm; break;
+    case 11: field = Field.engineHours; break;
+    default: return -1;
   }
-  return -1;
+  const key = KEYS[field]!;
+  for (let i = 0; i < key.length; i++) if (buf[start + i] !== key[i]) return -1;
+  return field;
 }
 
 /** The position in `payload`, or undefined when the full path must decide. `now`: server time (ms). */
