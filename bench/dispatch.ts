@@ -4,7 +4,8 @@
 //     5,000 random points, after two warm-up passes);
 //  2. breakdown → first offer decision at 100 breakdowns/s through the real dispatcher (BullMQ on a
 //     private redis-server started here): target p99 ≤ 50 ms.
-// Options: --seconds N (load duration, default 20), --rate N (breakdowns/s, default 100).
+// Options: --seconds N (load duration, default 20), --rate N (breakdowns/s, default 100), --compare (the decision
+// run twice in one invocation: with the station index stale at start, as before, and as now).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
@@ -74,7 +75,9 @@ function benchSearch() {
   return { ours: summary(ours), geolib: summary(theirs) };
 }
 
-async function benchDecisions(seconds: number, rate: number) {
+/** `coldIndex`: the station index is made stale right after the start, so the first breakdowns wait for its
+ * rebuild — as every start did before the dispatcher built it up front (and as a station import still does). */
+async function benchDecisions(seconds: number, rate: number, coldIndex = false) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-dispatch-'));
   const redisServer = await startRedis({ dir });
   const prefix = 'bench';
@@ -105,6 +108,7 @@ async function benchDecisions(seconds: number, rate: number) {
     const loopDelay = monitorEventLoopDelay({ resolution: 5 });
     loopDelay.enable();
     const statsBefore = commandStats(await redis.info('commandstats'));
+    if (coldIndex) await redis.incr(redisKeys(prefix).registryVersion('station'));
     const queue = new Queue<FaultEvent>(QUEUES.faultEvents, { connection: { url: redisServer.url }, prefix: redisKeys(prefix).bullPrefix });
     const rnd = seededRandom(3);
     const sentAt = new Map<string, number>();
@@ -132,8 +136,14 @@ async function benchDecisions(seconds: number, rate: number) {
     // Queue wait: queue add (job.timestamp) → a worker took it (job.processedOn), from the completed jobs.
     const jobs = await queue.getJobs(['completed'], 0, -1);
     const waitByVin = new Map(jobs.map((j) => [j.data.vin, (j.processedOn ?? j.timestamp) - j.timestamp]));
-    const perCase = cases.flatMap((c) => (c.offers[0] ? [{ vin: c.vin, e2e: Date.parse(c.offers[0].offeredAt) - sentAt.get(c.vin)!, wait: waitByVin.get(c.vin) ?? NaN }] : []));
+    const perCase = cases.flatMap((c) => (c.offers[0] ? [{ vin: c.vin, sent: sentAt.get(c.vin)!, e2e: Date.parse(c.offers[0].offeredAt) - sentAt.get(c.vin)!, wait: waitByVin.get(c.vin) ?? NaN }] : []));
     const endToEnd = perCase.map((x) => x.e2e);
+    // The first second after the start against the rest: what a cold process adds to the tail.
+    const firstSent = Math.min(...perCase.map((x) => x.sent));
+    const coldSplit = {
+      first: summary(perCase.filter((x) => x.sent < firstSent + 1000).map((x) => x.e2e)),
+      rest: summary(perCase.filter((x) => x.sent >= firstSent + 1000).map((x) => x.e2e)),
+    };
     const escalated = cases.filter((c) => c.offers.length === 0).length;
     await queue.close();
     await dispatcher.stop();
@@ -142,7 +152,7 @@ async function benchDecisions(seconds: number, rate: number) {
       return { cmd, calls: after.calls - before.calls, usec: after.usec - before.usec };
     }).filter((x) => x.calls > 0).sort((a, b) => b.usec - a.usec);
     return {
-      total, cases: cases.length, escalated, endToEnd: summary(endToEnd), processing: summary(processing),
+      total, cases: cases.length, escalated, endToEnd: summary(endToEnd), processing: summary(processing), coldSplit,
       queueWait: summary(perCase.map((x) => x.wait).filter(Number.isFinite)), tail: tailBreakdown(perCase, decisions),
       gc: gcSummary(gcPauses), loop: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
       redisTime,
@@ -199,18 +209,23 @@ console.log('candidate search, 10,000 stations, top 5 by ETA (µs per query)');
 console.log(`  ours   n=${search.ours.n}  p50 ${fmt(search.ours.p50)}  p90 ${fmt(search.ours.p90)}  p99 ${fmt(search.ours.p99)}  max ${fmt(search.ours.max)}`);
 console.log(`  geolib.orderByDistance n=${search.geolib.n}  p50 ${fmt(search.geolib.p50)}  p99 ${fmt(search.geolib.p99)}`);
 console.log(`  ratio (p50) ${fmt(ratio, 0)}×   [target ≥ 1000×, p99 ≤ 50 µs: ${ratio >= 1000 && search.ours.p99 <= 50 ? 'met' : 'NOT met'}]`);
-const d = await benchDecisions(seconds, rate);
-console.log(`breakdown → first offer decision, ${d.total} breakdowns at ${rate}/s, 10,000 stations (ms)`);
-console.log(`  end-to-end (queue add → offer committed) p50 ${fmt(d.endToEnd.p50)}  p90 ${fmt(d.endToEnd.p90)}  p99 ${fmt(d.endToEnd.p99)}  max ${fmt(d.endToEnd.max)}  (n=${d.endToEnd.n})`);
-console.log(`  processing only (job start → offer committed) p50 ${fmt(d.processing.p50)}  p99 ${fmt(d.processing.p99)}`);
-console.log(`  cases ${d.cases}/${d.total}, escalated without offer ${d.escalated}   [target p99 ≤ 50 ms: ${d.endToEnd.p99 <= 50 ? 'met' : 'NOT met'}]`);
-console.log(`  queue wait (queue add → job taken, ms resolution) p50 ${fmt(d.queueWait.p50)}  p90 ${fmt(d.queueWait.p90)}  p99 ${fmt(d.queueWait.p99)}  max ${fmt(d.queueWait.max)}`);
-const t = d.tail;
-const phases = (p: typeof t.processingTail) => `prepare ${fmt(p.prepare)} + open ${fmt(p.open)} + candidates ${fmt(p.candidates)} + offer ${fmt(p.offer)} = ${fmt(p.total)}`;
-console.log(`  tail (slowest 1 % end to end, n=${t.n}): mean ${fmt(t.e2e)} ms, of which queue wait ${fmt(t.wait)} ms`);
-console.log(`  processing by phase (mean ms): slowest 1 %: ${phases(t.processingTail)}; median 20 %: ${phases(t.processingMedian)}`);
-console.log(`  this process: GC pauses ${d.gc.count} (total ${fmt(d.gc.total)} ms, max ${fmt(d.gc.max)} ms, ${d.gc.over10} over 10 ms; ${d.gc.byKind}); event-loop delay p50 ${fmt(d.loop.p50)} p99 ${fmt(d.loop.p99)} max ${fmt(d.loop.max)} ms`);
-const perDecision = (x: { usec: number }) => fmt(x.usec / d.total / 1000, 2);
-console.log(`  inside Redis per decision (ms): ${d.redisTime.slice(0, 6).map((x) => `${x.cmd} ${perDecision(x)} (${fmt(x.calls / d.total, 1)} calls, ${fmt(x.usec / x.calls / 1000, 2)} each)`).join(', ')}`);
-console.log(`  load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+const variants = process.argv.includes('--compare') ? [true, false] : [false];
+for (const coldIndex of variants) {
+  const d = await benchDecisions(seconds, rate, coldIndex);
+  if (variants.length > 1) console.log(coldIndex ? '[as before: station index built by the first breakdowns]' : '[now: station index built at start]');
+  console.log(`breakdown → first offer decision, ${d.total} breakdowns at ${rate}/s, 10,000 stations (ms)`);
+  console.log(`  end-to-end (queue add → offer committed) p50 ${fmt(d.endToEnd.p50)}  p90 ${fmt(d.endToEnd.p90)}  p99 ${fmt(d.endToEnd.p99)}  max ${fmt(d.endToEnd.max)}  (n=${d.endToEnd.n})`);
+  console.log(`  processing only (job start → offer committed) p50 ${fmt(d.processing.p50)}  p99 ${fmt(d.processing.p99)}`);
+  console.log(`  cases ${d.cases}/${d.total}, escalated without offer ${d.escalated}   [target p99 ≤ 50 ms: ${d.endToEnd.p99 <= 50 ? 'met' : 'NOT met'}]`);
+  console.log(`  first second of breakdowns p50 ${fmt(d.coldSplit.first.p50)}  p99 ${fmt(d.coldSplit.first.p99)}  max ${fmt(d.coldSplit.first.max)} (n=${d.coldSplit.first.n}); the rest p50 ${fmt(d.coldSplit.rest.p50)}  p99 ${fmt(d.coldSplit.rest.p99)}`);
+  console.log(`  queue wait (queue add → job taken, ms resolution) p50 ${fmt(d.queueWait.p50)}  p90 ${fmt(d.queueWait.p90)}  p99 ${fmt(d.queueWait.p99)}  max ${fmt(d.queueWait.max)}`);
+  const t = d.tail;
+  const phases = (p: typeof t.processingTail) => `prepare ${fmt(p.prepare)} + open ${fmt(p.open)} + candidates ${fmt(p.candidates)} + offer ${fmt(p.offer)} = ${fmt(p.total)}`;
+  console.log(`  tail (slowest 1 % end to end, n=${t.n}): mean ${fmt(t.e2e)} ms, of which queue wait ${fmt(t.wait)} ms`);
+  console.log(`  processing by phase (mean ms): slowest 1 %: ${phases(t.processingTail)}; median 20 %: ${phases(t.processingMedian)}`);
+  console.log(`  this process: GC pauses ${d.gc.count} (total ${fmt(d.gc.total)} ms, max ${fmt(d.gc.max)} ms, ${d.gc.over10} over 10 ms; ${d.gc.byKind}); event-loop delay p50 ${fmt(d.loop.p50)} p99 ${fmt(d.loop.p99)} max ${fmt(d.loop.max)} ms`);
+  const perDecision = (x: { usec: number }) => fmt(x.usec / d.total / 1000, 2);
+  console.log(`  inside Redis per decision (ms): ${d.redisTime.slice(0, 6).map((x) => `${x.cmd} ${perDecision(x)} (${fmt(x.calls / d.total, 1)} calls, ${fmt(x.usec / x.calls / 1000, 2)} each)`).join(', ')}`);
+  console.log(`  load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+}
 process.exit(0);
