@@ -65,6 +65,7 @@ runMain('ingest', async () => {
     logger,
     topicRoot: config.mqtt.topicRoot,
     batchMaxMessages: config.batchMaxMessages,
+    batchLingerMs: config.batchLingerMs,
     inFlightBatches: config.inFlightBatches,
   });
   metrics.observeSpool(() => ({ backlogBytes: spool.backlogBytes(pipeline.position()), segments: spool.segmentCount() }));
