@@ -19,6 +19,7 @@ const UNIT_TESTS = [
   'test/gateway/jt808-codec.test.ts',
   'test/ingest/live-state.test.ts',
   'test/ingest/payload-validation.test.ts',
+  'test/ingest/position-fast-path.test.ts',
   'test/simulators/scenario.test.ts',
   'test/simulators/truck-model.test.ts',
 ];

@@ -4,8 +4,10 @@
 //     5,000 random points, after two warm-up passes);
 //  2. breakdown → first offer decision at 100 breakdowns/s through the real dispatcher (BullMQ on a
 //     private redis-server started here): target p99 ≤ 50 ms.
-// Options: --seconds N (load duration, default 20), --rate N (breakdowns/s, default 100).
-import { mkdtempSync, rmSync } from 'node:fs';
+// Options: --seconds N (load duration, default 20), --rate N (breakdowns/s, default 100), --compare (the decision
+// run twice in one invocation: with the station index stale at start, as before, and as now).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -22,6 +24,7 @@ import { createRegistryStore } from '../infra/registry-store.ts';
 import { createCaseStore } from '../infra/case-store.ts';
 import { readDispatcherConfig } from '../dispatcher/config.ts';
 import { startDispatcher } from '../dispatcher/dispatcher.ts';
+import type { DecisionPhases } from '../dispatcher/rescue-processor.ts';
 import { makeCustomer, makeStations, makeVehicles, redStopEvent, seededRandom } from '../test/dispatcher/fixtures.ts';
 import { arg } from './args.ts';
 
@@ -72,7 +75,9 @@ function benchSearch() {
   return { ours: summary(ours), geolib: summary(theirs) };
 }
 
-async function benchDecisions(seconds: number, rate: number) {
+/** `coldIndex`: the station index is made stale right after the start, so the first breakdowns wait for its
+ * rebuild — as every start did before the dispatcher built it up front (and as a station import still does). */
+async function benchDecisions(seconds: number, rate: number, coldIndex = false) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-dispatch-'));
   const redisServer = await startRedis({ dir });
   const prefix = 'bench';
@@ -86,7 +91,24 @@ async function benchDecisions(seconds: number, rate: number) {
     for (let i = 0; i < vehicles.length; i += 5000) await registry.putMany('vehicle', vehicles.slice(i, i + 5000));
     const config = readDispatcherConfig({ REDIS_URL: redisServer.url, REDIS_PREFIX: prefix, LOG_LEVEL: 'error', STATION_OFFER_TIMEOUT_S: '3600' });
     const processing: number[] = [];
-    const dispatcher = await startDispatcher(config, pino({ level: 'error' }), { onDecision: (ms) => processing.push(ms) });
+    const decisions: Array<{ ms: number; phases: DecisionPhases }> = [];
+    const dispatcher = await startDispatcher(config, pino({ level: 'error' }), {
+      onDecision: (ms, _outcome, phases) => {
+        processing.push(ms);
+        decisions.push({ ms, phases });
+      },
+    });
+    // Where the tail's time goes besides the decision's own awaits: GC pauses and event-loop blocking in this
+    // process (the dispatcher runs in it), and the Lua/commands' time inside Redis (INFO commandstats).
+    const gcPauses: Array<{ start: number; ms: number; kind: number }> = [];
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) gcPauses.push({ start: e.startTime, ms: e.duration, kind: (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0 });
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
+    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    loopDelay.enable();
+    const statsBefore = commandStats(await redis.info('commandstats'));
+    if (coldIndex) await redis.incr(redisKeys(prefix).registryVersion('station'));
     const queue = new Queue<FaultEvent>(QUEUES.faultEvents, { connection: { url: redisServer.url }, prefix: redisKeys(prefix).bullPrefix });
     const rnd = seededRandom(3);
     const sentAt = new Map<string, number>();
@@ -107,17 +129,76 @@ async function benchDecisions(seconds: number, rate: number) {
       if (Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 200));
     }
+    loopDelay.disable();
+    gcObserver.disconnect();
+    const statsAfter = commandStats(await redis.info('commandstats'));
     const cases = await store.getMany(await redis.zrange(keys.caseIndex, 0, -1));
-    const endToEnd = cases.flatMap((c) => (c.offers[0] ? [Date.parse(c.offers[0].offeredAt) - sentAt.get(c.vin)!] : []));
+    // Queue wait: queue add (job.timestamp) → a worker took it (job.processedOn), from the completed jobs.
+    const jobs = await queue.getJobs(['completed'], 0, -1);
+    const waitByVin = new Map(jobs.map((j) => [j.data.vin, (j.processedOn ?? j.timestamp) - j.timestamp]));
+    const perCase = cases.flatMap((c) => (c.offers[0] ? [{ vin: c.vin, sent: sentAt.get(c.vin)!, e2e: Date.parse(c.offers[0].offeredAt) - sentAt.get(c.vin)!, wait: waitByVin.get(c.vin) ?? NaN }] : []));
+    const endToEnd = perCase.map((x) => x.e2e);
+    // The first second after the start against the rest: what a cold process adds to the tail.
+    const firstSent = Math.min(...perCase.map((x) => x.sent));
+    const coldSplit = {
+      first: summary(perCase.filter((x) => x.sent < firstSent + 1000).map((x) => x.e2e)),
+      rest: summary(perCase.filter((x) => x.sent >= firstSent + 1000).map((x) => x.e2e)),
+    };
     const escalated = cases.filter((c) => c.offers.length === 0).length;
     await queue.close();
     await dispatcher.stop();
-    return { total, cases: cases.length, escalated, endToEnd: summary(endToEnd), processing: summary(processing) };
+    const redisTime = Object.entries(statsAfter).map(([cmd, after]) => {
+      const before = statsBefore[cmd] ?? { calls: 0, usec: 0 };
+      return { cmd, calls: after.calls - before.calls, usec: after.usec - before.usec };
+    }).filter((x) => x.calls > 0).sort((a, b) => b.usec - a.usec);
+    return {
+      total, cases: cases.length, escalated, endToEnd: summary(endToEnd), processing: summary(processing), coldSplit,
+      queueWait: summary(perCase.map((x) => x.wait).filter(Number.isFinite)), tail: tailBreakdown(perCase, decisions),
+      gc: gcSummary(gcPauses), loop: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
+      redisTime,
+    };
   } finally {
     redis.disconnect();
     await redisServer.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** calls and µs per Redis command from `INFO commandstats`. */
+function commandStats(info: string): Record<string, { calls: number; usec: number }> {
+  const out: Record<string, { calls: number; usec: number }> = {};
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) out[m[1]!] = { calls: Number(m[2]), usec: Number(m[3]) };
+  return out;
+}
+
+function gcSummary(pauses: Array<{ start: number; ms: number; kind: number }>) {
+  const ms = pauses.map((p) => p.ms);
+  // perf_hooks constants: 1 minor (scavenge), 2 major (mark-compact), 4 incremental marking, 8 weak callbacks.
+  const byKind = [[1, 'minor'], [2, 'major'], [4, 'incremental'], [8, 'weak']].map(([k, name]) => {
+    const of = pauses.filter((p) => p.kind === k);
+    return `${name} ${of.length}×${of.length ? (of.reduce((a, p) => a + p.ms, 0) / of.length).toFixed(1) : '0'} ms`;
+  }).join(', ');
+  return { count: ms.length, total: ms.reduce((a, b) => a + b, 0), max: Math.max(0, ...ms), over10: ms.filter((x) => x > 10).length, byKind };
+}
+
+/** The slowest 1 % of decisions (end to end) against the median ones: queue wait vs the decision's phases. */
+function tailBreakdown(perCase: Array<{ e2e: number; wait: number }>, decisions: Array<{ ms: number; phases: DecisionPhases }>) {
+  const byE2e = [...perCase].sort((a, b) => a.e2e - b.e2e);
+  const cut = byE2e[Math.floor(byE2e.length * 0.99)]?.e2e ?? Infinity;
+  const tail = byE2e.filter((x) => x.e2e >= cut);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  // Decisions are not keyed by case here; their own tail (slowest 1 % by processing time) is split by phase.
+  const slow = [...decisions].sort((a, b) => a.ms - b.ms);
+  const slowTail = slow.slice(Math.floor(slow.length * 0.99));
+  const mid = slow.slice(Math.floor(slow.length * 0.4), Math.floor(slow.length * 0.6));
+  const phaseMeans = (xs: typeof decisions) => ({
+    prepare: mean(xs.map((x) => x.phases.prepare)), open: mean(xs.map((x) => x.phases.open)),
+    candidates: mean(xs.map((x) => x.phases.candidates)), offer: mean(xs.map((x) => x.phases.offer)), total: mean(xs.map((x) => x.ms)),
+  });
+  return {
+    n: tail.length, e2e: mean(tail.map((x) => x.e2e)), wait: mean(tail.map((x) => x.wait)),
+    processingTail: phaseMeans(slowTail), processingMedian: phaseMeans(mid),
+  };
 }
 
 const seconds = arg('seconds', 20);
@@ -128,9 +209,23 @@ console.log('candidate search, 10,000 stations, top 5 by ETA (µs per query)');
 console.log(`  ours   n=${search.ours.n}  p50 ${fmt(search.ours.p50)}  p90 ${fmt(search.ours.p90)}  p99 ${fmt(search.ours.p99)}  max ${fmt(search.ours.max)}`);
 console.log(`  geolib.orderByDistance n=${search.geolib.n}  p50 ${fmt(search.geolib.p50)}  p99 ${fmt(search.geolib.p99)}`);
 console.log(`  ratio (p50) ${fmt(ratio, 0)}×   [target ≥ 1000×, p99 ≤ 50 µs: ${ratio >= 1000 && search.ours.p99 <= 50 ? 'met' : 'NOT met'}]`);
-const d = await benchDecisions(seconds, rate);
-console.log(`breakdown → first offer decision, ${d.total} breakdowns at ${rate}/s, 10,000 stations (ms)`);
-console.log(`  end-to-end (queue add → offer committed) p50 ${fmt(d.endToEnd.p50)}  p90 ${fmt(d.endToEnd.p90)}  p99 ${fmt(d.endToEnd.p99)}  max ${fmt(d.endToEnd.max)}  (n=${d.endToEnd.n})`);
-console.log(`  processing only (job start → offer committed) p50 ${fmt(d.processing.p50)}  p99 ${fmt(d.processing.p99)}`);
-console.log(`  cases ${d.cases}/${d.total}, escalated without offer ${d.escalated}   [target p99 ≤ 50 ms: ${d.endToEnd.p99 <= 50 ? 'met' : 'NOT met'}]`);
+const variants = process.argv.includes('--compare') ? [true, false] : [false];
+for (const coldIndex of variants) {
+  const d = await benchDecisions(seconds, rate, coldIndex);
+  if (variants.length > 1) console.log(coldIndex ? '[as before: station index built by the first breakdowns]' : '[now: station index built at start]');
+  console.log(`breakdown → first offer decision, ${d.total} breakdowns at ${rate}/s, 10,000 stations (ms)`);
+  console.log(`  end-to-end (queue add → offer committed) p50 ${fmt(d.endToEnd.p50)}  p90 ${fmt(d.endToEnd.p90)}  p99 ${fmt(d.endToEnd.p99)}  max ${fmt(d.endToEnd.max)}  (n=${d.endToEnd.n})`);
+  console.log(`  processing only (job start → offer committed) p50 ${fmt(d.processing.p50)}  p99 ${fmt(d.processing.p99)}`);
+  console.log(`  cases ${d.cases}/${d.total}, escalated without offer ${d.escalated}   [target p99 ≤ 50 ms: ${d.endToEnd.p99 <= 50 ? 'met' : 'NOT met'}]`);
+  console.log(`  first second of breakdowns p50 ${fmt(d.coldSplit.first.p50)}  p99 ${fmt(d.coldSplit.first.p99)}  max ${fmt(d.coldSplit.first.max)} (n=${d.coldSplit.first.n}); the rest p50 ${fmt(d.coldSplit.rest.p50)}  p99 ${fmt(d.coldSplit.rest.p99)}`);
+  console.log(`  queue wait (queue add → job taken, ms resolution) p50 ${fmt(d.queueWait.p50)}  p90 ${fmt(d.queueWait.p90)}  p99 ${fmt(d.queueWait.p99)}  max ${fmt(d.queueWait.max)}`);
+  const t = d.tail;
+  const phases = (p: typeof t.processingTail) => `prepare ${fmt(p.prepare)} + open ${fmt(p.open)} + candidates ${fmt(p.candidates)} + offer ${fmt(p.offer)} = ${fmt(p.total)}`;
+  console.log(`  tail (slowest 1 % end to end, n=${t.n}): mean ${fmt(t.e2e)} ms, of which queue wait ${fmt(t.wait)} ms`);
+  console.log(`  processing by phase (mean ms): slowest 1 %: ${phases(t.processingTail)}; median 20 %: ${phases(t.processingMedian)}`);
+  console.log(`  this process: GC pauses ${d.gc.count} (total ${fmt(d.gc.total)} ms, max ${fmt(d.gc.max)} ms, ${d.gc.over10} over 10 ms; ${d.gc.byKind}); event-loop delay p50 ${fmt(d.loop.p50)} p99 ${fmt(d.loop.p99)} max ${fmt(d.loop.max)} ms`);
+  const perDecision = (x: { usec: number }) => fmt(x.usec / d.total / 1000, 2);
+  console.log(`  inside Redis per decision (ms): ${d.redisTime.slice(0, 6).map((x) => `${x.cmd} ${perDecision(x)} (${fmt(x.calls / d.total, 1)} calls, ${fmt(x.usec / x.calls / 1000, 2)} each)`).join(', ')}`);
+  console.log(`  load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+}
 process.exit(0);

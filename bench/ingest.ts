@@ -4,8 +4,11 @@
 // Starts its own Redis, Mosquitto and InfluxDB on free loopback ports (infra/local-services.ts).
 // Options: --trucks N (200) --messages N (200000) --rounds N (3: naive, ingester, naive, ingester, … — the machine
 // is shared, so alternating and comparing medians is fairer than one run each) --keep (keep the temp dir).
+// --strict (issue 20): 100,000 messages and 5 rounds unless given; each arm is timed from the first publish to the
+// last point stored (InfluxDB polled every 50 ms), both arms write the same points; the report gives every run, the
+// ratio of each adjacent naive/ingester pair and their median, and the CPU µs per message of every process.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -26,9 +29,11 @@ function arg(name: string, fallback: number): number {
   return value;
 }
 
+const STRICT = process.argv.includes('--strict');
 const TRUCKS = arg('trucks', 200);
-const MESSAGES = arg('messages', 200_000);
-const ROUNDS = arg('rounds', 3);
+const MESSAGES = arg('messages', STRICT ? 100_000 : 200_000);
+const ROUNDS = arg('rounds', STRICT ? 5 : 3);
+const POLL_MS = STRICT ? 50 : 200;
 const PER_TRUCK = Math.ceil(MESSAGES / TRUCKS);
 const DEVICE_KEY = 'bench-device-key';
 const ROOT = 'fleet/v1';
@@ -90,20 +95,34 @@ async function waitForCount(query: () => Promise<number>, expected: number, time
     const n = await query().catch(() => 0);
     if (n >= expected) return;
     if (Date.now() - started > timeoutMs) throw new Error(`only ${n} of ${expected} points after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
 
 /** Other processes whose CPU per message each run reports (the broker, InfluxDB, this process = publishers). */
 const observed: Array<{ name: string; pid: number | undefined }> = [];
 
+interface RunResult {
+  arm: 'naive' | 'ingester';
+  seconds: number;
+  publishSeconds: number;
+  rate: number;
+  /** CPU µs per message: the arm's own process first (`pipe`), then every observed process. */
+  cpu: Record<string, number>;
+  load: string;
+}
+
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
 async function run(
-  label: string, script: string, env: Record<string, string>, influxUrl: string, db: string, mqttUrl: string, base: number,
-): Promise<number> {
+  arm: RunResult['arm'], script: string, env: Record<string, string>, influxUrl: string, db: string, mqttUrl: string, base: number,
+): Promise<RunResult> {
+  const label = arm === 'naive' ? 'naive reference pipe' : 'ingester (validation, registry, spool, live state)';
   const proc = spawnProcess(script, env);
   try {
     await proc.ready;
     const store = createTelemetryStore({ version: 1, url: influxUrl, database: db });
+    const loadBefore = loadAverage();
     const cpuBefore = cpuSeconds(proc.child.pid);
     const othersBefore = observed.map((o) => cpuSeconds(o.pid));
     const started = performance.now();
@@ -112,13 +131,16 @@ async function run(
     await waitForCount(async () => Number((await store.query('SELECT count(lat) FROM position'))[0]?.count ?? 0), PER_TRUCK * TRUCKS, 600_000);
     const elapsed = (performance.now() - started) / 1000;
     const rate = (PER_TRUCK * TRUCKS) / elapsed;
-    const perMessage = (before: number, pid: number | undefined) => (((cpuSeconds(pid) - before) * 1e6) / (PER_TRUCK * TRUCKS)).toFixed(0);
-    const others = observed.map((o, i) => `${o.name} ${perMessage(othersBefore[i]!, o.pid)}`).join(', ');
+    const perMessage = (before: number, pid: number | undefined) => ((cpuSeconds(pid) - before) * 1e6) / (PER_TRUCK * TRUCKS);
+    const cpu: Record<string, number> = { pipe: perMessage(cpuBefore, proc.child.pid) };
+    observed.forEach((o, i) => (cpu[o.name] = perMessage(othersBefore[i]!, o.pid)));
+    const result: RunResult = { arm, seconds: elapsed, publishSeconds: (published - started) / 1000, rate, cpu, load: `${loadBefore} → ${loadAverage()}` };
+    const others = observed.map((o) => `${o.name} ${cpu[o.name]!.toFixed(0)}`).join(', ');
     console.log(
-      `${label}: ${PER_TRUCK * TRUCKS} messages in ${elapsed.toFixed(1)} s (published in ${((published - started) / 1000).toFixed(1)} s) ` +
-        `= ${Math.round(rate)} msg/s end-to-end, ${perMessage(cpuBefore, proc.child.pid)} µs CPU per message in the process (${others})`,
+      `${label}: ${PER_TRUCK * TRUCKS} messages in ${elapsed.toFixed(1)} s (published in ${result.publishSeconds.toFixed(1)} s) ` +
+        `= ${Math.round(rate)} msg/s end-to-end, ${cpu.pipe!.toFixed(1)} µs CPU per message in the process (${others}); load ${result.load}`,
     );
-    return rate;
+    return result;
   } finally {
     const exited = new Promise((resolve) => proc.child.once('exit', (code, signal) => resolve(code ?? signal)));
     proc.child.kill('SIGTERM');
@@ -131,6 +153,33 @@ async function run(
 async function clearSession(mqttUrl: string, clientId: string): Promise<void> {
   const client = await mqtt.connectAsync(mqttUrl, { clientId, clean: true, reconnectPeriod: 0, ...accounts.ingester });
   await client.endAsync();
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  return Number.isInteger(mid) ? (sorted[mid - 1]! + sorted[mid]!) / 2 : sorted[Math.floor(mid)]!;
+}
+
+/** The strict report: every run, each adjacent pair's ratios, medians, CPU µs per message of every process. */
+function report(results: RunResult[]): void {
+  const names = ['pipe', ...observed.map((o) => o.name)];
+  console.log(`\nruns (${PER_TRUCK * TRUCKS} messages each; publish start → last point stored; CPU µs per message):`);
+  console.log(['run', 'arm', 's', 'msg/s', ...names, 'total', 'load avg (1/5/15 min) before → after'].join(' | '));
+  results.forEach((r, i) => {
+    const total = names.reduce((sum, n) => sum + r.cpu[n]!, 0);
+    console.log([i + 1, r.arm, r.seconds.toFixed(2), Math.round(r.rate), ...names.map((n) => r.cpu[n]!.toFixed(1)), total.toFixed(1), r.load].join(' | '));
+  });
+  // Pairs of adjacent runs (naive i, ingester i): both saw about the same machine.
+  const naive = results.filter((r) => r.arm === 'naive');
+  const ours = results.filter((r) => r.arm === 'ingester');
+  const rateRatios = ours.map((r, i) => r.rate / naive[i]!.rate);
+  const cpuRatios = ours.map((r, i) => r.cpu.pipe! / naive[i]!.cpu.pipe!);
+  console.log(`end-to-end ratio ingester / naive per pair: ${rateRatios.map((x) => x.toFixed(2)).join(', ')}; median ${median(rateRatios).toFixed(2)} (target ≥ 1.0)`);
+  console.log(`CPU per message ingester / naive (own process) per pair: ${cpuRatios.map((x) => x.toFixed(2)).join(', ')}; median ${median(cpuRatios).toFixed(2)} (target ≤ 0.75)`);
+  for (const n of names) {
+    console.log(`  median CPU µs/msg ${n.padEnd(10)} naive ${median(naive.map((r) => r.cpu[n]!)).toFixed(1).padStart(6)}   ingester ${median(ours.map((r) => r.cpu[n]!)).toFixed(1).padStart(6)}`);
+  }
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
@@ -149,18 +198,20 @@ try {
   const redis = createRedis(redisService.url, 'fail-fast');
   await createRegistryStore({ redis, prefix: 'bench' }).putMany('vehicle', vins.map((vin) => ({ vin, customerId: 'bench-customer', active: true })));
 
-  const common = { MQTT_URL: mosquitto.url, MQTT_TOPIC_ROOT: ROOT, INFLUX_URL: influx.url, LOG_LEVEL: 'warn' };
-  console.log(`bench:ingest — ${TRUCKS} trucks, ${PER_TRUCK * TRUCKS} QoS 1 position messages per run, ${ROUNDS} round(s), node ${process.version}`);
-  const naiveRates: number[] = [];
-  const ourRates: number[] = [];
+  const common = { MQTT_URL: mosquitto.url, MQTT_TOPIC_ROOT: ROOT, INFLUX_URL: influx.url, LOG_LEVEL: 'warn', REDIS_URL: redisService.url, REDIS_PREFIX: 'bench' };
+  console.log(
+    `bench:ingest${STRICT ? ' --strict' : ''} — ${TRUCKS} trucks, ${PER_TRUCK * TRUCKS} QoS 1 position messages per run, ${ROUNDS} round(s), ` +
+      `node ${process.version}, load average ${loadAverage()}`,
+  );
+  const results: RunResult[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const base = 1763805600000 + round * PER_TRUCK * 1000;
-    naiveRates.push(await run('naive reference pipe', 'bench/naive-pipe.ts', {
+    results.push(await run('naive', 'bench/naive-pipe.ts', {
       ...common, MQTT_USERNAME: 'ops', MQTT_PASSWORD: accounts.ops.password, INFLUX_DB: `naive${round}`,
     }, influx.url, `naive${round}`, mosquitto.url, base));
-    ourRates.push(await run('ingester (validation, registry, spool, live state)', 'ingest/main.ts', {
+    results.push(await run('ingester', 'ingest/main.ts', {
       ...common, MQTT_USERNAME: 'ingester', MQTT_PASSWORD: accounts.ingester.password, INFLUX_DB: `ingest${round}`,
-      LOG_LEVEL: process.env.BENCH_INGEST_LOG_LEVEL ?? 'info', REDIS_URL: redisService.url, REDIS_PREFIX: 'bench', INGEST_CLIENT_ID: 'bench-ingester',
+      LOG_LEVEL: process.env.BENCH_INGEST_LOG_LEVEL ?? 'info', INGEST_CLIENT_ID: 'bench-ingester',
       INGEST_SPOOL_DIR: join(dir, 'spool'), INGEST_METRICS_PORT: '0',
     }, influx.url, `ingest${round}`, mosquitto.url, base));
     // The ingester's persistent session would otherwise outlive its round: the broker would queue the next
@@ -170,13 +221,12 @@ try {
   }
   const live = await redis.hgetall(redisKeys('bench').live(vins[0]!));
   if (Number(live.seq) !== PER_TRUCK - 1) throw new Error(`live state of ${vins[0]} has seq ${live.seq}, expected ${PER_TRUCK - 1}`);
-  const median = (xs: number[]) => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    const mid = sorted.length / 2;
-    return Number.isInteger(mid) ? (sorted[mid - 1]! + sorted[mid]!) / 2 : sorted[Math.floor(mid)]!;
-  };
-  console.log(`median msg/s: ingester ${Math.round(median(ourRates))}, naive ${Math.round(median(naiveRates))}`);
-  console.log(`ratio ingester / naive = ${(median(ourRates) / median(naiveRates)).toFixed(2)} (target ≥ 1.0)`);
+  if (STRICT) report(results);
+  else {
+    const rates = (arm: RunResult['arm']) => results.filter((r) => r.arm === arm).map((r) => r.rate);
+    console.log(`median msg/s: ingester ${Math.round(median(rates('ingester')))}, naive ${Math.round(median(rates('naive')))}`);
+    console.log(`ratio ingester / naive = ${(median(rates('ingester')) / median(rates('naive'))).toFixed(2)} (target ≥ 1.0)`);
+  }
   redis.disconnect();
 } finally {
   await Promise.all(services.map((s) => s.stop()));

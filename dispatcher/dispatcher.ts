@@ -62,6 +62,9 @@ export async function startDispatcher(
     clocks: { launchWindowS: config.rescue.launchWindowS, escalateBeforeS: config.rescue.escalateBeforeS, repairWindowS: config.rescue.repairWindowS },
   });
   const network = createNetworkView({ cache: createRegistryCache({ redis, keys }), registry, etaModel });
+  // Built before the workers take jobs: otherwise the first breakdowns after a start wait for the station
+  // registry read and the index build (bench:dispatch saw them as the head of the p99).
+  await network.stations();
 
   const rescueJobs = new Queue<RescueJob>(RESCUE_QUEUES.rescueJobs, { connection, prefix: keys.bullPrefix });
   const webhookQueue = new Queue<WebhookDelivery>(RESCUE_QUEUES.webhooks, { connection, prefix: keys.bullPrefix });

@@ -45,8 +45,23 @@ export interface RescueProcessorDeps {
   etaModel: EtaModel;
   logger: Logger;
   now?: () => Date;
-  /** Called after each first offer decision of a case with ms since the triggering event was taken. */
-  onDecision?: (ms: number, outcome: 'offered' | 'escalated') => void;
+  /**
+   * Called after each first offer decision of a case with ms since the triggering event was taken, and where
+   * those ms went (bench:dispatch prints the tail's breakdown from it).
+   */
+  onDecision?: (ms: number, outcome: 'offered' | 'escalated', phases: DecisionPhases) => void;
+}
+
+/** Milliseconds of one first-offer decision by phase (each ends where the next begins). */
+export interface DecisionPhases {
+  /** Payload check, vehicle, live state, warranty: reads before the case exists. */
+  prepare: number;
+  /** The case-open commit (one Lua script). */
+  open: number;
+  /** Station index + assignments, the candidate search, van counts, ranking. */
+  candidates: number;
+  /** The offer commit (one Lua script) and its timeout job. */
+  offer: number;
 }
 
 export type FaultOutcome = 'ignored' | 'unknown_vehicle' | 'opened' | 'attached';
@@ -105,11 +120,19 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
   }
 
   /** Offers an open case to the best free candidate, or escalates when none is left. */
-  async function advance(caseId: string, startedAt?: number, known?: RescueCase): Promise<'offered' | 'escalated' | 'nothing'> {
+  async function advance(caseId: string, startedAt?: number, known?: RescueCase, phases?: DecisionPhases): Promise<'offered' | 'escalated' | 'nothing'> {
     const c = known ?? (await store.get(caseId));
     if (!c || c.status !== 'open') return 'nothing';
+    const phaseStart = performance.now();
+    let searched = phaseStart;
     const report = (outcome: 'offered' | 'escalated') => {
-      if (startedAt !== undefined && c.offers.length === 0) deps.onDecision?.(performance.now() - startedAt, outcome);
+      if (startedAt !== undefined && c.offers.length === 0 && deps.onDecision) {
+        const end = performance.now();
+        const p = phases ?? { prepare: 0, open: 0, candidates: 0, offer: 0 };
+        p.candidates = searched - phaseStart;
+        p.offer = end - searched;
+        deps.onDecision(end - startedAt, outcome, p);
+      }
       return outcome;
     };
     if (!c.location) {
@@ -145,6 +168,7 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
     const decisions = [...explainDropped(index, req, 10, deps.etaModel), ...ranking.decisions]
       .sort((a, b) => a.etaMin - b.etaMin)
       .slice(0, MAX_DECISIONS);
+    searched = performance.now();
 
     for (const candidate of ranking.ranked) {
       const partsDepots = candidate.missingParts.length > 0 ? await network.partsDepots(c.location, candidate.missingParts) : [];
@@ -210,12 +234,13 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
       if (live) location = { lat: live.lat!, lon: live.lon!, source: 'live_state' };
     }
     const needs = faultNeeds(spns);
+    let prepared = 0;
     const reportedAt = new Date(Math.min(event.receivedAt, now().getTime()));
     const liveNow = parseLiveState(event.vin, await deps.redis.hgetall(keys.live(event.vin)));
-    const opened = await store.open({
+    const openInput = {
       vin: event.vin,
       customerId: vehicle.customerId,
-      source: 'telematics',
+      source: 'telematics' as const,
       reportedAt,
       reportedBy: TELEMATICS,
       faultCodes: event.active.map((d) => ({ spn: d.spn, fmi: d.fmi })),
@@ -228,7 +253,9 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
       systems: needs.systems,
       capabilities: needs.capabilities,
       partsCategories: needs.partsCategories,
-    });
+    };
+    if (deps.onDecision) prepared = performance.now();
+    const opened = await store.open(openInput);
     let c = opened.case;
     if (!opened.created && !c.faultEventIds.includes(event.id)) {
       const attached = await apply(c.id, { type: 'attach', faultEventId: event.id, spns }, undefined);
@@ -236,7 +263,8 @@ export function createRescueProcessor(deps: RescueProcessorDeps) {
     }
     // The offer first (it is what the truck waits for), then the case timers; a crash in between is
     // repaired by the sweep, which escalates on the window even without the timer job.
-    await advance(c.id, startedAt, c);
+    const phases = deps.onDecision ? { prepare: prepared - startedAt, open: performance.now() - prepared, candidates: 0, offer: 0 } : undefined;
+    await advance(c.id, startedAt, c, phases);
     await ensureTimers(c);
     return opened.created ? 'opened' : 'attached';
   }

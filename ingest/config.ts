@@ -15,6 +15,8 @@ export interface IngestConfig {
   /** 0 = no metrics endpoint. */
   readonly metricsPort: number;
   readonly batchMaxMessages: number;
+  /** Least ms between two spool reads while the pipeline keeps up (batches fill meanwhile). */
+  readonly batchLingerMs: number;
   /** Batches whose InfluxDB writes may overlap. */
   readonly inFlightBatches: number;
   readonly fsyncIntervalMs: number;
@@ -46,6 +48,7 @@ export function readIngestConfig(env: Env, defaults: { hostname: string; cwd: st
     spoolDir: optionalString(env, 'INGEST_SPOOL_DIR') ?? join(defaults.cwd, '.data', 'spool', clientId),
     metricsPort: requireInt(env, 'INGEST_METRICS_PORT', { fallback: 9464, min: 0, max: 65535 }),
     batchMaxMessages: requireInt(env, 'INGEST_BATCH_MAX', { fallback: 5000, min: 1, max: 100_000 }),
+    batchLingerMs: requireInt(env, 'INGEST_BATCH_LINGER_MS', { fallback: 100, min: 0, max: 5000 }),
     inFlightBatches: requireInt(env, 'INGEST_IN_FLIGHT_BATCHES', { fallback: 1, min: 1, max: 8 }),
     fsyncIntervalMs: requireInt(env, 'INGEST_FSYNC_INTERVAL_MS', { fallback: 1000, min: 10, max: 60_000 }),
     influxTimeoutMs: requireInt(env, 'INGEST_INFLUX_TIMEOUT_MS', { fallback: 10_000, min: 100, max: 300_000 }),

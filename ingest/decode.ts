@@ -7,6 +7,7 @@ import {
   checkDm1Message, checkPositionMessage, checkStatusMessage, parseJson, DEAD_LETTER_PAYLOAD_BYTES, MAX_FUTURE_MS, MAX_PAYLOAD_BYTES,
   type ConnectionStatusReport, type DeadLetter, type DeadLetterReason, type Dm1Report, type PositionReport,
 } from '../core/telemetry.ts';
+import { parsePositionFast } from './position-fast-path.ts';
 import type { SpooledMessage } from './spool.ts';
 import type { VehicleDirectory } from './vehicle-directory.ts';
 
@@ -77,6 +78,14 @@ export async function decodeBatch(
     if (!customerId) {
       batch.deadLetters.push(deadLetter(msg, 'unknown_vin', 'VIN is not in the vehicle registry', vin));
       continue;
+    }
+    if (channel === 'position') {
+      // Nearly every message: one plain position, read without JSON.parse (ingest/position-fast-path.ts).
+      const report = parsePositionFast(msg.payload, deps.now);
+      if (report !== undefined) {
+        batch.positions.push({ vin, customerId, report, receivedAt: msg.receivedAt });
+        continue;
+      }
     }
     const text = msg.payload.toString('utf8');
     if (channel === 'status') {

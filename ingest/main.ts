@@ -20,6 +20,7 @@ import { readIngestConfig } from './config.ts';
 import { createIngestMetrics } from './metrics.ts';
 import { serveMetrics } from '../infra/metrics-http.ts';
 import { createOutboxRelay } from './outbox-relay.ts';
+import { connectMqttSubscriber } from './mqtt-subscriber.ts';
 import { createIngestPipeline } from './pipeline.ts';
 import { comparePositions, createSpool } from './spool.ts';
 import { createVehicleDirectory } from './vehicle-directory.ts';
@@ -64,6 +65,7 @@ runMain('ingest', async () => {
     logger,
     topicRoot: config.mqtt.topicRoot,
     batchMaxMessages: config.batchMaxMessages,
+    batchLingerMs: config.batchLingerMs,
     inFlightBatches: config.inFlightBatches,
   });
   metrics.observeSpool(() => ({ backlogBytes: spool.backlogBytes(pipeline.position()), segments: spool.segmentCount() }));
@@ -92,21 +94,24 @@ runMain('ingest', async () => {
     logger.info({ port: config.metricsPort }, 'metrics on /metrics');
   }
 
-  const mqttClient = connectDurableSubscriber(config.mqtt, {
+  const subscription = {
     clientId: config.clientId,
-    mqttDebug: config.mqttDebug,
     filters: [deviceFilter(config.mqtt.topicRoot, '+', config.shareGroup)],
-    onMessage: (topic, payload) => spool.enqueue(topic, payload, Date.now()),
+    onMessage: (topic: string | Buffer, payload: Buffer) => spool.enqueue(topic, payload, Date.now()),
     flush: () => {
       spool.flush();
       pipeline.notify();
     },
-    onFatal: (err) => {
+    onFatal: (err: Error) => {
       logger.fatal({ err: err.message }, 'cannot keep MQTT messages safely; stopping');
       void shutdown.stop('fatal').then(() => process.exit(1));
     },
     logger,
-  });
+  };
+  // The own framing (ingest/mqtt-subscriber.ts) for TCP and TLS; mqtt.js for a broker behind WebSockets.
+  const mqttClient = /^(mqtt|mqtts|tcp):$/.test(new URL(config.mqtt.url).protocol)
+    ? connectMqttSubscriber(config.mqtt, subscription)
+    : connectDurableSubscriber(config.mqtt, { ...subscription, mqttDebug: config.mqttDebug });
   // Closed in reverse order: first stop taking messages, then apply what is spooled (within the shutdown
   // deadline; the relay is still running to pass on fault events), then the rest.
   shutdown.register('pipeline', () => pipeline.drain(6000));

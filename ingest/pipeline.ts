@@ -31,6 +31,11 @@ export interface PipelineDeps {
   inFlightBatches?: number;
   /** Lines per InfluxDB request. */
   influxChunkLines?: number;
+  /**
+   * Least time between two spool reads while the pipeline keeps up (default 0): lets a batch fill, so that
+   * InfluxDB gets fewer, larger requests and the Redis script one entry per vehicle for more messages.
+   */
+  batchLingerMs?: number;
   clock?: () => number;
 }
 
@@ -38,6 +43,7 @@ export function createIngestPipeline(deps: PipelineDeps) {
   const clock = deps.clock ?? Date.now;
   const chunkLines = deps.influxChunkLines ?? 10_000;
   const maxInFlight = deps.inFlightBatches ?? 1;
+  const lingerMs = deps.batchLingerMs ?? 0;
   const { metrics, logger } = deps;
   let running = false;
   let draining = false;
@@ -188,12 +194,20 @@ export function createIngestPipeline(deps: PipelineDeps) {
     let previous: Promise<void> = Promise.resolve();
     let failure: unknown;
     let readFrom = cursor;
+    let lastRead = -Infinity;
     while (running && failure === undefined) {
       if (inFlight.size >= maxInFlight) {
         await Promise.race(inFlight);
         continue;
       }
+      // Not woken by new messages (that is the point), only by stop().
+      const linger = lastRead + lingerMs - performance.now();
+      if (linger > 0 && !draining) {
+        await sleep(linger, 'backoff');
+        if (!running) break;
+      }
       const { records, next } = deps.spool.read(readFrom, deps.batchMaxMessages);
+      lastRead = records.length > 0 ? performance.now() : -Infinity;
       if (records.length === 0) {
         readFrom = next;
         if (inFlight.size === 0) {

@@ -89,11 +89,11 @@ export function createSpool(opts: SpoolOptions) {
   let staged = 0;
 
   /**
-   * Encodes one message into the staging buffer. It is durable only after the next `flush()`: the caller
-   * must not acknowledge it before then.
+   * Encodes one message into the staging buffer (topic as text or as its UTF-8 bytes straight from the MQTT
+   * frame). It is durable only after the next `flush()`: the caller must not acknowledge it before then.
    */
-  function enqueue(topic: string, payload: Buffer, receivedAt: number): void {
-    const topicLength = Math.min(Buffer.byteLength(topic, 'utf8'), 0xffff);
+  function enqueue(topic: string | Buffer, payload: Buffer, receivedAt: number): void {
+    const topicLength = Math.min(typeof topic === 'string' ? Buffer.byteLength(topic, 'utf8') : topic.length, 0xffff);
     const kept = payload.length > opts.maxPayloadBytes ? payload.subarray(0, keepBytes) : payload;
     const bodyLength = BODY_FIXED + topicLength + kept.length;
     const total = HEADER + bodyLength;
@@ -106,7 +106,9 @@ export function createSpool(opts: SpoolOptions) {
     staging.writeDoubleLE(receivedAt, at + HEADER);
     staging.writeUInt32LE(payload.length, at + HEADER + 8);
     // A topic longer than 64 KiB is cut (mid-character at worst): it is dead-lettered as unknown anyway.
-    const topicWritten = staging.write(topic, at + HEADER + BODY_FIXED, topicLength, 'utf8');
+    const topicWritten = typeof topic === 'string'
+      ? staging.write(topic, at + HEADER + BODY_FIXED, topicLength, 'utf8')
+      : topic.copy(staging, at + HEADER + BODY_FIXED, 0, topicLength);
     staging.fill(0, at + HEADER + BODY_FIXED + topicWritten, at + HEADER + BODY_FIXED + topicLength);
     staging.writeUInt16LE(topicLength, at + HEADER + 12);
     kept.copy(staging, at + HEADER + BODY_FIXED + topicLength);

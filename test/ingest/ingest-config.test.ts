@@ -10,7 +10,7 @@ describe('ingester configuration', () => {
     const config = readIngestConfig(services.env(), { hostname: 'box-1.example', cwd: '/srv/fleet' });
     expect(config).toMatchObject({
       clientId: 'ingest-box-1-example', spoolDir: '/srv/fleet/.data/spool/ingest-box-1-example', metricsPort: 9464,
-      batchMaxMessages: 5000, inFlightBatches: 1, fsyncIntervalMs: 1000, influxTimeoutMs: 10_000,
+      batchMaxMessages: 5000, batchLingerMs: 100, inFlightBatches: 1, fsyncIntervalMs: 1000, influxTimeoutMs: 10_000,
     });
     expect(config.mqtt.username).toBe('ingester');
   });
