@@ -437,6 +437,7 @@ export const en = {
   'admin.importRows': '{n} rows. Nothing is stored if any row has a problem.',
   'admin.importProblems': '{n} of {total} rows have problems: nothing was imported.',
   'admin.importRefused': 'Refused: fix the rows marked below and import again.',
+  'admin.importPlan': 'Checked by the server: {created} new, {updated} changed, {unchanged} unchanged. Nothing is stored until you import.',
   'admin.imported': 'Imported {n} rows.',
   'admin.preview': 'Preview',
   'admin.import': 'Import',

@@ -438,6 +438,7 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
   'admin.importRows': '共 {n} 行。任何一行有问题则全部不导入。',
   'admin.importProblems': '{total} 行中有 {n} 行存在问题：未导入任何数据。',
   'admin.importRefused': '导入被拒绝：请修正下方标出的行后重新导入。',
+  'admin.importPlan': '服务器已校验：将新建 {created} 条、更新 {updated} 条，{unchanged} 条不变。点击“导入”前不会保存任何数据。',
   'admin.imported': '已导入 {n} 行。',
   'admin.preview': '预览',
   'admin.import': '导入',
