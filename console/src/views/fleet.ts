@@ -157,12 +157,13 @@ export const fleetView: View = (el, ctx) => {
     for (const tr of p.items) byVin.set(tr.vin, tr);
     for (const c of p.customers ?? []) customerName.set(c.id, c.name);
     openByVin = new Map((p.openCases ?? []).map((c) => [c.vin, c]));
+    // The index first: fitting the map redraws the markers from it.
+    buildIndex();
     if (!fitted) {
       fitted = true;
       const pts = p.items.flatMap((tr) => (tr.lat !== undefined && tr.lon !== undefined ? [{ lat: tr.lat, lon: tr.lon }] : []));
       if (pts.length && pts.length < 2000) cmap.fit(pts, 11);
     }
-    buildIndex();
     if (painted) {
       drawLists();
       return;
