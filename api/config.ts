@@ -20,6 +20,8 @@ export interface ApiConfig {
   readonly coverageCacheTtlS: number;
   /** Interval of the telemetry roll-ups coverage reads (0 = never; an operator runs them). */
   readonly coverageRollupEveryS: number;
+  /** Full reload period of the fleet's in-process live table (fleet/live-table.ts); the event stream keeps it current between. */
+  readonly fleetLiveResyncS: number;
   /** Timeout of one webhook delivery (the API lists dead letters; the dispatcher delivers). */
   readonly webhookTimeoutMs: number;
   /** Due-soon thresholds, warranty terms, service day, default service bays (issue 18). */
@@ -38,6 +40,7 @@ export function readApiConfig(env: Env): ApiConfig {
     repair: readRepairConfig(env),
     coverageCacheTtlS: requireInt(env, 'COVERAGE_CACHE_TTL_S', { fallback: 3600, min: 1, max: 7 * 86_400 }),
     coverageRollupEveryS: requireInt(env, 'COVERAGE_ROLLUP_EVERY_S', { fallback: 300, min: 0, max: 86_400 }),
+    fleetLiveResyncS: requireInt(env, 'FLEET_LIVE_RESYNC_S', { fallback: 60, min: 1, max: 86_400 }),
     webhookTimeoutMs: requireInt(env, 'WEBHOOK_TIMEOUT_MS', { fallback: 5000, min: 100, max: 60_000 }),
     maintenance: readMaintenanceConfig(env),
     accounts: readAccountsConfig(env),

@@ -17,6 +17,8 @@ import { createRescueMetrics, type RescueMetrics } from '../infra/rescue-metrics
 import type { TelemetryStore } from '../infra/telemetry-store.ts';
 import { createWebhookDeliverer } from '../infra/webhooks.ts';
 import { createFleetService, type FleetService } from '../fleet/fleet-service.ts';
+import { createLiveTable } from '../fleet/live-table.ts';
+import { createEventFanout } from './event-fanout.ts';
 import { createRegistryImporter, type RegistryImporter } from '../registry/importer.ts';
 import { createDeskService, type DeskService } from '../station-desk/desk-service.ts';
 import { createRescueCommands, type RescueCommands } from '../rescue/commands.ts';
@@ -108,6 +110,13 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
   const registryCache = createRegistryCache({ redis, keys });
   const etaModel = createEtaModel({ circuity: config.rescue.roadCircuity });
   const queues = openDispatcherQueues(redis, keys.bullPrefix);
+  // The fleet's live columns in memory, kept current from the live stream (a reader of its own: the SSE
+  // route's reader lives and dies with its plugin).
+  const liveEvents = createEventFanout({ redis, streamKey: keys.events });
+  const liveTable = createLiveTable({
+    redis, keys, events: liveEvents, resyncMs: config.fleetLiveResyncS * 1000,
+    onError: (err) => clients.logger?.warn({ err }, 'fleet live table: resync failed'),
+  });
   const scope = createScopeResolver(registry);
   const now = clients.now;
   const clock = now ? { now } : {};
@@ -163,8 +172,12 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
     }),
     accounts: createAccountServices({ redis, keys: keys.accounts, tokens: clients.tokens, config: config.accounts }),
     terminals: createTerminalBinding({ store: createTerminalStore({ redis, prefix }), vehicles: registry }),
-    fleet: createFleetService({ redis, keys, registry, scope, regions: clients.regions, cases }),
+    fleet: createFleetService({ redis, keys, registry, scope, regions: clients.regions, cases, liveTable }),
     stationDesk: createDeskService({ redis, keys, registry, regions: clients.regions, cases }),
-    close: () => queues.close(),
+    close: () => {
+      liveTable.close();
+      liveEvents.close();
+      return queues.close();
+    },
   };
 }

@@ -1,17 +1,18 @@
 // The fleet as the console shows it: every truck the caller may see with its live state in one compact
 // answer (`GET /v1/fleet/live`), the open cases beside it, and truck search by VIN or plate. The vehicle
 // and customer lists are kept in memory per registry version (one GET of the version counters per
-// request), the live hashes are read with one HMGET per truck, all sent in one socket write.
+// request); the live columns come from the in-process live table (fleet/live-table.ts), kept current by
+// the event stream, so a request reads no live hash.
 import type { Redis } from 'ioredis';
 import { customerInScope, type Caller } from '../core/auth.ts';
 import type { RedisKeys } from '../core/keys.ts';
-import { LIVE_FIELDS } from '../core/live-state.ts';
 import { normalisePlate } from '../core/plate.ts';
 import type { Customer, Vehicle } from '../core/registry.ts';
 import type { RescueCase } from '../core/rescue-case.ts';
 import type { RegionMap } from '../core/regions.ts';
 import type { RegistryStore } from '../infra/registry-store.ts';
 import type { ScopeResolver } from '../api/scope.ts';
+import type { LiveColumns, LiveTable } from './live-table.ts';
 
 export interface FleetTruck {
   vin: string;
@@ -66,27 +67,6 @@ export interface TruckMatch {
   model?: string;
 }
 
-const LIVE_COLUMNS = [LIVE_FIELDS.lat, LIVE_FIELDS.lon, LIVE_FIELDS.speedKmh, LIVE_FIELDS.heading, LIVE_FIELDS.status, LIVE_FIELDS.severity, LIVE_FIELDS.lastSeen, LIVE_FIELDS.ts];
-
-/**
- * The live columns of many trucks in one command: Redis runs the HMGETs and answers one string, a line per
- * key, fields separated by tabs (none of these fields can hold a tab or a newline). A command per truck cost
- * 5–10 times more in the client (one reply object and promise each) than the reads cost Redis.
- * Keys are not in one hash slot: on Redis Cluster this read would have to be split per slot.
- */
-const READ_LIVE_COLUMNS = `
-local out = {}
-for i, key in ipairs(KEYS) do
-  local v = redis.call('HMGET', key, unpack(ARGV))
-  for j = 1, #ARGV do v[j] = v[j] or '' end
-  out[i] = table.concat(v, '\\t')
-end
-return table.concat(out, '\\n')`;
-/** Trucks per command: bounds how long one read holds Redis (~1 ms per 1000 keys). */
-const READ_BATCH = 2000;
-/** How old the shared live table may be when a request uses it (see liveTable). */
-export const LIVE_TABLE_MAX_AGE_MS = 1000;
-
 interface Snapshot {
   version: string;
   /** Active vehicles sorted by VIN. */
@@ -97,32 +77,42 @@ interface Snapshot {
 }
 
 export interface FleetServiceDeps {
-  redis: Pick<Redis, 'mget' | 'zrange' | 'eval'>;
+  redis: Pick<Redis, 'mget' | 'zrange'>;
   keys: RedisKeys;
   registry: Pick<RegistryStore, 'list'>;
   scope: Pick<ScopeResolver, 'customers'>;
   regions: Pick<RegionMap, 'locate'>;
   /** Rescue cases by id (the case store). */
   cases: { getMany(ids: readonly string[]): Promise<RescueCase[]> };
+  /** Live columns per VIN, kept in this process (fleet/live-table.ts). */
+  liveTable: Pick<LiveTable, 'start' | 'add' | 'get'>;
 }
 
 export function createFleetService(deps: FleetServiceDeps) {
   const { redis, keys, registry } = deps;
   let vehicles: Promise<Snapshot> | undefined;
+  let activeVins: readonly string[] = [];
+  let liveStarted = false;
   let customers: { version: string; byId: Promise<Map<string, Customer>> } | undefined;
 
   async function snapshots(): Promise<{ fleet: Snapshot; customers: Map<string, Customer> }> {
     const [vehicleVersion, customerVersion] = (await redis.mget(keys.registryVersion('vehicle'), keys.registryVersion('customer'))).map((v) => v ?? '0');
     let fleet = vehicles ? await vehicles : undefined;
     if (!fleet || fleet.version !== vehicleVersion) {
-      vehicles = registry.list('vehicle').then((all) => {
+      vehicles = registry.list('vehicle').then(async (all) => {
         const active = all.filter((v) => v.active !== false).sort((a, b) => (a.vin < b.vin ? -1 : 1));
-        return {
+        const next: Snapshot = {
           version: vehicleVersion!,
           vehicles: active,
           plates: new Map(active.map((v) => [v.vin, normalisePlate(v.plate ?? '')])),
           byVin: new Map(all.map((v) => [v.vin, v])),
         };
+        // The live table's first load, or the hashes of trucks new in this registry version.
+        const vins = active.map((v) => v.vin);
+        activeVins = vins;
+        await (liveStarted ? deps.liveTable.add(vins) : deps.liveTable.start(vins, () => activeVins));
+        liveStarted = true;
+        return next;
       });
       vehicles.catch(() => (vehicles = undefined));
       fleet = await vehicles;
@@ -166,50 +156,23 @@ export function createFleetService(deps: FleetServiceDeps) {
   }
 
   /**
-   * The live columns of every active truck, shared by all callers for up to LIVE_TABLE_MAX_AGE_MS: a
-   * national fleet is 10,000 hash reads and 2 MB of JSON, too much to redo for every caller, and the console
-   * keeps what it shows current from the event stream anyway. One refresh at a time; callers during a
-   * refresh wait for it. The truck objects are reused until the next refresh (fleet-json.ts memoizes their
-   * JSON), so a request costs a filter and a join.
+   * The answer's truck object per VIN, reused while neither its live columns nor its vehicle record
+   * changed (both are replaced, never mutated), so fleet-json.ts writes each truck's JSON once per change.
    */
-  let table: { at: number; version: string; trucks: Map<string, FleetTruck> } | undefined;
-  let refreshing: Promise<NonNullable<typeof table>> | undefined;
-  async function liveTable(fleet: Snapshot): Promise<NonNullable<typeof table>> {
-    if (table && table.version === fleet.version && Date.now() - table.at < LIVE_TABLE_MAX_AGE_MS) return table;
-    refreshing ??= readLive(fleet).then((next) => (table = next)).finally(() => (refreshing = undefined));
-    return refreshing;
-  }
-
-  async function readLive(fleet: Snapshot): Promise<NonNullable<typeof table>> {
-    const at = Date.now();
-    const vehicles = fleet.vehicles;
-    const batches: Array<Promise<string[][]>> = [];
-    for (let i = 0; i < vehicles.length; i += READ_BATCH) {
-      const slice = vehicles.slice(i, i + READ_BATCH);
-      batches.push((redis.eval(READ_LIVE_COLUMNS, slice.length, ...slice.map((v) => keys.live(v.vin)), ...LIVE_COLUMNS) as Promise<string>)
-        .then((text) => text.split('\n').map((line) => line.split('\t'))));
+  const trucks = new Map<string, { live: LiveColumns | undefined; vehicle: Vehicle; truck: FleetTruck }>();
+  function truckOf(v: Vehicle): FleetTruck {
+    const live = deps.liveTable.get(v.vin);
+    const cached = trucks.get(v.vin);
+    if (cached && cached.live === live && cached.vehicle === v) return cached.truck;
+    const truck: FleetTruck = { vin: v.vin, customerId: v.customerId, severity: live?.severity ?? 'none' };
+    if (v.plate) truck.plate = v.plate;
+    if (live) {
+      for (const field of ['lat', 'lon', 'speed', 'heading', 'status', 'lastSeen', 'ts'] as const) {
+        if (live[field] !== undefined) (truck as unknown as Record<string, unknown>)[field] = live[field];
+      }
     }
-    const rows = (await Promise.all(batches)).flat();
-    const trucks = new Map<string, FleetTruck>();
-    vehicles.forEach((v, i) => {
-      const [lat, lon, speed, heading, status, severity, lastSeen, ts] = rows[i] ?? [];
-      const truck: FleetTruck = { vin: v.vin, customerId: v.customerId, severity: severity || 'none' };
-      if (v.plate) truck.plate = v.plate;
-      const put = (field: 'lat' | 'lon' | 'speed' | 'heading' | 'lastSeen' | 'ts', raw: string | undefined) => {
-        if (raw === undefined || raw === '') return;
-        const n = Number(raw);
-        if (Number.isFinite(n)) truck[field] = n;
-      };
-      put('lat', lat);
-      put('lon', lon);
-      put('speed', speed);
-      put('heading', heading);
-      put('lastSeen', lastSeen);
-      put('ts', ts);
-      if (status === 'online' || status === 'offline') truck.status = status;
-      trucks.set(v.vin, truck);
-    });
-    return { at, version: fleet.version, trucks };
+    trucks.set(v.vin, { live, vehicle: v, truck });
+    return truck;
   }
 
   return {
@@ -232,11 +195,8 @@ export function createFleetService(deps: FleetServiceDeps) {
       const firstPage = !opts.cursor;
       const visibleCustomers = new Set(list.map((v) => v.customerId));
       for (const id of byId.keys()) if (sees(id)) visibleCustomers.add(id);
-      const [table, cases] = await Promise.all([
-        page.length ? liveTable(snapshot) : Promise.resolve(undefined),
-        firstPage ? openCases(sees, snapshot.byVin) : Promise.resolve(undefined),
-      ]);
-      const items = table ? page.map((v) => table.trucks.get(v.vin) ?? { vin: v.vin, customerId: v.customerId, severity: 'none', ...(v.plate ? { plate: v.plate } : {}) }) : [];
+      const cases = firstPage ? await openCases(sees, snapshot.byVin) : undefined;
+      const items = page.map(truckOf);
       const end = start + page.length;
       return {
         items,

@@ -1,7 +1,8 @@
 // Imports a batch of registry rows: validates every row (schema, VIN check digit, known regions,
 // references to other registry objects, duplicates within the batch) and stores all of them in one
 // transaction — or, when any row has a problem, stores nothing and reports every row's problems.
-// Re-importing the same rows is a no-op (`unchanged`).
+// Re-importing the same rows is a no-op (`unchanged`). A dry run validates the same way and counts what
+// would be created, updated or left unchanged, reading the registry only.
 import type { RegionMap } from '../core/regions.ts';
 import { registryId, type Customer, type RegistryKind, type RegistryKinds, type Vehicle } from '../core/registry.ts';
 import type { RowProblem } from '../core/registry-import.ts';
@@ -23,7 +24,7 @@ export interface ImportReport {
 const MAX_PROBLEMS = 1000;
 
 export function createRegistryImporter(deps: {
-  registry: Pick<RegistryStore, 'getMany' | 'putMany' | 'assign'>;
+  registry: Pick<RegistryStore, 'getMany' | 'putMany' | 'assign' | 'assignment'>;
   regions: Pick<RegionMap, 'get' | 'inOrAdjacent' | 'locate'>;
 }) {
   async function referencesExist(kind: RegistryKind, ids: string[]): Promise<Set<string>> {
@@ -32,7 +33,7 @@ export function createRegistryImporter(deps: {
     return new Set(unique.filter((_, i) => found[i] !== undefined));
   }
 
-  async function importRows<K extends RegistryKind>(kind: K, rows: readonly unknown[]): Promise<ImportReport> {
+  async function importRows<K extends RegistryKind>(kind: K, rows: readonly unknown[], opts: { dryRun?: boolean } = {}): Promise<ImportReport> {
     const problems: RowProblem[] = [];
     const valid: Array<{ row: number; entity: RegistryKinds[K] }> = [];
     const seen = new Map<string, number>();
@@ -102,6 +103,15 @@ export function createRegistryImporter(deps: {
       report.problems = problems.slice(0, MAX_PROBLEMS);
       return report;
     }
+    if (opts.dryRun) {
+      // What putMany would answer: the stored JSON compared with the row's (both written by JSON.stringify).
+      const stored = await deps.registry.getMany(kind, valid.map((v) => registryId(kind, v.entity)));
+      valid.forEach((v, i) => {
+        const before = stored[i];
+        report[before === undefined ? 'created' : JSON.stringify(before) === JSON.stringify(v.entity) ? 'unchanged' : 'updated']++;
+      });
+      return report;
+    }
     const outcomes = await deps.registry.putMany(kind, valid.map((v) => v.entity));
     for (const outcome of outcomes) report[outcome]++;
     return report;
@@ -112,7 +122,7 @@ export function createRegistryImporter(deps: {
    * or the network generator's grouped form `{customerId, assignments: [...]}`. The assignment rules apply
    * (station active, heavy-duty, in or next to the region; advisor active); all or nothing.
    */
-  async function importAssignments(rows: readonly unknown[], importedBy: string): Promise<Omit<ImportReport, 'kind'> & { kind: 'assignment' }> {
+  async function importAssignments(rows: readonly unknown[], importedBy: string, opts: { dryRun?: boolean } = {}): Promise<Omit<ImportReport, 'kind'> & { kind: 'assignment' }> {
     const flat: Array<{ row: number; value: unknown; prefix: string }> = [];
     rows.forEach((raw, index) => {
       const grouped = raw as { customerId?: unknown; assignments?: unknown };
@@ -153,6 +163,15 @@ export function createRegistryImporter(deps: {
     const report = { kind: 'assignment' as const, rows: flat.length, created: 0, updated: 0, unchanged: 0, problems: [] as RowProblem[] };
     if (problems.length) {
       report.problems = problems.sort((x, y) => x.row - y.row).slice(0, MAX_PROBLEMS);
+      return report;
+    }
+    if (opts.dryRun) {
+      // What assign would answer: unchanged when the same station and advisor are already assigned.
+      const current = await Promise.all(valid.map(({ a }) => deps.registry.assignment(a.customerId, a.region)));
+      valid.forEach(({ a }, i) => {
+        const c = current[i];
+        report[!c ? 'created' : c.stationId === a.stationId && c.advisorId === a.advisorId ? 'unchanged' : 'updated']++;
+      });
       return report;
     }
     const now = new Date().toISOString();

@@ -3,7 +3,6 @@
 import { Type } from '@sinclair/typebox';
 import type { Role } from '../../core/auth.ts';
 import { fleetPageJson } from '../../fleet/fleet-json.ts';
-import type { FleetPage } from '../../fleet/fleet-service.ts';
 import { callerOf } from '../auth.ts';
 import type { RoutePlugin } from '../context.ts';
 
@@ -69,12 +68,13 @@ const fleetRoutes: RoutePlugin = async (app, { fleet }) => {
       }, { additionalProperties: false }),
       response: { 200: FleetPageSchema },
     },
-    // The schema documents the answer; the 200 is written by fleet/fleet-json.ts (several times faster for
-    // ten thousand trucks than the generic serializer, which still writes the errors).
-    serializerCompiler: ({ httpStatus }) => (httpStatus === '200' ? (page) => fleetPageJson(page as FleetPage) : (data) => JSON.stringify(data)),
-  }, async (request) => {
+    // The schema documents the answer; the body is written by fleet/fleet-json.ts as UTF-8 bytes (a Buffer
+    // is sent as it is, without the generic serializer: several times cheaper for ten thousand trucks).
+  }, async (request, reply) => {
     const { cursor, limit, trucks } = request.query;
-    return fleet.live(callerOf(request), { ...(cursor ? { cursor } : {}), limit: limit ?? 10_000, trucks: trucks !== false });
+    const page = await fleet.live(callerOf(request), { ...(cursor ? { cursor } : {}), limit: limit ?? 10_000, trucks: trucks !== false });
+    // The typed reply expects the schema's object; these bytes are that object's JSON.
+    return reply.type('application/json; charset=utf-8').send(fleetPageJson(page) as never);
   });
 
   app.get('/fleet/search', {

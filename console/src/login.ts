@@ -1,82 +1,16 @@
 // Sign-in page: username and password (plus a single sign-on button when the API has one configured), in
 // the user's language; operators can still paste a bearer token. After an administrator's password reset
 // the user chooses a new password here before entering the console.
-import { locale, setLocale } from './i18n.ts';
+import { locale, setLocale, t as translate, type Vars } from './i18n.ts';
+import type { MessageKey } from './i18n/en.ts';
 import { h, render } from './dom.ts';
 import { changePassword, signIn, SignInError, singleSignOnEnabled, startSession, type Session } from './session.ts';
 
-export type LoginLanguage = 'zh-CN' | 'en';
+/** The page's strings: `login.*` of the console's catalogs (i18n/en.ts, i18n/zh-CN.ts). */
+type LoginKey<M extends MessageKey = MessageKey> = M extends `login.${infer K}` ? K : never;
 
-/** The page's strings; the lead folds them into the console's message catalog. */
-const MESSAGES = {
-  'zh-CN': {
-    title: '登录',
-    username: '用户名',
-    password: '密码',
-    submit: '登录',
-    signingIn: '正在登录…',
-    or: '或',
-    sso: '使用单点登录',
-    operators: '运维人员：使用令牌登录',
-    tokenHelp: '粘贴 Bearer 令牌（JWT），可用 npm run token 生成。',
-    tokenLabel: 'Bearer token',
-    tokenSubmit: '使用令牌登录',
-    language: 'English',
-    invalid_credentials: '用户名或密码错误。',
-    account_locked: '登录失败次数过多，该账号已被锁定，请 {s} 秒后再试。',
-    rate_limited: '该地址登录失败次数过多，请 {s} 秒后再试。',
-    account_deactivated: '该账号已停用，请联系管理员。',
-    network: '无法连接服务器，请检查网络后重试。',
-    failed: '登录失败：{m}',
-    sessionEnded: '会话已结束，请重新登录。',
-    tokenRefused: '令牌被拒绝（已过期或无效），请重新登录。',
-    changeTitle: '设置新密码',
-    changeHelp: '管理员已重置您的密码，请设置新密码后继续。',
-    currentPassword: '当前密码',
-    newPassword: '新密码',
-    repeatPassword: '再次输入新密码',
-    changeSubmit: '保存新密码',
-    mismatch: '两次输入的新密码不一致。',
-  },
-  en: {
-    title: 'Sign in',
-    username: 'Username',
-    password: 'Password',
-    submit: 'Sign in',
-    signingIn: 'Signing in…',
-    or: 'or',
-    sso: 'Sign in with single sign-on',
-    operators: 'Operators: sign in with a token',
-    tokenHelp: 'Paste a bearer token (JWT); npm run token prints one.',
-    tokenLabel: 'Bearer token',
-    tokenSubmit: 'Sign in with token',
-    language: '中文',
-    invalid_credentials: 'Wrong username or password.',
-    account_locked: 'Too many failed sign-ins: this account is locked. Try again in {s} s.',
-    rate_limited: 'Too many failed sign-ins from your address. Try again in {s} s.',
-    account_deactivated: 'This account is deactivated: ask an administrator.',
-    network: 'The server cannot be reached: check the network and try again.',
-    failed: 'Sign-in failed: {m}',
-    sessionEnded: 'Your session has ended: sign in again.',
-    tokenRefused: 'Your token was refused (expired or invalid): sign in again.',
-    changeTitle: 'Choose a new password',
-    changeHelp: 'An administrator reset your password: choose a new one to continue.',
-    currentPassword: 'Current password',
-    newPassword: 'New password',
-    repeatPassword: 'Repeat the new password',
-    changeSubmit: 'Save new password',
-    mismatch: 'The new passwords differ.',
-  },
-} as const;
-
-type MessageKey = keyof (typeof MESSAGES)['en'];
-/** The console's one language setting (i18n.ts: the browser's language unless the user chose one). */
-export function loginLanguage(): LoginLanguage {
-  return locale();
-}
-
-export function loginMessage(key: MessageKey, values: Record<string, string | number> = {}, lang = loginLanguage()): string {
-  return MESSAGES[lang][key].replace(/\{(\w+)\}/g, (_m, name: string) => String(values[name] ?? ''));
+export function loginMessage(key: LoginKey, values?: Vars): string {
+  return translate(`login.${key}` as MessageKey, values);
 }
 
 /** The user's sentence for a refused sign-in, by the API's stable error code. */
@@ -94,7 +28,7 @@ function field(label: string, input: HTMLInputElement): HTMLElement {
 }
 
 export function renderLogin(el: HTMLElement, onSession: (s: Session) => void, reason?: string): void {
-  const t = (key: MessageKey) => loginMessage(key);
+  const t = (key: LoginKey) => loginMessage(key);
   const error = h('div', { class: 'error', role: 'alert', 'data-testid': 'login-error', hidden: !reason }, reason ?? '');
   const username = h('input', { name: 'username', autocomplete: 'username', required: true, maxlength: 64, autocapitalize: 'none', spellcheck: 'false' });
   const password = h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true, maxlength: 200 });
@@ -115,10 +49,10 @@ export function renderLogin(el: HTMLElement, onSession: (s: Session) => void, re
       }
     } }, t('tokenSubmit')));
   const languageToggle = h('button', { class: 'button small link', type: 'button', onclick: () => {
-    setLocale(loginLanguage() === 'zh-CN' ? 'en' : 'zh-CN');
+    setLocale(locale() === 'zh-CN' ? 'en' : 'zh-CN');
     renderLogin(el, onSession);
   } }, t('language'));
-  const form = h('form', { class: 'card form login', 'data-testid': 'login', lang: loginLanguage() },
+  const form = h('form', { class: 'card form login', 'data-testid': 'login', lang: locale() },
     h('h2', {}, t('title'), ' ', languageToggle),
     field(t('username'), username),
     field(t('password'), password),
@@ -156,12 +90,12 @@ export function renderLogin(el: HTMLElement, onSession: (s: Session) => void, re
 
 /** After an administrator's reset: the user sets a new password before anything else. */
 export function renderPasswordChange(el: HTMLElement, session: Session, onSession: (s: Session) => void): void {
-  const t = (key: MessageKey) => loginMessage(key);
+  const t = (key: LoginKey) => loginMessage(key);
   const error = h('div', { class: 'error', role: 'alert', hidden: true });
   const current = h('input', { name: 'currentPassword', type: 'password', autocomplete: 'current-password', required: true });
   const next = h('input', { name: 'newPassword', type: 'password', autocomplete: 'new-password', required: true, minlength: 10 });
   const repeat = h('input', { name: 'repeatPassword', type: 'password', autocomplete: 'new-password', required: true });
-  const form = h('form', { class: 'card form login', 'data-testid': 'password-change', lang: loginLanguage() },
+  const form = h('form', { class: 'card form login', 'data-testid': 'password-change', lang: locale() },
     h('h2', {}, t('changeTitle')),
     h('p', { class: 'muted' }, t('changeHelp')),
     field(t('currentPassword'), current), field(t('newPassword'), next), field(t('repeatPassword'), repeat),

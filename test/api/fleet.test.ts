@@ -1,6 +1,10 @@
 // GET /v1/fleet/live and /v1/fleet/search against the real app, Redis and registry: scope, paging,
 // the live columns, open cases on the first page, search without the province character.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../api/app.ts';
+import { readApiConfig } from '../../api/config.ts';
+import { createApiServices } from '../../api/services.ts';
+import { LIVE_EVENT_FIELD, type LiveEvent } from '../../core/events.ts';
 import { redisKeys } from '../../core/keys.ts';
 import type { Vehicle } from '../../core/registry.ts';
 import { withCheckDigit } from '../../core/vin.ts';
@@ -70,6 +74,59 @@ describe('GET /v1/fleet/live', () => {
     const { body } = await get('/v1/fleet/live', await h.token('customer', { customerId: 'globex' }));
     expect(body.items.map((t: { plate: string }) => t.plate)).toEqual(['苏E·88123']);
     expect((await get('/v1/fleet/live', await h.token('station', { stationId: 's1' }))).status).toBe(403);
+  });
+});
+
+describe('the live table behind GET /v1/fleet/live', () => {
+  const keys = () => redisKeys(h.services.redisPrefix);
+  /** A live event as the ingester publishes it (ingest/apply-state.ts), without touching the hash: only the stream can carry it. */
+  const publish = (event: Omit<LiveEvent, 'at'>) => h.redis.xadd(keys().events, '*', LIVE_EVENT_FIELD, JSON.stringify({ at: new Date().toISOString(), ...event }));
+  const truck = async (token: string, v: string) => (await get('/v1/fleet/live', token)).body.items.find((t: { vin: string }) => t.vin === v);
+
+  it('moves a truck on a position published after the table was loaded, and keeps each customer to its own trucks', async () => {
+    const agent = await h.token('agent');
+    const globex = await h.token('customer', { customerId: 'globex' });
+    expect(await truck(agent, vin(2))).toMatchObject({ lat: 31.02 });
+    const ts = Date.now() + 60_000;
+    await publish({ type: 'vehicle.position', vin: vin(2), customerId: 'acme', data: { ts, lat: 30.5, lon: 114.3, speedKmh: 71, heading: 180 } });
+    await publish({ type: 'vehicle.fault', vin: vin(2), customerId: 'acme', data: { ts, lamps: { mil: false, redStop: true, amberWarning: false, protect: false }, severity: 'critical', active: [{ spn: 100, fmi: 1, oc: 1 }] } });
+    await publish({ type: 'vehicle.status', vin: vin(2), customerId: 'acme', data: { status: 'offline' } });
+    await expect.poll(() => truck(agent, vin(2)), { timeout: 10_000 }).toMatchObject({ lat: 30.5, lon: 114.3, speed: 71, heading: 180, ts, severity: 'critical', status: 'offline' });
+    // An older position (a late batch) does not move it back.
+    await publish({ type: 'vehicle.position', vin: vin(3), customerId: 'acme', data: { ts: Date.now(), lat: 29, lon: 106 } });
+    await publish({ type: 'vehicle.position', vin: vin(2), customerId: 'acme', data: { ts: ts - 1000, lat: 1, lon: 1 } });
+    await expect.poll(() => truck(agent, vin(3)), { timeout: 10_000 }).toMatchObject({ lat: 29, lon: 106 });
+    expect(await truck(agent, vin(2))).toMatchObject({ lat: 30.5, lon: 114.3 });
+    // Another customer's answer holds only its own truck, whatever the stream carried.
+    const own = (await get('/v1/fleet/live', globex)).body;
+    expect(own.items.map((t: { vin: string }) => t.vin)).toEqual([vin(100)]);
+    expect(own.total).toBe(1);
+  });
+
+  it('reads a truck new in the registry, and a restarted API loads what changed while it was away', async () => {
+    const agent = await h.token('agent');
+    const registry = createRegistryStore({ redis: h.redis, prefix: h.services.redisPrefix });
+    const added = vin(200);
+    await h.redis.hset(keys().live(added), { customerId: 'acme', lat: '23.1', lon: '113.3', ts: String(Date.now()), status: 'online', severity: 'none' });
+    await registry.put('vehicle', { vin: added, customerId: 'acme', plate: '粤A20000', active: true });
+    expect(await truck(agent, added)).toMatchObject({ plate: '粤A20000', lat: 23.1, lon: 113.3, status: 'online' });
+
+    // Written by hand, with no event (as if published while this API was down): the running table does not
+    // re-read Redis per request, so it still has the old place…
+    await h.redis.hset(keys().live(vin(4)), { lat: '45.75', lon: '126.65', ts: String(Date.now() + 120_000) });
+    expect(await truck(agent, vin(4))).toMatchObject({ lat: 31.04 });
+    // …a restarted API (new services over the same Redis) loads it, and its periodic resync finds the next one.
+    const restarted = await buildApp(createApiServices(readApiConfig({ API_RATE_LIMIT_MAX: '100000', FLEET_LIVE_RESYNC_S: '1' }), {
+      redis: h.redis, redisPrefix: h.services.redisPrefix, tokens: h.api.tokens, telemetry: h.api.telemetry, mqtt: h.api.mqtt, regions: h.api.regions,
+    }));
+    try {
+      const fromRestarted = async (v: string) => (await restarted.inject({ method: 'GET', url: '/v1/fleet/live', headers: h.auth(agent) })).json().items.find((t: { vin: string }) => t.vin === v);
+      expect(await fromRestarted(vin(4))).toMatchObject({ lat: 45.75, lon: 126.65 });
+      await h.redis.hset(keys().live(vin(6)), { lat: '36.07', lon: '120.38', ts: String(Date.now() + 120_000) });
+      await expect.poll(() => fromRestarted(vin(6)), { timeout: 10_000 }).toMatchObject({ lat: 36.07, lon: 120.38 });
+    } finally {
+      await restarted.close();
+    }
   });
 });
 

@@ -269,6 +269,14 @@ function csvLine(line: string): string[] {
   return out;
 }
 
+/** `POST /v1/import/{kind}?dryRun=true` (docs/api.md): what an import would do, and every row's problems. */
+interface DryRun {
+  created: number;
+  updated: number;
+  unchanged: number;
+  problems: Array<{ row: number; field: string }>;
+}
+
 function importScreen(el: HTMLElement, ctx: ViewContext): void {
   const kind = h('select', { name: 'kind', 'aria-label': t('admin.importKind') }, ['stations', 'depots', 'vehicles', 'advisors', 'customers', 'assignments'].map((k) => h('option', { value: k }, t(`admin.tab.${k}` as MessageKey))));
   const text = h('textarea', { name: 'file', rows: 8, 'aria-label': t('admin.importText'), placeholder: t('admin.importHint'), spellcheck: 'false' });
@@ -280,7 +288,7 @@ function importScreen(el: HTMLElement, ctx: ViewContext): void {
     if (f) text.value = await f.text();
   });
   let parsed: { header: string[]; rows: string[][]; json: unknown[] | null } | undefined;
-  const showPreview = (problems: Array<{ row: number; field?: string | undefined }> = []) => {
+  const showPreview = (problems: Array<{ row: number; field?: string | undefined }> = [], plan?: DryRun) => {
     const body = text.value.trim();
     if (!body) return render(preview, empty(t('admin.importEmpty')));
     let json: unknown[] | null = null;
@@ -304,18 +312,33 @@ function importScreen(el: HTMLElement, ctx: ViewContext): void {
     for (const p of problems) byRow.set(p.row, [...(byRow.get(p.row) ?? []), p.field ? t('admin.fieldInvalid', { field: fieldLabel(p.field) }) : t('error.validation_failed')]);
     render(preview,
       h('p', { class: problems.length ? 'error' : 'muted' }, problems.length ? t('admin.importProblems', { n: byRow.size, total: rows.length }) : t('admin.importRows', { n: rows.length })),
+      plan && !problems.length ? h('p', { class: 'ok', 'data-testid': 'import-plan' }, t('admin.importPlan', { created: plan.created, updated: plan.updated, unchanged: plan.unchanged })) : '',
       h('table', { class: 'table compact' },
         h('thead', {}, h('tr', {}, ['#', ...header.map(fieldLabel), t('admin.rowErrors')].map((x) => h('th', {}, x)))),
         h('tbody', {}, rows.slice(0, 200).map((r, i) => h('tr', { class: byRow.has(i + 1) ? 'row-escalated' : '', 'data-row': i + 1 },
           h('td', {}, i + 1), r.map((c) => h('td', {}, c)), h('td', { 'data-testid': 'row-error' }, (byRow.get(i + 1) ?? []).join('；')))))));
   };
+  const send = <T>(query: string) => (parsed!.json
+    ? ctx.api.post<T>(`/v1/import/${kind.value}${query}`, parsed!.json)
+    : ctx.api.postText<T>(`/v1/import/${kind.value}${query}`, text.value, 'text/csv'));
+  /** The server's dry run: every row validated as the import will, the counts it would store, nothing stored. */
+  const dryRun = async () => {
+    showPreview();
+    if (!parsed) return;
+    render(out, loading());
+    try {
+      const plan = await send<DryRun>('?dryRun=true');
+      showPreview(plan.problems.map((p) => ({ row: p.row, field: p.field || undefined })), plan);
+      render(out);
+    } catch (err) {
+      render(out, errorBox(err, () => void dryRun()));
+    }
+  };
   const submit = async () => {
     showPreview();
     if (!parsed) return;
     try {
-      const report = parsed.json
-        ? await ctx.api.post<Row>(`/v1/import/${kind.value}`, parsed.json)
-        : await ctx.api.postText<Row>(`/v1/import/${kind.value}`, text.value, 'text/csv');
+      const report = await send<Row>('');
       ctx.directory.invalidate();
       render(out, h('div', { class: 'ok', 'data-testid': 'imported' }, t('admin.imported', { n: Number(report['rows'] ?? parsed.rows.length) })));
     } catch (err) {
@@ -332,6 +355,6 @@ function importScreen(el: HTMLElement, ctx: ViewContext): void {
   };
   render(el, h('div', { class: 'card form' }, h('h2', {}, t('admin.importTitle')), h('label', {}, t('admin.importKind'), kind), file, text,
     h('div', { class: 'inline-buttons' },
-      h('button', { class: 'button', type: 'button', 'data-testid': 'import-preview-button', onclick: () => showPreview() }, t('admin.preview')),
+      h('button', { class: 'button', type: 'button', 'data-testid': 'import-preview-button', onclick: () => void dryRun() }, t('admin.preview')),
       h('button', { class: 'button primary', type: 'button', 'data-testid': 'import-submit', onclick: () => void submit() }, t('admin.import'))), out), preview);
 }
