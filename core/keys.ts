@@ -6,8 +6,9 @@ import { accountKeys } from './account-keys.ts';
 export function redisKeys(prefix: string) {
   const p = `${prefix}:`;
   return {
-    /** BullMQ `prefix` option for every queue of this deployment. */
-    bullPrefix: `${prefix}:bull`,
+    /** BullMQ `prefix` option for every queue of this deployment. A {hash tag}, as BullMQ requires on Redis Cluster:
+     *  its scripts touch several keys of one queue. */
+    bullPrefix: `{${prefix}:bull}`,
 
     // ---- registry (system of record) ----
     /** Hash id → JSON of one registry kind. */

@@ -32,7 +32,7 @@ export interface ApiHarness {
  */
 export async function startApiHarness(label: string, opts: { rateLimitMax?: number; env?: Record<string, string>; now?: () => Date } = {}): Promise<ApiHarness> {
   const services = testServices(label);
-  const redis = createRedis(services.redisUrl, 'fail-fast', { enableAutoPipelining: true }); // as api/main.ts
+  const redis = createRedis(services, 'fail-fast', { enableAutoPipelining: true }); // as api/main.ts
   await ensureRedisDurability(redis);
   const telemetry = createTelemetryStore({ version: 1, url: services.influxUrl, database: services.influxDb });
   await telemetry.ensureDatabase();

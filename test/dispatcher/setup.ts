@@ -39,7 +39,7 @@ export async function createRig(
 ): Promise<DispatchRig> {
   const fullEnv = services.env(env);
   const rescue = readRescueConfig(fullEnv);
-  const redis = createRedis(services.redisUrl, 'fail-fast');
+  const redis = createRedis(services, 'fail-fast');
   const keys = redisKeys(services.redisPrefix);
   const registry = createRegistryStore({ redis, prefix: services.redisPrefix });
   await registry.putMany('station', seed.stations);

@@ -11,7 +11,7 @@ import { testServices } from '../harness/context.ts';
 import { testVin } from './support.ts';
 
 const services = testServices('applystate');
-const redis = createRedis(services.redisUrl, 'fail-fast');
+const redis = createRedis(services, 'fail-fast');
 const keys = redisKeys(services.redisPrefix);
 afterAll(() => redis.disconnect());
 
