@@ -13,6 +13,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     redisMode: RedisMode;
     redisUrl: string;
+    /** Cluster runs only: `port:pid` of every node, for the failover test. */
+    redisNodePids: string;
     mqttUrl: string;
     influxUrl: string;
     mosquittoPasswordFile: string;
