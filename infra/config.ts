@@ -107,7 +107,8 @@ export interface CommonConfig {
   readonly redisMode: RedisMode;
   /** One URL; in cluster mode a comma-separated list of seed nodes. */
   readonly redisUrl: string;
-  /** Prefix for every Redis key and BullMQ queue of this deployment (lets several stacks share one Redis). */
+  /** Prefix for every Redis key and BullMQ queue of this deployment (lets several stacks share one Redis);
+   *  REDIS_PREFIX as a {hash tag} in cluster mode. */
   readonly redisPrefix: string;
   readonly logLevel: LogLevel;
 }
@@ -121,7 +122,10 @@ export function readCommonConfig(env: Env): CommonConfig {
   return {
     redisMode,
     redisUrl: redisMode === 'cluster' ? requireUrlList(env, 'REDIS_URL', ['redis:', 'rediss:']) : requireUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
-    redisPrefix,
+    // On a cluster the prefix is a {hash tag}: every key of the deployment's control plane (registry, cases, queues,
+    // accounts, …) shares one slot, so its multi-key scripts and transactions stay atomic. The keys that carry the
+    // volume (vehicles' live state) leave the tag out and spread by VIN (core/keys.ts, docs/scaling.md).
+    redisPrefix: redisMode === 'cluster' ? `{${redisPrefix}}` : redisPrefix,
     logLevel: requireOneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
   };
 }

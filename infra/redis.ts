@@ -212,3 +212,26 @@ async function waitForClusterReady(redis: Redis): Promise<void> {
     cluster.once('end', onEnd);
   });
 }
+
+/** Redis Cluster's slot of a key: CRC16 (XModem) of its hash tag (the first non-empty {…}) or of the whole key, mod 16384. */
+export function keySlot(key: string): number {
+  const open = key.indexOf('{');
+  if (open >= 0) {
+    const close = key.indexOf('}', open + 1);
+    if (close > open + 1) key = key.slice(open + 1, close);
+  }
+  let crc = 0;
+  for (const byte of Buffer.from(key, 'utf8')) {
+    crc ^= byte << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16_384;
+}
+
+/**
+ * How a client groups keys for one multi-key script: by slot on a cluster (a script's keys must share one), all in
+ * one group on a standalone Redis (one script call for the lot).
+ */
+export function scriptGroupOf(redis: object): (key: string) => number {
+  return isCluster(redis as Redis) ? keySlot : () => 0;
+}

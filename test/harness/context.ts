@@ -26,7 +26,9 @@ export function testServices(label: string): TestServices {
   const redisMode = inject('redisMode') ?? 'standalone';
   const mqttUrl = inject('mqttUrl');
   const influxUrl = inject('influxUrl');
-  const redisPrefix = `t-${namespace}`;
+  // REDIS_PREFIX as the processes' config reads it; their keys' prefix is a {hash tag} on a cluster (infra/config.ts).
+  const rawPrefix = `t-${namespace}`;
+  const redisPrefix = redisMode === 'cluster' ? `{${rawPrefix}}` : rawPrefix;
   const topicRoot = `t/${namespace}/fleet/v1`;
   const influxDb = `t_${namespace}`;
   return {
@@ -36,7 +38,7 @@ export function testServices(label: string): TestServices {
       HOME: process.env.HOME ?? '/tmp',
       REDIS_MODE: redisMode,
       REDIS_URL: redisUrl,
-      REDIS_PREFIX: redisPrefix,
+      REDIS_PREFIX: rawPrefix,
       MQTT_URL: mqttUrl,
       MQTT_TOPIC_ROOT: topicRoot,
       INFLUX_URL: influxUrl,
