@@ -102,11 +102,21 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const REDIS_MODES = ['standalone', 'cluster'] as const;
 export type RedisMode = (typeof REDIS_MODES)[number];
 
+/** A cluster's masters each have a replica to wait for; a standalone Redis (AOF on one box) has none. */
+export function defaultWaitReplicas(mode: RedisMode): number {
+  return mode === 'cluster' ? 1 : 0;
+}
+
 export interface CommonConfig {
   /** `standalone` (default) or `cluster` (infra/redis.ts). */
   readonly redisMode: RedisMode;
   /** One URL; in cluster mode a comma-separated list of seed nodes. */
   readonly redisUrl: string;
+  /** Replicas a system-of-record commit (a rescue case) waits for (`WAIT`) before it is acknowledged; 1 on a
+   *  cluster, 0 on a standalone Redis by default. */
+  readonly redisWaitReplicas: number;
+  /** How long such a commit waits for them at most (ms). */
+  readonly redisWaitTimeoutMs: number;
   /** Prefix for every Redis key and BullMQ queue of this deployment (lets several stacks share one Redis);
    *  REDIS_PREFIX as a {hash tag} in cluster mode. */
   readonly redisPrefix: string;
@@ -126,6 +136,8 @@ export function readCommonConfig(env: Env): CommonConfig {
     // accounts, …) shares one slot, so its multi-key scripts and transactions stay atomic. The keys that carry the
     // volume (vehicles' live state) leave the tag out and spread by VIN (core/keys.ts, docs/scaling.md).
     redisPrefix: redisMode === 'cluster' ? `{${redisPrefix}}` : redisPrefix,
+    redisWaitReplicas: requireInt(env, 'REDIS_WAIT_REPLICAS', { fallback: defaultWaitReplicas(redisMode), min: 0, max: 5 }),
+    redisWaitTimeoutMs: requireInt(env, 'REDIS_WAIT_TIMEOUT_MS', { fallback: 1000, min: 1, max: 60_000 }),
     logLevel: requireOneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
   };
 }

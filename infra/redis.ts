@@ -1,6 +1,6 @@
 import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
 
-import type { RedisMode } from './config.ts';
+import { defaultWaitReplicas, type RedisMode } from './config.ts';
 
 export type { Redis };
 
@@ -9,6 +9,21 @@ export type { Redis };
 export interface RedisTarget {
   readonly redisMode: RedisMode;
   readonly redisUrl: string;
+  /** CommonConfig's write concern for system-of-record commits (defaults: `defaultWaitReplicas`, 1000 ms). */
+  readonly redisWaitReplicas?: number;
+  readonly redisWaitTimeoutMs?: number;
+}
+
+/**
+ * The write concern of a connection's system-of-record commits: how many replicas to `WAIT` for and how long.
+ * Redis replication is asynchronous; a master killed right after acknowledging a write loses it unless a replica
+ * had it (docs/reliability.md, docs/scaling.md). Kept with the connection so that every process committing cases
+ * (dispatcher, API) applies the one configured value.
+ */
+export function writeConcern(redis: object): { replicas: number; timeoutMs: number } {
+  const target = targets.get(redis);
+  if (!target) return { replicas: 0, timeoutMs: 1000 };
+  return { replicas: target.redisWaitReplicas ?? defaultWaitReplicas(target.redisMode), timeoutMs: target.redisWaitTimeoutMs ?? 1000 };
 }
 
 /** The seed URLs of a target: one in standalone mode, one or more in cluster mode. */
