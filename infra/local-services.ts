@@ -292,11 +292,34 @@ export async function startRedisCluster(opts: { dir: string; masters?: number; r
     const code = await new Promise<number | null>((resolve) => create.once('exit', resolve));
     if (code !== 0) throw new Error(`redis-cli --cluster create failed (${code}): ${output.slice(-500)}`);
     for (const node of nodes) await waitUntil(node.name, node.child, () => redisClusterOk(node.port), 60_000);
+    // Ready means replicated too: every replica linked to its master (a WAIT for one replica succeeds at once).
+    for (const node of nodes) await waitUntil(node.name, node.child, () => redisReplicationUp(node.port), 60_000);
     return { url: nodes.map((n) => n.url).join(','), nodes, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
   }
+}
+
+/** A replica whose link to its master is up, or a master with a connected replica. */
+function redisReplicationUp(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let reply = '';
+    socket.setTimeout(1000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('connect', () => socket.write('INFO replication\r\n'));
+    socket.on('data', (data) => {
+      reply += data.toString();
+      if (reply.includes('repl_backlog_histlen') || reply.length > 4000) {
+        socket.destroy();
+        resolve(/role:slave[\s\S]*master_link_status:up/.test(reply) || (/role:master/.test(reply) && !/connected_slaves:0/.test(reply)));
+      }
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 /** `cluster_state:ok` and every slot assigned, as one node sees the cluster. */

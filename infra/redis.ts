@@ -55,6 +55,9 @@ export function createRedis(target: RedisTarget, kind: 'fail-fast' | 'worker', e
   if (target.redisMode === 'cluster') {
     const { enableAutoPipelining, maxRetriesPerRequest, ...redisOptions } = options;
     const cluster = new Cluster(seeds.map(seedNode), {
+      // Connects at its first command (or ensureRedisDurability), after verifyRedisMode has refused a bad mix with
+      // one line — not before it, printing slot-refresh errors.
+      lazyConnect: true,
       redisOptions: { ...redisOptions, maxRetriesPerRequest },
       enableReadyCheck: true,
       enableAutoPipelining: enableAutoPipelining ?? false,
@@ -213,6 +216,10 @@ export async function ensureRedisDurability(redis: Redis): Promise<void> {
 /** Resolves once the cluster client has its slot map and node connections (`nodes()` is empty before). */
 async function waitForClusterReady(redis: Redis): Promise<void> {
   if ((redis as unknown as Cluster).status === 'ready') return;
+  if ((redis as unknown as Cluster).status === 'wait') {
+    await (redis as unknown as Cluster).connect();
+    return;
+  }
   await new Promise<void>((resolve, reject) => {
     const cluster = redis as unknown as Cluster;
     const onReady = () => {

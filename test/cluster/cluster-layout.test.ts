@@ -6,7 +6,7 @@ import { createCaseStore } from '../../infra/case-store.ts';
 import { createRedis, keySlot, redisNodes, type Redis } from '../../infra/redis.ts';
 import { createStateApplier } from '../../ingest/apply-state.ts';
 import type { DecodedBatch } from '../../ingest/decode.ts';
-import { testServices } from '../harness/context.ts';
+import { testServices, waitFor } from '../harness/context.ts';
 import { makeVin } from '../dispatcher/fixtures.ts';
 
 const services = testServices('clusterlayout');
@@ -73,8 +73,12 @@ describe.runIf(services.redisMode === 'cluster')('Redis Cluster layout', () => {
       // The newest case is on the replica of the master that owns the control plane's slot.
       const newest = (await redis.zrange(keys.caseIndex, -1, -1))[0]!;
       const slot = keySlot(keys.case(newest));
-      const slots = (await redis.cluster('SLOTS')) as unknown as Array<[number, number, ...Array<[string, number]>]>;
-      const range = slots.find(([from, to]) => slot >= from && slot <= to)!;
+      // CLUSTER SLOTS lists a master's replica once it is linked (right after the cluster's creation it may not be yet).
+      const range = await waitFor(async () => {
+        const slots = (await redis.cluster('SLOTS')) as unknown as Array<[number, number, ...Array<[string, number]>]>;
+        const found = slots.find(([from, to]) => slot >= from && slot <= to);
+        return found && found.length > 3 ? found : undefined;
+      }, { what: 'the replica of the case slot in CLUSTER SLOTS' });
       const [, , , replicaAddress] = range;
       const replica = createRedis({ redisMode: 'standalone', redisUrl: `redis://${replicaAddress![0]}:${replicaAddress![1]}` }, 'fail-fast');
       try {
