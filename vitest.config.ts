@@ -38,7 +38,8 @@ export default defineConfig({
         test: {
           name: 'services',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, ...UNIT_TESTS],
+          // test/cluster/ needs the Redis Cluster of npm run test:cluster (vitest.cluster.config.ts).
+          exclude: [...configDefaults.exclude, ...UNIT_TESTS, 'test/cluster/**'],
           globalSetup: ['test/harness/global-setup.ts'],
         },
       },

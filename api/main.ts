@@ -27,7 +27,7 @@ runMain('api', async () => {
   shutdown.installSignalHandlers();
 
   // The commands of one event-loop turn leave in one socket write (infra/redis.ts coalesceWrites).
-  const redis = createRedis(common.redisUrl, 'fail-fast');
+  const redis = createRedis(common, 'fail-fast');
   coalesceWrites(redis);
   shutdown.register('redis', () => redis.quit());
   await ensureRedisDurability(redis);

@@ -127,7 +127,7 @@ async function main(): Promise<void> {
     services.push(redisService, influx, mosquitto);
 
     // Registry: the generated network (700 stations, N vehicles, fixed points), imported as operators do.
-    const redis = createRedis(redisService.url, 'fail-fast');
+    const redis = createRedis({ redisMode: 'standalone', redisUrl: redisService.url }, 'fail-fast');
     const registry = createRegistryStore({ redis, prefix: PREFIX });
     const importer = createRegistryImporter({ registry, regions: loadRegionMap() });
     const network = generateNetwork(loadChinaCities(), { ...DEFAULT_NETWORK_OPTIONS, vehicles: VEHICLES });

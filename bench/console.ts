@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     ]);
     services.push(redisService, influx, mosquitto);
 
-    const redis = createRedis(redisService.url, 'fail-fast');
+    const redis = createRedis({ redisMode: 'standalone', redisUrl: redisService.url }, 'fail-fast');
     const registry = createRegistryStore({ redis, prefix: PREFIX });
     const importer = createRegistryImporter({ registry, regions: loadRegionMap() });
     const network = generateNetwork(loadChinaCities(), { ...DEFAULT_NETWORK_OPTIONS, vehicles: VEHICLES });

@@ -77,7 +77,7 @@ function processCpuMs(pid: number): number {
 
 async function measure(store: TelemetryStore, redisUrl: string, influxPid: number): Promise<void> {
   const runs = arg('runs', 3);
-  const redis = createRedis(redisUrl, 'fail-fast');
+  const redis = createRedis({ redisMode: 'standalone', redisUrl }, 'fail-fast');
   const prefix = 'bench';
   const keys = redisKeys(prefix);
   const registry = createRegistryStore({ redis, prefix });

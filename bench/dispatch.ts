@@ -81,7 +81,7 @@ async function benchDecisions(seconds: number, rate: number, coldIndex = false) 
   const dir = mkdtempSync(join(tmpdir(), 'bench-dispatch-'));
   const redisServer = await startRedis({ dir });
   const prefix = 'bench';
-  const redis = createRedis(redisServer.url, 'fail-fast');
+  const redis = createRedis({ redisMode: 'standalone', redisUrl: redisServer.url }, 'fail-fast');
   const total = Math.round(seconds * rate);
   try {
     const registry = createRegistryStore({ redis, prefix });

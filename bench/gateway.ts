@@ -85,7 +85,7 @@ try {
     startInflux({ dir: join(dir, 'influx') }),
   ]);
   services.push(redisService, mosquitto, influx);
-  const redis = createRedis(redisService.url, 'fail-fast');
+  const redis = createRedis({ redisMode: 'standalone', redisUrl: redisService.url }, 'fail-fast');
   await createRegistryStore({ redis, prefix: PREFIX }).putMany('vehicle', vins.map((vin) => ({ vin, customerId: 'bench-customer', active: true })));
   const store = createTerminalStore({ redis, prefix: PREFIX });
   await pool(vins, 50, (vin, i) => store.bind({ id: phone(i), protocol: 'jt808', vin, boundAt: new Date().toISOString() }).then(() => undefined));

@@ -195,7 +195,7 @@ try {
   ]);
   services.push(redisService, mosquitto, influx);
   observed.push({ name: 'mosquitto', pid: mosquitto.child.pid }, { name: 'influxd', pid: influx.child.pid }, { name: 'redis', pid: redisService.child.pid }, { name: 'publishers', pid: process.pid });
-  const redis = createRedis(redisService.url, 'fail-fast');
+  const redis = createRedis({ redisMode: 'standalone', redisUrl: redisService.url }, 'fail-fast');
   await createRegistryStore({ redis, prefix: 'bench' }).putMany('vehicle', vins.map((vin) => ({ vin, customerId: 'bench-customer', active: true })));
 
   const common = { MQTT_URL: mosquitto.url, MQTT_TOPIC_ROOT: ROOT, INFLUX_URL: influx.url, LOG_LEVEL: 'warn', REDIS_URL: redisService.url, REDIS_PREFIX: 'bench' };

@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   const redisDir = join(root, 'redis');
   rmSync(redisDir, { recursive: true, force: true });
   const redisService = await startRedis({ dir: redisDir });
-  const redis = createRedis(redisService.url, 'worker');
+  const redis = createRedis({ redisMode: 'standalone', redisUrl: redisService.url }, 'worker');
   try {
     const telemetry = createTelemetryStore({ version: 1, url: influx.url, database: DB }, { timeoutMs: 300_000 });
     await telemetry.ensureDatabase();

@@ -1,12 +1,17 @@
 // Every Redis key and BullMQ prefix of the system, built in one place. `prefix` is REDIS_PREFIX.
-// Keys that Lua scripts touch together share a {hash tag} so the layout also works on Redis Cluster.
+// On Redis Cluster the prefix is a {hash tag}, so the control plane's multi-key scripts stay in one slot; per-vehicle
+// live state spreads by VIN (see `spread` below and docs/scaling.md).
 import type { RegistryKind } from './registry.ts';
 import { accountKeys } from './account-keys.ts';
 
 export function redisKeys(prefix: string) {
   const p = `${prefix}:`;
+  // On Redis Cluster `prefix` is a {hash tag} (infra/config.ts): every key built on `p` lives in one slot. Keys that
+  // must spread over the cluster are built on `spread`, the prefix without its braces, and hash on their whole name.
+  const spread = `${prefix.replace(/[{}]/g, '')}:`;
   return {
-    /** BullMQ `prefix` option for every queue of this deployment. */
+    /** BullMQ `prefix` option for every queue of this deployment (a {hash tag} on Redis Cluster, as BullMQ requires:
+     *  the prefix is one there). */
     bullPrefix: `${prefix}:bull`,
 
     // ---- registry (system of record) ----
@@ -29,10 +34,12 @@ export function redisKeys(prefix: string) {
     customerAdvisors: (customerId: string) => `${p}idx:customer-advisors:${customerId}`,
 
     // ---- live vehicle state (ingest) ----
-    /** Hash of a vehicle's latest state. */
-    live: (vin: string) => `${p}live:${vin}`,
+    /** Hash of a vehicle's latest state. Spread by VIN over a cluster's slots (no hash tag). */
+    live: (vin: string) => `${spread}live:${vin}`,
     /** GEO set of current vehicle positions. */
     liveGeo: `${p}live:geo`,
+    /** Hash vin → device time (ms) of the position in `liveGeo`: a late GEO write never overwrites a newer one. */
+    liveGeoTs: `${p}live:geo-ts`,
 
     // ---- ingest ----
     /** Capped list of dead-lettered device messages (JSON). */

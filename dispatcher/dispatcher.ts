@@ -47,12 +47,14 @@ export async function startDispatcher(
   logger: Logger,
   hooks: Pick<RescueProcessorDeps, 'onDecision'> = {},
 ): Promise<RunningDispatcher> {
-  const { redisUrl, redisPrefix } = config.common;
+  const { redisPrefix } = config.common;
   const keys = redisKeys(redisPrefix);
-  const connection = { url: redisUrl, maxRetriesPerRequest: null };
   const closers: Array<() => Promise<unknown>> = [];
+  // The queues' and workers' connection (workers duplicate it for their blocking reads); closed last.
+  const connection = createRedis(config.common, 'worker');
+  closers.push(() => connection.quit());
 
-  const redis = createRedis(redisUrl, 'worker');
+  const redis = createRedis(config.common, 'worker');
   closers.push(() => redis.quit());
   const registry = createRegistryStore({ redis, prefix: redisPrefix });
   const etaModel = createEtaModel({ circuity: config.rescue.roadCircuity });
@@ -100,7 +102,7 @@ export async function startDispatcher(
   });
 
   const relay = createWebhookRelay({
-    redis: createRedis(redisUrl, 'worker'),
+    redis: createRedis(config.common, 'worker'),
     prefix: redisPrefix,
     consumer: `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
     registry,

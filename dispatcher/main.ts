@@ -13,7 +13,7 @@ runMain('dispatcher', async () => {
   const shutdown = createShutdown(logger);
   shutdown.installSignalHandlers();
 
-  const probe = createRedis(config.common.redisUrl, 'fail-fast');
+  const probe = createRedis(config.common, 'fail-fast');
   try {
     await ensureRedisDurability(probe);
   } finally {

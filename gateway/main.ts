@@ -5,7 +5,7 @@
 // reported online before it last died (gateway/served-vehicles.ts).
 import { hostname } from 'node:os';
 import { createLogger } from '../infra/logger.ts';
-import { createRedis } from '../infra/redis.ts';
+import { createRedis, verifyRedisMode } from '../infra/redis.ts';
 import { createRegistryStore } from '../infra/registry-store.ts';
 import { runMain } from '../infra/run-main.ts';
 import { createShutdown } from '../infra/shutdown.ts';
@@ -25,7 +25,8 @@ runMain('gateway', async () => {
   const shutdown = createShutdown(logger);
   shutdown.installSignalHandlers();
 
-  const redis = createRedis(config.common.redisUrl, 'fail-fast');
+  await verifyRedisMode(config.common);
+  const redis = createRedis(config.common, 'fail-fast');
   shutdown.register('redis', () => redis.quit());
   const binding = createTerminalBinding({
     store: createTerminalStore({ redis, prefix: config.common.redisPrefix }),

@@ -3,9 +3,12 @@
 // checks the version (optimistic concurrency: two dispatchers or an API call racing a timer never both win),
 // holds the vehicle's open-case lock, reserves/releases the station van (never more than the station has),
 // maintains the listing indexes, and appends the event to the live stream. Either all of it happens or none.
+// On Redis Cluster every key it touches carries the deployment prefix's hash tag (one slot, core/keys.ts), and the
+// commit is acknowledged once the configured replicas have it (WAIT, infra/redis.ts writeConcern).
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../core/keys.ts';
+import { writeConcern } from './redis.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import { statIncrements } from '../core/rescue-stats.ts';
 import { LIVE_EVENT_FIELD, LIVE_STREAM_MAXLEN, type LiveEvent } from '../core/events.ts';
@@ -84,6 +87,9 @@ export function createCaseStore(deps: CaseStoreDeps) {
   const keys = redisKeys(deps.prefix);
   const now = deps.now ?? (() => new Date());
   redis.defineCommand('fleetCommitCase', { lua: COMMIT_CASE });
+  const durability = writeConcern(redis);
+  /** Commits acknowledged without the configured replicas (WAIT timed out). */
+  let unreplicated = 0;
   type WithCommit = Redis & { fleetCommitCase(...args: Array<string | number>): Promise<[string, string]> };
 
   async function get(caseId: string): Promise<RescueCase | undefined> {
@@ -149,7 +155,7 @@ export function createCaseStore(deps: CaseStoreDeps) {
       ? [[keys.tasksDue, Date.parse(stored.followUp.dueAt)], ...(stored.followUp.advisorId ? [[keys.advisorTasks(stored.followUp.advisorId), Date.parse(stored.followUp.dueAt)] as [string, number]] : [])]
       : [];
     const eventJson = event ? JSON.stringify(liveEvent(stored, event, details, at)) : '';
-    const [result, value] = await (redis as WithCommit).fleetCommitCase(
+    const args: Array<string | number> = [
       8 + indexKeys.length + dueIndexes.length,
       keys.case(stored.id),
       keys.openCaseOfVehicle(stored.vin),
@@ -175,7 +181,24 @@ export function createCaseStore(deps: CaseStoreDeps) {
       indexKeys.length,
       ...dueIndexes.map(([, due]) => due),
       ...statIncrements(before, stored, event, details).flat(),
-    );
+    ];
+    let result: string;
+    let value: string;
+    if (durability.replicas > 0) {
+      // WAIT in the same pipeline: it goes to the master that ran the commit (the case's slot on a cluster) and
+      // returns once that many replicas have it, or after the timeout (then the commit stands, acknowledged by the
+      // master alone, and is counted: degraded durability rather than a refused rescue).
+      const pipeline = redis.pipeline();
+      (pipeline as unknown as { fleetCommitCase(...a: Array<string | number>): unknown }).fleetCommitCase(...args);
+      pipeline.wait(durability.replicas, durability.timeoutMs);
+      const rows = (await pipeline.exec()) ?? [];
+      const [commitRow, waitRow] = rows;
+      if (commitRow?.[0]) throw commitRow[0];
+      [result, value] = commitRow?.[1] as [string, string];
+      if (result === 'ok' && Number(waitRow?.[1] ?? 0) < durability.replicas) unreplicated++;
+    } else {
+      [result, value] = await (redis as WithCommit).fleetCommitCase(...args);
+    }
     if (result === 'ok') return { ok: true, case: stored, ...(event ? { event } : {}) };
     if (result === 'open_exists') return { ok: false, reason: 'open_exists', holder: value };
     return { ok: false, reason: result as 'version' | 'no_van' };
@@ -311,7 +334,7 @@ export function createCaseStore(deps: CaseStoreDeps) {
     return result;
   }
 
-  return { get, require, getMany, open, apply, page, activeCaseIds, vansInUse };
+  return { get, require, getMany, open, apply, page, activeCaseIds, vansInUse, unreplicatedCommits: () => unreplicated };
 }
 
 export type CaseStore = ReturnType<typeof createCaseStore>;

@@ -40,6 +40,17 @@ export function requireUrl(env: Env, name: string, protocols: readonly string[],
   return value;
 }
 
+/** A comma-separated list of URLs (cluster seed nodes), each checked as `requireUrl` does. */
+export function requireUrlList(env: Env, name: string, protocols: readonly string[]): string {
+  const value = requireString(env, name);
+  const urls = value.split(',').map((url) => url.trim());
+  for (const url of urls) {
+    if (!url) throw new ConfigError(name, `must be a comma-separated list of URLs like ${protocols[0]}//host:port (got "${value}")`);
+    requireUrl({ [name]: url }, name, protocols);
+  }
+  return urls.join(',');
+}
+
 export function requireInt(
   env: Env,
   name: string,
@@ -87,9 +98,27 @@ export function requireOneOf<T extends string>(env: Env, name: string, allowed: 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** `standalone`: one Redis (REDIS_URL one URL). `cluster`: Redis Cluster (REDIS_URL a comma-separated list of seed nodes). */
+export const REDIS_MODES = ['standalone', 'cluster'] as const;
+export type RedisMode = (typeof REDIS_MODES)[number];
+
+/** A cluster's masters each have a replica to wait for; a standalone Redis (AOF on one box) has none. */
+export function defaultWaitReplicas(mode: RedisMode): number {
+  return mode === 'cluster' ? 1 : 0;
+}
+
 export interface CommonConfig {
+  /** `standalone` (default) or `cluster` (infra/redis.ts). */
+  readonly redisMode: RedisMode;
+  /** One URL; in cluster mode a comma-separated list of seed nodes. */
   readonly redisUrl: string;
-  /** Prefix for every Redis key and BullMQ queue of this deployment (lets several stacks share one Redis). */
+  /** Replicas a system-of-record commit (a rescue case) waits for (`WAIT`) before it is acknowledged; 1 on a
+   *  cluster, 0 on a standalone Redis by default. */
+  readonly redisWaitReplicas: number;
+  /** How long such a commit waits for them at most (ms). */
+  readonly redisWaitTimeoutMs: number;
+  /** Prefix for every Redis key and BullMQ queue of this deployment (lets several stacks share one Redis);
+   *  REDIS_PREFIX as a {hash tag} in cluster mode. */
   readonly redisPrefix: string;
   readonly logLevel: LogLevel;
 }
@@ -99,9 +128,16 @@ export function readCommonConfig(env: Env): CommonConfig {
   if (!/^[A-Za-z0-9_.-]{1,40}$/.test(redisPrefix)) {
     throw new ConfigError('REDIS_PREFIX', `must be 1–40 characters of A-Z a-z 0-9 _ . - (got "${redisPrefix}")`);
   }
+  const redisMode = requireOneOf(env, 'REDIS_MODE', REDIS_MODES, 'standalone');
   return {
-    redisUrl: requireUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
-    redisPrefix,
+    redisMode,
+    redisUrl: redisMode === 'cluster' ? requireUrlList(env, 'REDIS_URL', ['redis:', 'rediss:']) : requireUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    // On a cluster the prefix is a {hash tag}: every key of the deployment's control plane (registry, cases, queues,
+    // accounts, …) shares one slot, so its multi-key scripts and transactions stay atomic. The keys that carry the
+    // volume (vehicles' live state) leave the tag out and spread by VIN (core/keys.ts, docs/scaling.md).
+    redisPrefix: redisMode === 'cluster' ? `{${redisPrefix}}` : redisPrefix,
+    redisWaitReplicas: requireInt(env, 'REDIS_WAIT_REPLICAS', { fallback: defaultWaitReplicas(redisMode), min: 0, max: 5 }),
+    redisWaitTimeoutMs: requireInt(env, 'REDIS_WAIT_TIMEOUT_MS', { fallback: 1000, min: 1, max: 60_000 }),
     logLevel: requireOneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
   };
 }

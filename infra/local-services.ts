@@ -234,3 +234,111 @@ export async function startInflux(opts: { dir: string; port?: number }): Promise
   await waitUntil('influxd', child, async () => (await fetch(`${url}/ping`)).status === 204, 60_000);
   return { name: 'influxdb', url, port, dir: opts.dir, child, stop: stopper(child, 20_000) };
 }
+
+export interface LocalRedisCluster {
+  /** Comma-separated seed list of every node (REDIS_URL in cluster mode). */
+  readonly url: string;
+  readonly nodes: ReadonlyArray<LocalService>;
+  /** Stops every node still running. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A real Redis Cluster on loopback: `masters` masters with `replicasPerMaster` replicas each, every node a
+ * redis-server with `cluster-enabled yes` in its own directory, joined by `redis-cli --cluster create` and ready
+ * once every node reports `cluster_state:ok`. A short node timeout so that a killed master's replica is promoted
+ * within seconds (the failover test).
+ */
+export async function startRedisCluster(opts: { dir: string; masters?: number; replicasPerMaster?: number; nodeTimeoutMs?: number }): Promise<LocalRedisCluster> {
+  const masters = opts.masters ?? 3;
+  const replicas = opts.replicasPerMaster ?? 1;
+  const count = masters * (1 + replicas);
+  const nodes: LocalService[] = [];
+  const stopAll = async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+  };
+  try {
+    const ports = new Set<number>();
+    // Cluster bus port = port + 10000: both must be free.
+    while (ports.size < count) {
+      const port = await freePort();
+      if (port + 10_000 < 65_536 && !ports.has(port) && !(await tcpOpen(port + 10_000))) ports.add(port);
+    }
+    for (const port of ports) {
+      const dir = join(opts.dir, `node-${port}`);
+      mkdirSync(dir, { recursive: true });
+      const child = launch(
+        which(['/usr/bin/redis-server', 'redis-server']),
+        [
+          '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
+          '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'),
+          '--cluster-node-timeout', String(opts.nodeTimeoutMs ?? 2000),
+          '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction',
+          '--save', '', '--daemonize', 'no', '--protected-mode', 'yes', '--loglevel', 'warning',
+        ],
+        join(dir, 'redis.log'),
+      );
+      nodes.push({ name: `redis-${port}`, url: `redis://127.0.0.1:${port}`, port, dir, child, stop: stopper(child) });
+    }
+    await Promise.all(nodes.map((n) => waitUntil(n.name, n.child, () => redisPing(n.port))));
+    const create = spawn(
+      which(['/usr/bin/redis-cli', 'redis-cli']),
+      ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', String(replicas), '--cluster-yes'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    create.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    create.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const code = await new Promise<number | null>((resolve) => create.once('exit', resolve));
+    if (code !== 0) throw new Error(`redis-cli --cluster create failed (${code}): ${output.slice(-500)}`);
+    for (const node of nodes) await waitUntil(node.name, node.child, () => redisClusterOk(node.port), 60_000);
+    // Ready means replicated too: every replica linked to its master (a WAIT for one replica succeeds at once).
+    for (const node of nodes) await waitUntil(node.name, node.child, () => redisReplicationUp(node.port), 60_000);
+    return { url: nodes.map((n) => n.url).join(','), nodes, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** A replica whose link to its master is up, or a master with a connected replica. */
+function redisReplicationUp(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let reply = '';
+    socket.setTimeout(1000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('connect', () => socket.write('INFO replication\r\n'));
+    socket.on('data', (data) => {
+      reply += data.toString();
+      if (reply.includes('repl_backlog_histlen') || reply.length > 4000) {
+        socket.destroy();
+        resolve(/role:slave[\s\S]*master_link_status:up/.test(reply) || (/role:master/.test(reply) && !/connected_slaves:0/.test(reply)));
+      }
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** `cluster_state:ok` and every slot assigned, as one node sees the cluster. */
+function redisClusterOk(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let reply = '';
+    socket.setTimeout(1000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('connect', () => socket.write('CLUSTER INFO\r\n'));
+    socket.on('data', (data) => {
+      reply += data.toString();
+      if (reply.includes('cluster_stats_messages') || reply.length > 2000) {
+        socket.destroy();
+        resolve(reply.includes('cluster_state:ok') && reply.includes('cluster_slots_ok:16384'));
+      }
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

@@ -1,19 +1,144 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
+
+import { defaultWaitReplicas, type RedisMode } from './config.ts';
 
 export type { Redis };
 
+
+/** Where a process's Redis is: the two settings of CommonConfig that every connection needs. */
+export interface RedisTarget {
+  readonly redisMode: RedisMode;
+  readonly redisUrl: string;
+  /** CommonConfig's write concern for system-of-record commits (defaults: `defaultWaitReplicas`, 1000 ms). */
+  readonly redisWaitReplicas?: number;
+  readonly redisWaitTimeoutMs?: number;
+}
+
 /**
- * Two kinds of connection, following BullMQ's advice: producers and request handlers fail fast
- * (a bounded number of retries per command), workers and blocking readers wait for Redis forever.
+ * The write concern of a connection's system-of-record commits: how many replicas to `WAIT` for and how long.
+ * Redis replication is asynchronous; a master killed right after acknowledging a write loses it unless a replica
+ * had it (docs/reliability.md, docs/scaling.md). Kept with the connection so that every process committing cases
+ * (dispatcher, API) applies the one configured value.
  */
-export function createRedis(url: string, kind: 'fail-fast' | 'worker', extra: RedisOptions = {}): Redis {
-  return new Redis(url, {
+export function writeConcern(redis: object): { replicas: number; timeoutMs: number } {
+  const target = targets.get(redis);
+  if (!target) return { replicas: 0, timeoutMs: 1000 };
+  return { replicas: target.redisWaitReplicas ?? defaultWaitReplicas(target.redisMode), timeoutMs: target.redisWaitTimeoutMs ?? 1000 };
+}
+
+/** The seed URLs of a target: one in standalone mode, one or more in cluster mode. */
+export function redisSeeds(target: RedisTarget): string[] {
+  return target.redisUrl.split(',').map((url) => url.trim()).filter(Boolean);
+}
+
+const targets = new WeakMap<object, RedisTarget>();
+
+/**
+ * The one place a Redis connection is made. Two kinds, following BullMQ's advice: producers and request handlers
+ * fail fast (a bounded number of retries per command), workers and blocking readers wait for Redis forever.
+ *
+ * In cluster mode this is an ioredis `Cluster`, typed as `Redis`: both implement the same command interface, which is
+ * all the stores use, so no store's signature changes with the mode. What differs on a cluster is handled where it
+ * matters — multi-key scripts keep their keys in one hash-tag slot (core/keys.ts, docs/scaling.md), node-wide
+ * commands (CONFIG, KEYS) go to every master (`redisNodes`).
+ */
+export function createRedis(target: RedisTarget, kind: 'fail-fast' | 'worker', extra: RedisOptions = {}): Redis {
+  const options: RedisOptions = {
     lazyConnect: false,
     enableReadyCheck: true,
     maxRetriesPerRequest: kind === 'worker' ? null : 3,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
     ...extra,
-  });
+  };
+  const seeds = redisSeeds(target);
+  let client: Redis;
+  if (target.redisMode === 'cluster') {
+    const { enableAutoPipelining, maxRetriesPerRequest, ...redisOptions } = options;
+    const cluster = new Cluster(seeds.map(seedNode), {
+      // Connects at its first command (or ensureRedisDurability), after verifyRedisMode has refused a bad mix with
+      // one line — not before it, printing slot-refresh errors.
+      lazyConnect: true,
+      redisOptions: { ...redisOptions, maxRetriesPerRequest },
+      enableReadyCheck: true,
+      enableAutoPipelining: enableAutoPipelining ?? false,
+      // Failover: a master's replica takes over its slots within cluster-node-timeout; until then commands to
+      // those slots are retried (MOVED/TRYAGAIN/CLUSTERDOWN) rather than failed.
+      clusterRetryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
+      retryDelayOnFailover: 200,
+      retryDelayOnClusterDown: 200,
+      retryDelayOnTryAgain: 200,
+      slotsRefreshTimeout: 2000,
+      maxRedirections: 32,
+    });
+    client = cluster as unknown as Redis;
+  } else {
+    client = new Redis(seeds[0] ?? target.redisUrl, options);
+  }
+  targets.set(client, target);
+  return client;
+}
+
+function seedNode(url: string): ClusterNode {
+  const parsed = new URL(url);
+  return { host: parsed.hostname, port: Number(parsed.port || 6379) };
+}
+
+/** True for a connection made by `createRedis` in cluster mode. */
+export function isCluster(redis: Redis): boolean {
+  return (redis as unknown as { isCluster?: boolean }).isCluster === true;
+}
+
+/** The node connections behind a client: every master of a cluster, or the client itself. */
+export function redisNodes(redis: Redis, role: 'master' | 'all' = 'master'): Redis[] {
+  return isCluster(redis) ? (redis as unknown as Cluster).nodes(role) : [redis];
+}
+
+/**
+ * Every key matching `pattern` on every master (KEYS reaches one node only on a cluster). For tools and tests:
+ * KEYS blocks a node while it scans.
+ */
+export async function keysEverywhere(redis: Redis, pattern: string): Promise<string[]> {
+  const lists = await Promise.all(redisNodes(redis).map((node) => node.keys(pattern)));
+  return lists.flat();
+}
+
+/** Deletes keys one by one (a multi-key DEL is CROSSSLOT on a cluster). */
+export async function deleteKeys(redis: Redis, keys: readonly string[]): Promise<void> {
+  await Promise.all(keys.map((key) => redis.del(key)));
+}
+
+export class RedisModeError extends Error {
+  override readonly name = 'RedisModeError';
+}
+
+/**
+ * A bad mix of REDIS_MODE and server stops the process at start with one clear line: a cluster client against a
+ * standalone server would retry its slot map forever, and a standalone client against a cluster node would answer
+ * MOVED to every other key. Probes each seed with a plain connection (`INFO cluster`).
+ */
+export async function verifyRedisMode(target: RedisTarget): Promise<void> {
+  for (const seed of redisSeeds(target)) {
+    const probe = new Redis(seed, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null, connectTimeout: 5000 });
+    probe.on('error', () => {});
+    let enabled: boolean;
+    try {
+      await probe.connect();
+      enabled = /cluster_enabled:1/.test(await probe.info('cluster'));
+    } catch (err) {
+      if (target.redisMode === 'cluster' && redisSeeds(target).length > 1) continue; // another seed may answer
+      throw err;
+    } finally {
+      probe.disconnect();
+    }
+    if (target.redisMode === 'cluster' && !enabled) {
+      throw new RedisModeError(`REDIS_MODE=cluster but ${seed} is a standalone Redis (cluster_enabled:0); set REDIS_MODE=standalone or list cluster nodes in REDIS_URL`);
+    }
+    if (target.redisMode === 'standalone' && enabled) {
+      throw new RedisModeError(`REDIS_MODE=standalone but ${seed} is a Redis Cluster node (cluster_enabled:1); set REDIS_MODE=cluster and list the seed nodes in REDIS_URL`);
+    }
+    return;
+  }
+  throw new RedisModeError(`no seed node of REDIS_URL answered (${target.redisUrl})`);
 }
 
 type Corkable = NodeJS.WritableStream & { cork(): void; uncork(): void; write: (...args: never[]) => boolean };
@@ -27,6 +152,13 @@ type Corkable = NodeJS.WritableStream & { cork(): void; uncork(): void; write: (
  * Applied again to the new socket after every reconnect.
  */
 export function coalesceWrites(redis: Redis): void {
+  if (isCluster(redis)) {
+    // A cluster client has one connection per node: coalesce each of them.
+    const cluster = redis as unknown as Cluster;
+    cluster.on('+node', (node: Redis) => coalesceWrites(node));
+    for (const node of cluster.nodes('all')) coalesceWrites(node);
+    return;
+  }
   const patched = new WeakSet<object>();
   const patch = () => {
     const stream = (redis as unknown as { stream?: Corkable }).stream;
@@ -61,16 +193,67 @@ export class RedisPersistenceError extends Error {
  * refusing to run against a Redis that does not hold them (e.g. a managed Redis that forbids CONFIG SET).
  */
 export async function ensureRedisDurability(redis: Redis): Promise<void> {
-  try {
-    await redis.config('SET', 'appendonly', 'yes');
-    await redis.config('SET', 'maxmemory-policy', 'noeviction');
-  } catch {
-    // Managed Redis may forbid CONFIG SET; the check below decides.
+  const target = targets.get(redis);
+  if (target) await verifyRedisMode(target);
+  if (isCluster(redis)) await waitForClusterReady(redis);
+  // On a cluster every node (replicas too: one becomes master at failover) must hold both settings.
+  for (const node of redisNodes(redis, 'all')) {
+    try {
+      await node.config('SET', 'appendonly', 'yes');
+      await node.config('SET', 'maxmemory-policy', 'noeviction');
+    } catch {
+      // Managed Redis may forbid CONFIG SET; the check below decides.
+    }
+    const aof = (await node.config('GET', 'appendonly')) as string[];
+    const policy = (await node.config('GET', 'maxmemory-policy')) as string[];
+    if (aof[1] !== 'yes') throw new RedisPersistenceError('Redis must run with appendonly yes (AOF persistence)');
+    if (policy[1] !== 'noeviction') {
+      throw new RedisPersistenceError(`Redis must run with maxmemory-policy noeviction (is ${policy[1]})`);
+    }
   }
-  const aof = (await redis.config('GET', 'appendonly')) as string[];
-  const policy = (await redis.config('GET', 'maxmemory-policy')) as string[];
-  if (aof[1] !== 'yes') throw new RedisPersistenceError('Redis must run with appendonly yes (AOF persistence)');
-  if (policy[1] !== 'noeviction') {
-    throw new RedisPersistenceError(`Redis must run with maxmemory-policy noeviction (is ${policy[1]})`);
+}
+
+/** Resolves once the cluster client has its slot map and node connections (`nodes()` is empty before). */
+async function waitForClusterReady(redis: Redis): Promise<void> {
+  if ((redis as unknown as Cluster).status === 'ready') return;
+  if ((redis as unknown as Cluster).status === 'wait') {
+    await (redis as unknown as Cluster).connect();
+    return;
   }
+  await new Promise<void>((resolve, reject) => {
+    const cluster = redis as unknown as Cluster;
+    const onReady = () => {
+      cluster.off('end', onEnd);
+      resolve();
+    };
+    const onEnd = () => {
+      cluster.off('ready', onReady);
+      reject(new Error('Redis Cluster connection ended before it was ready'));
+    };
+    cluster.once('ready', onReady);
+    cluster.once('end', onEnd);
+  });
+}
+
+/** Redis Cluster's slot of a key: CRC16 (XModem) of its hash tag (the first non-empty {…}) or of the whole key, mod 16384. */
+export function keySlot(key: string): number {
+  const open = key.indexOf('{');
+  if (open >= 0) {
+    const close = key.indexOf('}', open + 1);
+    if (close > open + 1) key = key.slice(open + 1, close);
+  }
+  let crc = 0;
+  for (const byte of Buffer.from(key, 'utf8')) {
+    crc ^= byte << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16_384;
+}
+
+/**
+ * How a client groups keys for one multi-key script: by slot on a cluster (a script's keys must share one), all in
+ * one group on a standalone Redis (one script call for the lot).
+ */
+export function scriptGroupOf(redis: object): (key: string) => number {
+  return isCluster(redis as Redis) ? keySlot : () => 0;
 }

@@ -1,5 +1,5 @@
 import { ConfigError } from './config.ts';
-import { RedisPersistenceError } from './redis.ts';
+import { RedisModeError, RedisPersistenceError } from './redis.ts';
 
 /**
  * Runs a process's composition root. Configuration and start-up refusals end the process with one
@@ -11,7 +11,7 @@ export function runMain(processName: string, main: () => Promise<void>): void {
       process.stderr.write(`${processName}: configuration error: ${err.message}\n`);
       process.exit(2);
     }
-    if (err instanceof RedisPersistenceError) {
+    if (err instanceof RedisPersistenceError || err instanceof RedisModeError) {
       process.stderr.write(`${processName}: refusing to start: ${err.message}\n`);
       process.exit(3);
     }

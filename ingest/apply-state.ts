@@ -1,106 +1,152 @@
-// Stage 3 of the pipeline: every Redis effect of one spool batch in ONE Lua script, atomically together with
-// the spool checkpoint. A batch is therefore applied exactly once even when the process dies after Influx
-// accepted it (replay finds the checkpoint already past it and the script returns without effect).
-//   - live state: newest position by device time wins (`>`: a redelivery or a late batch changes nothing),
-//     GEO index, one `vehicle.position` live event per vehicle and batch;
-//   - DM1: newest snapshot by device time; when its set of (spn, fmi) or its lamps differ from the stored
-//     one, a FaultEvent goes to the outbox stream (relayed to BullMQ) and a `vehicle.fault` live event;
-//   - a terminal's critical alarm (core/alarm.ts): a FaultEvent with `alarms`, a `vehicle.alarm` live event;
-//   - status changes, last-seen, dead letters (capped list + counts per reason).
-// Two ingesters may race on one truck: each decision is a compare inside the script, so the newest wins.
+// Stage 3 of the pipeline: every Redis effect of one spool batch, then the spool checkpoint, as an idempotent,
+// ordered protocol that holds on Redis Cluster, where one script cannot span many vehicles' keys (docs/scaling.md):
+//   0. the checkpoint is read: a batch it is already past changes nothing (replay after a crash);
+//   1. VEHICLE_SCRIPT, once per group of live-state keys that share a slot (every vehicle of the batch in one call
+//      on a standalone Redis), decides each vehicle's changes against its stored state and returns the effects
+//      for step 2:
+//      - live state: newest position by device time wins (`>`: a redelivery or a late batch changes nothing);
+//      - DM1: newest snapshot by device time; when its set of (spn, fmi) or its lamps differ from the stored one,
+//        a FaultEvent for the outbox stream (relayed to BullMQ) and a `vehicle.fault` live event;
+//      - a terminal's critical alarm (core/alarm.ts): a FaultEvent with `alarms`, a `vehicle.alarm` live event;
+//      - status changes, last-seen;
+//      each vehicle remembers the batch it last took and what that batch did to it (`batch`, `batchFx`): the same
+//      batch again (a crash between steps 1 and 2) returns the very same effects instead of finding nothing new;
+//   2. CONTROL_SCRIPT, over the control-plane keys (one hash-tag slot), atomically: checks the checkpoint again,
+//      moves each GEO entry only to a newer device time, appends the live and outbox events and the dead letters,
+//      and moves the checkpoint — after every vehicle effect is stored.
+// A crash anywhere repeats at most steps 1–2 of the last batch; outbox events carry deterministic ids (the relay's
+// job id), so a repeated one is no second fault event. Two ingesters may race on one truck: each decision is a
+// compare inside a script, so the newest wins, in the live hash and in the GEO index.
 import type { Redis } from 'ioredis';
 import { LIVE_EVENT_FIELD, LIVE_STREAM_MAXLEN, type LiveEvent } from '../core/events.ts';
 import { snapshotSeverity, type FaultSeverity } from '../core/j1939.ts';
 import { redisKeys } from '../core/keys.ts';
 import type { FaultEvent } from '../core/queues.ts';
 import { DEAD_LETTER_LIST_MAX, type DeadLetter } from '../core/telemetry.ts';
+import { scriptGroupOf } from '../infra/redis.ts';
 import type { DecodedBatch } from './decode.ts';
 import type { SpoolPosition } from './spool.ts';
 
-const SCRIPT = `
+const VEHICLE_SCRIPT = `
 local b = cjson.decode(ARGV[1])
-local cp = b.cp
-local stored = redis.call('HMGET', cp.key, 'spoolId', 'segment', 'offset')
-if stored[1] == cp.spoolId then
-  local s, o = tonumber(stored[2]), tonumber(stored[3])
-  if s > cp.segment or (s == cp.segment and o >= cp.offset) then return {-1, 0} end
-end
-local function evt(json)
-  redis.call('XADD', b.events, 'MAXLEN', '~', b.maxlen, '*', b.field, json)
-end
-local applied, faults = 0, 0
-for _, s in ipairs(b.seen) do
-  redis.call('HSET', s[1], 'lastSeen', b.now, 'customerId', s[2])
-end
-for _, p in ipairs(b.positions) do
-  local cur = tonumber(redis.call('HGET', p.k, 'ts'))
-  if (not cur) or p.ts > cur then
-    redis.call('HSET', p.k, unpack(p.f))
-    if p.g then redis.call('GEOADD', b.geo, p.lon, p.lat, p.vin) else redis.call('ZREM', b.geo, p.vin) end
-    evt(p.e)
-    applied = applied + 1
-  end
-end
-for _, d in ipairs(b.dm1s) do
-  local cur = tonumber(redis.call('HGET', d.k, 'dm1Ts'))
-  if (not cur) or d.ts > cur then
-    local prevJson = redis.call('HGET', d.k, 'dtcs')
-    local prevLamps = redis.call('HGET', d.k, 'lamps')
-    if not prevLamps then prevLamps = b.noLamps end
-    local prev, order = {}, {}
-    if prevJson then
-      local ok, list = pcall(cjson.decode, prevJson)
-      if ok and type(list) == 'table' then
-        for _, x in ipairs(list) do
-          if type(x) == 'table' and tonumber(x.spn) and tonumber(x.fmi) then
-            local key = string.format('%d:%d', x.spn, x.fmi)
-            prev[key] = string.format('{"spn":%d,"fmi":%d,"oc":%d}', x.spn, x.fmi, tonumber(x.oc) or 0)
-            order[#order + 1] = key
-          end
-        end
+local positions, events, outbox, faults = {}, {}, {}, 0
+for _, v in ipairs(b.vehicles) do
+  local k = v.k
+  local replay = redis.call('HGET', k, 'batch') == b.bid
+  local fx
+  if replay then fx = cjson.decode(redis.call('HGET', k, 'batchFx')) else fx = {p = 0, d = {}, s = {}} end
+  if not replay then redis.call('HSET', k, 'lastSeen', b.now, 'customerId', v.c) end
+  local p = v.p
+  if p then
+    if not replay then
+      local cur = tonumber(redis.call('HGET', k, 'ts'))
+      if (not cur) or p.ts > cur then
+        redis.call('HSET', k, unpack(p.f))
+        fx.p = 1
       end
     end
-    local now, added, cleared = {}, {}, {}
-    for _, c in ipairs(d.dtcs) do
-      now[c[1]] = true
-      if not prev[c[1]] then added[#added + 1] = c[2] end
+    if fx.p == 1 then
+      positions[#positions + 1] = v.vin
+      events[#events + 1] = p.e
     end
-    for _, key in ipairs(order) do
-      if not now[key] then cleared[#cleared + 1] = prev[key] end
+  end
+  for i, d in ipairs(v.d) do
+    local tail = false
+    if replay then
+      tail = fx.d[i]
+    else
+      local cur = tonumber(redis.call('HGET', k, 'dm1Ts'))
+      if (not cur) or d.ts > cur then
+        local prevJson = redis.call('HGET', k, 'dtcs')
+        local prevLamps = redis.call('HGET', k, 'lamps')
+        if not prevLamps then prevLamps = b.noLamps end
+        local prev, order = {}, {}
+        if prevJson then
+          local ok, list = pcall(cjson.decode, prevJson)
+          if ok and type(list) == 'table' then
+            for _, x in ipairs(list) do
+              if type(x) == 'table' and tonumber(x.spn) and tonumber(x.fmi) then
+                local key = string.format('%d:%d', x.spn, x.fmi)
+                prev[key] = string.format('{"spn":%d,"fmi":%d,"oc":%d}', x.spn, x.fmi, tonumber(x.oc) or 0)
+                order[#order + 1] = key
+              end
+            end
+          end
+        end
+        local now, added, cleared = {}, {}, {}
+        for _, c in ipairs(d.dtcs) do
+          now[c[1]] = true
+          if not prev[c[1]] then added[#added + 1] = c[2] end
+        end
+        for _, key in ipairs(order) do
+          if not now[key] then cleared[#cleared + 1] = prev[key] end
+        end
+        redis.call('HSET', k, unpack(d.f))
+        if #added > 0 or #cleared > 0 or prevLamps ~= d.lamps then
+          tail = ',"added":[' .. table.concat(added, ',') .. '],"cleared":[' .. table.concat(cleared, ',') .. ']}'
+        end
+      end
+      fx.d[i] = tail
     end
-    redis.call('HSET', d.k, unpack(d.f))
-    if #added > 0 or #cleared > 0 or prevLamps ~= d.lamps then
-      local tail = ',"added":[' .. table.concat(added, ',') .. '],"cleared":[' .. table.concat(cleared, ',') .. ']}'
-      redis.call('XADD', b.outbox, '*', 'event', d.head .. tail)
-      evt(d.live .. tail .. '}')
+    if tail then
+      outbox[#outbox + 1] = d.head .. tail
+      events[#events + 1] = d.live .. tail .. '}'
       faults = faults + 1
     end
   end
-end
-for _, a in ipairs(b.alarms) do
-  local cur = tonumber(redis.call('HGET', a.k, 'alarmTs'))
-  if (not cur) or a.ts > cur then redis.call('HSET', a.k, 'alarmTs', a.ts, 'alarms', a.alarms) end
-  redis.call('XADD', b.outbox, '*', 'event', a.event)
-  evt(a.live)
-  faults = faults + 1
-end
-for _, s in ipairs(b.statuses) do
-  if redis.call('HGET', s.k, 'status') ~= s.s then
-    redis.call('HSET', s.k, 'status', s.s, 'statusTs', b.now)
-    evt(s.e)
+  for _, a in ipairs(v.a) do
+    if not replay then
+      local cur = tonumber(redis.call('HGET', k, 'alarmTs'))
+      if (not cur) or a.ts > cur then redis.call('HSET', k, 'alarmTs', a.ts, 'alarms', a.alarms) end
+    end
+    outbox[#outbox + 1] = a.event
+    events[#events + 1] = a.live
+    faults = faults + 1
   end
+  for i, s in ipairs(v.s) do
+    if not replay then
+      fx.s[i] = redis.call('HGET', k, 'status') ~= s.s
+      if fx.s[i] then redis.call('HSET', k, 'status', s.s, 'statusTs', b.now) end
+    end
+    if fx.s[i] then events[#events + 1] = s.e end
+  end
+  if not replay then redis.call('HSET', k, 'batch', b.bid, 'batchFx', cjson.encode(fx)) end
+end
+return {positions, events, outbox, faults}
+`;
+
+const CONTROL_SCRIPT = `
+local cpKey, geoKey, geoTsKey, eventsKey, outboxKey, dlList, dlCounts = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local b = cjson.decode(ARGV[1])
+local stored = redis.call('HMGET', cpKey, 'spoolId', 'segment', 'offset')
+if stored[1] == b.spoolId then
+  local s, o = tonumber(stored[2]), tonumber(stored[3])
+  if s > b.segment or (s == b.segment and o >= b.offset) then return -1 end
+end
+for _, g in ipairs(b.geo) do
+  local cur = tonumber(redis.call('HGET', geoTsKey, g[1]))
+  if (not cur) or tonumber(g[2]) >= cur then
+    redis.call('HSET', geoTsKey, g[1], g[2])
+    if g[3] then redis.call('GEOADD', geoKey, g[3], g[4], g[1]) else redis.call('ZREM', geoKey, g[1]) end
+  end
+end
+for _, json in ipairs(b.events) do
+  redis.call('XADD', eventsKey, 'MAXLEN', '~', b.maxlen, '*', b.field, json)
+end
+for _, json in ipairs(b.outbox) do
+  redis.call('XADD', outboxKey, '*', 'event', json)
 end
 if #b.dead > 0 then
   for i = 1, #b.dead, 500 do
-    redis.call('LPUSH', b.dlList, unpack(b.dead, i, math.min(i + 499, #b.dead)))
+    redis.call('LPUSH', dlList, unpack(b.dead, i, math.min(i + 499, #b.dead)))
   end
-  redis.call('LTRIM', b.dlList, 0, b.dlMax - 1)
+  redis.call('LTRIM', dlList, 0, b.dlMax - 1)
   for i = 1, #b.dlCounts, 2 do
-    redis.call('HINCRBY', b.dlCountsHash, b.dlCounts[i], b.dlCounts[i + 1])
+    redis.call('HINCRBY', dlCounts, b.dlCounts[i], b.dlCounts[i + 1])
   end
 end
-redis.call('HSET', cp.key, 'spoolId', cp.spoolId, 'segment', cp.segment, 'offset', cp.offset, 'at', b.now)
-return {applied, faults}
+redis.call('HSET', cpKey, 'spoolId', b.spoolId, 'segment', b.segment, 'offset', b.offset, 'at', b.now)
+return 1
 `;
 
 /** Redis GEO accepts latitudes up to ±85.05112878°; trucks beyond are kept out of the index. */
@@ -131,16 +177,40 @@ export function newestPerVehicle(positions: DecodedBatch['positions']): DecodedB
   return [...newest.values()];
 }
 
-export function createStateApplier(deps: { redis: Pick<Redis, 'eval' | 'evalsha' | 'script'>; prefix: string; clientId: string; spoolId: string }) {
+type VehicleEffects = {
+  k: string; vin: string; c: string;
+  p?: { ts: number; f: string[]; e: string; report: DecodedBatch['positions'][number]['report'] };
+  d: Array<{ ts: number; lamps: string; dtcs: string[][]; f: string[]; head: string; live: string }>;
+  a: Array<{ ts: number; alarms: string; event: string; live: string }>;
+  s: Array<{ s: string; e: string }>;
+};
+
+type WithScripts = Redis & {
+  fleetIngestVehicles(...args: Array<string | number>): Promise<[string[], string[], string[], number]>;
+  fleetIngestControl(...args: Array<string | number>): Promise<number>;
+};
+
+export function createStateApplier(deps: { redis: Pick<Redis, 'defineCommand' | 'hmget'>; prefix: string; clientId: string; spoolId: string }) {
   const keys = redisKeys(deps.prefix);
-  let sha: string | undefined;
+  const redis = deps.redis as WithScripts;
+  // defineCommand: EVALSHA with a fall-back to EVAL on NOSCRIPT, per node of a cluster.
+  redis.defineCommand('fleetIngestVehicles', { lua: VEHICLE_SCRIPT });
+  redis.defineCommand('fleetIngestControl', { lua: CONTROL_SCRIPT, numberOfKeys: 7 });
+  const groupOf = scriptGroupOf(deps.redis);
+  const checkpointKey = keys.ingestCheckpoint(deps.clientId);
 
-  function payload(batch: DecodedBatch, checkpoint: SpoolPosition, now: number): string {
+  /** Each vehicle's share of the batch, in the batch's order per vehicle. */
+  function vehicleEffects(batch: DecodedBatch, now: number): Map<string, VehicleEffects> {
     const at = new Date(now).toISOString();
-    const seen = new Map<string, string>();
-    for (const list of [batch.positions, batch.dm1s, batch.statuses, batch.alarms]) for (const item of list) seen.set(item.vin, item.customerId);
+    const byVin = new Map<string, VehicleEffects>();
+    const of = (vin: string, customerId: string): VehicleEffects => {
+      let v = byVin.get(vin);
+      if (!v) byVin.set(vin, (v = { k: keys.live(vin), vin, c: customerId, d: [], a: [], s: [] }));
+      v.c = customerId;
+      return v;
+    };
 
-    const positions = newestPerVehicle(batch.positions).map(({ vin, customerId, report: r }) => {
+    for (const { vin, customerId, report: r } of newestPerVehicle(batch.positions)) {
       const f: string[] = ['customerId', customerId, 'ts', String(r.ts), 'lat', String(r.lat), 'lon', String(r.lon)];
       if (r.speedKmh !== undefined) f.push('speedKmh', String(r.speedKmh));
       if (r.heading !== undefined) f.push('heading', String(r.heading));
@@ -149,95 +219,112 @@ export function createStateApplier(deps: { redis: Pick<Redis, 'eval' | 'evalsha'
       if (r.fuelPct !== undefined) f.push('fuelPct', String(r.fuelPct));
       if (r.ignition !== undefined) f.push('ignition', String(r.ignition));
       if (r.seq !== undefined) f.push('seq', String(r.seq));
-      return {
-        k: keys.live(vin), vin, ts: r.ts, f, lat: r.lat, lon: r.lon, g: Math.abs(r.lat) <= GEO_MAX_LAT,
-        e: liveEvent({ type: 'vehicle.position', at, vin, customerId, data: { ...r } }),
-      };
-    });
+      of(vin, customerId).p = { ts: r.ts, f, e: liveEvent({ type: 'vehicle.position', at, vin, customerId, data: { ...r } }), report: r };
+    }
 
-    const dm1s = [...batch.dm1s]
-      .sort((a, b) => (a.vin < b.vin ? -1 : a.vin > b.vin ? 1 : a.report.ts - b.report.ts))
-      .map(({ vin, customerId, report: r, receivedAt }) => {
-        const lamps = JSON.stringify(r.lamps);
-        const live = snapshotSeverity(r.lamps, r.dtcs);
-        const severity: FaultSeverity = live === 'none' ? 'info' : live;
-        const active = JSON.stringify(r.dtcs);
-        const id = `${vin}-${r.ts}`;
-        const location = r.lat !== undefined && r.lon !== undefined ? { lat: r.lat, lon: r.lon } : {};
-        // The FaultEvent (core/queues.ts) and its LiveEvent without `added` and `cleared`, which only the script
-        // can know: typed here, serialised, and left open (`active` last) for the script to append them.
-        const event: Omit<FaultEvent, 'added' | 'cleared'> = {
-          id, vin, customerId, ts: r.ts, receivedAt, ...location, lamps: r.lamps, severity, active: r.dtcs,
-        };
-        const fault = liveEvent({
-          type: 'vehicle.fault', at, vin, customerId,
-          data: { faultEventId: id, ts: r.ts, ...location, lamps: r.lamps, severity, active: r.dtcs },
-        });
-        const head = JSON.stringify(event).slice(0, -1);
-        const liveHead = fault.slice(0, -2);
-        return {
-          k: keys.live(vin), ts: r.ts, lamps,
-          dtcs: r.dtcs.map((d) => [`${d.spn}:${d.fmi}`, JSON.stringify({ spn: d.spn, fmi: d.fmi, oc: d.oc })]),
-          f: ['customerId', customerId, 'dm1Ts', String(r.ts), 'dtcs', active, 'lamps', lamps, 'severity', live],
-          head, live: liveHead,
-        };
+    const dm1s = [...batch.dm1s].sort((a, b) => (a.vin < b.vin ? -1 : a.vin > b.vin ? 1 : a.report.ts - b.report.ts));
+    for (const { vin, customerId, report: r, receivedAt } of dm1s) {
+      const lamps = JSON.stringify(r.lamps);
+      const live = snapshotSeverity(r.lamps, r.dtcs);
+      const severity: FaultSeverity = live === 'none' ? 'info' : live;
+      const active = JSON.stringify(r.dtcs);
+      const id = `${vin}-${r.ts}`;
+      const location = r.lat !== undefined && r.lon !== undefined ? { lat: r.lat, lon: r.lon } : {};
+      // The FaultEvent (core/queues.ts) and its LiveEvent without `added` and `cleared`, which only the script
+      // can know: typed here, serialised, and left open (`active` last) for the script to append them.
+      const event: Omit<FaultEvent, 'added' | 'cleared'> = {
+        id, vin, customerId, ts: r.ts, receivedAt, ...location, lamps: r.lamps, severity, active: r.dtcs,
+      };
+      const fault = liveEvent({
+        type: 'vehicle.fault', at, vin, customerId,
+        data: { faultEventId: id, ts: r.ts, ...location, lamps: r.lamps, severity, active: r.dtcs },
       });
+      of(vin, customerId).d.push({
+        ts: r.ts, lamps,
+        dtcs: r.dtcs.map((d) => [`${d.spn}:${d.fmi}`, JSON.stringify({ spn: d.spn, fmi: d.fmi, oc: d.oc })]),
+        f: ['customerId', customerId, 'dm1Ts', String(r.ts), 'dtcs', active, 'lamps', lamps, 'severity', live],
+        head: JSON.stringify(event).slice(0, -1), live: fault.slice(0, -2),
+      });
+    }
 
     // A critical alarm is a fault event of its own (id by VIN and device time: a resent alarm is the same event,
     // which the outbox relay's job id and the dispatcher's fault-event ids deduplicate).
-    const alarms = batch.alarms.map(({ vin, customerId, report: r, receivedAt }) => {
+    for (const { vin, customerId, report: r, receivedAt } of batch.alarms) {
       const id = `${vin}-alarm-${r.ts}`;
       const location = r.lat !== undefined && r.lon !== undefined ? { lat: r.lat, lon: r.lon } : {};
       const event: FaultEvent = {
         id, vin, customerId, ts: r.ts, receivedAt, ...location, lamps: JSON.parse(NO_LAMPS) as FaultEvent['lamps'],
         severity: 'critical', active: [], added: [], cleared: [], alarms: r.alarms,
       };
-      return {
-        k: keys.live(vin), ts: r.ts, alarms: r.alarms.join(','),
-        event: JSON.stringify(event),
+      of(vin, customerId).a.push({
+        ts: r.ts, alarms: r.alarms.join(','), event: JSON.stringify(event),
         live: liveEvent({ type: 'vehicle.alarm', at, vin, customerId, data: { faultEventId: id, ts: r.ts, ...location, alarms: r.alarms, alarmBits: r.alarmBits } }),
-      };
-    });
+      });
+    }
 
-    const statuses = batch.statuses.map(({ vin, customerId, report }) => ({
-      k: keys.live(vin), s: report,
-      e: liveEvent({ type: 'vehicle.status', at, vin, customerId, data: { status: report } }),
-    }));
+    for (const { vin, customerId, report } of batch.statuses) {
+      of(vin, customerId).s.push({ s: report, e: liveEvent({ type: 'vehicle.status', at, vin, customerId, data: { status: report } }) });
+    }
+    return byVin;
+  }
+
+  function isPast(stored: Array<string | null>, checkpoint: SpoolPosition): boolean {
+    if (stored[0] !== deps.spoolId) return false;
+    const segment = Number(stored[1]);
+    return segment > checkpoint.segment || (segment === checkpoint.segment && Number(stored[2]) >= checkpoint.offset);
+  }
+
+  /** Applies the batch's Redis effects, then moves the checkpoint to `checkpoint` (the protocol at the top). */
+  async function apply(batch: DecodedBatch, checkpoint: SpoolPosition, now: number): Promise<ApplyOutcome> {
+    if (isPast(await deps.redis.hmget(checkpointKey, 'spoolId', 'segment', 'offset'), checkpoint)) {
+      return { applied: false, positionsApplied: 0, faultEvents: 0 };
+    }
+    const vehicles = vehicleEffects(batch, now);
+    const groups = new Map<number, VehicleEffects[]>();
+    for (const v of vehicles.values()) {
+      const group = groupOf(v.k);
+      const list = groups.get(group);
+      if (list) list.push(v);
+      else groups.set(group, [v]);
+    }
+    // Stable per batch and ingester: the same batch replayed is recognised by every vehicle it touched.
+    const bid = `${deps.spoolId}:${checkpoint.segment}:${checkpoint.offset}`;
+    const results = await Promise.all(
+      [...groups.values()].map((list) =>
+        redis.fleetIngestVehicles(
+          list.length, ...list.map((v) => v.k),
+          JSON.stringify({ bid, now, noLamps: NO_LAMPS, vehicles: list }, (key, value: unknown) => (key === 'report' ? undefined : value)),
+        ),
+      ),
+    );
+
+    const geo: Array<[string, string, number, number] | [string, string]> = [];
+    const events: string[] = [];
+    const outbox: string[] = [];
+    let faultEvents = 0;
+    for (const [positions, groupEvents, groupOutbox, faults] of results) {
+      for (const vin of positions) {
+        const p = vehicles.get(vin)!.p!.report;
+        geo.push(Math.abs(p.lat) <= GEO_MAX_LAT ? [vin, String(p.ts), p.lon, p.lat] : [vin, String(p.ts)]);
+      }
+      events.push(...groupEvents);
+      outbox.push(...groupOutbox);
+      faultEvents += faults;
+    }
 
     const counts = new Map<string, number>();
     for (const d of batch.deadLetters) counts.set(d.reason, (counts.get(d.reason) ?? 0) + 1);
-
-    return JSON.stringify({
-      cp: { key: keys.ingestCheckpoint(deps.clientId), spoolId: deps.spoolId, segment: checkpoint.segment, offset: checkpoint.offset },
-      now,
-      events: keys.events, maxlen: LIVE_STREAM_MAXLEN, field: LIVE_EVENT_FIELD,
-      geo: keys.liveGeo, outbox: keys.ingestOutbox, noLamps: NO_LAMPS,
-      seen: [...seen.entries()].map(([vin, customerId]) => [keys.live(vin), customerId]),
-      positions, dm1s, alarms, statuses,
-      dead: batch.deadLetters.map((d: DeadLetter) => JSON.stringify(d)),
-      dlList: keys.deadLetters, dlMax: DEAD_LETTER_LIST_MAX, dlCountsHash: keys.deadLetterCounts,
-      dlCounts: [...counts.entries()].flat(),
-    });
-  }
-
-  /** Applies the batch's Redis effects and moves the checkpoint to `checkpoint`, atomically. */
-  async function apply(batch: DecodedBatch, checkpoint: SpoolPosition, now: number): Promise<ApplyOutcome> {
-    const arg = payload(batch, checkpoint, now);
-    let result: unknown;
-    try {
-      sha ??= (await deps.redis.script('LOAD', SCRIPT)) as string;
-      result = await deps.redis.evalsha(sha, 0, arg);
-    } catch (err) {
-      if (err instanceof Error && err.message.includes('NOSCRIPT')) {
-        sha = undefined;
-        result = await deps.redis.eval(SCRIPT, 0, arg);
-      } else {
-        throw err;
-      }
-    }
-    const [positionsApplied, faultEvents] = result as [number, number];
-    if (positionsApplied < 0) return { applied: false, positionsApplied: 0, faultEvents: 0 };
-    return { applied: true, positionsApplied, faultEvents };
+    const done = await redis.fleetIngestControl(
+      checkpointKey, keys.liveGeo, keys.liveGeoTs, keys.events, keys.ingestOutbox, keys.deadLetters, keys.deadLetterCounts,
+      JSON.stringify({
+        spoolId: deps.spoolId, segment: checkpoint.segment, offset: checkpoint.offset, now,
+        geo, events, outbox, maxlen: LIVE_STREAM_MAXLEN, field: LIVE_EVENT_FIELD,
+        dead: batch.deadLetters.map((d: DeadLetter) => JSON.stringify(d)), dlMax: DEAD_LETTER_LIST_MAX,
+        dlCounts: [...counts.entries()].flat(),
+      }),
+    );
+    if (done < 0) return { applied: false, positionsApplied: 0, faultEvents: 0 };
+    return { applied: true, positionsApplied: geo.length, faultEvents };
   }
 
   return { apply };

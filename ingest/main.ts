@@ -33,7 +33,7 @@ runMain('ingest', async () => {
   const prefix = config.common.redisPrefix;
   const keys = redisKeys(prefix);
 
-  const redis = createRedis(config.common.redisUrl, 'worker');
+  const redis = createRedis(config.common, 'worker');
   shutdown.register('redis', () => redis.quit());
   await ensureRedisDurability(redis);
 
@@ -71,14 +71,14 @@ runMain('ingest', async () => {
   metrics.observeSpool(() => ({ backlogBytes: spool.backlogBytes(pipeline.position()), segments: spool.segmentCount() }));
   pipeline.start(start).catch(() => void shutdown.stop('pipeline crashed').then(() => process.exit(1)));
 
-  const queueConnection = createRedis(config.common.redisUrl, 'fail-fast');
+  const queueConnection = createRedis(config.common, 'fail-fast');
   const queue = new Queue(QUEUES.faultEvents, { connection: queueConnection, prefix: keys.bullPrefix });
   shutdown.register('fault queue', async () => {
     await queue.close();
     queueConnection.disconnect();
   });
   const relay = createOutboxRelay({
-    redis: createRedis(config.common.redisUrl, 'worker'),
+    redis: createRedis(config.common, 'worker'),
     queue,
     prefix,
     consumer: config.clientId,

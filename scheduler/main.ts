@@ -21,7 +21,7 @@ runMain('scheduler', async () => {
   const shutdown = createShutdown(logger);
   shutdown.installSignalHandlers();
 
-  const redis = createRedis(config.common.redisUrl, 'worker');
+  const redis = createRedis(config.common, 'worker');
   shutdown.register('redis', () => redis.quit());
   await ensureRedisDurability(redis);
   const prefix = config.common.redisPrefix;

@@ -38,7 +38,7 @@ runMain('import', async () => {
   }
 
   const common = readCommonConfig(process.env);
-  const redis = createRedis(common.redisUrl, 'fail-fast', { connectionName: 'fleet-import' });
+  const redis = createRedis(common, 'fail-fast', { connectionName: 'fleet-import' });
   try {
     await ensureRedisDurability(redis);
     const registry = createRegistryStore({ redis, prefix: common.redisPrefix });

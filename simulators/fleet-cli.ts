@@ -14,7 +14,7 @@ import { CliOptionError, intOption, numberOption } from './cli-options.ts';
 import { readFleetEnvConfig } from './fleet-config.ts';
 import { createJt808FleetRuntime, type EditionChoice } from './jt808-fleet.ts';
 import { readCommonConfig } from '../infra/config.ts';
-import { createRedis } from '../infra/redis.ts';
+import { createRedis, verifyRedisMode } from '../infra/redis.ts';
 import { fleetAccounts, planTrucks, selectFleet } from './fleet-plan.ts';
 import { createFleetRuntime, type FleetStats } from './fleet-runtime.ts';
 import { DEFAULT_NETWORK_OPTIONS, generateNetwork } from './network.ts';
@@ -136,7 +136,8 @@ async function main(): Promise<void> {
   let runtime: { stats(): Readonly<FleetStats>; start(): void; stop(): Promise<Readonly<FleetStats>>; forceBreakdowns(count: number): string[] };
   if (options.protocol === 'jt808') {
     const common = readCommonConfig(process.env);
-    const redis = createRedis(common.redisUrl, 'fail-fast');
+    await verifyRedisMode(common);
+    const redis = createRedis(common, 'fail-fast');
     runtime = createJt808FleetRuntime({
       host: options.gateway.host, port: options.gateway.port, edition: options.edition, trucks, params: options.params, clock,
       connectRatePerS: options.connectRate, tickMs: options.tickMs, rng: createRandom(options.seed ^ 0xf1ee7),

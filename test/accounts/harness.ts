@@ -42,7 +42,7 @@ export async function startAccountsApp(services: TestServices, accounts: Account
   const logger = lines
     ? pino({ level: 'trace' }, new Writable({ write(chunk: Buffer, _enc, done) { lines.push(chunk.toString()); done(); } }))
     : undefined;
-  const redis = createRedis(services.redisUrl, 'fail-fast');
+  const redis = createRedis(services, 'fail-fast');
   const config = readApiConfig({ API_RATE_LIMIT_MAX: '100000' });
   const api = createApiServices({ ...config, accounts }, {
     redis,

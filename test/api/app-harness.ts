@@ -6,7 +6,7 @@ import { readApiConfig } from '../../api/config.ts';
 import { createApiServices, type ApiServices } from '../../api/services.ts';
 import type { Role } from '../../core/auth.ts';
 import { createTokenVerifier, signToken, type JwtConfig } from '../../infra/jwt.ts';
-import { createRedis, ensureRedisDurability, type Redis } from '../../infra/redis.ts';
+import { createRedis, deleteKeys, ensureRedisDurability, keysEverywhere, type Redis } from '../../infra/redis.ts';
 import { loadRegionMap } from '../../infra/regions-data.ts';
 import { createTelemetryStore } from '../../infra/telemetry-store.ts';
 import { testServices, type TestServices } from '../harness/context.ts';
@@ -32,7 +32,7 @@ export interface ApiHarness {
  */
 export async function startApiHarness(label: string, opts: { rateLimitMax?: number; env?: Record<string, string>; now?: () => Date } = {}): Promise<ApiHarness> {
   const services = testServices(label);
-  const redis = createRedis(services.redisUrl, 'fail-fast', { enableAutoPipelining: true }); // as api/main.ts
+  const redis = createRedis(services, 'fail-fast', { enableAutoPipelining: true }); // as api/main.ts
   await ensureRedisDurability(redis);
   const telemetry = createTelemetryStore({ version: 1, url: services.influxUrl, database: services.influxDb });
   await telemetry.ensureDatabase();
@@ -66,8 +66,11 @@ export async function startApiHarness(label: string, opts: { rateLimitMax?: numb
     async close() {
       await app.close();
       await mqttClient.endAsync();
-      const keys = await redis.keys(`${services.redisPrefix}:*`);
-      if (keys.length) await redis.del(...keys);
+      // Every master of a cluster, and the keys that spread by VIN outside the prefix's hash tag (core/keys.ts).
+      const spread = services.redisPrefix.replace(/[{}]/g, '');
+      const keys = await keysEverywhere(redis, `${services.redisPrefix}:*`);
+      if (spread !== services.redisPrefix) keys.push(...(await keysEverywhere(redis, `${spread}:*`)));
+      await deleteKeys(redis, keys);
       redis.disconnect();
     },
   };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, generateKeyPair, exportSPKI } from 'jose';
 import { createTokenVerifier } from '../../infra/jwt.ts';
+import { keysEverywhere } from '../../infra/redis.ts';
 import { waitFor } from '../harness/context.ts';
 import { startApiHarness, TEST_JWT, type ApiHarness } from './app-harness.ts';
 
@@ -78,7 +79,7 @@ describe('rate limiting per caller (Redis-backed)', () => {
     expect(limited.json()).toMatchObject({ error: 'rate_limited', message: expect.stringContaining('limit 5'), details: [] });
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     // The counter lives in Redis under this deployment's prefix (shared by every API instance).
-    expect((await h.redis.keys(`${h.services.redisPrefix}:ratelimit:*`)).length).toBeGreaterThan(0);
+    expect((await keysEverywhere(h.redis, `${h.services.redisPrefix}:ratelimit:*`)).length).toBeGreaterThan(0);
     const other = h.auth(await h.token('customer', { customerId: 'RL2', sub: 'quiet-client' }));
     expect((await h.app.inject({ method: 'GET', url: '/v1/customers/RL2', headers: other })).statusCode).not.toBe(429);
   });

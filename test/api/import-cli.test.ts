@@ -28,7 +28,7 @@ function importCli(kind: string, file: string): Promise<{ code: number | null; o
 }
 
 beforeAll(async () => {
-  redis = createRedis(services.redisUrl, 'fail-fast');
+  redis = createRedis(services, 'fail-fast');
   dir = mkdtempSync(join(tmpdir(), 'import-cli-'));
   const network = generateNetwork(loadChinaCities(), { ...DEFAULT_NETWORK_OPTIONS, stations: 300, vehicles: 200, customers: 3, advisors: 5 });
   writeFileSync(join(dir, 'stations.json'), serializeNetworkFile(network.stations));

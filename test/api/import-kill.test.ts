@@ -35,7 +35,7 @@ async function consistent(): Promise<number> {
 }
 
 beforeAll(async () => {
-  redis = createRedis(services.redisUrl, 'fail-fast');
+  redis = createRedis(services, 'fail-fast');
   dir = mkdtempSync(join(tmpdir(), 'import-kill-'));
   const network = generateNetwork(loadChinaCities(), { ...DEFAULT_NETWORK_OPTIONS, vehicles: VEHICLES });
   customerIds = network.customers.map((c) => c.id);

@@ -20,7 +20,7 @@ beforeAll(async () => {
   // Jobs added as the ingester and the API add them, on a producer's own connection; no dispatcher
   // runs, so they stay where they are.
   const prefix = redisKeys(h.services.redisPrefix).bullPrefix;
-  const connection = { url: h.services.redisUrl };
+  const connection = h.redis;
   producers = [QUEUES.faultEvents, RESCUE_QUEUES.rescueJobs, RESCUE_QUEUES.webhooks].map((name) => new Queue(name, { connection, prefix }));
   const [faults, jobs, webhooks] = producers as [Queue, Queue, Queue];
   await faults.add('fault', { id: 'f-1' });

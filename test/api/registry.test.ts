@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { etaMinutes } from '../../core/eta.ts';
+import { redisKeys } from '../../core/keys.ts';
 import { startApiHarness, type ApiHarness } from './app-harness.ts';
 import * as net from './fixtures.ts';
 
@@ -211,7 +212,7 @@ describe('fixed-point assignments', () => {
 
 describe('live state, nearest stations', () => {
   it('GET /v1/vehicles/{vin} includes the live hash written by the ingester', async () => {
-    await h.redis.hset(`${h.services.redisPrefix}:live:${net.vin(3)}`, {
+    await h.redis.hset(redisKeys(h.services.redisPrefix).live(net.vin(3)), {
       customerId: 'C2', ts: '1700000000000', lat: '22.6', lon: '114.1', speedKmh: '61.5', ignition: 'true', severity: 'warning',
       dtcs: JSON.stringify([{ spn: 110, fmi: 0, oc: 3 }]), lamps: JSON.stringify({ mil: false, redStop: false, amberWarning: true, protect: false }),
       status: 'online', lastSeen: '1700000001000',

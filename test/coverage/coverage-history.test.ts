@@ -23,7 +23,7 @@ describe('coverage history (InfluxDB downsampling and roll-ups)', () => {
   let redis: Redis;
 
   beforeAll(async () => {
-    redis = createRedis(services.redisUrl, 'fail-fast');
+    redis = createRedis(services, 'fail-fast');
     await telemetry.ensureDatabase();
     const lines: string[] = [];
     trucks.forEach((t, k) => {

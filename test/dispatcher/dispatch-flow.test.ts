@@ -235,7 +235,7 @@ describe('dispatcher: fault event → offer → launch', () => {
       spns: [100], systems: [], capabilities: ['engine'], partsCategories: [],
     }, config);
     // A queue no worker consumes: the jobs stay delayed, as scheduled.
-    const timers = new Queue<RescueJob>(`timers-${services.namespace}`, { connection: { url: services.redisUrl }, prefix: rig.keys.bullPrefix });
+    const timers = new Queue<RescueJob>(`timers-${services.namespace}`, { connection: rig.redis, prefix: rig.keys.bullPrefix });
     try {
       const processor = createRescueProcessor({
         store: rig.store, network: createNetworkView({ cache: createRegistryCache({ redis: rig.redis, keys: rig.keys }), registry: rig.registry, etaModel: DEFAULT_ETA_MODEL }),

@@ -39,7 +39,7 @@ export async function createRig(
 ): Promise<DispatchRig> {
   const fullEnv = services.env(env);
   const rescue = readRescueConfig(fullEnv);
-  const redis = createRedis(services.redisUrl, 'fail-fast');
+  const redis = createRedis(services, 'fail-fast');
   const keys = redisKeys(services.redisPrefix);
   const registry = createRegistryStore({ redis, prefix: services.redisPrefix });
   await registry.putMany('station', seed.stations);
@@ -49,7 +49,7 @@ export async function createRig(
     redis, prefix: services.redisPrefix,
     clocks: { launchWindowS: rescue.launchWindowS, escalateBeforeS: rescue.escalateBeforeS, repairWindowS: rescue.repairWindowS },
   });
-  const connection = { url: services.redisUrl, maxRetriesPerRequest: null };
+  const connection = createRedis(services, 'worker');
   const faultQueue = new Queue<FaultEvent>(QUEUES.faultEvents, { connection, prefix: keys.bullPrefix });
   const rescueJobs = new Queue<RescueJob>(RESCUE_QUEUES.rescueJobs, { connection, prefix: keys.bullPrefix });
   const repairConfig = readRepairConfig(fullEnv);
@@ -71,6 +71,7 @@ export async function createRig(
       await Promise.all(dispatchers.map((d) => d.stop()));
       await faultQueue.close();
       await rescueJobs.close();
+      connection.disconnect();
       redis.disconnect();
     },
   };

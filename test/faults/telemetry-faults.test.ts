@@ -43,7 +43,7 @@ const keys = redisKeys('fr');
 beforeAll(async () => {
   const allVins = [PROBE_VIN, ...SCENARIOS.flatMap((_, i) => vinsFor(i))];
   stack = await startFaultStack({ trucks: allVins });
-  redis = createRedis(stack.redis.url, 'worker');
+  redis = createRedis({ redisMode: 'standalone', redisUrl: stack.redis.url }, 'worker');
   const registry = createRegistryStore({ redis, prefix: 'fr' });
   await registry.put('customer', { id: 'faults', name: 'Fault suite logistics', active: true });
   await registry.putMany('vehicle', allVins.map((vin) => ({ vin, customerId: 'faults', active: true })));

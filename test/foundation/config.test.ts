@@ -14,7 +14,9 @@ function message(fn: () => unknown): string {
 describe('configuration from the environment', () => {
   it('reads a valid common configuration with defaults', () => {
     const config = readCommonConfig({ REDIS_URL: 'redis://127.0.0.1:6379' });
-    expect(config).toEqual({ redisUrl: 'redis://127.0.0.1:6379', redisPrefix: 'fr', logLevel: 'info' });
+    expect(config).toEqual({
+      redisMode: 'standalone', redisUrl: 'redis://127.0.0.1:6379', redisPrefix: 'fr', logLevel: 'info', redisWaitReplicas: 0, redisWaitTimeoutMs: 1000,
+    });
   });
 
   it('names the variable when a URL is malformed or missing', () => {

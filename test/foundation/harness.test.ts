@@ -7,7 +7,7 @@ const services = testServices('harness');
 
 describe('test harness services', () => {
   it('redis answers and runs with AOF + noeviction', async () => {
-    const redis = createRedis(services.redisUrl, 'fail-fast');
+    const redis = createRedis(services, 'fail-fast');
     try {
       expect(await redis.ping()).toBe('PONG');
       expect(await redis.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);

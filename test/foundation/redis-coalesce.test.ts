@@ -5,7 +5,7 @@ import { coalesceWrites, createRedis } from '../../infra/redis.ts';
 import { testServices, waitFor } from '../harness/context.ts';
 
 const services = testServices('coalesce');
-const redis = createRedis(services.redisUrl, 'fail-fast');
+const redis = createRedis(services, 'fail-fast');
 coalesceWrites(redis);
 afterAll(() => redis.disconnect());
 

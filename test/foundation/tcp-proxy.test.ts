@@ -9,7 +9,7 @@ describe('fault-injection TCP proxy', () => {
   it('forwards, stalls, resumes and drops a real Redis connection', async () => {
     const target = new URL(services.redisUrl);
     const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
-    const redis = createRedis(proxy.url('redis'), 'worker');
+    const redis = createRedis({ redisMode: 'standalone', redisUrl: proxy.url('redis') }, 'worker');
     try {
       expect(await redis.ping()).toBe('PONG');
       expect(proxy.connections()).toBe(1);
@@ -21,7 +21,7 @@ describe('fault-injection TCP proxy', () => {
         return r;
       });
       // While stalled, the command cannot complete: 50 round trips on a direct connection finish first.
-      const direct = createRedis(services.redisUrl, 'fail-fast');
+      const direct = createRedis(services, 'fail-fast');
       for (let i = 0; i < 50; i++) await direct.ping();
       direct.disconnect();
       expect(answered).toBe(false);

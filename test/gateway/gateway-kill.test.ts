@@ -12,7 +12,7 @@ import { spawnIngester, stopIngester, tempDir, testVin, type IngesterProcess } f
 import { fitTerminals, startGateway, stopGateway, type GatewayProcess } from './support.ts';
 
 const services = testServices('gwkill');
-const redis = createRedis(services.redisUrl, 'fail-fast');
+const redis = createRedis(services, 'fail-fast');
 const store = createTelemetryStore({ version: 1, url: services.influxUrl, database: services.influxDb });
 const TERMINALS = 200;
 const PER_TERMINAL = 100;

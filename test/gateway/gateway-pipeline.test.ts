@@ -19,10 +19,10 @@ import { counter, fitTerminals, startGateway, stopGateway, type GatewayProcess }
 import mqtt from 'mqtt';
 
 const services = testServices('gwpipeline');
-const redis = createRedis(services.redisUrl, 'fail-fast');
+const redis = createRedis(services, 'fail-fast');
 const keys = redisKeys(services.redisPrefix);
 const store = createTelemetryStore({ version: 1, url: services.influxUrl, database: services.influxDb });
-const queue = new Queue<FaultEvent>(QUEUES.faultEvents, { connection: createRedis(services.redisUrl, 'fail-fast'), prefix: keys.bullPrefix });
+const queue = new Queue<FaultEvent>(QUEUES.faultEvents, { connection: createRedis(services, 'fail-fast'), prefix: keys.bullPrefix });
 let ingester: IngesterProcess;
 let gateway: GatewayProcess;
 let dispatcher: ServiceProcess;

@@ -16,7 +16,7 @@ import { counter, fitTerminals, scrape, startGateway, stopGateway, type GatewayP
 import mqtt from 'mqtt';
 
 const services = testServices('gwhostile');
-const redis = createRedis(services.redisUrl, 'fail-fast');
+const redis = createRedis(services, 'fail-fast');
 let gateway: GatewayProcess;
 const good = { vin: testVin(1650), phone: '13900000001' };
 const hostile = { vin: testVin(1651), phone: '13900000002' };

@@ -16,7 +16,7 @@ import { testVin } from '../ingest/support.ts';
 import { fitTerminals, startGateway, stopGateway, type GatewayProcess } from './support.ts';
 
 const services = testServices('gwfleet');
-const redis = createRedis(services.redisUrl, 'fail-fast');
+const redis = createRedis(services, 'fail-fast');
 const vehicles: Vehicle[] = [0, 1, 2, 3].map((i) => ({ vin: testVin(1700 + i), customerId: 'CU001', active: true }));
 const T0 = Date.now() - 3_600_000;
 const params: TruckParams = { ...DEFAULT_TRUCK_PARAMS, reportIntervalS: 30, redStopPerDay: 0, amberPerDay: 0, gapsPerDay: 0 };

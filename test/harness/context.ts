@@ -1,9 +1,12 @@
 // Per-test-file namespaces on the shared test services, and condition waiting.
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
+import type { RedisMode } from '../../infra/config.ts';
 import { testAccounts } from './accounts.ts';
 
 export interface TestServices {
+  /** `cluster` when the run is `npm run test:cluster` (test/harness/cluster-setup.ts), else `standalone`. */
+  readonly redisMode: RedisMode;
   readonly redisUrl: string;
   readonly mqttUrl: string;
   readonly influxUrl: string;
@@ -20,18 +23,22 @@ export interface TestServices {
 export function testServices(label: string): TestServices {
   const namespace = `${label.replace(/[^a-z0-9]/gi, '').slice(0, 20).toLowerCase()}${randomBytes(3).toString('hex')}`;
   const redisUrl = inject('redisUrl');
+  const redisMode = inject('redisMode') ?? 'standalone';
   const mqttUrl = inject('mqttUrl');
   const influxUrl = inject('influxUrl');
-  const redisPrefix = `t-${namespace}`;
+  // REDIS_PREFIX as the processes' config reads it; their keys' prefix is a {hash tag} on a cluster (infra/config.ts).
+  const rawPrefix = `t-${namespace}`;
+  const redisPrefix = redisMode === 'cluster' ? `{${rawPrefix}}` : rawPrefix;
   const topicRoot = `t/${namespace}/fleet/v1`;
   const influxDb = `t_${namespace}`;
   return {
-    redisUrl, mqttUrl, influxUrl, namespace, redisPrefix, topicRoot, influxDb, accounts: testAccounts,
+    redisMode, redisUrl, mqttUrl, influxUrl, namespace, redisPrefix, topicRoot, influxDb, accounts: testAccounts,
     env: (extra = {}) => ({
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? '/tmp',
+      REDIS_MODE: redisMode,
       REDIS_URL: redisUrl,
-      REDIS_PREFIX: redisPrefix,
+      REDIS_PREFIX: rawPrefix,
       MQTT_URL: mqttUrl,
       MQTT_TOPIC_ROOT: topicRoot,
       INFLUX_URL: influxUrl,

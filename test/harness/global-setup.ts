@@ -5,12 +5,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import type { RedisMode } from '../../infra/config.ts';
 import { startInflux, startMosquitto, startRedis, type LocalService } from '../../infra/local-services.ts';
 import { testAccounts } from './accounts.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    redisMode: RedisMode;
     redisUrl: string;
+    /** Cluster runs only: `port:pid` of every node, for the failover test. */
+    redisNodePids: string;
     mqttUrl: string;
     influxUrl: string;
     mosquittoPasswordFile: string;
@@ -35,6 +39,7 @@ export default async function setup(project: TestProject) {
     const [redis, mosquitto, influx] = started.map((r) => (r as PromiseFulfilledResult<LocalService>).value) as [
       LocalService, Awaited<ReturnType<typeof startMosquitto>>, LocalService,
     ];
+    project.provide('redisMode', 'standalone');
     project.provide('redisUrl', redis.url);
     project.provide('mqttUrl', mosquitto.url);
     project.provide('influxUrl', influx.url);

@@ -19,8 +19,8 @@ const station = (id: string): Station => ({
 });
 
 beforeAll(() => {
-  redis = createRedis(services.redisUrl, 'fail-fast');
-  other = createRedis(services.redisUrl, 'fail-fast');
+  redis = createRedis(services, 'fail-fast');
+  other = createRedis(services, 'fail-fast');
 });
 afterAll(async () => {
   const keys = await redis.keys(`${services.redisPrefix}:*`);

@@ -1,5 +1,7 @@
-// The Redis side of a batch against the real Redis: replaying an applied batch changes nothing (checkpoint
-// guard), an older position never overwrites a newer one, and the DM1 diff yields added/cleared codes.
+// The Redis side of a batch against the real Redis (standalone or cluster): replaying an applied batch changes
+// nothing (checkpoint guard), an older position never overwrites a newer one, the DM1 diff yields added/cleared
+// codes, a crash between the vehicles' step and the checkpoint step loses no effect, and a late GEO write from a
+// racing ingester never moves a truck back.
 import { afterAll, describe, expect, it } from 'vitest';
 import { redisKeys } from '../../core/keys.ts';
 import { parseLiveState } from '../../core/live-state.ts';
@@ -11,7 +13,7 @@ import { testServices } from '../harness/context.ts';
 import { testVin } from './support.ts';
 
 const services = testServices('applystate');
-const redis = createRedis(services.redisUrl, 'fail-fast');
+const redis = createRedis(services, 'fail-fast');
 const keys = redisKeys(services.redisPrefix);
 afterAll(() => redis.disconnect());
 
@@ -62,5 +64,74 @@ describe('state applier', () => {
     });
     const live = parseLiveState(vin, await redis.hgetall(keys.live(vin)));
     expect(live).toMatchObject({ ts: 2000, lat: 31, speedKmh: 50, dm1Ts: 3000, severity: 'warning', lastSeen: 8000 });
+  });
+
+  /** The client with the control step (GEO, streams, checkpoint) replaced once by `step`. */
+  function interceptControlOnce(step: (run: () => Promise<unknown>) => Promise<unknown>) {
+    let intercepted = false;
+    return new Proxy(redis, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver) as unknown;
+        if (name !== 'fleetIngestControl' || intercepted || typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          intercepted = true;
+          return step(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+        };
+      },
+    });
+  }
+
+  it('a crash after the vehicles were written and before the checkpoint loses nothing: the replay emits the same effects once', async () => {
+    const crashVin = testVin(72);
+    const crashing = createStateApplier({
+      redis: interceptControlOnce(() => Promise.reject(new Error('process died'))), prefix: services.redisPrefix, clientId: 'crash', spoolId: 'spool-c',
+    });
+    const b = batch({
+      positions: [{ vin: crashVin, customerId: 'c', report: { ts: 5000, lat: 30, lon: 120 }, receivedAt: 1 }],
+      dm1s: [
+        { vin: crashVin, customerId: 'c', report: { ts: 4000, lamps: { ...lampsOff, amberWarning: true }, dtcs: [{ spn: 100, fmi: 1, oc: 1 }] }, receivedAt: 1 },
+        { vin: crashVin, customerId: 'c', report: { ts: 5000, lamps: { ...lampsOff, redStop: true }, dtcs: [{ spn: 110, fmi: 0, oc: 1 }] }, receivedAt: 1 },
+      ],
+    });
+    const before = (await outbox()).length;
+    await expect(crashing.apply(b, { segment: 1, offset: 10 }, 9000)).rejects.toThrow('process died');
+    expect((await outbox()).length).toBe(before);
+    expect(await redis.hget(keys.live(crashVin), 'ts')).toBe('5000');
+
+    const restarted = createStateApplier({ redis, prefix: services.redisPrefix, clientId: 'crash', spoolId: 'spool-c' });
+    expect(await restarted.apply(b, { segment: 1, offset: 10 }, 9500)).toEqual({ applied: true, positionsApplied: 1, faultEvents: 2 });
+    const emitted = (await outbox()).slice(before);
+    expect(emitted.map((e) => e.id)).toEqual([`${crashVin}-4000`, `${crashVin}-5000`]);
+    expect(emitted[1]).toMatchObject({ added: [{ spn: 110, fmi: 0, oc: 1 }], cleared: [{ spn: 100, fmi: 1, oc: 1 }] });
+    expect(await redis.geopos(keys.liveGeo, crashVin)).toHaveLength(1);
+    expect(await redis.zscore(keys.liveGeo, crashVin)).not.toBeNull();
+    // Checkpointed now: once more is nothing.
+    expect(await restarted.apply(b, { segment: 1, offset: 10 }, 9600)).toMatchObject({ applied: false });
+    expect((await outbox()).length).toBe(before + 2);
+  });
+
+  it('two ingesters racing on one truck: the GEO index keeps the newest position even when the older write lands last', async () => {
+    const raceVin = testVin(73);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let reachedControl!: () => void;
+    const atControl = new Promise<void>((resolve) => (reachedControl = resolve));
+    const slow = createStateApplier({
+      redis: interceptControlOnce(async (run) => {
+        reachedControl();
+        await held;
+        return run();
+      }),
+      prefix: services.redisPrefix, clientId: 'slow', spoolId: 'spool-s',
+    });
+    const fast = createStateApplier({ redis, prefix: services.redisPrefix, clientId: 'fast', spoolId: 'spool-f' });
+    const older = slow.apply(batch({ positions: [{ vin: raceVin, customerId: 'c', report: { ts: 1000, lat: 10, lon: 10 }, receivedAt: 1 }] }), { segment: 1, offset: 1 }, 1);
+    await atControl;
+    await fast.apply(batch({ positions: [{ vin: raceVin, customerId: 'c', report: { ts: 2000, lat: 20, lon: 20 }, receivedAt: 1 }] }), { segment: 1, offset: 1 }, 2);
+    release();
+    await older;
+    const [[lon, lat]] = (await redis.geopos(keys.liveGeo, raceVin)) as [[string, string]];
+    expect([Math.round(Number(lon)), Math.round(Number(lat))]).toEqual([20, 20]);
+    expect(await redis.hget(keys.live(raceVin), 'ts')).toBe('2000');
   });
 });

@@ -14,9 +14,9 @@ import { testServices, waitFor } from '../harness/context.ts';
 import { mosquittoPub, registerVehicles, scrapeCounter, spawnIngester, stopIngester, tempDir, testVin, type IngesterProcess } from './support.ts';
 
 const services = testServices('dm1events');
-const redis = createRedis(services.redisUrl, 'fail-fast');
+const redis = createRedis(services, 'fail-fast');
 const keys = redisKeys(services.redisPrefix);
-const queue = new Queue<FaultEvent>(QUEUES.faultEvents, { connection: createRedis(services.redisUrl, 'fail-fast'), prefix: keys.bullPrefix });
+const queue = new Queue<FaultEvent>(QUEUES.faultEvents, { connection: createRedis(services, 'fail-fast'), prefix: keys.bullPrefix });
 const store = createTelemetryStore({ version: 1, url: services.influxUrl, database: services.influxDb });
 const running: IngesterProcess[] = [];
 

@@ -15,9 +15,9 @@ import { testServices, waitFor } from '../harness/context.ts';
 import { mosquittoPub, registerVehicles, spawnIngester, stopIngester, tempDir, testVin, type IngesterProcess } from './support.ts';
 
 const services = testServices('faultcontract');
-const redis = createRedis(services.redisUrl, 'fail-fast');
+const redis = createRedis(services, 'fail-fast');
 const keys = redisKeys(services.redisPrefix);
-const queue = new Queue<FaultEvent>(QUEUES.faultEvents, { connection: createRedis(services.redisUrl, 'fail-fast'), prefix: keys.bullPrefix });
+const queue = new Queue<FaultEvent>(QUEUES.faultEvents, { connection: createRedis(services, 'fail-fast'), prefix: keys.bullPrefix });
 let ingester: IngesterProcess | undefined;
 
 afterAll(async () => {

@@ -13,7 +13,7 @@ import { testServices, waitFor } from '../harness/context.ts';
 import { registerVehicles, scrapeCounter, spawnIngester, stopIngester, tempDir, testVin, type IngesterProcess } from './support.ts';
 
 const services = testServices('hostile');
-const redis = createRedis(services.redisUrl, 'fail-fast');
+const redis = createRedis(services, 'fail-fast');
 const keys = redisKeys(services.redisPrefix);
 const store = createTelemetryStore({ version: 1, url: services.influxUrl, database: services.influxDb });
 let ingester: IngesterProcess | undefined;

@@ -14,7 +14,7 @@ import { testServices, waitFor } from '../harness/context.ts';
 import { mosquittoPub, positionJson, registerVehicles, scrapeCounter, spawnIngester, stopIngester, tempDir, testVin, type IngesterProcess } from './support.ts';
 
 const services = testServices('influxstall');
-const redis = createRedis(services.redisUrl, 'fail-fast');
+const redis = createRedis(services, 'fail-fast');
 const keys = redisKeys(services.redisPrefix);
 const stallMs = Number(process.env.INGEST_INFLUX_STALL_S ?? 5) * 1000;
 const influxDir = tempDir('influxd');

@@ -11,7 +11,7 @@ import { mosquittoPub, positionJson, registerVehicles, spawnIngester, stopIngest
 
 const services = testServices('ingeststream');
 const killServices = testServices('ingestkill');
-const redis = createRedis(services.redisUrl, 'fail-fast');
+const redis = createRedis(services, 'fail-fast');
 const keys = redisKeys(services.redisPrefix);
 const store = createTelemetryStore({ version: 1, url: services.influxUrl, database: services.influxDb });
 const running: IngesterProcess[] = [];

@@ -36,7 +36,7 @@ describe('due date from the truck\'s own usage (acceptance: ~800 km a day, oil e
   const scanTime = (k: number) => DAY0 + k * DAY_MS + 3600_000;
 
   beforeAll(async () => {
-    redis = createRedis(services.redisUrl, 'fail-fast');
+    redis = createRedis(services, 'fail-fast');
     await telemetry.ensureDatabase();
     store = createMaintenanceStore({ redis, prefix: services.redisPrefix });
     await store.putPlans(DEFAULT_MAINTENANCE_PLANS);
@@ -50,7 +50,7 @@ describe('due date from the truck\'s own usage (acceptance: ~800 km a day, oil e
     });
     // Two schedulers: separate scanner objects and Redis connections, as two processes would have.
     for (let i = 0; i < 2; i++) {
-      const own = createRedis(services.redisUrl, 'fail-fast');
+      const own = createRedis(services, 'fail-fast');
       scanners.push(createDueScanner({
         store: createMaintenanceStore({ redis: own, prefix: services.redisPrefix }),
         registry: createRegistryStore({ redis: own, prefix: services.redisPrefix }),

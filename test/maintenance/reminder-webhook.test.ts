@@ -14,7 +14,7 @@ describe('maintenance reminder → webhook relay', () => {
   let redis: Redis;
 
   beforeAll(() => {
-    redis = createRedis(services.redisUrl, 'fail-fast');
+    redis = createRedis(services, 'fail-fast');
   });
 
   afterAll(async () => {
@@ -28,7 +28,7 @@ describe('maintenance reminder → webhook relay', () => {
     await registry.put('customer', { id: 'C1', name: 'Anhui Freight', webhookUrl: 'https://example.test/hook', webhookSecret: 'a-very-secret-webhook-key', active: true });
     const added: Array<{ customerId: string; body: string }> = [];
     const relay = createWebhookRelay({
-      redis: createRedis(services.redisUrl, 'worker'), prefix: services.redisPrefix, consumer: 'test', registry,
+      redis: createRedis(services, 'worker'), prefix: services.redisPrefix, consumer: 'test', registry,
       deliveries: { add: async (_name: string, data: { customerId: string; body: string }) => { added.push(data); return undefined as never; } } as never,
       logger: pino({ level: 'silent' }), attempts: 1, backoffMs: 10, blockMs: 100,
     });

@@ -44,7 +44,7 @@ describe('maintenance scheduler: each reminder exactly once', () => {
   }
 
   beforeAll(async () => {
-    redis = createRedis(services.redisUrl, 'fail-fast');
+    redis = createRedis(services, 'fail-fast');
     await telemetry.ensureDatabase();
     store = createMaintenanceStore({ redis, prefix: services.redisPrefix });
     await store.putPlans(DEFAULT_MAINTENANCE_PLANS);

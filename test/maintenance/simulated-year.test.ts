@@ -98,7 +98,7 @@ describe('a simulated year for 1,000 trucks', () => {
   const serviceLog: ServiceRecord[] = [];
 
   beforeAll(async () => {
-    redis = createRedis(services.redisUrl, 'fail-fast');
+    redis = createRedis(services, 'fail-fast');
     await telemetry.ensureDatabase();
     store = createMaintenanceStore({ redis, prefix: services.redisPrefix });
     await store.putPlans(DEFAULT_MAINTENANCE_PLANS);

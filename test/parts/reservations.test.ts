@@ -19,7 +19,7 @@ const station = { id: 'S1', lat: 31.82, lon: 117.23 };
 const depots = [depot('D-NEAR', 32.3, 117.4), depot('D-FAR', 34.7, 113.6)];
 
 beforeAll(async () => {
-  redis = createRedis(services.redisUrl, 'fail-fast');
+  redis = createRedis(services, 'fail-fast');
   store = createPartsStore({ redis, prefix: services.redisPrefix });
   parts = createPartsReservations({
     store,

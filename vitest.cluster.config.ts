@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+
+// `npm run test:cluster`: the ingest acceptance, the dispatch acceptance and the API suites, plus the cluster's own
+// tests (test/cluster/), against a real 3-master + 3-replica Redis Cluster (test/harness/cluster-setup.ts). The
+// tests are the standalone run's files, unchanged: they take REDIS_MODE and REDIS_URL from the harness.
+export const CLUSTER_TESTS = [
+  'test/cluster/**/*.test.ts',
+  'test/infra/redis-mode.test.ts',
+  'test/ingest/ingest-stream.test.ts',
+  'test/ingest/apply-state.test.ts',
+  'test/dispatcher/dispatch-flow.test.ts',
+  'test/api/**/*.test.ts',
+];
+
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    teardownTimeout: 60_000,
+    reporters: ['default'],
+    include: CLUSTER_TESTS,
+    // The failover test SIGKILLs a master of the shared cluster: only on its own (CLUSTER_FAILOVER=1).
+    exclude: process.env.CLUSTER_FAILOVER ? [] : ['test/cluster/failover.test.ts'],
+    globalSetup: ['test/harness/cluster-setup.ts'],
+  },
+});
