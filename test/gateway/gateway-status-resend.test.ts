@@ -17,7 +17,7 @@ import { testVin } from '../ingest/support.ts';
 import { counter, fitTerminals, startGateway, stopGateway, type GatewayProcess } from './support.ts';
 
 const services = testServices('gwstatus');
-const redis = createRedis(services.redisUrl, 'fail-fast');
+const redis = createRedis(services, 'fail-fast');
 const vins = { old: testVin(1621), leaving: testVin(1622), served: testVin(1623) };
 const gatewayId = `gw-${services.namespace}`;
 const env = { JT808_MQTT_CLIENT_ID: gatewayId, JT808_REASSEMBLY_TIMEOUT_S: '2' };
