@@ -2,6 +2,7 @@
 // Times are epoch ms; calendar arithmetic (months, in-service anniversaries) is done in China Standard Time
 // (UTC+8, no daylight saving), the time zone of every date the product shows.
 import type { MaintenanceItem, ServiceInterval } from './maintenance-plan.ts';
+import type { WarrantyPolicy } from './warranty.ts';
 
 export const DAY_MS = 86_400_000;
 const CST_OFFSET_MS = 8 * 3600_000;
@@ -148,6 +149,14 @@ export interface WarrantyTerms {
   readonly km: number;
   readonly remindDays: number;
   readonly remindKm: number;
+}
+
+/** How long before the warranty ends its reminder is raised (the limits themselves are the model's policy). */
+export type WarrantyReminderThresholds = Pick<WarrantyTerms, 'remindDays' | 'remindKm'>;
+
+/** The terms of the repair loop's warranty policy of a model (core/warranty.ts: years and km from in-service). */
+export function warrantyTermsOf(policy: WarrantyPolicy, remind: WarrantyReminderThresholds): WarrantyTerms {
+  return { months: policy.years * 12, km: policy.km, remindDays: remind.remindDays, remindKm: remind.remindKm };
 }
 
 export const WARRANTY_ITEM_ID = 'warranty';

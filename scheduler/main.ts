@@ -8,6 +8,7 @@ import { createLogger } from '../infra/logger.ts';
 import { createMaintenanceStore } from '../infra/maintenance-store.ts';
 import { createRedis, ensureRedisDurability } from '../infra/redis.ts';
 import { createRegistryStore } from '../infra/registry-store.ts';
+import { createRepairSettingsStore } from '../infra/repair-settings-store.ts';
 import { runMain } from '../infra/run-main.ts';
 import { createShutdown } from '../infra/shutdown.ts';
 import { createTelemetryStore } from '../infra/telemetry-store.ts';
@@ -34,6 +35,7 @@ runMain('scheduler', async () => {
     usage: createUsageRollup({ telemetry, redis, prefix }, {
       lagMs: config.rollupLagS * 1000, redoDays: config.rollupRedoDays, backfillDays: config.rollupBackfillDays,
     }),
+    warranty: createRepairSettingsStore({ redis, prefix }),
     rules: config.maintenance.rules,
   });
 

@@ -8,6 +8,7 @@ import { DEFAULT_MAINTENANCE_PLANS } from '../../core/maintenance-plan.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
 import { createTelemetryStore } from '../../infra/telemetry-store.ts';
 import { createDueScanner } from '../../maintenance/due-scan.ts';
+import { createRepairSettingsStore } from '../../infra/repair-settings-store.ts';
 import { createUsageRollup } from '../../maintenance/usage-rollup.ts';
 import { startApiHarness, type ApiHarness } from '../api/app-harness.ts';
 import { customers, stations, vin } from '../api/fixtures.ts';
@@ -111,6 +112,7 @@ describe('maintenance API', () => {
     const scanner = createDueScanner({
       store: h.api.maintenanceStore, registry: h.api.registry,
       usage: createUsageRollup({ telemetry, redis: h.redis, prefix: h.services.redisPrefix }, { lagMs: 0, redoDays: 1, backfillDays: 10 }),
+      warranty: createRepairSettingsStore({ redis: h.redis, prefix: h.services.redisPrefix }),
       rules: h.api.config.maintenance.rules,
     });
     await scanner.run(Date.now(), 'full');
