@@ -132,6 +132,8 @@ export function redisKeys(prefix: string) {
     maintUsageLock: `${p}maint:usage-rollup-lock`,
     /** CST day (00:00, epoch ms) of the last full scan. */
     maintFullScanDay: `${p}maint:full-scan-day`,
+    /** Consumer group on `events` that records services from repaired cases (maintenance/case-services.ts). */
+    maintCaseServicesGroup: 'maintenance-services',
     /** Hash `${stationId}:${date}` → JSON ServiceDayOffer. */
     maintServiceDays: `${p}maint:service-days`,
     /** Hash appointmentId → JSON Appointment. */
