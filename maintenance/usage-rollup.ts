@@ -77,7 +77,7 @@ export function createUsageRollup(
           lines.push(`${USAGE_MEASUREMENT},customer=${tag(r.customer)},vin=${tag(r.vin)} ${fields} ${day}`);
           vins.add(r.vin);
         }
-        for (let i = 0; i < lines.length; i += 20_000) await deps.telemetry.write(lines.slice(i, i + 20_000));
+        await writeInParts(lines);
         if (day + DAY_MS > mark) await deps.redis.set(keys.maintUsageWatermark, String(day + DAY_MS));
         days++;
       }
@@ -132,6 +132,24 @@ export function createUsageRollup(
   }
 
   /**
+   * Writes in parts of 5,000 points, each retried twice: under load, influxd answers a 20,000-point write of the
+   * 100,000-truck summary with a 500 timeout (measured at load 16).
+   */
+  async function writeInParts(lines: readonly string[]): Promise<void> {
+    for (let i = 0; i < lines.length; i += 5000) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await deps.telemetry.write(lines.slice(i, i + 5000));
+          break;
+        } catch (err) {
+          if (attempt >= 3 || !(err as { retryable?: boolean }).retryable) throw err;
+          await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+        }
+      }
+    }
+  }
+
+  /**
    * The scan's copy of the summary in Redis: each truck's usage snapshot (hash `maint:usage`, the same one the API
    * reads), then the summary day. A scan reads 100,000 snapshots from Redis in about a second, where InfluxDB 1.6
    * needs tens of seconds of CPU to answer the same rows; InfluxDB stays the record (`usage_30d`).
@@ -156,7 +174,7 @@ export function createUsageRollup(
       if (w.lat !== undefined && w.lon !== undefined) fields += `,lat=${w.lat},lon=${w.lon}`;
       lines.push(`${USAGE_WINDOW_MEASUREMENT},customer=${tag(w.customer ?? '-')},vin=${tag(vin)} ${fields} ${dayMs}`);
     }
-    for (let i = 0; i < lines.length; i += 20_000) await deps.telemetry.write(lines.slice(i, i + 20_000));
+    await writeInParts(lines);
     await mirror(dayMs, found);
   }
 
