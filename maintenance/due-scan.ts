@@ -4,7 +4,7 @@
 // (infra/maintenance-store.ts claims reminder ids atomically).
 import {
   cstDateStart, dueItem, reminderLevelOf, warrantyDue, warrantyTermsOf, WARRANTY_ITEM_ID,
-  type CycleStart, type DueItem, type DueSoonThresholds, type WarrantyReminderThresholds,
+  type CycleStart, type DueItem, type DueSoonThresholds, type ReminderLevel, type WarrantyReminderThresholds,
 } from '../core/maintenance-due.ts';
 import { planFor, type MaintenanceItem, type MaintenancePlan } from '../core/maintenance-plan.ts';
 import { reminderId, reminderText, WARRANTY_NAME, type Reminder } from '../core/maintenance-reminder.ts';
@@ -71,32 +71,44 @@ function withoutMonths<T extends { months?: number }>(interval: T): T {
   return (Object.keys(rest).length ? rest : { km: Number.MAX_SAFE_INTEGER }) as T;
 }
 
-/** The reminders a vehicle's due items call for (ids only decide; the store raises each id once). */
-export function remindersFor(vehicle: Vehicle, plan: MaintenancePlan | undefined, due: VehicleDue, nowMs: number): Reminder[] {
-  const out: Reminder[] = [];
-  for (const d of due.items) {
-    const level = reminderLevelOf(d.status);
-    if (!level) continue;
-    const name = d.itemId === WARRANTY_ITEM_ID ? WARRANTY_NAME : plan?.items.find((i) => i.id === d.itemId)?.name;
-    if (!name) continue;
-    const { status: _s, itemId: _i, cycle: _c, ...dueFigures } = d;
-    out.push({
-      id: reminderId(vehicle.vin, d.itemId, d.cycle, level), vin: vehicle.vin, customerId: vehicle.customerId,
-      itemId: d.itemId, cycle: d.cycle, level, raisedAt: nowMs, due: dueFigures,
-      text: reminderText(vehicle.plate ?? vehicle.vin, name, level, dueFigures), state: 'open',
-    });
-  }
-  return out;
+/** The reminder of one due item at one level (`undefined` for an item the plan no longer names). */
+export function reminderFor(vehicle: Vehicle, plan: MaintenancePlan | undefined, d: DueItem, level: ReminderLevel, nowMs: number): Reminder | undefined {
+  const name = d.itemId === WARRANTY_ITEM_ID ? WARRANTY_NAME : plan?.items.find((i) => i.id === d.itemId)?.name;
+  if (!name) return undefined;
+  const { status: _s, itemId: _i, cycle: _c, ...dueFigures } = d;
+  return {
+    id: reminderId(vehicle.vin, d.itemId, d.cycle, level), vin: vehicle.vin, customerId: vehicle.customerId,
+    itemId: d.itemId, cycle: d.cycle, level, raisedAt: nowMs, due: dueFigures,
+    text: reminderText(vehicle.plate ?? vehicle.vin, name, level, dueFigures), state: 'open',
+  };
 }
 
-/** A 53-bit string hash (cyrb53): what this process wrote, remembered in 8 bytes a vehicle instead of the JSON. */
-function fingerprintOf(text: string): number {
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+const STATUS_CODE = { ok: 1, due_soon: 2, overdue: 3 } as const;
+
+/**
+ * A 53-bit hash of a vehicle's due items (cyrb53-style mixing over their fields): what this process wrote,
+ * remembered in 8 bytes a vehicle, and cheaper than serialising the items to compare them.
+ */
+function dueFingerprint(items: readonly DueItem[]): number {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
+  const word = (w: number) => {
+    h1 = Math.imul(h1 ^ w, 2654435761);
+    h2 = Math.imul(h2 ^ w, 1597334677);
+  };
+  const num = (x: number | undefined) => {
+    f64[0] = x ?? Number.NaN;
+    word(u32[0]!);
+    word(u32[1]!);
+  };
+  for (const d of items) {
+    for (let i = 0; i < d.itemId.length; i++) word(d.itemId.charCodeAt(i));
+    for (let i = 0; i < d.cycle.length; i++) word(d.cycle.charCodeAt(i));
+    word(STATUS_CODE[d.status]);
+    word(d.basis === undefined ? 0 : d.basis.charCodeAt(0));
+    num(d.dueKm); num(d.dueHours); num(d.dueDateMs); num(d.predictedMs); num(d.remainingKm); num(d.remainingHours);
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
@@ -154,14 +166,14 @@ export function createDueScanner(deps: {
         read += c0 - r0;
 
         const changedDue: VehicleDue[] = [];
-        const candidates: Array<{ id: string; vehicle: Vehicle; plan: MaintenancePlan | undefined; due: VehicleDue }> = [];
+        const candidates: Array<{ id: string; vehicle: Vehicle; plan: MaintenancePlan | undefined; item: DueItem; level: ReminderLevel }> = [];
         for (const vehicle of entries) {
           if (!vehicle?.active) continue;
           vehicles++;
           const plan = planFor(plans, vehicle.model);
           const policy = (vehicle.model !== undefined ? policies[vehicle.model] : undefined) ?? DEFAULT_WARRANTY_POLICY;
           const due = vehicleDue(vehicle, plan, last.get(vehicle.vin), currentUsage(stored.get(vehicle.vin), summaryDay), nowMs, deps.rules, policy);
-          const fingerprint = fingerprintOf(JSON.stringify(due.items));
+          const fingerprint = dueFingerprint(due.items);
           if (writtenDue.get(vehicle.vin) !== fingerprint) {
             changedDue.push(due);
             writtenDue.set(vehicle.vin, fingerprint);
@@ -172,7 +184,7 @@ export function createDueScanner(deps: {
             const level = reminderLevelOf(d.status);
             if (!level) continue;
             const id = reminderId(vehicle.vin, d.itemId, d.cycle, level);
-            if (!knownRaised.has(id)) candidates.push({ id, vehicle, plan, due });
+            if (!knownRaised.has(id)) candidates.push({ id, vehicle, plan, item: d, level });
           }
         }
         const w0 = performance.now();
@@ -183,7 +195,8 @@ export function createDueScanner(deps: {
         const fresh = new Map<string, Reminder>();
         for (const c of candidates) {
           if (already.has(c.id) || fresh.has(c.id)) continue;
-          for (const r of remindersFor(c.vehicle, c.plan, c.due, nowMs)) if (r.id === c.id) fresh.set(r.id, r);
+          const r = reminderFor(c.vehicle, c.plan, c.item, c.level, nowMs);
+          if (r) fresh.set(r.id, r);
         }
         const [raised] = await Promise.all([store.raiseReminders([...fresh.values()]), store.putDue(changedDue)]);
         raisedCount += raised.length;
