@@ -154,10 +154,11 @@ export function createDueScanner(deps: {
     let dueSoon = 0;
     let overdue = 0;
     let raisedCount = 0;
+    let next: ReturnType<typeof readChunk> | undefined;
     try {
       const [plans, policies, summaryDay] = await Promise.all([store.plans(), deps.warranty.warrantyPolicies(), store.usageSummaryDay()]);
       // Chunks with bounded memory; the next chunk's reads are in flight while this one is computed and written.
-      let next = vins.length > 0 ? readChunk(vins.slice(0, CHUNK)) : undefined;
+      next = vins.length > 0 ? readChunk(vins.slice(0, CHUNK)) : undefined;
       for (let offset = 0; next; offset += CHUNK) {
         const r0 = performance.now();
         const [entries, last, stored] = await next;
@@ -209,6 +210,7 @@ export function createDueScanner(deps: {
         ms: { rollup: t1 - t0, read, compute, write, total: t5 - t0 },
       };
     } catch (err) {
+      next?.catch(() => undefined); // the prefetched chunk of a failed scan is not waited for
       // The work list goes back for the next scan, and what this process believed written is forgotten.
       writtenDue.clear();
       await store.markDirty(taken).catch(() => undefined);
