@@ -131,7 +131,7 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
   const complaintStore = createComplaintStore({ redis, prefix, ...clock });
   const coverageHistory = createCoverageHistory({ telemetry: clients.telemetry, redis, prefix });
   const maintenanceStore = createMaintenanceStore({ redis, prefix });
-  const maintenance = createMaintenanceService({ store: maintenanceStore, registry, scope, rules: config.maintenance.rules, serviceDay: { dayOfMonth: config.maintenance.serviceDayOfMonth, nearDays: config.maintenance.serviceDayNearDays }, now: () => Date.now() });
+  const maintenance = createMaintenanceService({ store: maintenanceStore, registry, scope, rules: config.maintenance.rules, warranty: repair.settings, serviceDay: { dayOfMonth: config.maintenance.serviceDayOfMonth, nearDays: config.maintenance.serviceDayNearDays }, now: () => Date.now() });
   return {
     ...clients,
     config,

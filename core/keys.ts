@@ -133,10 +133,14 @@ export function redisKeys(prefix: string) {
     maintCustomerReminders: (customerId: string) => `${p}maint:reminders:customer:${customerId}`,
     /** Epoch ms (00:00 CST) up to which the daily usage roll-up is complete. */
     maintUsageWatermark: `${p}maint:usage-rollup`,
+    /** 00:00 CST of the day whose `usage_30d` summary `maintUsage` holds (snapshots of older days = idle trucks). */
+    maintUsageSummaryDay: `${p}maint:usage-summary-day`,
     /** Held (SET NX PX) by the one process rolling usage up. */
     maintUsageLock: `${p}maint:usage-rollup-lock`,
     /** CST day (00:00, epoch ms) of the last full scan. */
     maintFullScanDay: `${p}maint:full-scan-day`,
+    /** Consumer group on `events` that records services from repaired cases (maintenance/case-services.ts). */
+    maintCaseServicesGroup: 'maintenance-services',
     /** Hash `${stationId}:${date}` → JSON ServiceDayOffer. */
     maintServiceDays: `${p}maint:service-days`,
     /** Hash appointmentId → JSON Appointment. */

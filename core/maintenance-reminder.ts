@@ -31,8 +31,11 @@ export function reminderId(vin: string, itemId: string, cycle: string, level: Re
   return `${vin}:${itemId}:${cycle}:${level}`;
 }
 
+// One formatter for every text: `toLocaleString` builds a new one per call (a first scan writes ~170,000 texts).
+const KM_FORMAT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
 function fmtKm(km: number): string {
-  return Math.round(km).toLocaleString('en-US');
+  return KM_FORMAT.format(Math.round(km));
 }
 
 /** The reminder's text for the customer and its advisor. */

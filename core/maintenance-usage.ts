@@ -22,10 +22,12 @@ export interface UsageWindow {
 export interface UsageSnapshot extends VehicleUsage {
   readonly lat?: number;
   readonly lon?: number;
+  /** The day (00:00 CST) of the `usage_30d` summary this snapshot comes from; older than the newest summary = idle since. */
+  readonly summaryDayMs?: number;
 }
 
 /** Usage at the end of the newest rolled-up day, with per-day rates when the window spans at least one day. */
-export function usageFromWindow(w: UsageWindow): UsageSnapshot {
+export function usageFromWindow(w: UsageWindow, summaryDayMs?: number): UsageSnapshot {
   const days = (w.lastDayMs - w.firstDayMs) / DAY_MS;
   const rate = (a: number | undefined, b: number | undefined) =>
     days >= 1 && a !== undefined && b !== undefined ? Math.max(0, (b - a) / days) : undefined;
@@ -38,7 +40,17 @@ export function usageFromWindow(w: UsageWindow): UsageSnapshot {
     ...(kmPerDay !== undefined ? { kmPerDay } : {}),
     ...(hoursPerDay !== undefined ? { hoursPerDay } : {}),
     ...(w.lat !== undefined && w.lon !== undefined ? { lat: w.lat, lon: w.lon } : {}),
+    ...(summaryDayMs !== undefined ? { summaryDayMs } : {}),
   };
+}
+
+/**
+ * The usage a scan works with: the snapshot as stored when it comes from the newest summary, else (no row in the
+ * newest window, or a snapshot from elsewhere) its last readings with zero usage.
+ */
+export function currentUsage(stored: UsageSnapshot | undefined, newestSummaryDayMs: number): UsageSnapshot | undefined {
+  if (!stored) return undefined;
+  return stored.summaryDayMs !== undefined && stored.summaryDayMs >= newestSummaryDayMs ? stored : idleUsage(stored);
 }
 
 /** A truck with no roll-up row in the window: its last known readings still hold, it just is not moving. */

@@ -1,15 +1,17 @@
 // Service appointments in Redis. Booking (or moving) a slot and storing the appointment are one Lua unit that
 // checks the station's daily capacity and a compare-and-set on the appointment's JSON: two bookings racing for
-// the last bay hours cannot both win, and a process killed mid-booking leaves no half-booked slot.
+// the last bay hours cannot both win, and a process killed mid-booking leaves no half-booked slot. The live event of
+// the change (`maintenance.appointment.*`, SSE and webhooks) is added in the same unit: one event per stored change.
 import type { Redis } from 'ioredis';
+import { LIVE_EVENT_FIELD, LIVE_STREAM_MAXLEN, type LiveEvent } from '../core/events.ts';
 import { redisKeys } from '../core/keys.ts';
 import { cstDate } from '../core/maintenance-due.ts';
 import type { Appointment } from '../core/maintenance-appointment.ts';
 import { ConflictError } from '../core/errors.ts';
 
 /**
- * KEYS = appointments, newDay (or '' placeholder), oldDay (or placeholder), customerIndex, stationIndex
- * ARGV = id, expected JSON ('' = new), json, hours (0 = free the slot), capacity, startMs
+ * KEYS = appointments, newDay (or '' placeholder), oldDay (or placeholder), customerIndex, stationIndex, events
+ * ARGV = id, expected JSON ('' = new), json, hours (0 = free the slot), capacity, startMs, event JSON ('' = none), maxlen
  * → {1} stored; {0, 'changed'} concurrent change; {0, 'full', usedHours}
  */
 const BOOK = `
@@ -30,6 +32,7 @@ end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('ZADD', KEYS[4], ARGV[6], ARGV[1])
 redis.call('ZADD', KEYS[5], ARGV[6], ARGV[1])
+if ARGV[7] ~= '' then redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[8], '*', '${LIVE_EVENT_FIELD}', ARGV[7]) end
 return {1}
 `;
 
@@ -46,8 +49,9 @@ export function createAppointmentStore(deps: { redis: Redis; prefix: string }) {
   /**
    * Stores `next` if the stored JSON is still `expected` ('' for a new one). `slot`: book next's slot against
    * `capacityHours` (moving it off `previous`'s day), or `free` it. 409 when the day is full; 409 on a concurrent change.
+   * `event` goes on the live stream only when the change is stored.
    */
-  async function save(next: Appointment, expected: string, slot: { book: true; capacityHours: number; previous?: Appointment } | { book: false; previous: Appointment } | { keep: true }): Promise<void> {
+  async function save(next: Appointment, expected: string, slot: { book: true; capacityHours: number; previous?: Appointment } | { book: false; previous: Appointment } | { keep: true }, event?: LiveEvent): Promise<void> {
     const placeholder = keys.maintStationDay('-', '-');
     let newDay = placeholder;
     let oldDay = placeholder;
@@ -63,8 +67,8 @@ export function createAppointmentStore(deps: { redis: Redis; prefix: string }) {
     } else {
       oldDay = dayKey(slot.previous);
     }
-    const result = (await redis.eval(BOOK, 5, keys.maintAppointments, newDay, oldDay, keys.maintCustomerAppointments(next.customerId), keys.maintStationAppointments(next.stationId),
-      next.id, expected, JSON.stringify(next), String(hours), String(capacity), String(next.startMs))) as [number, string?, string?];
+    const result = (await redis.eval(BOOK, 6, keys.maintAppointments, newDay, oldDay, keys.maintCustomerAppointments(next.customerId), keys.maintStationAppointments(next.stationId), keys.events,
+      next.id, expected, JSON.stringify(next), String(hours), String(capacity), String(next.startMs), event ? JSON.stringify(event) : '', String(LIVE_STREAM_MAXLEN))) as [number, string?, string?];
     if (result[0] === 1) return;
     if (result[1] === 'full') {
       const message = `the station is fully booked on ${cstDate(next.startMs)} (${result[2]} of ${capacity} bay hours taken, ${next.bayHours} needed)`;

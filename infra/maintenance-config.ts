@@ -4,7 +4,7 @@ import { deepFreeze, requireInt, requireNumber, type Env } from './config.ts';
 import type { DueRules } from '../maintenance/due-scan.ts';
 
 export interface MaintenanceConfig {
-  /** Due soon when any is reached first: days to the predicted date, km, engine hours; warranty terms. */
+  /** Due soon when any is reached first: days to the predicted date, km, engine hours; warranty reminder lead. */
   readonly rules: DueRules;
   /** Day of month of the network's service day (the 7th in current practice). */
   readonly serviceDayOfMonth: number;
@@ -22,9 +22,9 @@ export function readMaintenanceConfig(env: Env): MaintenanceConfig {
         km: requireNumber(env, 'MAINTENANCE_DUE_SOON_KM', { fallback: 2000, min: 0, max: 200_000 }),
         hours: requireNumber(env, 'MAINTENANCE_DUE_SOON_HOURS', { fallback: 50, min: 0, max: 10_000 }),
       },
+      // The warranty limits are the repair loop's per-model policies (PUT /v1/warranty-policies/{model}, default
+      // core/warranty.ts); only how early to remind is a setting.
       warranty: {
-        months: requireInt(env, 'WARRANTY_MONTHS', { fallback: 36, min: 1, max: 240 }),
-        km: requireNumber(env, 'WARRANTY_KM', { fallback: 1_000_000, min: 1, max: 10_000_000 }),
         remindDays: requireNumber(env, 'WARRANTY_REMIND_DAYS', { fallback: 30, min: 0, max: 365 }),
         remindKm: requireNumber(env, 'WARRANTY_REMIND_KM', { fallback: 20_000, min: 0, max: 1_000_000 }),
       },

@@ -109,6 +109,11 @@ export function createRegistryStore(deps: { redis: Redis; prefix: string }) {
     return values.map((json) => (json ? (JSON.parse(json) as RegistryKinds[K]) : undefined));
   }
 
+  /** Every id of a kind (a scan over a large kind reads the entities in chunks with `getMany`). */
+  async function ids(kind: RegistryKind): Promise<string[]> {
+    return redis.hkeys(keys.registry(kind));
+  }
+
   async function list<K extends RegistryKind>(kind: K): Promise<Array<RegistryKinds[K]>> {
     const all = await redis.hvals(keys.registry(kind));
     return all.map((json) => JSON.parse(json) as RegistryKinds[K]);
@@ -255,7 +260,7 @@ export function createRegistryStore(deps: { redis: Redis; prefix: string }) {
   }
 
   return {
-    get, getMany, list, page, put, putMany, version, vehiclesOfCustomer, assignments, assignment, assign, assignmentHistory,
+    get, getMany, ids, list, page, put, putMany, version, vehiclesOfCustomer, assignments, assignment, assign, assignmentHistory,
     customersOfStation, customersOfAdvisor, advisorsOfCustomer, reindexCustomer,
   };
 }

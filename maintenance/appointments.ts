@@ -14,6 +14,7 @@ import {
 } from '../core/maintenance-appointment.ts';
 import { cstDate } from '../core/maintenance-due.ts';
 import { planFor, type KitLine } from '../core/maintenance-plan.ts';
+import type { LiveEvent } from '../core/events.ts';
 import type { CasePart } from '../core/parts-plan.ts';
 import type { RegionMap } from '../core/regions.ts';
 import type { Station, Vehicle } from '../core/registry.ts';
@@ -42,6 +43,25 @@ export interface AppointmentDeps {
 }
 
 const BOOKERS = ['admin', 'agent', 'advisor', 'customer'] as const;
+
+/** What happened to an appointment, as the live event says it: `maintenance.appointment.<change>`. */
+export type AppointmentChange = 'created' | 'confirmed' | 'proposed' | 'rescheduled' | 'cancelled' | 'no_show' | 'completed';
+
+/**
+ * The live event of an appointment change: seen by the customer and its advisors (customerId), the appointment's
+ * station (stationIds, data.stationId), agents and admins; forwarded to the customer's webhook like reminders.
+ */
+export function appointmentEvent(a: Appointment, change: AppointmentChange, by: string, atMs: number): LiveEvent {
+  return {
+    type: `maintenance.appointment.${change}`, at: new Date(atMs).toISOString(), vin: a.vin, customerId: a.customerId, stationIds: [a.stationId],
+    data: {
+      appointmentId: a.id, status: a.status, stationId: a.stationId, items: a.items, start: new Date(a.startMs).toISOString(), end: new Date(a.endMs).toISOString(),
+      ...(a.proposedStartMs !== undefined ? { proposedStart: new Date(a.proposedStartMs).toISOString() } : {}),
+      ...(a.serviceId !== undefined ? { serviceId: a.serviceId } : {}),
+      by,
+    },
+  };
+}
 const STATION_SIDE = ['admin', 'agent', 'station'] as const;
 
 export function createAppointments(deps: AppointmentDeps) {
@@ -109,7 +129,7 @@ export function createAppointments(deps: AppointmentDeps) {
       history: [{ at: now, by: caller.sub, action: 'requested' }],
     };
     // Slot and appointment in one atomic unit; then the kit, held under the appointment's id.
-    await appointments.save(appointment, '', { book: true, capacityHours: dailyCapacityHours(station, deps.defaultServiceBays) });
+    await appointments.save(appointment, '', { book: true, capacityHours: dailyCapacityHours(station, deps.defaultServiceBays) }, appointmentEvent(appointment, 'created', caller.sub, now));
     const lines = mergeKit(chosen.flatMap((i) => i.kit));
     const kit = await deps.kits.reserveKit({ holder: appointment.id, lines, station });
     const withKit = { ...appointment, kit };
@@ -124,17 +144,19 @@ export function createAppointments(deps: AppointmentDeps) {
 
   /** Applies a change with a compare-and-set; `slot` says what happens to the booked bay hours. */
   async function change(
-    caller: Caller, id: string, roles: readonly Caller['role'][], to: AppointmentStatus, note: string | undefined,
+    caller: Caller, id: string, roles: readonly Caller['role'][], to: AppointmentStatus, event: AppointmentChange, note: string | undefined,
     edit: (a: Appointment, station: Station) => Promise<{ slot: 'keep' | 'free' | 'book' }>,
   ): Promise<Appointment> {
     requireRole(caller, roles);
     const { appointment: current, json } = await visible(caller, id);
     assertAppointmentTransition(current.status, to);
     const station = await activeStation(current.stationId, 'stationId');
-    const next: Appointment = { ...current, items: [...current.items], kit: [...current.kit], history: [...current.history, { at: deps.now(), by: caller.sub, action: to, ...(note ? { note } : {}) }], status: to };
+    const now = deps.now();
+    const next: Appointment = { ...current, items: [...current.items], kit: [...current.kit], history: [...current.history, { at: now, by: caller.sub, action: to, ...(note ? { note } : {}) }], status: to };
     const { slot } = await edit(next, station);
     await appointments.save(next, json,
-      slot === 'keep' ? { keep: true } : slot === 'free' ? { book: false, previous: current } : { book: true, capacityHours: dailyCapacityHours(station, deps.defaultServiceBays), previous: current });
+      slot === 'keep' ? { keep: true } : slot === 'free' ? { book: false, previous: current } : { book: true, capacityHours: dailyCapacityHours(station, deps.defaultServiceBays), previous: current },
+      appointmentEvent(next, event, caller.sub, now));
     return next;
   }
 
@@ -151,7 +173,7 @@ export function createAppointments(deps: AppointmentDeps) {
   }
 
   const confirm = (caller: Caller, id: string) =>
-    change(caller, id, STATION_SIDE, 'confirmed', undefined, async (a) => {
+    change(caller, id, STATION_SIDE, 'confirmed', 'confirmed', undefined, async (a) => {
       assertStationSide(caller, a);
       if (caller.role !== 'station' && a.status === 'proposed') throw new ForbiddenError('the customer accepts a proposed time');
       return { slot: 'keep' };
@@ -159,7 +181,7 @@ export function createAppointments(deps: AppointmentDeps) {
 
   /** The customer or advisor accepts the station's proposed time. */
   const accept = (caller: Caller, id: string) =>
-    change(caller, id, BOOKERS, 'confirmed', undefined, async (a) => {
+    change(caller, id, BOOKERS, 'confirmed', 'confirmed', undefined, async (a) => {
       if (a.proposedStartMs === undefined) throw new ValidationError('the station has not proposed another time', [{ field: 'status', message: 'not proposed' }]);
       delete a.proposedStartMs;
       return { slot: 'keep' };
@@ -167,7 +189,7 @@ export function createAppointments(deps: AppointmentDeps) {
 
   /** The station proposes another time: the slot moves there (capacity checked), the customer accepts or reschedules. */
   const proposeTime = (caller: Caller, id: string, start: string) =>
-    change(caller, id, STATION_SIDE, 'proposed', undefined, async (a, station) => {
+    change(caller, id, STATION_SIDE, 'proposed', 'proposed', undefined, async (a, station) => {
       assertStationSide(caller, a);
       moveTo(a, station, start);
       a.proposedStartMs = a.startMs;
@@ -175,21 +197,21 @@ export function createAppointments(deps: AppointmentDeps) {
     });
 
   const reschedule = (caller: Caller, id: string, start: string) =>
-    change(caller, id, BOOKERS, 'requested', undefined, async (a, station) => {
+    change(caller, id, BOOKERS, 'requested', 'rescheduled', undefined, async (a, station) => {
       moveTo(a, station, start);
       delete a.proposedStartMs;
       return { slot: 'book' };
     });
 
   const cancel = (caller: Caller, id: string, reason: string) =>
-    change(caller, id, [...BOOKERS, 'station'], 'cancelled', reason, async (a) => {
+    change(caller, id, [...BOOKERS, 'station'], 'cancelled', 'cancelled', reason, async (a) => {
       assertStationSide(caller, a);
       a.kit = await deps.kits.releaseKit(a.id, a.kit);
       return { slot: 'free' };
     });
 
   const noShow = (caller: Caller, id: string) =>
-    change(caller, id, STATION_SIDE, 'no_show', undefined, async (a) => {
+    change(caller, id, STATION_SIDE, 'no_show', 'no_show', undefined, async (a) => {
       assertStationSide(caller, a);
       a.kit = await deps.kits.releaseKit(a.id, a.kit);
       return { slot: 'free' };
@@ -197,7 +219,7 @@ export function createAppointments(deps: AppointmentDeps) {
 
   /** The station completes the service: the kit is consumed (what was used), the service recorded, due dates move. */
   const complete = (caller: Caller, id: string, input: { odometerKm: number; engineHours?: number; partsUsed?: KitLine[] }) =>
-    change(caller, id, STATION_SIDE, 'completed', undefined, async (a) => {
+    change(caller, id, STATION_SIDE, 'completed', 'completed', undefined, async (a) => {
       assertStationSide(caller, a);
       const used = input.partsUsed ?? a.kit.filter((p) => p.status !== 'unavailable').map((p) => ({ partNo: p.partNo, qty: p.qty }));
       a.kit = await deps.kits.consumeKit(a.id, a.stationId, a.kit, used);

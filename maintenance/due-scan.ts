@@ -3,20 +3,23 @@
 // the result for the API, and raise the reminders it calls for — each exactly once, whoever runs the scan
 // (infra/maintenance-store.ts claims reminder ids atomically).
 import {
-  cstDateStart, dueItem, reminderLevelOf, warrantyDue, WARRANTY_ITEM_ID,
-  type CycleStart, type DueItem, type DueSoonThresholds, type WarrantyTerms,
+  cstDateStart, dueItem, reminderLevelOf, warrantyDue, warrantyTermsOf, WARRANTY_ITEM_ID,
+  type CycleStart, type DueItem, type DueSoonThresholds, type ReminderLevel, type WarrantyReminderThresholds,
 } from '../core/maintenance-due.ts';
 import { planFor, type MaintenanceItem, type MaintenancePlan } from '../core/maintenance-plan.ts';
 import { reminderId, reminderText, WARRANTY_NAME, type Reminder } from '../core/maintenance-reminder.ts';
-import { idleUsage, usageFromWindow, type UsageSnapshot } from '../core/maintenance-usage.ts';
+import { currentUsage, type UsageSnapshot } from '../core/maintenance-usage.ts';
 import type { Vehicle } from '../core/registry.ts';
+import { DEFAULT_WARRANTY_POLICY, type WarrantyPolicy } from '../core/warranty.ts';
 import type { MaintenanceStore, VehicleDue } from '../infra/maintenance-store.ts';
 import type { RegistryStore } from '../infra/registry-store.ts';
+import type { RepairSettingsStore } from '../infra/repair-settings-store.ts';
 import type { UsageRollup } from './usage-rollup.ts';
 
 export interface DueRules {
   readonly thresholds: DueSoonThresholds;
-  readonly warranty: WarrantyTerms;
+  /** How early the warranty reminder comes; the limits are the model's warranty policy. */
+  readonly warranty: WarrantyReminderThresholds;
 }
 
 export interface DueScanStats {
@@ -25,9 +28,15 @@ export interface DueScanStats {
   readonly dueSoon: number;
   readonly overdue: number;
   readonly remindersRaised: number;
-  /** Milliseconds per step: roll-up, registry + history reads, roll-up reads, computation, writes + claims. */
-  readonly ms: { rollup: number; read: number; usage: number; compute: number; write: number; total: number };
+  /**
+   * Milliseconds: roll-up step; waiting for reads (registry, history, usage; overlapped with the previous chunk's
+   * work); computation; waiting for claims + writes; total.
+   */
+  readonly ms: { rollup: number; read: number; compute: number; write: number; total: number };
 }
+
+/** Vehicles per chunk: one round of pipelined reads, one claim script per 500 new reminders, one write. */
+const CHUNK = 2000;
 
 const STATUS_RANK = { ok: 0, due_soon: 1, overdue: 2 } as const;
 
@@ -39,6 +48,7 @@ export function vehicleDue(
   usage: UsageSnapshot | undefined,
   nowMs: number,
   rules: DueRules,
+  warrantyPolicy: WarrantyPolicy = DEFAULT_WARRANTY_POLICY,
 ): VehicleDue {
   const inService = vehicle.inServiceDate !== undefined ? cstDateStart(vehicle.inServiceDate) : undefined;
   const items: DueItem[] = [];
@@ -52,7 +62,7 @@ export function vehicleDue(
     items.push(d);
     if (STATUS_RANK[d.status] > STATUS_RANK[status]) status = d.status;
   }
-  if (vehicle.inServiceDate !== undefined) items.push(warrantyDue(vehicle.inServiceDate, usage, nowMs, rules.warranty));
+  if (vehicle.inServiceDate !== undefined) items.push(warrantyDue(vehicle.inServiceDate, usage, nowMs, warrantyTermsOf(warrantyPolicy, rules.warranty)));
   return { vin: vehicle.vin, customerId: vehicle.customerId, computedAt: nowMs, items, status };
 }
 
@@ -61,106 +71,146 @@ function withoutMonths<T extends { months?: number }>(interval: T): T {
   return (Object.keys(rest).length ? rest : { km: Number.MAX_SAFE_INTEGER }) as T;
 }
 
-/** The reminders a vehicle's due items call for (ids only decide; the store raises each id once). */
-export function remindersFor(vehicle: Vehicle, plan: MaintenancePlan | undefined, due: VehicleDue, nowMs: number): Reminder[] {
-  const out: Reminder[] = [];
-  for (const d of due.items) {
-    const level = reminderLevelOf(d.status);
-    if (!level) continue;
-    const name = d.itemId === WARRANTY_ITEM_ID ? WARRANTY_NAME : plan?.items.find((i) => i.id === d.itemId)?.name;
-    if (!name) continue;
-    const { status: _s, itemId: _i, cycle: _c, ...dueFigures } = d;
-    out.push({
-      id: reminderId(vehicle.vin, d.itemId, d.cycle, level), vin: vehicle.vin, customerId: vehicle.customerId,
-      itemId: d.itemId, cycle: d.cycle, level, raisedAt: nowMs, due: dueFigures,
-      text: reminderText(vehicle.plate ?? vehicle.vin, name, level, dueFigures), state: 'open',
-    });
+/** The reminder of one due item at one level (`undefined` for an item the plan no longer names). */
+export function reminderFor(vehicle: Vehicle, plan: MaintenancePlan | undefined, d: DueItem, level: ReminderLevel, nowMs: number): Reminder | undefined {
+  const name = d.itemId === WARRANTY_ITEM_ID ? WARRANTY_NAME : plan?.items.find((i) => i.id === d.itemId)?.name;
+  if (!name) return undefined;
+  const { status: _s, itemId: _i, cycle: _c, ...dueFigures } = d;
+  return {
+    id: reminderId(vehicle.vin, d.itemId, d.cycle, level), vin: vehicle.vin, customerId: vehicle.customerId,
+    itemId: d.itemId, cycle: d.cycle, level, raisedAt: nowMs, due: dueFigures,
+    text: reminderText(vehicle.plate ?? vehicle.vin, name, level, dueFigures), state: 'open',
+  };
+}
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+const STATUS_CODE = { ok: 1, due_soon: 2, overdue: 3 } as const;
+
+/**
+ * A 53-bit hash of a vehicle's due items (cyrb53-style mixing over their fields): what this process wrote,
+ * remembered in 8 bytes a vehicle, and cheaper than serialising the items to compare them.
+ */
+function dueFingerprint(items: readonly DueItem[]): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  const word = (w: number) => {
+    h1 = Math.imul(h1 ^ w, 2654435761);
+    h2 = Math.imul(h2 ^ w, 1597334677);
+  };
+  const num = (x: number | undefined) => {
+    f64[0] = x ?? Number.NaN;
+    word(u32[0]!);
+    word(u32[1]!);
+  };
+  for (const d of items) {
+    for (let i = 0; i < d.itemId.length; i++) word(d.itemId.charCodeAt(i));
+    for (let i = 0; i < d.cycle.length; i++) word(d.cycle.charCodeAt(i));
+    word(STATUS_CODE[d.status]);
+    word(d.basis === undefined ? 0 : d.basis.charCodeAt(0));
+    num(d.dueKm); num(d.dueHours); num(d.dueDateMs); num(d.predictedMs); num(d.remainingKm); num(d.remainingHours);
   }
-  return out;
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
 export function createDueScanner(deps: {
   store: MaintenanceStore;
-  registry: Pick<RegistryStore, 'list' | 'getMany'>;
-  usage: Pick<UsageRollup, 'rollUp' | 'latestWindows'>;
+  registry: Pick<RegistryStore, 'ids' | 'getMany'>;
+  usage: Pick<UsageRollup, 'rollUp'>;
+  /** The repair loop's warranty policies per model (one source of truth for both halves). */
+  warranty: Pick<RepairSettingsStore, 'warrantyPolicies'>;
   rules: DueRules;
 }) {
   const { store } = deps;
   // What this process already knows, so that a steady-state scan neither re-checks every reminder id nor rewrites
   // every vehicle's due items. Correctness never depends on these: the claim is the atomic HSETNX.
   const knownRaised = new Set<string>();
-  const writtenDue = new Map<string, string>();
+  const writtenDue = new Map<string, number>();
+
+  /** Registry entries, last services and usage snapshots of one chunk: three commands in one round trip. */
+  const readChunk = (vins: readonly string[]) =>
+    Promise.all([deps.registry.getMany('vehicle', vins), store.lastServices(vins), store.usage(vins)]);
 
   async function run(nowMs: number, mode: 'full' | 'incremental'): Promise<DueScanStats> {
     const t0 = performance.now();
     const rolled = await deps.usage.rollUp(nowMs);
     const t1 = performance.now();
 
-    let vehicles: Vehicle[];
+    let vins: string[];
     let taken: string[] = [];
     if (mode === 'full') {
-      vehicles = await deps.registry.list('vehicle');
+      vins = await deps.registry.ids('vehicle');
       await store.takeDirty();
     } else {
       taken = await store.takeDirty();
-      const vins = [...new Set([...taken, ...(rolled?.vins ?? [])])];
-      vehicles = (await deps.registry.getMany('vehicle', vins)).filter((v): v is Vehicle => v !== undefined);
+      vins = [...new Set([...taken, ...(rolled?.vins ?? [])])];
     }
+    let read = performance.now() - t1;
+    let compute = 0;
+    let write = 0;
+    let vehicles = 0;
+    let dueSoon = 0;
+    let overdue = 0;
+    let raisedCount = 0;
+    let next: ReturnType<typeof readChunk> | undefined;
     try {
-      vehicles = vehicles.filter((v) => v.active);
-      const vins = mode === 'full' ? undefined : vehicles.map((v) => v.vin);
-      const [plans, last] = await Promise.all([store.plans(), store.lastServices(vins)]);
-      const t2 = performance.now();
+      const [plans, policies, summaryDay] = await Promise.all([store.plans(), deps.warranty.warrantyPolicies(), store.usageSummaryDay()]);
+      // Chunks with bounded memory; the next chunk's reads are in flight while this one is computed and written.
+      next = vins.length > 0 ? readChunk(vins.slice(0, CHUNK)) : undefined;
+      for (let offset = 0; next; offset += CHUNK) {
+        const r0 = performance.now();
+        const [entries, last, stored] = await next;
+        next = offset + CHUNK < vins.length ? readChunk(vins.slice(offset + CHUNK, offset + 2 * CHUNK)) : undefined;
+        const c0 = performance.now();
+        read += c0 - r0;
 
-      const windows = vins && vins.length === 0 ? new Map() : await deps.usage.latestWindows(vins);
-      // Trucks without a row in the window keep their last readings (idle): only those are read from Redis.
-      const previousUsage = await store.usage(vehicles.filter((v) => !windows.has(v.vin)).map((v) => v.vin));
-      const t3 = performance.now();
-
-      const changedDue: VehicleDue[] = [];
-      const usageUpdates: Array<[string, UsageSnapshot]> = [];
-      const candidates: Array<{ id: string; vehicle: Vehicle; plan: MaintenancePlan | undefined; due: VehicleDue }> = [];
-      let dueSoon = 0;
-      let overdue = 0;
-      for (const vehicle of vehicles) {
-        const w = windows.get(vehicle.vin);
-        const before = previousUsage.get(vehicle.vin);
-        const usage = w ? usageFromWindow(w) : before ? idleUsage(before) : undefined;
-        if (w) usageUpdates.push([vehicle.vin, usage!]);
-        const plan = planFor(plans, vehicle.model);
-        const due = vehicleDue(vehicle, plan, last.get(vehicle.vin), usage, nowMs, deps.rules);
-        const fingerprint = JSON.stringify(due.items);
-        if (writtenDue.get(vehicle.vin) !== fingerprint) {
-          changedDue.push(due);
-          writtenDue.set(vehicle.vin, fingerprint);
+        const changedDue: VehicleDue[] = [];
+        const candidates: Array<{ id: string; vehicle: Vehicle; plan: MaintenancePlan | undefined; item: DueItem; level: ReminderLevel }> = [];
+        for (const vehicle of entries) {
+          if (!vehicle?.active) continue;
+          vehicles++;
+          const plan = planFor(plans, vehicle.model);
+          const policy = (vehicle.model !== undefined ? policies[vehicle.model] : undefined) ?? DEFAULT_WARRANTY_POLICY;
+          const due = vehicleDue(vehicle, plan, last.get(vehicle.vin), currentUsage(stored.get(vehicle.vin), summaryDay), nowMs, deps.rules, policy);
+          const fingerprint = dueFingerprint(due.items);
+          if (writtenDue.get(vehicle.vin) !== fingerprint) {
+            changedDue.push(due);
+            writtenDue.set(vehicle.vin, fingerprint);
+          }
+          if (due.status === 'due_soon') dueSoon++;
+          else if (due.status === 'overdue') overdue++;
+          for (const d of due.items) {
+            const level = reminderLevelOf(d.status);
+            if (!level) continue;
+            const id = reminderId(vehicle.vin, d.itemId, d.cycle, level);
+            if (!knownRaised.has(id)) candidates.push({ id, vehicle, plan, item: d, level });
+          }
         }
-        if (due.status === 'due_soon') dueSoon++;
-        else if (due.status === 'overdue') overdue++;
-        for (const d of due.items) {
-          const level = reminderLevelOf(d.status);
-          if (!level) continue;
-          const id = reminderId(vehicle.vin, d.itemId, d.cycle, level);
-          if (!knownRaised.has(id)) candidates.push({ id, vehicle, plan, due });
-        }
-      }
-      const t4 = performance.now();
+        const w0 = performance.now();
+        compute += w0 - c0;
 
-      // One HMGET pass for the ids this process has not seen raised; texts only for the new ones.
-      const already = await store.raisedAmong(candidates.map((c) => c.id));
-      const fresh = new Map<string, Reminder>();
-      for (const c of candidates) {
-        if (already.has(c.id) || fresh.has(c.id)) continue;
-        for (const r of remindersFor(c.vehicle, c.plan, c.due, nowMs)) if (r.id === c.id) fresh.set(r.id, r);
+        // One HMGET for the ids this process has not seen raised; texts only for the new ones.
+        const already = candidates.length ? await store.raisedAmong(candidates.map((c) => c.id)) : new Set<string>();
+        const fresh = new Map<string, Reminder>();
+        for (const c of candidates) {
+          if (already.has(c.id) || fresh.has(c.id)) continue;
+          const r = reminderFor(c.vehicle, c.plan, c.item, c.level, nowMs);
+          if (r) fresh.set(r.id, r);
+        }
+        const [raised] = await Promise.all([store.raiseReminders([...fresh.values()]), store.putDue(changedDue)]);
+        raisedCount += raised.length;
+        for (const c of candidates) knownRaised.add(c.id);
+        write += performance.now() - w0;
       }
-      const raised = await store.raiseReminders([...fresh.values()]);
-      for (const c of candidates) knownRaised.add(c.id);
-      await Promise.all([store.putUsage(usageUpdates), store.putDue(changedDue)]);
       const t5 = performance.now();
       return {
-        mode, vehicles: vehicles.length, dueSoon, overdue, remindersRaised: raised.length,
-        ms: { rollup: t1 - t0, read: t2 - t1, usage: t3 - t2, compute: t4 - t3, write: t5 - t4, total: t5 - t0 },
+        mode, vehicles, dueSoon, overdue, remindersRaised: raisedCount,
+        ms: { rollup: t1 - t0, read, compute, write, total: t5 - t0 },
       };
     } catch (err) {
+      next?.catch(() => undefined); // the prefetched chunk of a failed scan is not waited for
       // The work list goes back for the next scan, and what this process believed written is forgotten.
       writtenDue.clear();
       await store.markDirty(taken).catch(() => undefined);

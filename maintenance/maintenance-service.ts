@@ -6,11 +6,14 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../core/errors.t
 import { cstDate, type DueStatus } from '../core/maintenance-due.ts';
 import { planFor, planProblems, type MaintenancePlan } from '../core/maintenance-plan.ts';
 import type { Reminder, ReminderState } from '../core/maintenance-reminder.ts';
+import { currentUsage } from '../core/maintenance-usage.ts';
+import { DEFAULT_WARRANTY_POLICY } from '../core/warranty.ts';
 import type { Vehicle } from '../core/registry.ts';
 import { offerNear, serviceDayDateProblem, type ServiceDayOffer } from '../core/service-day.ts';
 import type { LocalizedText } from '../core/maintenance-plan.ts';
 import type { MaintenanceStore, ServiceRecord, VehicleDue } from '../infra/maintenance-store.ts';
 import type { RegistryStore } from '../infra/registry-store.ts';
+import type { RepairSettingsStore } from '../infra/repair-settings-store.ts';
 import { vehicleDue, type DueRules } from './due-scan.ts';
 
 export interface ServiceInput {
@@ -29,6 +32,8 @@ export interface MaintenanceServiceDeps {
   registry: Pick<RegistryStore, 'get' | 'getMany' | 'vehiclesOfCustomer' | 'list' | 'assignments'>;
   scope: { customers(caller: Caller): Promise<CustomerScope> };
   rules: DueRules;
+  /** The repair loop's warranty policies (the warranty due item uses the model's). */
+  warranty: Pick<RepairSettingsStore, 'warrantyPolicy'>;
   serviceDay: { dayOfMonth: number; nearDays: number };
   now: () => number;
 }
@@ -48,8 +53,11 @@ export function createMaintenanceService(deps: MaintenanceServiceDeps) {
 
   /** Recomputes and stores one vehicle's due items now (after its history changed). */
   async function refreshDue(vehicle: Vehicle): Promise<VehicleDue> {
-    const [plans, last, usage] = await Promise.all([store.plans(), store.lastServices([vehicle.vin]), store.usage([vehicle.vin])]);
-    const due = vehicleDue(vehicle, planFor(plans, vehicle.model), last.get(vehicle.vin), usage.get(vehicle.vin), deps.now(), deps.rules);
+    const [plans, last, usage, summaryDay, policy] = await Promise.all([
+      store.plans(), store.lastServices([vehicle.vin]), store.usage([vehicle.vin]), store.usageSummaryDay(),
+      vehicle.model !== undefined ? deps.warranty.warrantyPolicy(vehicle.model) : undefined,
+    ]);
+    const due = vehicleDue(vehicle, planFor(plans, vehicle.model), last.get(vehicle.vin), currentUsage(usage.get(vehicle.vin), summaryDay), deps.now(), deps.rules, policy ?? DEFAULT_WARRANTY_POLICY);
     await store.putDue([due]);
     return due;
   }

@@ -8,7 +8,7 @@
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../core/keys.ts';
 import { cstDayStart, DAY_MS } from '../core/maintenance-due.ts';
-import { USAGE_WINDOW_DAYS, type UsageWindow } from '../core/maintenance-usage.ts';
+import { USAGE_WINDOW_DAYS, usageFromWindow, type UsageWindow } from '../core/maintenance-usage.ts';
 import { influxString, type TelemetryStore } from '../infra/telemetry-store.ts';
 
 export const USAGE_MEASUREMENT = 'usage_1d';
@@ -18,6 +18,9 @@ export const USAGE_MEASUREMENT = 'usage_1d';
  * a day in the background and the scan reads one row per truck.
  */
 export const USAGE_WINDOW_MEASUREMENT = 'usage_30d';
+
+/** The fleet in parts by the VIN's last character (a serial-number digit or letter), for reads of every truck. */
+const FLEET_PARTS = ['[0-1]', '[2-3]', '[4-5]', '[6-7]', '[8-9]', '[A-M]', '[N-Z]', '[^0-9A-Z]'];
 
 function tag(value: string): string {
   return value.replace(/[,= \\]/g, (c) => `\\${c}`);
@@ -74,13 +77,21 @@ export function createUsageRollup(
           lines.push(`${USAGE_MEASUREMENT},customer=${tag(r.customer)},vin=${tag(r.vin)} ${fields} ${day}`);
           vins.add(r.vin);
         }
-        for (let i = 0; i < lines.length; i += 20_000) await deps.telemetry.write(lines.slice(i, i + 20_000));
+        await writeInParts(lines);
         if (day + DAY_MS > mark) await deps.redis.set(keys.maintUsageWatermark, String(day + DAY_MS));
         days++;
       }
       // The window summary of the newest complete day (what every scan until the next roll-up reads), once per
       // new day: redone days (late uploads) reach it with the next day's summary.
-      if (target > mark) await summarise(target - DAY_MS);
+      const newestDay = Math.max(mark, target) - DAY_MS;
+      if (target > mark) await summarise(newestDay);
+      else if (mark > 0 && Number((await deps.redis.get(keys.maintUsageSummaryDay)) ?? 0) < newestDay) {
+        // The Redis copy is behind InfluxDB (Redis restored from an older state, a first start on this version):
+        // copy the stored summary, or compute it when there is none.
+        const stored = await summaryOf(newestDay);
+        if (stored.size > 0) await mirror(newestDay, stored);
+        else await summarise(newestDay);
+      }
       return { days, vins };
     } finally {
       await deps.redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, keys.maintUsageLock, token);
@@ -93,7 +104,9 @@ export function createUsageRollup(
    */
   async function windows(fromMs: number, toMs: number, vins?: readonly string[]): Promise<Map<string, UsageWindow & { customer?: string }>> {
     const filters: string[] = [];
-    if (vins === undefined) filters.push('');
+    // The whole fleet in parts by the VIN's last character, one after the other: at 100,000 trucks one answer takes
+    // minutes under load, past the HTTP client's body timeout (measured: 300 s exceeded at load 18).
+    if (vins === undefined) filters.push(...FLEET_PARTS.map((p) => `vin =~ /${p}$/ AND `));
     else for (let i = 0; i < vins.length; i += 400) filters.push(`(${vins.slice(i, i + 400).map((v) => `vin = ${influxString(v)}`).join(' OR ')}) AND `);
     const range = `time >= ${fromMs}ms AND time < ${toMs}ms GROUP BY vin, customer`;
     const out = new Map<string, UsageWindow & { customer?: string }>();
@@ -118,7 +131,39 @@ export function createUsageRollup(
     return out;
   }
 
-  /** Writes the `usage_30d` point of every truck with a row in the 30-day window ending with `dayMs`. */
+  /**
+   * Writes in parts of 5,000 points, each retried twice: under load, influxd answers a 20,000-point write of the
+   * 100,000-truck summary with a 500 timeout (measured at load 16).
+   */
+  async function writeInParts(lines: readonly string[]): Promise<void> {
+    for (let i = 0; i < lines.length; i += 5000) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await deps.telemetry.write(lines.slice(i, i + 5000));
+          break;
+        } catch (err) {
+          if (attempt >= 3 || !(err as { retryable?: boolean }).retryable) throw err;
+          await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+        }
+      }
+    }
+  }
+
+  /**
+   * The scan's copy of the summary in Redis: each truck's usage snapshot (hash `maint:usage`, the same one the API
+   * reads), then the summary day. A scan reads 100,000 snapshots from Redis in about a second, where InfluxDB 1.6
+   * needs tens of seconds of CPU to answer the same rows; InfluxDB stays the record (`usage_30d`).
+   */
+  async function mirror(dayMs: number, found: ReadonlyMap<string, UsageWindow>): Promise<void> {
+    const entries = [...found];
+    for (let i = 0; i < entries.length; i += 5000) {
+      const chunk = entries.slice(i, i + 5000);
+      if (chunk.length) await deps.redis.hset(keys.maintUsage, ...chunk.flatMap(([vin, w]) => [vin, JSON.stringify(usageFromWindow(w, dayMs))]));
+    }
+    await deps.redis.set(keys.maintUsageSummaryDay, String(dayMs));
+  }
+
+  /** Writes the `usage_30d` point of every truck with a row in the 30-day window ending with `dayMs`, and its Redis copy. */
   async function summarise(dayMs: number): Promise<void> {
     const found = await windows(dayMs + DAY_MS - USAGE_WINDOW_DAYS * DAY_MS, dayMs + DAY_MS);
     const lines: string[] = [];
@@ -129,23 +174,15 @@ export function createUsageRollup(
       if (w.lat !== undefined && w.lon !== undefined) fields += `,lat=${w.lat},lon=${w.lon}`;
       lines.push(`${USAGE_WINDOW_MEASUREMENT},customer=${tag(w.customer ?? '-')},vin=${tag(vin)} ${fields} ${dayMs}`);
     }
-    for (let i = 0; i < lines.length; i += 20_000) await deps.telemetry.write(lines.slice(i, i + 20_000));
+    await writeInParts(lines);
+    await mirror(dayMs, found);
   }
 
-  /**
-   * The usage windows as of `nowMs`: the `usage_30d` summary of the newest rolled-up day (one row per truck);
-   * `vins` restricts the read (the incremental scan).
-   */
-  async function latestWindows(vins?: readonly string[]): Promise<Map<string, UsageWindow>> {
-    const mark = Number((await deps.redis.get(keys.maintUsageWatermark)) ?? 0);
+  /** The stored `usage_30d` summary of one day (one row per truck), read in parts. */
+  async function summaryOf(dayMs: number): Promise<Map<string, UsageWindow>> {
     const out = new Map<string, UsageWindow>();
-    if (mark === 0) return out;
-    const filters: string[] = [];
-    // The whole fleet in four parallel parts (by the VIN's last character): influxd answers each on its own core.
-    if (vins === undefined) filters.push('vin =~ /[0-2]$/ AND ', 'vin =~ /[3-5]$/ AND ', 'vin =~ /[6-9]$/ AND ', 'vin =~ /[A-Z]$/ AND ');
-    else for (let i = 0; i < vins.length; i += 400) filters.push(`(${vins.slice(i, i + 400).map((v) => `vin = ${influxString(v)}`).join(' OR ')}) AND `);
-    const rowsOf = await Promise.all(filters.map((filter) => read(`SELECT * FROM ${USAGE_WINDOW_MEASUREMENT} WHERE ${filter}time = ${mark - DAY_MS}ms`)));
-    for (const rows of rowsOf) {
+    for (const part of FLEET_PARTS) {
+      const rows = await read(`SELECT * FROM ${USAGE_WINDOW_MEASUREMENT} WHERE vin =~ /${part}$/ AND time = ${dayMs}ms`);
       for (const r of rows) {
         if (typeof r.vin !== 'string' || typeof r.firstDayMs !== 'number' || typeof r.firstKm !== 'number' || typeof r.lastDayMs !== 'number' || typeof r.lastKm !== 'number') continue;
         out.set(r.vin, {
@@ -158,7 +195,7 @@ export function createUsageRollup(
     return out;
   }
 
-  return { rollUp, windows, summarise, latestWindows };
+  return { rollUp, windows, summarise, summaryOf };
 }
 
 export type UsageRollup = ReturnType<typeof createUsageRollup>;

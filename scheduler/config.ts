@@ -1,10 +1,13 @@
 import { deepFreeze, readCommonConfig, readInfluxConfig, requireInt, type CommonConfig, type Env, type InfluxConfig } from '../infra/config.ts';
 import { readMaintenanceConfig, type MaintenanceConfig } from '../infra/maintenance-config.ts';
+import { readRescueConfig, type RescueConfig } from '../infra/rescue-config.ts';
 
 export interface SchedulerConfig {
   readonly common: CommonConfig;
   readonly influx: InfluxConfig;
   readonly maintenance: MaintenanceConfig;
+  /** The case store's settings (the scheduler reads repaired cases for the service history). */
+  readonly rescue: RescueConfig;
   /** Interval of the incremental due scan; a full scan runs at start and once per China calendar day. */
   readonly scanEveryS: number;
   /** A day is rolled up into `usage_1d` this long after it ends (00:00 CST). */
@@ -20,6 +23,7 @@ export function readSchedulerConfig(env: Env): SchedulerConfig {
     common: readCommonConfig(env),
     influx: readInfluxConfig(env),
     maintenance: readMaintenanceConfig(env),
+    rescue: readRescueConfig(env),
     scanEveryS: requireInt(env, 'MAINTENANCE_SCAN_EVERY_S', { fallback: 300, min: 1, max: 86_400 }),
     rollupLagS: requireInt(env, 'MAINTENANCE_ROLLUP_LAG_S', { fallback: 1800, min: 0, max: 86_400 }),
     rollupRedoDays: requireInt(env, 'MAINTENANCE_ROLLUP_REDO_DAYS', { fallback: 1, min: 0, max: 30 }),

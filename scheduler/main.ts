@@ -1,16 +1,20 @@
 // Composition root of the maintenance scheduler: keeps the daily usage roll-up current and runs the due scan
 // (a full scan at start and when the China calendar day changes, an incremental one every interval), which
 // raises maintenance and warranty reminders. Several schedulers may run at once, and one may be killed at
-// any point: the roll-up takes a lock and every reminder is claimed atomically, so each is raised once.
+// any point: the roll-up takes a lock and every reminder is claimed atomically, so each is raised once. Also records
+// the service a repaired rescue case did (a consumer group on the live stream; one record per case).
 import { cstDayStart } from '../core/maintenance-due.ts';
 import { DEFAULT_MAINTENANCE_PLANS } from '../core/maintenance-plan.ts';
+import { createCaseStore } from '../infra/case-store.ts';
 import { createLogger } from '../infra/logger.ts';
 import { createMaintenanceStore } from '../infra/maintenance-store.ts';
 import { createRedis, ensureRedisDurability } from '../infra/redis.ts';
 import { createRegistryStore } from '../infra/registry-store.ts';
+import { createRepairSettingsStore } from '../infra/repair-settings-store.ts';
 import { runMain } from '../infra/run-main.ts';
 import { createShutdown } from '../infra/shutdown.ts';
 import { createTelemetryStore } from '../infra/telemetry-store.ts';
+import { createCaseServiceRecorder, createRepairedCaseRelay } from '../maintenance/case-services.ts';
 import { createDueScanner } from '../maintenance/due-scan.ts';
 import { createUsageRollup } from '../maintenance/usage-rollup.ts';
 import { readSchedulerConfig } from './config.ts';
@@ -28,13 +32,30 @@ runMain('scheduler', async () => {
   const telemetry = createTelemetryStore(config.influx, { timeoutMs: 120_000 });
   const store = createMaintenanceStore({ redis, prefix });
   await store.seedPlans(DEFAULT_MAINTENANCE_PLANS);
+  const registry = createRegistryStore({ redis, prefix });
   const scanner = createDueScanner({
     store,
-    registry: createRegistryStore({ redis, prefix }),
+    registry,
     usage: createUsageRollup({ telemetry, redis, prefix }, {
       lagMs: config.rollupLagS * 1000, redoDays: config.rollupRedoDays, backfillDays: config.rollupBackfillDays,
     }),
+    warranty: createRepairSettingsStore({ redis, prefix }),
     rules: config.maintenance.rules,
+  });
+
+  const relayRedis = createRedis(config.common.redisUrl, 'worker');
+  const rescue = config.rescue;
+  const caseServices = createRepairedCaseRelay({
+    redis: relayRedis, prefix, consumer: `scheduler-${process.pid}`, logger,
+    recorder: createCaseServiceRecorder({
+      cases: createCaseStore({ redis, prefix, clocks: { launchWindowS: rescue.launchWindowS, escalateBeforeS: rescue.escalateBeforeS, repairWindowS: rescue.repairWindowS } }),
+      store, registry, now: () => Date.now(),
+    }),
+  });
+  await caseServices.start();
+  shutdown.register('repaired-case services', async () => {
+    await caseServices.stop();
+    relayRedis.disconnect();
   });
 
   let stopped = false;

@@ -3,6 +3,9 @@
 // bad input of appointments — outside opening hours, beyond the day's capacity, another tenant's truck — each
 // a clear 4xx with nothing booked and no stock held. Real app (inject), real Redis.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventInScope, type Caller, type CustomerScope } from '../../core/auth.ts';
+import { LIVE_EVENT_FIELD, type LiveEvent } from '../../core/events.ts';
+import { redisKeys } from '../../core/keys.ts';
 import { cstDayStart, DAY_MS } from '../../core/maintenance-due.ts';
 import { DEFAULT_MAINTENANCE_PLANS } from '../../core/maintenance-plan.ts';
 import { stockLocation } from '../../core/parts-plan.ts';
@@ -26,6 +29,11 @@ describe('service appointments', () => {
     const m = await h.api.repair.partsStore.available([S1], KIT_PARTS);
     return Object.fromEntries(KIT_PARTS.map((p) => [p, m.get(S1)?.get(p) ?? 0]));
   };
+  /** The live events of one appointment, oldest first, as the API's SSE and the webhook relay read them. */
+  const eventsOf = async (id: string): Promise<LiveEvent[]> =>
+    (await h.redis.xrange(redisKeys(h.services.redisPrefix).events, '-', '+'))
+      .map(([, fields]) => JSON.parse(fields[fields.indexOf(LIVE_EVENT_FIELD) + 1]!) as LiveEvent)
+      .filter((e) => e.type.startsWith('maintenance.appointment.') && e.data['appointmentId'] === id);
   const count = async () => (await h.app.inject({ method: 'GET', url: '/v1/appointments', headers: h.auth(admin) })).json().length as number;
 
   beforeAll(async () => {
@@ -127,8 +135,39 @@ describe('service appointments', () => {
     expect(services[0]).toMatchObject({ id: `svc-${booked.id}`, source: 'appointment', stationId: 'S1', items: ['engine-oil'] });
     const after = (await h.app.inject({ method: 'GET', url: `/v1/vehicles/${vin(1)}/maintenance`, headers: h.auth(c1) })).json().due.items.find((i: { itemId: string }) => i.itemId === 'engine-oil');
     expect(after).toMatchObject({ cycle: `svc-${booked.id}`, dueKm: 200_400, status: 'ok' });
+    // One live event per change, in order.
+    expect((await eventsOf(booked.id)).map((e) => [e.type, e.data['status']])).toEqual([
+      ['maintenance.appointment.created', 'requested'], ['maintenance.appointment.proposed', 'proposed'],
+      ['maintenance.appointment.confirmed', 'confirmed'], ['maintenance.appointment.completed', 'completed'],
+    ]);
+    expect((await eventsOf(booked.id)).at(-1)!.data).toMatchObject({ serviceId: `svc-${booked.id}`, stationId: 'S1', items: ['engine-oil'] });
     // The station sees its appointments; the other customer does not.
     expect(((await h.app.inject({ method: 'GET', url: '/v1/appointments', headers: h.auth(station) })).json() as unknown[]).length).toBeGreaterThan(0);
     expect((await h.app.inject({ method: 'GET', url: '/v1/appointments', headers: h.auth(c2) })).json()).toEqual([]);
+  });
+
+  it('each change is one live event, seen by the customer, its advisor, the station and agents, not by others', async () => {
+    const booked = (await h.app.inject({ method: 'POST', url: '/v1/appointments', headers: h.auth(c1), payload: { vin: vin(1), stationId: 'S1', items: ['air-filter'], start: tomorrowAt(9, 3) } })).json() as { id: string };
+    expect((await h.app.inject({ method: 'POST', url: `/v1/appointments/${booked.id}/reschedule`, headers: h.auth(c1), payload: { start: tomorrowAt(11, 3) } })).statusCode).toBe(200);
+    expect((await h.app.inject({ method: 'POST', url: `/v1/appointments/${booked.id}/confirm`, headers: h.auth(station) })).statusCode).toBe(200);
+    expect((await h.app.inject({ method: 'POST', url: `/v1/appointments/${booked.id}/no-show`, headers: h.auth(station) })).statusCode).toBe(200);
+    // A refused change (no-show is final) adds no event.
+    expect((await h.app.inject({ method: 'POST', url: `/v1/appointments/${booked.id}/cancel`, headers: h.auth(c1), payload: { reason: 'late' } })).statusCode).toBe(409);
+    const events = await eventsOf(booked.id);
+    expect(events.map((e) => e.type)).toEqual(['maintenance.appointment.created', 'maintenance.appointment.rescheduled', 'maintenance.appointment.confirmed', 'maintenance.appointment.no_show']);
+    expect(events[1]!.data['start']).toBe(tomorrowAt(11, 3));
+
+    const cancelled = (await h.app.inject({ method: 'POST', url: '/v1/appointments', headers: h.auth(c1), payload: { vin: vin(1), stationId: 'S1', items: ['air-filter'], start: tomorrowAt(13, 3) } })).json() as { id: string };
+    await h.app.inject({ method: 'POST', url: `/v1/appointments/${cancelled.id}/cancel`, headers: h.auth(c1), payload: { reason: 'truck away' } });
+    expect((await eventsOf(cancelled.id)).map((e) => e.type)).toEqual(['maintenance.appointment.created', 'maintenance.appointment.cancelled']);
+
+    const of = (customerIds: string[]): CustomerScope => ({ all: false, customerIds: new Set(customerIds) });
+    const sees = (caller: Caller, scope: CustomerScope) => events.every((e) => eventInScope(caller, e, scope));
+    expect(sees({ sub: 'c1', role: 'customer', customerId: 'C1' }, of(['C1']))).toBe(true);
+    expect(sees({ sub: 'a1', role: 'advisor', advisorId: 'A1' }, of(['C1']))).toBe(true);
+    expect(sees({ sub: 's1', role: 'station', stationId: 'S1' }, of([]))).toBe(true);
+    expect(sees({ sub: 'agent', role: 'agent' }, { all: true })).toBe(true);
+    expect(events.some((e) => eventInScope({ sub: 's2', role: 'station', stationId: 'S2' }, e, of([])))).toBe(false);
+    expect(events.some((e) => eventInScope({ sub: 'c2', role: 'customer', customerId: 'C2' }, e, of(['C2'])))).toBe(false);
   });
 });

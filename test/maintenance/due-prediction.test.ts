@@ -13,6 +13,7 @@ import { createRedis, type Redis } from '../../infra/redis.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
 import { createTelemetryStore } from '../../infra/telemetry-store.ts';
 import { createDueScanner } from '../../maintenance/due-scan.ts';
+import { createRepairSettingsStore } from '../../infra/repair-settings-store.ts';
 import { createUsageRollup } from '../../maintenance/usage-rollup.ts';
 import { testServices } from '../harness/context.ts';
 import { countersAt, drivingLog, timeOdometerReaches, writeDays } from './support.ts';
@@ -55,6 +56,7 @@ describe('due date from the truck\'s own usage (acceptance: ~800 km a day, oil e
         store: createMaintenanceStore({ redis: own, prefix: services.redisPrefix }),
         registry: createRegistryStore({ redis: own, prefix: services.redisPrefix }),
         usage: createUsageRollup({ telemetry, redis: own, prefix: services.redisPrefix }, { lagMs: 1800_000, redoDays: 1, backfillDays: 40 }),
+        warranty: createRepairSettingsStore({ redis: own, prefix: services.redisPrefix }),
         rules,
       }));
     }

@@ -3,11 +3,12 @@
 // 4xx that changes nothing. Also the warranty acceptance: a truck 29 days before its third in-service
 // anniversary gets a warranty reminder (one at 31 days does not).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cstDate, cstDayStart, DAY_MS } from '../../core/maintenance-due.ts';
+import { addMonthsCst, cstDate, cstDateStart, cstDayStart, DAY_MS } from '../../core/maintenance-due.ts';
 import { DEFAULT_MAINTENANCE_PLANS } from '../../core/maintenance-plan.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
 import { createTelemetryStore } from '../../infra/telemetry-store.ts';
 import { createDueScanner } from '../../maintenance/due-scan.ts';
+import { createRepairSettingsStore } from '../../infra/repair-settings-store.ts';
 import { createUsageRollup } from '../../maintenance/usage-rollup.ts';
 import { startApiHarness, type ApiHarness } from '../api/app-harness.ts';
 import { customers, stations, vin } from '../api/fixtures.ts';
@@ -111,6 +112,7 @@ describe('maintenance API', () => {
     const scanner = createDueScanner({
       store: h.api.maintenanceStore, registry: h.api.registry,
       usage: createUsageRollup({ telemetry, redis: h.redis, prefix: h.services.redisPrefix }, { lagMs: 0, redoDays: 1, backfillDays: 10 }),
+      warranty: createRepairSettingsStore({ redis: h.redis, prefix: h.services.redisPrefix }),
       rules: h.api.config.maintenance.rules,
     });
     await scanner.run(Date.now(), 'full');
@@ -172,5 +174,30 @@ describe('maintenance API', () => {
     // C2's fixed points are elsewhere: its reminders carry no S1 offer.
     const c2List = (await h.app.inject({ method: 'GET', url: '/v1/maintenance/reminders', headers: h.auth(c2) })).json() as Array<{ serviceDay?: unknown }>;
     expect(c2List.every((r) => r.serviceDay === undefined)).toBe(true);
+  });
+
+  it('takes the warranty limits from the repair loop\'s policy of the model (the default policy otherwise)', async () => {
+    // A city bus model with a 2-year / 300,000 km policy, 20 days before its second anniversary.
+    const bus = { vin: vin(4), customerId: 'C2', plate: '粤B44444', model: 'city bus 12 m', inServiceDate: yearsAgo(2, 20), homeRegion: '440300', active: true };
+    await h.api.registry.put('vehicle', bus);
+    const put = await h.app.inject({ method: 'PUT', url: `/v1/warranty-policies/${encodeURIComponent(bus.model)}`, headers: h.auth(admin), payload: { years: 2, km: 300_000 } });
+    expect(put.statusCode).toBeLessThan(300);
+    const warrantyOf = async (v: string) =>
+      ((await h.app.inject({ method: 'GET', url: `/v1/vehicles/${v}/maintenance`, headers: h.auth(admin) })).json() as { due: { items: Array<{ itemId: string; dueKm?: number; dueDateMs?: number; status: string }> } }).due.items.find((i) => i.itemId === 'warranty')!;
+    const busWarranty = await warrantyOf(bus.vin);
+    expect(busWarranty).toMatchObject({ dueKm: 300_000, status: 'due_soon' });
+    expect(busWarranty.dueDateMs).toBe(addMonthsCst(cstDateStart(bus.inServiceDate), 24));
+    expect(await warrantyOf(vin(3))).toMatchObject({ dueKm: 1_000_000 }); // no policy for its model: the default
+    // The scan raises the bus's warranty reminder from the same policy.
+    const telemetry = createTelemetryStore({ version: 1, url: h.services.influxUrl, database: h.services.influxDb });
+    const scanner = createDueScanner({
+      store: h.api.maintenanceStore, registry: h.api.registry,
+      usage: createUsageRollup({ telemetry, redis: h.redis, prefix: h.services.redisPrefix }, { lagMs: 0, redoDays: 1, backfillDays: 10 }),
+      warranty: createRepairSettingsStore({ redis: h.redis, prefix: h.services.redisPrefix }),
+      rules: h.api.config.maintenance.rules,
+    });
+    await scanner.run(Date.now(), 'full');
+    const raised = (await h.api.maintenanceStore.allReminders()).filter((r) => r.vin === bus.vin && r.itemId === 'warranty');
+    expect(raised.map((r) => [r.level, r.due.dueKm])).toEqual([['due_soon', 300_000]]);
   });
 });

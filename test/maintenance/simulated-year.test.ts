@@ -16,6 +16,8 @@ import { createRedis, type Redis } from '../../infra/redis.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
 import { createTelemetryStore } from '../../infra/telemetry-store.ts';
 import { createDueScanner } from '../../maintenance/due-scan.ts';
+import { createRepairSettingsStore } from '../../infra/repair-settings-store.ts';
+import { DEFAULT_WARRANTY_POLICY } from '../../core/warranty.ts';
 import { createUsageRollup } from '../../maintenance/usage-rollup.ts';
 import { testServices } from '../harness/context.ts';
 import { countersAt, dayPositions, drivingLog, prng, writeDays, type TruckLog } from './support.ts';
@@ -124,6 +126,7 @@ describe('a simulated year for 1,000 trucks', () => {
     const scanner = createDueScanner({
       store, registry: createRegistryStore({ redis, prefix: services.redisPrefix }),
       usage: createUsageRollup({ telemetry, redis, prefix: services.redisPrefix }, { lagMs: 1800_000, redoDays: 0, backfillDays: 40 }),
+      warranty: createRepairSettingsStore({ redis, prefix: services.redisPrefix }),
       rules,
     });
     const seen = new Set<string>();
@@ -175,7 +178,7 @@ describe('a simulated year for 1,000 trucks', () => {
           const level = oracleLevel(item, start, reading, now, rules.thresholds);
           if (level) expected.add(`${v.vin}:${item.id}:${start.cycle}:${level}`);
         }
-        const w = oracleLevel({ every: { km: rules.warranty.km, months: rules.warranty.months } }, { cycle: 'warranty', atMs: cstDateStart(v.inServiceDate!), km: 0, hours: 0 }, reading, now, { days: rules.warranty.remindDays, km: rules.warranty.remindKm, hours: 0 });
+        const w = oracleLevel({ every: { km: DEFAULT_WARRANTY_POLICY.km, months: DEFAULT_WARRANTY_POLICY.years * 12 } }, { cycle: 'warranty', atMs: cstDateStart(v.inServiceDate!), km: 0, hours: 0 }, reading, now, { days: rules.warranty.remindDays, km: rules.warranty.remindKm, hours: 0 });
         if (w) expected.add(`${v.vin}:warranty:warranty:${w}`);
       }
     }
