@@ -41,7 +41,7 @@ describe('repaired case → service history', () => {
     }) as unknown as RescueCase;
 
   beforeAll(async () => {
-    redis = createRedis(services.redisUrl, 'fail-fast');
+    redis = createRedis(services, 'fail-fast');
     await createMaintenanceStore({ redis, prefix: services.redisPrefix }).putPlans(DEFAULT_MAINTENANCE_PLANS);
     await createRegistryStore({ redis, prefix: services.redisPrefix }).put('vehicle', { vin: VIN, customerId: 'C1', model: '6x4 tractor 460 hp', active: true });
   });
@@ -62,7 +62,7 @@ describe('repaired case → service history', () => {
       { partNo: 'FLT-FF-01', qty: 2, status: 'released' }, // reserved, not used: no fuel-filter service
     ]));
     cases.set('rc-belt', caseOf('rc-belt', [{ partNo: 'BELT-01', qty: 1, status: 'consumed' }]));
-    const relay = createRepairedCaseRelay({ redis: createRedis(services.redisUrl, 'worker'), prefix: services.redisPrefix, consumer: 'test', recorder, logger: pino({ level: 'silent' }), blockMs: 100 });
+    const relay = createRepairedCaseRelay({ redis: createRedis(services, 'worker'), prefix: services.redisPrefix, consumer: 'test', recorder, logger: pino({ level: 'silent' }), blockMs: 100 });
     await relay.start();
     try {
       const emit = (type: string, caseId: string) => {
