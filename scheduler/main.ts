@@ -43,7 +43,7 @@ runMain('scheduler', async () => {
     rules: config.maintenance.rules,
   });
 
-  const relayRedis = createRedis(config.common.redisUrl, 'worker');
+  const relayRedis = createRedis(config.common, 'worker');
   const rescue = config.rescue;
   const caseServices = createRepairedCaseRelay({
     redis: relayRedis, prefix, consumer: `scheduler-${process.pid}`, logger,

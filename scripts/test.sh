@@ -3,4 +3,6 @@
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/bootstrap.sh
+# The type check first: process entry points that no test imports are only checked here.
+node_modules/.bin/tsc --noEmit -p .
 exec node_modules/.bin/vitest run "$@"
