@@ -10,7 +10,7 @@ import { caseLink, empty, errorBox, loading, statusBadge, viewHead } from './com
 
 const LAUNCH_WINDOW_MS = 15 * 60_000;
 const REPAIR_WINDOW_MS = 24 * 3600_000;
-const REPAIRED = new Set(['resolved', 'towed', 'closed']);
+const REPAIRED = new Set(['repaired', 'resolved', 'towed', 'closed']);
 
 export interface RescueKpis {
   cases: number;
@@ -23,7 +23,7 @@ export interface RescueKpis {
 }
 
 function repairedAt(c: RescueCase): number | undefined {
-  const entry = c.timeline?.find((t) => t.to === 'resolved' || t.to === 'towed');
+  const entry = c.timeline?.find((t) => t.to === 'repaired' || t.to === 'resolved' || t.to === 'towed');
   return entry ? Date.parse(entry.at) : undefined;
 }
 
