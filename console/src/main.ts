@@ -15,6 +15,7 @@ import { endSession, loadSession, type Role, type Session } from './session.ts';
 import { loadMapSettings } from './settings.ts';
 import { adminView } from './views/admin.ts';
 import { caseView } from './views/case.ts';
+import { complaintsView } from './views/complaints.ts';
 import { coverageView } from './views/coverage.ts';
 import { deskView } from './views/desk.ts';
 import { fleetView } from './views/fleet.ts';
@@ -22,6 +23,7 @@ import { kpisView } from './views/kpis.ts';
 import { launchView } from './views/launch.ts';
 import { queueView } from './views/queue.ts';
 import { settingsView } from './views/settings.ts';
+import { tasksView } from './views/tasks.ts';
 import { truckView } from './views/truck.ts';
 
 interface Route {
@@ -43,15 +45,17 @@ const ROUTES: readonly Route[] = [
   { pattern: /^\/coverage(?:\/([^/]+))?$/, view: coverageView, roles: OFFICE, params: ['customerId'] },
   { pattern: /^\/kpis$/, view: kpisView, roles: ['customer'] },
   { pattern: /^\/admin(?:\/([a-z-]+))?$/, view: adminView, roles: ['admin'], params: ['kind'] },
+  { pattern: /^\/tasks$/, view: tasksView, roles: ['admin', 'agent', 'advisor'] },
+  { pattern: /^\/complaints$/, view: complaintsView, roles: ALL },
   { pattern: /^\/settings$/, view: settingsView, roles: ALL },
 ];
 
 const NAV: Record<Role, ReadonlyArray<[string, MessageKey]>> = {
-  admin: [['#/fleet', 'nav.fleet'], ['#/queue', 'nav.queue'], ['#/launch', 'nav.launch'], ['#/coverage', 'nav.coverage'], ['#/admin', 'nav.admin']],
-  agent: [['#/queue', 'nav.queue'], ['#/launch', 'nav.launch'], ['#/fleet', 'nav.fleet'], ['#/coverage', 'nav.coverage']],
-  advisor: [['#/fleet', 'nav.fleet'], ['#/queue', 'nav.cases'], ['#/coverage', 'nav.coverage'], ['#/launch', 'nav.report']],
-  customer: [['#/fleet', 'nav.fleet'], ['#/coverage', 'nav.coverage'], ['#/kpis', 'nav.kpis'], ['#/queue', 'nav.cases'], ['#/launch', 'nav.report']],
-  station: [['#/offers', 'nav.offers']],
+  admin: [['#/fleet', 'nav.fleet'], ['#/queue', 'nav.queue'], ['#/launch', 'nav.launch'], ['#/coverage', 'nav.coverage'], ['#/tasks', 'nav.tasks'], ['#/complaints', 'nav.complaints'], ['#/admin', 'nav.admin']],
+  agent: [['#/queue', 'nav.queue'], ['#/launch', 'nav.launch'], ['#/fleet', 'nav.fleet'], ['#/coverage', 'nav.coverage'], ['#/complaints', 'nav.complaints']],
+  advisor: [['#/fleet', 'nav.fleet'], ['#/queue', 'nav.cases'], ['#/coverage', 'nav.coverage'], ['#/tasks', 'nav.tasks'], ['#/complaints', 'nav.complaints'], ['#/launch', 'nav.report']],
+  customer: [['#/fleet', 'nav.fleet'], ['#/coverage', 'nav.coverage'], ['#/kpis', 'nav.kpis'], ['#/queue', 'nav.cases'], ['#/complaints', 'nav.complaints'], ['#/launch', 'nav.report']],
+  station: [['#/offers', 'nav.offers'], ['#/complaints', 'nav.complaints']],
 };
 
 const app = document.getElementById('app')!;

@@ -624,6 +624,7 @@ export const en = {
   'complaintStatus.open': 'open',
   'complaintStatus.answered': 'answered',
   'complaintStatus.closed': 'closed',
+  'tasks.followUpOf': 'Follow-up call · {plate}',
 } as const;
 
 export type MessageKey = keyof typeof en;

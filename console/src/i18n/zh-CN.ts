@@ -625,4 +625,5 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
   'complaintStatus.open': '待答复',
   'complaintStatus.answered': '已答复',
   'complaintStatus.closed': '已关闭',
+  'tasks.followUpOf': '回访 · {plate}',
 };
