@@ -21,6 +21,7 @@ import { deskView } from './views/desk.ts';
 import { fleetView } from './views/fleet.ts';
 import { kpisView } from './views/kpis.ts';
 import { launchView } from './views/launch.ts';
+import { maintenanceView } from './views/maintenance.ts';
 import { queueView } from './views/queue.ts';
 import { settingsView } from './views/settings.ts';
 import { tasksView } from './views/tasks.ts';
@@ -45,17 +46,18 @@ const ROUTES: readonly Route[] = [
   { pattern: /^\/coverage(?:\/([^/]+))?$/, view: coverageView, roles: OFFICE, params: ['customerId'] },
   { pattern: /^\/kpis$/, view: kpisView, roles: ['customer'] },
   { pattern: /^\/admin(?:\/([a-z-]+))?$/, view: adminView, roles: ['admin'], params: ['kind'] },
+  { pattern: /^\/maintenance$/, view: maintenanceView, roles: ALL },
   { pattern: /^\/tasks$/, view: tasksView, roles: ['admin', 'agent', 'advisor'] },
   { pattern: /^\/complaints$/, view: complaintsView, roles: ALL },
   { pattern: /^\/settings$/, view: settingsView, roles: ALL },
 ];
 
 const NAV: Record<Role, ReadonlyArray<[string, MessageKey]>> = {
-  admin: [['#/fleet', 'nav.fleet'], ['#/queue', 'nav.queue'], ['#/launch', 'nav.launch'], ['#/coverage', 'nav.coverage'], ['#/tasks', 'nav.tasks'], ['#/complaints', 'nav.complaints'], ['#/admin', 'nav.admin']],
+  admin: [['#/fleet', 'nav.fleet'], ['#/queue', 'nav.queue'], ['#/launch', 'nav.launch'], ['#/coverage', 'nav.coverage'], ['#/maintenance', 'nav.maintenance'], ['#/tasks', 'nav.tasks'], ['#/complaints', 'nav.complaints'], ['#/admin', 'nav.admin']],
   agent: [['#/queue', 'nav.queue'], ['#/launch', 'nav.launch'], ['#/fleet', 'nav.fleet'], ['#/coverage', 'nav.coverage'], ['#/complaints', 'nav.complaints']],
-  advisor: [['#/fleet', 'nav.fleet'], ['#/queue', 'nav.cases'], ['#/coverage', 'nav.coverage'], ['#/tasks', 'nav.tasks'], ['#/complaints', 'nav.complaints'], ['#/launch', 'nav.report']],
-  customer: [['#/fleet', 'nav.fleet'], ['#/coverage', 'nav.coverage'], ['#/kpis', 'nav.kpis'], ['#/queue', 'nav.cases'], ['#/complaints', 'nav.complaints'], ['#/launch', 'nav.report']],
-  station: [['#/offers', 'nav.offers'], ['#/complaints', 'nav.complaints']],
+  advisor: [['#/fleet', 'nav.fleet'], ['#/queue', 'nav.cases'], ['#/coverage', 'nav.coverage'], ['#/maintenance', 'nav.maintenance'], ['#/tasks', 'nav.tasks'], ['#/complaints', 'nav.complaints'], ['#/launch', 'nav.report']],
+  customer: [['#/fleet', 'nav.fleet'], ['#/coverage', 'nav.coverage'], ['#/kpis', 'nav.kpis'], ['#/queue', 'nav.cases'], ['#/maintenance', 'nav.maintenance'], ['#/complaints', 'nav.complaints'], ['#/launch', 'nav.report']],
+  station: [['#/offers', 'nav.offers'], ['#/maintenance', 'nav.maintenance'], ['#/complaints', 'nav.complaints']],
 };
 
 const app = document.getElementById('app')!;

@@ -1,13 +1,20 @@
 // The repair loop and maintenance in real Chromium against the real API: a repaired case shows its parts by
 // name and source, the warranty and the 24 h clock, and the customer rates it in Chinese; the advisor
-// completes the follow-up call; a complaint filed from the case is answered by the station complained about.
+// completes the follow-up call; a complaint filed from the case is answered by the station complained about;
+// the truck page shows an overdue maintenance item and the customer snoozes its reminder with a reason.
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../core/auth.ts';
 import { redisKeys } from '../../core/keys.ts';
+import { cstDayStart, DAY_MS } from '../../core/maintenance-due.ts';
+import { DEFAULT_MAINTENANCE_PLANS } from '../../core/maintenance-plan.ts';
 import type { Depot, Vehicle } from '../../core/registry.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
+import { createTelemetryStore } from '../../infra/telemetry-store.ts';
+import { createDueScanner } from '../../maintenance/due-scan.ts';
+import { createUsageRollup } from '../../maintenance/usage-rollup.ts';
+import { drivingLog, writeDays } from '../maintenance/support.ts';
 import { startApiHarness, type ApiHarness } from '../api/app-harness.ts';
 import { launchBrowser, signInWithToken, type ConsoleBrowser } from './browser.ts';
 import { buildConsole } from './build.ts';
@@ -22,6 +29,8 @@ let caseId: string;
 let admin: { authorization: string };
 
 const truck: Vehicle = { vin: consoleVin(41), customerId: 'acme', plate: '沪A04141', model: 'H6', inServiceDate: new Date(Date.now() - 400 * 86_400_000).toISOString().slice(0, 10), active: true };
+// Two years in service, last oil change at 100,000 km, now past 150,000 km: the engine oil is overdue.
+const serviced: Vehicle = { vin: consoleVin(42), customerId: 'acme', plate: '沪A04242', model: 'H6', inServiceDate: new Date(Date.now() - 700 * 86_400_000).toISOString().slice(0, 10), active: true };
 const depot: Depot = { id: 'dp-sh', name: '上海嘉定配件库', lat: CENTRE.lat + 0.3, lon: CENTRE.lon - 0.2, region: '310000', partsCategories: ['engine', 'lubricants', 'filters'], active: true };
 
 beforeAll(async () => {
@@ -31,7 +40,7 @@ beforeAll(async () => {
   browser = b;
   const registry = createRegistryStore({ redis: harness.redis, prefix: harness.services.redisPrefix });
   await seedRegistry(registry);
-  await registry.putMany('vehicle', [truck]);
+  await registry.putMany('vehicle', [truck, serviced]);
   await registry.putMany('depot', [depot]);
   admin = harness.auth(await harness.token('admin'));
   const put = async (url: string, items: unknown[]) => {
@@ -50,6 +59,7 @@ beforeAll(async () => {
   caseId = created.json().id;
   const assigned = await harness.app.inject({ method: 'POST', url: `/v1/rescues/${caseId}/assign`, headers: agent, payload: { stationId: 'cs-0', vanId: 'V1', etaMin: 20 } });
   expect(assigned.statusCode, assigned.body).toBe(200);
+  await maintenanceHistory();
   await harness.app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(harness.app.server.address() as AddressInfo).port}/console/`;
 });
@@ -58,6 +68,21 @@ afterAll(async () => {
   await browser?.close();
   await harness?.close();
 });
+
+/** The serviced truck's last oil change, its driving of the last days in InfluxDB, and one scan of what is due. */
+async function maintenanceHistory(): Promise<void> {
+  await harness.api.maintenanceStore.putPlans(DEFAULT_MAINTENANCE_PLANS);
+  const recorded = await harness.app.inject({ method: 'POST', url: `/v1/vehicles/${serviced.vin}/services`, headers: admin, payload: { id: 'svc-old', date: new Date(Date.now() - 120 * DAY_MS).toISOString().slice(0, 10), odometerKm: 100_000, engineHours: 2000, items: ['engine-oil'], stationId: 'cs-0', note: '上次换油' } });
+  expect(recorded.statusCode, recorded.body).toBe(201);
+  const telemetry = createTelemetryStore({ version: 1, url: harness.services.influxUrl, database: harness.services.influxDb });
+  await writeDays(telemetry, [drivingLog(serviced.vin, 'acme', cstDayStart(Date.now()) - 5 * DAY_MS, 4, 500, 42, 150_500)], 0, 4);
+  const scanner = createDueScanner({
+    store: harness.api.maintenanceStore, registry: harness.api.registry,
+    usage: createUsageRollup({ telemetry, redis: harness.redis, prefix: harness.services.redisPrefix }, { lagMs: 0, redoDays: 1, backfillDays: 10 }),
+    rules: harness.api.config.maintenance.rules,
+  });
+  await scanner.run(Date.now(), 'full');
+}
 
 async function open(role: Role, scope: Scope, hash: string, lang: 'en' | 'zh-CN'): Promise<Page> {
   const page = await browser.page();
@@ -150,5 +175,39 @@ describe('repair loop', () => {
     expect(await station.getByTestId('complaint-answer').textContent()).toContain('按时答复');
     expect(await station.locator('body').textContent()).not.toContain('⟦');
     await browser.screenshot(station, 'repair-complaints-station-zh-CN');
+  });
+});
+
+describe('maintenance', () => {
+  it('the truck page shows the overdue oil change and the service history; the customer snoozes the reminder with a reason', { timeout: 90_000 }, async () => {
+    const page = await open('customer', { customerId: 'acme' }, `#/trucks/${serviced.vin}`, 'zh-CN');
+    const oil = page.getByTestId('due-items').locator('tr[data-item="engine-oil"]');
+    await oil.waitFor({ timeout: 15_000 });
+    expect(await oil.getAttribute('data-due')).toBe('overdue');
+    expect(await oil.textContent()).toContain('机油及机油滤清器');
+    expect(await oil.textContent()).toContain('已逾期');
+    await page.getByText('保养记录').click();
+    await expect.poll(() => page.getByTestId('service-history').textContent()).toContain('Console Station 0');
+    expect(await page.getByTestId('service-history').textContent()).toContain('上次换油');
+    expect(await page.locator('body').textContent()).not.toContain('⟦');
+    await browser.screenshot(page, 'maintenance-truck-zh-CN');
+
+    // The fleet list filtered to overdue trucks leads to the same truck.
+    await page.goto(`${base}#/maintenance?status=overdue`);
+    await expect.poll(() => page.getByTestId('maintenance-due').locator(`[data-vin="${serviced.vin}"]`).getAttribute('data-due'), { timeout: 10_000 }).toBe('overdue');
+
+    await page.goto(`${base}#/maintenance?tab=reminders`);
+    const reminder = page.locator('[data-reminder-id]').filter({ hasText: serviced.plate! }).filter({ has: page.locator('.badge.due-overdue') }).first();
+    await reminder.waitFor({ timeout: 10_000 });
+    const id = await reminder.getAttribute('data-reminder-id');
+    await reminder.getByLabel('原因').fill('下周进站保养');
+    await reminder.getByRole('button', { name: '暂缓', exact: true }).click();
+    await page.getByText('提醒已暂缓。').waitFor();
+    await expect.poll(() => page.locator(`[data-reminder-id="${id}"]`).getAttribute('data-state')).toBe('snoozed');
+    expect(await page.locator(`[data-reminder-id="${id}"]`).textContent()).toContain('下周进站保养');
+    const stored = (await harness.app.inject({ method: 'GET', url: '/v1/maintenance/reminders?state=snoozed', headers: admin })).json() as Array<{ id: string; reason?: string; snoozedUntil?: number }>;
+    expect(stored.find((r) => r.id === id)).toMatchObject({ reason: '下周进站保养' });
+    expect(await page.locator('body').textContent()).not.toContain('⟦');
+    await browser.screenshot(page, 'maintenance-reminders-zh-CN');
   });
 });
