@@ -178,6 +178,22 @@ describe('repair loop', () => {
   });
 });
 
+describe('scorecard', () => {
+  it('an agent reads the station\'s scorecard with the repair and the rating; the station reads its own', { timeout: 60_000 }, async () => {
+    const agent = await open('agent', {}, '#/scorecard/cs-0?days=7', 'en');
+    const card = agent.getByTestId('scorecard');
+    await expect.poll(() => card.textContent(), { timeout: 10_000 }).toContain('Console Station 0');
+    expect(await card.locator('tr', { hasText: 'Average rating' }).textContent()).toContain('4.0');
+    expect(await card.locator('tr', { hasText: 'Repaired within 24 h' }).textContent()).toContain('1 of 1');
+    expect(await agent.locator('body').textContent()).not.toContain('⟦');
+    await agent.close();
+    const station = await open('station', { stationId: 'cs-0' }, '#/scorecard', 'zh-CN');
+    await expect.poll(() => station.getByTestId('scorecard').textContent(), { timeout: 10_000 }).toContain('平均评分');
+    expect(await station.getByTestId('scorecard-station').count()).toBe(0);
+    await browser.screenshot(station, 'scorecard-station-zh-CN');
+  });
+});
+
 describe('maintenance', () => {
   it('the truck page shows the overdue oil change and the service history; the customer snoozes the reminder with a reason', { timeout: 90_000 }, async () => {
     const page = await open('customer', { customerId: 'acme' }, `#/trucks/${serviced.vin}`, 'zh-CN');

@@ -706,6 +706,7 @@ export const en = {
   'score.complaints': 'Complaints answered in time',
   'score.ofN': '{n} of {of}',
   'score.pick': 'Choose a station',
+  'score.nRatings': '{n} ratings',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -707,4 +707,5 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
   'score.complaints': '按时答复投诉',
   'score.ofN': '{of} 中 {n}',
   'score.pick': '选择服务站',
+  'score.nRatings': '{n} 条评价',
 };

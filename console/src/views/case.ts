@@ -375,10 +375,12 @@ function renderActions(el: HTMLElement, ctx: ViewContext, c: RescueCase, near: N
           class: 'button big', type: 'button', 'data-status': status,
           onclick: async (e: Event) => {
             const button = e.currentTarget as HTMLButtonElement;
-            const ok = await confirmDialog(t('case.confirmStatus', { status: tCode('status', status) }), note.value ? t('case.withNote', { note: note.value }) : t('case.noNote'), tCode('statusAction', status));
+            // The draft is the note: a live re-render may have replaced the field someone was typing into.
+            const text = (noteDrafts.get(c.id) ?? note.value).trim();
+            const ok = await confirmDialog(t('case.confirmStatus', { status: tCode('status', status) }), text ? t('case.withNote', { note: text }) : t('case.noNote'), tCode('statusAction', status));
             if (ok) {
               noteDrafts.delete(c.id);
-              await post('status', { status, ...(note.value.trim() ? { note: note.value.trim() } : {}) }, tCode('status', status), button);
+              await post('status', { status, ...(text ? { note: text } : {}) }, tCode('status', status), button);
             }
           },
         }, tCode('statusAction', status))))));
