@@ -2,6 +2,8 @@
 // name and source, the warranty and the 24 h clock, and the customer rates it in Chinese; the advisor
 // completes the follow-up call; a complaint filed from the case is answered by the station complained about;
 // the truck page shows an overdue maintenance item and the customer snoozes its reminder with a reason.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +29,7 @@ let browser: ConsoleBrowser;
 let base: string;
 let caseId: string;
 let admin: { authorization: string };
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const truck: Vehicle = { vin: consoleVin(41), customerId: 'acme', plate: '沪A04141', model: 'H6', inServiceDate: new Date(Date.now() - 400 * 86_400_000).toISOString().slice(0, 10), active: true };
 // Two years in service, last oil change at 100,000 km, now past 150,000 km: the engine oil is overdue.
@@ -225,5 +228,40 @@ describe('maintenance', () => {
     expect(stored.find((r) => r.id === id)).toMatchObject({ reason: '下周进站保养' });
     expect(await page.locator('body').textContent()).not.toContain('⟦');
     await browser.screenshot(page, 'maintenance-reminders-zh-CN');
+  });
+});
+
+describe('the new views, both languages', () => {
+  it('are translated, have one h1 and no serious or critical axe violation', { timeout: 300_000 }, async () => {
+    const views: Array<{ name: string; role: Role; scope?: Scope; hash: string }> = [
+      { name: 'customer-case-repaired', role: 'customer', scope: { customerId: 'acme' }, hash: `#/cases/${caseId}` },
+      { name: 'station-case-repaired', role: 'station', scope: { stationId: 'cs-0' }, hash: `#/cases/${caseId}` },
+      { name: 'advisor-tasks', role: 'advisor', scope: { advisorId: 'adv-1' }, hash: '#/tasks?tab=done' },
+      { name: 'agent-complaints', role: 'agent', hash: '#/complaints' },
+      { name: 'customer-truck-maintenance', role: 'customer', scope: { customerId: 'acme' }, hash: `#/trucks/${serviced.vin}` },
+      { name: 'advisor-maintenance', role: 'advisor', scope: { advisorId: 'adv-1' }, hash: '#/maintenance' },
+      { name: 'customer-reminders', role: 'customer', scope: { customerId: 'acme' }, hash: '#/maintenance?tab=reminders' },
+      { name: 'admin-appointments', role: 'admin', hash: '#/maintenance?tab=appointments' },
+      { name: 'admin-scorecard', role: 'admin', hash: '#/scorecard/cs-0' },
+    ];
+    for (const lang of ['zh-CN', 'en'] as const) {
+      for (const v of views) {
+        const page = await open(v.role, v.scope ?? {}, v.hash, lang);
+        await page.locator('main h1').first().waitFor();
+        await expect.poll(() => page.locator('[data-loading]').count(), { timeout: 15_000 }).toBe(0);
+        expect(await page.locator('body').textContent(), `${v.name} (${lang})`).not.toContain('⟦');
+        expect(await page.locator('main h1').count(), `${v.name}: one h1`).toBe(1);
+        expect(await page.locator('[role=alert]').count(), `${v.name} (${lang}): no error`).toBe(0);
+        await page.addScriptTag({ content: AXE });
+        const violations = await page.evaluate(async () => {
+          const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
+          const result = await axe.run(document, { resultTypes: ['violations'] });
+          return result.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical').map((x) => `${x.id}: ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+        });
+        expect(violations, `${v.name} (${lang}) axe`).toEqual([]);
+        await browser.screenshot(page, `${v.name}-${lang}`);
+        await page.close();
+      }
+    }
   });
 });
