@@ -231,6 +231,37 @@ describe('maintenance', () => {
   });
 });
 
+describe('appointments', () => {
+  it('the station confirms a booked service; the customer cancels it with a reason', { timeout: 60_000 }, async () => {
+    const customerAuth = harness.auth(await harness.token('customer', { customerId: 'acme' }));
+    const start = new Date(cstDayStart(Date.now()) + 2 * DAY_MS + 2 * 3600_000).toISOString(); // 10:00 China time, the day after tomorrow
+    const booked = await harness.app.inject({ method: 'POST', url: '/v1/appointments', headers: customerAuth, payload: { vin: serviced.vin, stationId: 'cs-0', items: ['engine-oil'], start } });
+    expect(booked.statusCode, booked.body).toBe(201);
+    const id = booked.json().id as string;
+
+    const station = await open('station', { stationId: 'cs-0' }, '#/maintenance', 'zh-CN');
+    const row = station.locator(`[data-appointment-id="${id}"]`);
+    await row.waitFor({ timeout: 10_000 });
+    expect(await row.textContent()).toContain('机油及机油滤清器');
+    await row.getByRole('button', { name: '确认', exact: true }).click();
+    await expect.poll(() => station.locator(`[data-appointment-id="${id}"]`).getAttribute('data-status'), { timeout: 10_000 }).toBe('confirmed');
+    await station.close();
+
+    const customer = await open('customer', { customerId: 'acme' }, '#/maintenance?tab=appointments', 'en');
+    const mine = customer.locator(`[data-appointment-id="${id}"]`);
+    await mine.waitFor({ timeout: 10_000 });
+    expect(await mine.textContent()).toContain('Console Station 0');
+    expect(await mine.textContent()).toContain(serviced.plate);
+    await mine.getByLabel('Reason for cancelling').fill('truck on a long haul');
+    await mine.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await expect.poll(() => customer.locator(`[data-appointment-id="${id}"]`).getAttribute('data-status'), { timeout: 10_000 }).toBe('cancelled');
+    const stored = (await harness.app.inject({ method: 'GET', url: `/v1/appointments/${id}`, headers: admin })).json() as { status: string; history: Array<{ action: string; note?: string }> };
+    expect(stored.status).toBe('cancelled');
+    expect(stored.history.some((h) => h.note === 'truck on a long haul')).toBe(true);
+    await browser.screenshot(customer, 'maintenance-appointments-en');
+  });
+});
+
 describe('the new views, both languages', () => {
   it('are translated, have one h1 and no serious or critical axe violation', { timeout: 300_000 }, async () => {
     const views: Array<{ name: string; role: Role; scope?: Scope; hash: string }> = [
