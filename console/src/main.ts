@@ -59,7 +59,7 @@ const NAV: Record<Role, ReadonlyArray<[string, MessageKey]>> = {
   agent: [['#/queue', 'nav.queue'], ['#/launch', 'nav.launch'], ['#/fleet', 'nav.fleet'], ['#/coverage', 'nav.coverage'], ['#/complaints', 'nav.complaints'], ['#/scorecard', 'nav.scorecard']],
   advisor: [['#/fleet', 'nav.fleet'], ['#/queue', 'nav.cases'], ['#/coverage', 'nav.coverage'], ['#/maintenance', 'nav.maintenance'], ['#/tasks', 'nav.tasks'], ['#/complaints', 'nav.complaints'], ['#/launch', 'nav.report']],
   customer: [['#/fleet', 'nav.fleet'], ['#/coverage', 'nav.coverage'], ['#/kpis', 'nav.kpis'], ['#/queue', 'nav.cases'], ['#/maintenance', 'nav.maintenance'], ['#/complaints', 'nav.complaints'], ['#/launch', 'nav.report']],
-  station: [['#/offers', 'nav.offers'], ['#/maintenance', 'nav.maintenance'], ['#/complaints', 'nav.complaints'], ['#/scorecard', 'nav.scorecard']],
+  station: [['#/offers', 'nav.offers']],
 };
 
 const app = document.getElementById('app')!;

@@ -190,10 +190,22 @@ describe('scorecard', () => {
     expect(await card.locator('tr', { hasText: 'Repaired within 24 h' }).textContent()).toContain('1 of 1');
     expect(await agent.locator('body').textContent()).not.toContain('⟦');
     await agent.close();
-    const station = await open('station', { stationId: 'cs-0' }, '#/scorecard', 'zh-CN');
+    // The station's tablet keeps one top-bar entry; its scorecard is a tap away on the desk.
+    const station = await open('station', { stationId: 'cs-0' }, '#/offers', 'zh-CN');
+    await station.getByTestId('desk-links').getByRole('link', { name: '服务站评分' }).click();
     await expect.poll(() => station.getByTestId('scorecard').textContent(), { timeout: 10_000 }).toContain('平均评分');
     expect(await station.getByTestId('scorecard-station').count()).toBe(0);
     await browser.screenshot(station, 'scorecard-station-zh-CN');
+  });
+});
+
+describe('customer KPIs', () => {
+  it('add parts ready at arrival and the average rating', { timeout: 60_000 }, async () => {
+    const page = await open('customer', { customerId: 'acme' }, '#/kpis', 'en');
+    const kpis = page.getByTestId('kpis');
+    await expect.poll(() => kpis.textContent(), { timeout: 10_000 }).toContain('Average rating');
+    expect(await kpis.locator('.kpi', { hasText: 'Average rating' }).textContent()).toContain('4.0');
+    expect(await kpis.locator('.kpi', { hasText: 'Parts ready at arrival' }).textContent()).toContain('that needed parts');
   });
 });
 

@@ -707,6 +707,10 @@ export const en = {
   'score.ofN': '{n} of {of}',
   'score.pick': 'Choose a station',
   'score.nRatings': '{n} ratings',
+  'kpis.partsReady': 'Parts ready at arrival',
+  'kpis.ofWithParts': '{n} of {total} that needed parts',
+  'kpis.rating': 'Average rating',
+  'desk.more': 'More for the station',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -708,4 +708,8 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
   'score.ofN': '{of} 中 {n}',
   'score.pick': '选择服务站',
   'score.nRatings': '{n} 条评价',
+  'kpis.partsReady': '到达时配件就绪',
+  'kpis.ofWithParts': '需配件的 {total} 单中 {n} 单',
+  'kpis.rating': '平均评分',
+  'desk.more': '服务站其他功能',
 };

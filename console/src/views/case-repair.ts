@@ -40,7 +40,7 @@ export function repairSection(c: RescueCase, names: RepairNames): Child {
   const repaired = c.repair?.repairedAt;
   return [
     h('h2', {}, t('repair.title')),
-    h('dl', { class: 'facts', 'data-testid': 'repair-facts' },
+    h('dl', { class: 'repair-facts', 'data-testid': 'repair-facts' },
       h('dt', {}, t('repair.clock')),
       h('dd', { 'data-testid': 'repair-clock', 'data-breach': c.repairBreach ? 'true' : 'false' },
         `${t('repair.deadline')} ${time(c.repairDeadline)}`,
