@@ -3,7 +3,7 @@
 // shared by every view and re-read only when it is older than its freshness window, so switching views
 // costs no requests for them: normal navigation never approaches the API's per-caller rate limit.
 import { itemsOf, type Api } from './api.ts';
-import type { Customer, FleetPage, Station } from './model.ts';
+import type { Customer, Depot, FleetPage, Part, Station } from './model.ts';
 
 const STATION_PAGE = 1000;
 /** The fleet snapshot is re-read at most this often; live events keep it current in between. */
@@ -16,6 +16,10 @@ export interface Directory {
   fleet(force?: boolean): Promise<FleetPage>;
   /** Open cases and customer names without the trucks (`/v1/fleet/live?trucks=false`), shared for 3 s. */
   openCases(force?: boolean): Promise<FleetPage>;
+  /** The parts catalog (`GET /v1/parts`): names in both languages. */
+  parts(): Promise<Map<string, Part>>;
+  /** The parts depots (network data every role may read). */
+  depots(): Promise<Map<string, Depot>>;
   /** Forget the cached registry lists (after an admin change). */
   invalidate(): void;
 }
@@ -33,6 +37,8 @@ async function allPages<T>(api: Api, path: string): Promise<T[]> {
 export function createDirectory(api: Api, canSeeRegistry: boolean): Directory {
   let stations: Promise<Map<string, Station>> | undefined;
   let customers: Promise<Map<string, Customer>> | undefined;
+  let parts: Promise<Map<string, Part>> | undefined;
+  let depots: Promise<Map<string, Depot>> | undefined;
   let fleet: { at: number; page: Promise<FleetPage> } | undefined;
   let cases: { at: number; page: Promise<FleetPage> } | undefined;
   const keep = <T>(p: Promise<T>, forget: () => void): Promise<T> => {
@@ -48,6 +54,14 @@ export function createDirectory(api: Api, canSeeRegistry: boolean): Directory {
       if (!canSeeRegistry) return Promise.resolve(new Map());
       customers ??= keep(allPages<Customer>(api, '/v1/customers').then((list) => new Map(list.map((c) => [c.id, c]))), () => (customers = undefined));
       return customers;
+    },
+    parts() {
+      parts ??= keep(api.get<{ items: Part[] }>('/v1/parts').then((a) => new Map(a.items.map((p) => [p.partNo, p]))), () => (parts = undefined));
+      return parts;
+    },
+    depots() {
+      depots ??= keep(allPages<Depot>(api, '/v1/depots').then((list) => new Map(list.map((d) => [d.id, d]))), () => (depots = undefined));
+      return depots;
     },
     fleet(force = false) {
       if (!fleet || force || Date.now() - fleet.at > FLEET_FRESH_MS) {
@@ -82,6 +96,7 @@ export function createDirectory(api: Api, canSeeRegistry: boolean): Directory {
     invalidate() {
       stations = undefined;
       customers = undefined;
+      depots = undefined;
     },
   };
 }

@@ -15,13 +15,17 @@ import { endSession, loadSession, type Role, type Session } from './session.ts';
 import { loadMapSettings } from './settings.ts';
 import { adminView } from './views/admin.ts';
 import { caseView } from './views/case.ts';
+import { complaintsView } from './views/complaints.ts';
 import { coverageView } from './views/coverage.ts';
 import { deskView } from './views/desk.ts';
 import { fleetView } from './views/fleet.ts';
 import { kpisView } from './views/kpis.ts';
 import { launchView } from './views/launch.ts';
+import { maintenanceView } from './views/maintenance.ts';
 import { queueView } from './views/queue.ts';
+import { scorecardView } from './views/scorecard.ts';
 import { settingsView } from './views/settings.ts';
+import { tasksView } from './views/tasks.ts';
 import { truckView } from './views/truck.ts';
 
 interface Route {
@@ -43,14 +47,18 @@ const ROUTES: readonly Route[] = [
   { pattern: /^\/coverage(?:\/([^/]+))?$/, view: coverageView, roles: OFFICE, params: ['customerId'] },
   { pattern: /^\/kpis$/, view: kpisView, roles: ['customer'] },
   { pattern: /^\/admin(?:\/([a-z-]+))?$/, view: adminView, roles: ['admin'], params: ['kind'] },
+  { pattern: /^\/maintenance$/, view: maintenanceView, roles: ALL },
+  { pattern: /^\/scorecard(?:\/([^/]+))?$/, view: scorecardView, roles: ['admin', 'agent', 'station'], params: ['stationId'] },
+  { pattern: /^\/tasks$/, view: tasksView, roles: ['admin', 'agent', 'advisor'] },
+  { pattern: /^\/complaints$/, view: complaintsView, roles: ALL },
   { pattern: /^\/settings$/, view: settingsView, roles: ALL },
 ];
 
 const NAV: Record<Role, ReadonlyArray<[string, MessageKey]>> = {
-  admin: [['#/fleet', 'nav.fleet'], ['#/queue', 'nav.queue'], ['#/launch', 'nav.launch'], ['#/coverage', 'nav.coverage'], ['#/admin', 'nav.admin']],
-  agent: [['#/queue', 'nav.queue'], ['#/launch', 'nav.launch'], ['#/fleet', 'nav.fleet'], ['#/coverage', 'nav.coverage']],
-  advisor: [['#/fleet', 'nav.fleet'], ['#/queue', 'nav.cases'], ['#/coverage', 'nav.coverage'], ['#/launch', 'nav.report']],
-  customer: [['#/fleet', 'nav.fleet'], ['#/coverage', 'nav.coverage'], ['#/kpis', 'nav.kpis'], ['#/queue', 'nav.cases'], ['#/launch', 'nav.report']],
+  admin: [['#/fleet', 'nav.fleet'], ['#/queue', 'nav.queue'], ['#/launch', 'nav.launch'], ['#/coverage', 'nav.coverage'], ['#/maintenance', 'nav.maintenance'], ['#/tasks', 'nav.tasks'], ['#/complaints', 'nav.complaints'], ['#/scorecard', 'nav.scorecard'], ['#/admin', 'nav.admin']],
+  agent: [['#/queue', 'nav.queue'], ['#/launch', 'nav.launch'], ['#/fleet', 'nav.fleet'], ['#/coverage', 'nav.coverage'], ['#/complaints', 'nav.complaints'], ['#/scorecard', 'nav.scorecard']],
+  advisor: [['#/fleet', 'nav.fleet'], ['#/queue', 'nav.cases'], ['#/coverage', 'nav.coverage'], ['#/maintenance', 'nav.maintenance'], ['#/tasks', 'nav.tasks'], ['#/complaints', 'nav.complaints'], ['#/launch', 'nav.report']],
+  customer: [['#/fleet', 'nav.fleet'], ['#/coverage', 'nav.coverage'], ['#/kpis', 'nav.kpis'], ['#/queue', 'nav.cases'], ['#/maintenance', 'nav.maintenance'], ['#/complaints', 'nav.complaints'], ['#/launch', 'nav.report']],
   station: [['#/offers', 'nav.offers']],
 };
 

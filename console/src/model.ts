@@ -1,7 +1,9 @@
 // The parts of the API's answers the console reads (see /docs/json for the full schemas). Kept loose on
 // purpose: the console shows what is there and must not break on an added field.
-export type CaseStatus = 'open' | 'offered' | 'launched' | 'on_site' | 'resolved' | 'towed' | 'closed' | 'cancelled';
-export const OPEN_STATUSES: readonly CaseStatus[] = ['open', 'offered', 'launched', 'on_site'];
+export type CaseStatus = 'open' | 'offered' | 'launched' | 'on_site' | 'repairing' | 'waiting_parts' | 'repaired' | 'resolved' | 'towed' | 'closed' | 'cancelled';
+export const OPEN_STATUSES: readonly CaseStatus[] = ['open', 'offered', 'launched', 'on_site', 'repairing', 'waiting_parts'];
+/** `resolved` is the original name of `repaired` (docs/repair.md). */
+export const REPAIRED_STATUSES: readonly CaseStatus[] = ['repaired', 'resolved'];
 
 export interface Actor {
   kind: string;
@@ -66,6 +68,93 @@ export interface RescueCase {
   candidates?: CandidateDecision[];
   partsDepots?: Array<{ category: string; depotId?: string; distanceKm?: number; etaMin?: number }>;
   timeline?: TimelineEntry[];
+  warranty?: Warranty;
+  parts?: CasePart[];
+  partsReadyAtArrival?: boolean;
+  quote?: Quote;
+  claim?: { parts: Array<{ partNo: string; qty: number }>; labourHours: number; photos: string[]; status: 'draft' | 'submitted'; submittedAt?: string };
+  repair?: { startedAt?: string; repairedAt?: string; withinDeadline?: boolean; labourHours?: number };
+  repairBreach?: { at: string; advisorId?: string };
+  rating?: { score: number; comment?: string; at: string; by: Actor };
+  followUp?: { id: string; advisorId?: string; dueAt: string; status: 'open' | 'done'; outcome?: string; note?: string; completedAt?: string };
+}
+
+export interface Warranty {
+  covered: boolean;
+  reason: 'within_policy' | 'expired_age' | 'expired_km' | 'unknown_in_service_date';
+  expiresOn?: string;
+  kmLeft?: number;
+  policy: { years: number; km: number };
+  odometerKm?: number;
+}
+
+export interface CasePart {
+  partNo: string;
+  qty: number;
+  source?: 'station' | 'depot';
+  stationId?: string;
+  depotId?: string;
+  status: 'reserved' | 'in_transit' | 'delivered' | 'consumed' | 'released' | 'unavailable';
+  readyAt?: string;
+  courierMin?: number;
+  consumedQty?: number;
+  nextOption?: { action: 'backorder' | 'none'; depotId?: string; courierMin?: number };
+}
+
+export interface Quote {
+  labourHours: number;
+  parts: Array<{ partNo: string; qty: number; unitPriceCny: number }>;
+  amountCny: number;
+  at: string;
+  status: 'pending' | 'approved' | 'rejected';
+  decidedAt?: string;
+  note?: string;
+}
+
+/** A catalog part (`GET /v1/parts`). */
+export interface Part {
+  partNo: string;
+  nameZh: string;
+  nameEn: string;
+  unit: string;
+}
+
+export interface Depot {
+  id: string;
+  name: string;
+}
+
+/** An advisor's or admin's task (`GET /v1/tasks`): the follow-up call after a repair. */
+export interface Task {
+  id: string;
+  kind: 'follow_up';
+  caseId: string;
+  vin: string;
+  customerId: string;
+  stationId?: string;
+  advisorId?: string;
+  title: { zh: string; en: string };
+  dueAt: string;
+  status: 'open' | 'done';
+  overdue: boolean;
+  outcome?: string;
+  note?: string;
+  completedAt?: string;
+}
+
+export interface Complaint {
+  id: string;
+  customerId: string;
+  caseId?: string;
+  stationId?: string;
+  text: string;
+  filedBy: Actor;
+  filedAt: string;
+  answerDue: string;
+  status: 'open' | 'answered' | 'closed';
+  escalated: boolean;
+  answer?: { text: string; by: Actor; at: string; inTime: boolean };
+  closedAt?: string;
 }
 
 export interface Station {

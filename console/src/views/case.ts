@@ -11,10 +11,18 @@ import { km, minutes, time } from '../fmt.ts';
 import { t, tCode } from '../i18n.ts';
 import type { MessageKey } from '../i18n/en.ts';
 import { createMap, squareIcon, truckIcon, type ConsoleMap } from '../map.ts';
-import { OPEN_STATUSES, type Customer, type RescueCase, type Station } from '../model.ts';
+import { OPEN_STATUSES, type Customer, type Depot, type Part, type RescueCase, type Station } from '../model.ts';
 import { confirmDialog, errorBox, escalatedBadge, loading, phoneLink, statusBadge, truckLink, viewHead } from './common.ts';
 import type { Desk } from './desk.ts';
 import { faultRows, spnRows } from './faults.ts';
+import { repairForms, repairSection, type RepairNames } from './case-repair.ts';
+
+const NEXT_STATUSES: Partial<Record<RescueCase['status'], readonly string[]>> = {
+  launched: ['on_site'],
+  on_site: ['repairing', 'waiting_parts', 'repaired', 'towed'],
+  repairing: ['waiting_parts', 'repaired', 'towed'],
+  waiting_parts: ['repairing', 'repaired', 'towed'],
+};
 
 /** The API's decline reason codes (core/rescue-case.ts DECLINE_REASONS). */
 const DECLINE_REASONS = ['no_van', 'no_technician', 'no_parts', 'closed', 'too_far', 'other'] as const;
@@ -160,11 +168,17 @@ export const caseView: View = (el, ctx, params) => {
     current = c;
     extras ??= loadExtras(c);
     if (office && (c.status === 'open' || c.status === 'offered') && c.location && !nearest) nearest = loadNearest(ctx, c);
-    const [stations, x, near] = await Promise.all([
+    // Part and depot names only when the case has parts (a case waiting for a launch has none): the view
+    // stays within its request budget.
+    const depotLines = (c.parts ?? []).some((p) => p.depotId || p.nextOption?.depotId);
+    const [stations, x, near, parts, depots] = await Promise.all([
       ctx.directory.stations().catch(() => new Map<string, Station>()),
       extras,
       nearest ?? Promise.resolve([]),
+      c.parts?.length || c.quote || c.claim ? ctx.directory.parts().catch(() => new Map<string, Part>()) : Promise.resolve(new Map<string, Part>()),
+      depotLines ? ctx.directory.depots().catch(() => new Map<string, Depot>()) : Promise.resolve(new Map<string, Depot>()),
     ]);
+    const names: RepairNames = { parts, depots, stations };
     const customers = new Map<string, Customer>(x.customerName ? [[c.customerId, { id: c.customerId, name: x.customerName }]] : []);
     const station = (sid: string) => stations.get(sid);
     const stationName = (sid: string) => station(sid)?.name ?? t('case.unknownStation');
@@ -197,6 +211,7 @@ export const caseView: View = (el, ctx, params) => {
         c.launch ? [h('dt', {}, t('case.rescue')), h('dd', { 'data-testid': 'launch' }, `${stationName(c.launch.stationId)} · ${t('case.van')} ${c.launch.vanId ?? '–'} · ${c.launch.technician ?? '–'} · ${t('case.etaShort', { eta: minutes(vanEta(c)) })}`, ' · ', phoneLink(station(c.launch.stationId)?.phone))] : null,
         c.escalationReason ? [h('dt', {}, t('case.escalated')), h('dd', {}, `${time(c.escalatedAt)} · ${tCode('escalation', c.escalationReason)}`)] : null,
       ),
+      repairSection(c, names),
       h('h2', {}, t('truck.faults')),
       x.dtcs?.length ? faultRows(x.dtcs) : c.spns?.length ? spnRows(c.spns) : h('p', { class: 'muted' }, t('case.noCodes')),
       role !== 'station' ? [
@@ -237,7 +252,7 @@ export const caseView: View = (el, ctx, params) => {
           typeof note === 'string' && note ? h('span', { class: 'note' }, ` · ${note}`) : '');
       })),
     );
-    renderActions(actions, ctx, c, near, stationName, () => void load());
+    renderActions(actions, ctx, c, near, stationName, names, () => void load());
     drawMap(c, stations, near);
   };
 
@@ -273,7 +288,7 @@ async function loadNearest(ctx: ViewContext, c: RescueCase): Promise<NearStation
   return answer.items.filter((n) => (c.capabilities ?? []).every((cap) => n.station.capabilities?.includes(cap))).slice(0, 8);
 }
 
-function renderActions(el: HTMLElement, ctx: ViewContext, c: RescueCase, near: NearStation[], stationName: (id: string) => string, reload: () => void): void {
+function renderActions(el: HTMLElement, ctx: ViewContext, c: RescueCase, near: NearStation[], stationName: (id: string) => string, names: RepairNames, reload: () => void): void {
   const { role, stationId } = ctx.session.claims;
   const out: Child[] = [];
   const result = h('div', { class: 'action-result', role: 'status' });
@@ -344,7 +359,8 @@ function renderActions(el: HTMLElement, ctx: ViewContext, c: RescueCase, near: N
     out.push(c.escalated ? assign : h('details', { class: 'fold' }, h('summary', {}, t('case.assignTitle')), assign));
   }
   const runsIt = role === 'station' ? c.launch?.stationId === stationId : role === 'agent' || role === 'admin';
-  const next = c.status === 'launched' ? ['on_site', 'resolved', 'towed'] : c.status === 'on_site' ? ['resolved', 'towed'] : [];
+  // The lifecycle of core/rescue-case.ts: the van arrives, then repairs (waiting for parts as needed).
+  const next = NEXT_STATUSES[c.status] ?? [];
   if (runsIt && next.length) {
     // A live update re-renders the case while someone may be typing: the note they typed survives it.
     const note = h('input', {
@@ -359,14 +375,17 @@ function renderActions(el: HTMLElement, ctx: ViewContext, c: RescueCase, near: N
           class: 'button big', type: 'button', 'data-status': status,
           onclick: async (e: Event) => {
             const button = e.currentTarget as HTMLButtonElement;
-            const ok = await confirmDialog(t('case.confirmStatus', { status: tCode('status', status) }), note.value ? t('case.withNote', { note: note.value }) : t('case.noNote'), tCode('statusAction', status));
+            // The draft is the note: a live re-render may have replaced the field someone was typing into.
+            const text = (noteDrafts.get(c.id) ?? note.value).trim();
+            const ok = await confirmDialog(t('case.confirmStatus', { status: tCode('status', status) }), text ? t('case.withNote', { note: text }) : t('case.noNote'), tCode('statusAction', status));
             if (ok) {
               noteDrafts.delete(c.id);
-              await post('status', { status, ...(note.value.trim() ? { note: note.value.trim() } : {}) }, tCode('status', status), button);
+              await post('status', { status, ...(text ? { note: text } : {}) }, tCode('status', status), button);
             }
           },
         }, tCode('statusAction', status))))));
   }
+  out.push(...repairForms(ctx, c, names, post, result));
   if ((role === 'agent' || role === 'admin') && OPEN_STATUSES.includes(c.status)) {
     out.push(h('form', {
       class: 'card form inline', 'data-testid': 'cancel-form',

@@ -47,7 +47,12 @@ export const deskView: View = (el, ctx) => {
   const running = h('div', { class: 'cards', 'data-testid': 'my-rescues' });
   const history = h('div', { 'data-testid': 'history' });
   const note = h('div', { role: 'status' });
-  render(el, h('section', { class: 'panel desk' }, head, controls, note,
+  // The station's other screens, one tap from the tablet's home (its top bar keeps the single Offers entry).
+  const more = h('nav', { class: 'tabs', 'aria-label': t('desk.more'), 'data-testid': 'desk-links' },
+    h('a', { href: '#/maintenance' }, t('maint.tab.appointments')),
+    h('a', { href: '#/complaints' }, t('nav.complaints')),
+    h('a', { href: '#/scorecard' }, t('nav.scorecard')));
+  render(el, h('section', { class: 'panel desk' }, head, more, controls, note,
     h('h2', {}, t('desk.offers')), offered,
     h('h2', {}, t('desk.running')), running,
     h('h2', {}, t('desk.history')), history));

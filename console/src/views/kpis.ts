@@ -1,16 +1,16 @@
 // A customer's rescue KPIs, computed from its cases: share launched within 15 minutes, time to launch,
-// share repaired within 24 hours.
+// share repaired within 24 hours, parts ready at arrival, the average rating.
 import { itemsOf } from '../api.ts';
 import type { View } from '../context.ts';
 import { h, render } from '../dom.ts';
 import { minutes, pct, time } from '../fmt.ts';
-import { t } from '../i18n.ts';
+import { formatNumber, t } from '../i18n.ts';
 import type { RescueCase } from '../model.ts';
 import { caseLink, empty, errorBox, loading, statusBadge, viewHead } from './common.ts';
 
 const LAUNCH_WINDOW_MS = 15 * 60_000;
 const REPAIR_WINDOW_MS = 24 * 3600_000;
-const REPAIRED = new Set(['resolved', 'towed', 'closed']);
+const REPAIRED = new Set(['repaired', 'resolved', 'towed', 'closed']);
 
 export interface RescueKpis {
   cases: number;
@@ -20,10 +20,15 @@ export interface RescueKpis {
   p90LaunchMin?: number;
   finished: number;
   repairedWithin24h: number;
+  /** Launched cases that needed parts, and those whose parts were all there when the van arrived. */
+  partsNeeded: number;
+  partsReadyAtArrival: number;
+  ratings: number;
+  averageRating?: number;
 }
 
 function repairedAt(c: RescueCase): number | undefined {
-  const entry = c.timeline?.find((t) => t.to === 'resolved' || t.to === 'towed');
+  const entry = c.timeline?.find((t) => t.to === 'repaired' || t.to === 'resolved' || t.to === 'towed');
   return entry ? Date.parse(entry.at) : undefined;
 }
 
@@ -40,6 +45,8 @@ export function computeKpis(cases: readonly RescueCase[]): RescueKpis {
     const at = repairedAt(c);
     return at !== undefined && at - Date.parse(c.reportedAt) <= REPAIR_WINDOW_MS;
   });
+  const withParts = real.filter((c) => c.partsReadyAtArrival !== undefined && (c.parts?.length ?? 0) > 0);
+  const scores = real.flatMap((c) => (c.rating ? [c.rating.score] : []));
   const median = quantile(launchMs, 0.5);
   const p90 = quantile(launchMs, 0.9);
   return {
@@ -50,6 +57,10 @@ export function computeKpis(cases: readonly RescueCase[]): RescueKpis {
     ...(p90 !== undefined ? { p90LaunchMin: p90 / 60_000 } : {}),
     finished: finished.length,
     repairedWithin24h: within.length,
+    partsNeeded: withParts.length,
+    partsReadyAtArrival: withParts.filter((c) => c.partsReadyAtArrival).length,
+    ratings: scores.length,
+    ...(scores.length ? { averageRating: scores.reduce((a, b) => a + b, 0) / scores.length } : {}),
   };
 }
 
@@ -67,6 +78,8 @@ export const kpisView: View = (el, ctx) => {
           tile(t('kpis.launched15'), k.launched ? pct(k.launchedWithinWindow / k.launched) : '–', t('kpis.ofLaunched', { n: k.launchedWithinWindow, total: k.launched })),
           tile(t('kpis.medianLaunch'), minutes(k.medianLaunchMin), t('kpis.p90', { v: minutes(k.p90LaunchMin) })),
           tile(t('kpis.repaired24'), k.finished ? pct(k.repairedWithin24h / k.finished) : '–', t('kpis.ofFinished', { n: k.repairedWithin24h, total: k.finished })),
+          tile(t('kpis.partsReady'), k.partsNeeded ? pct(k.partsReadyAtArrival / k.partsNeeded) : '–', t('kpis.ofWithParts', { n: k.partsReadyAtArrival, total: k.partsNeeded })),
+          tile(t('kpis.rating'), k.averageRating !== undefined ? formatNumber(k.averageRating, 1) : '–', t('score.nRatings', { n: k.ratings })),
           tile(t('kpis.cases'), String(k.cases), t('kpis.notCancelled'))),
         h('h2', {}, t('kpis.recent')),
         h('table', { class: 'table compact' },

@@ -11,7 +11,7 @@ import { OPEN_STATUSES, type FleetOpenCase, type RescueCase, type Station } from
 import { empty, errorBox, escalatedBadge, loading, statusBadge, viewHead } from './common.ts';
 
 const NOT_LAUNCHED = new Set(['open', 'offered']);
-const CLOSED = ['resolved', 'towed', 'closed', 'cancelled'];
+const CLOSED = ['repaired', 'resolved', 'towed', 'closed', 'cancelled'];
 
 /** Escalated first, then cases still waiting for a launch, each group by launch deadline. */
 export function queueOrder(a: Pick<FleetOpenCase, 'escalated' | 'status' | 'launchDeadline'>, b: Pick<FleetOpenCase, 'escalated' | 'status' | 'launchDeadline'>): number {

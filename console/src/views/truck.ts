@@ -1,16 +1,30 @@
 // A truck's page: live state, active faults with their meaning, the last 24 h track (downsampled by
 // InfluxDB), open and past cases, and who serves it where it is now (fixed-point station and advisor for
-// that region, with phone numbers). Four requests: the vehicle, its track, its cases, its customer.
+// that region, with phone numbers), what maintenance is due (with the model's plan) and, on demand, the
+// service history. Five requests: the vehicle, its track, its cases, its maintenance, its customer.
 import * as L from 'leaflet';
 import { itemsOf } from '../api.ts';
 import { keepFresh, throttle, type View } from '../context.ts';
 import { h, render } from '../dom.ts';
-import { kmh, minutes, time } from '../fmt.ts';
+import { km, kmh, minutes, time } from '../fmt.ts';
 import { t, tCode } from '../i18n.ts';
 import { createMap, squareIcon, truckIcon } from '../map.ts';
 import { fleetTruckState, OPEN_STATUSES, type Customer, type Dtc, type RescueCase } from '../model.ts';
 import { caseLink, empty, errorBox, loading, phoneLink, statusBadge, truckStateLabel, viewHead } from './common.ts';
 import { faultRows } from './faults.ts';
+import { dueBadge, dueTable, itemNames, type MaintenancePlan, type VehicleDue } from './maintenance-due.ts';
+
+interface ServiceRecord {
+  id: string;
+  atMs: number;
+  odometerKm: number;
+  engineHours?: number;
+  items: string[];
+  stationId?: string;
+  source: string;
+  caseId?: string;
+  note?: string;
+}
 
 interface VehicleDetail {
   vehicle: { vin: string; customerId: string; plate?: string; model?: string; homeRegion?: string };
@@ -41,10 +55,11 @@ export const truckView: View = (el, ctx, params) => {
   const load = async () => {
     try {
       const enc = encodeURIComponent(vin);
-      const [detail, track, caseList] = await Promise.all([
+      const [detail, track, caseList, maintenance] = await Promise.all([
         ctx.api.get<VehicleDetail>(`/v1/vehicles/${enc}`),
         ctx.api.get<Track>(`/v1/vehicles/${enc}/track`).catch(() => undefined),
         ctx.api.get('/v1/rescues', { vin, limit: 50 }),
+        ctx.api.get<{ plan: MaintenancePlan | null; due: VehicleDue }>(`/v1/vehicles/${enc}/maintenance`).then((m) => ({ m, error: undefined }), (error: unknown) => ({ m: undefined, error })),
       ]);
       const customer = await ctx.api.get<Customer>(`/v1/customers/${encodeURIComponent(detail.vehicle.customerId)}`).catch(() => undefined);
       const cases = itemsOf<RescueCase>(caseList).sort((a, b) => Date.parse(b.reportedAt) - Date.parse(a.reportedAt));
@@ -82,6 +97,11 @@ export const truckView: View = (el, ctx, params) => {
               h('thead', {}, h('tr', {}, [t('col.case'), t('col.status'), t('col.reported')].map((x) => h('th', {}, x)))),
               h('tbody', {}, cases.map((c) => h('tr', {}, h('td', {}, caseLink(c)), h('td', {}, statusBadge(c.status)), h('td', {}, time(c.reportedAt))))))
           : empty(t('truck.noCases')),
+        h('h2', {}, t('maint.dueTitle'), maintenance.m ? [' ', dueBadge(maintenance.m.due.status)] : null),
+        maintenance.m
+          ? maintenance.m.due.items.length ? dueTable(maintenance.m.due, itemNames(maintenance.m.plan ? [maintenance.m.plan] : [])) : empty(t('maint.noPlan'))
+          : errorBox(maintenance.error),
+        serviceHistory(),
         h('p', { class: 'muted' }, track ? t('truck.trackNote', { n: track.points.length, step: track.stepS }) : t('truck.trackUnavailable')),
         ctx.session.claims.role !== 'station' ? h('a', { class: 'button primary', href: `#/launch?vin=${encodeURIComponent(vin)}` }, t('nav.launch')) : null,
       );
@@ -109,6 +129,27 @@ export const truckView: View = (el, ctx, params) => {
     } catch (err) {
       render(body, errorBox(err, () => void load()));
     }
+  };
+  /** The service history, read when someone opens it (the page stays within its request budget). */
+  const serviceHistory = (): HTMLElement => {
+    const box = h('div', { 'data-testid': 'service-history' });
+    const fold = h('details', { class: 'fold', ontoggle: () => {
+      if (!fold.open || box.childElementCount) return;
+      render(box, loading());
+      void Promise.all([
+        ctx.api.get<ServiceRecord[]>(`/v1/vehicles/${encodeURIComponent(vin)}/services`),
+        ctx.directory.stations().catch(() => new Map()),
+      ]).then(([records, stations]) => render(box, records.length
+        ? h('table', { class: 'table compact' },
+            h('thead', {}, h('tr', {}, [t('maint.serviceDate'), t('maint.odometer'), t('maint.items'), t('col.station')].map((x) => h('th', {}, x)))),
+            h('tbody', {}, records.map((r) => h('tr', { 'data-service-id': r.id },
+              h('td', {}, time(r.atMs)),
+              h('td', {}, km(r.odometerKm)),
+              h('td', {}, r.items.join('、'), r.note ? h('span', { class: 'note' }, ` · ${r.note}`) : null),
+              h('td', {}, r.stationId ? stations.get(r.stationId)?.name ?? t('case.unknownStation') : tCode('serviceSource', r.source), r.caseId ? [' · ', caseLink({ id: r.caseId }, t('complaints.case'))] : null)))))
+        : empty(t('maint.noServices'))), (err: unknown) => render(box, errorBox(err)));
+    } }, h('summary', {}, t('maint.history')), box);
+    return fold;
   };
   void load();
   const stop = keepFresh(ctx, el, () => void load(), { matches: (e) => e.vin === vin && (e.type.startsWith('rescue.') || e.type === 'vehicle.fault'), limit: (fn) => throttle(fn, 3000) });
