@@ -173,7 +173,7 @@ describe('agent and station', () => {
     await expect.poll(() => card.textContent(), { timeout: 10_000 }).toContain(truck.plate!);
     expect(await card.textContent()).toContain('Acme Logistics');
     await card.click();
-    for (const [status, label, note] of [['on_site', '已到达现场', '已到现场，正在检查'], ['resolved', '已修复', '更换轮胎完成']] as const) {
+    for (const [status, label, note] of [['on_site', '已到达现场', '已到现场，正在检查'], ['repaired', '维修完成', '更换轮胎完成']] as const) {
       const actions = station.getByTestId('status-actions');
       await actions.waitFor();
       await actions.getByLabel('备注（可选）').fill(note);
