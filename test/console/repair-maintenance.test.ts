@@ -2,6 +2,7 @@
 // name and source, the warranty and the 24 h clock, and the customer rates it in Chinese; the advisor
 // completes the follow-up call; a complaint filed from the case is answered by the station complained about;
 // the truck page shows an overdue maintenance item and the customer snoozes its reminder with a reason.
+import { createRepairSettingsStore } from '../../infra/repair-settings-store.ts';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -82,6 +83,7 @@ async function maintenanceHistory(): Promise<void> {
   const scanner = createDueScanner({
     store: harness.api.maintenanceStore, registry: harness.api.registry,
     usage: createUsageRollup({ telemetry, redis: harness.redis, prefix: harness.services.redisPrefix }, { lagMs: 0, redoDays: 1, backfillDays: 10 }),
+    warranty: createRepairSettingsStore({ redis: harness.redis, prefix: harness.services.redisPrefix }),
     rules: harness.api.config.maintenance.rules,
   });
   await scanner.run(Date.now(), 'full');
