@@ -17,8 +17,19 @@ const partRoutes: RoutePlugin = async (app, ctx) => {
   const catalog = ctx.repair.catalog;
 
   app.get('/parts', {
-    schema: { tags: ['parts'], summary: 'The parts catalog (part number, zh/en name, category, unit)', response: { 200: Type.Object({ items: Type.Array(PartSchemaOut) }) } },
-  }, async () => ({ items: await catalog.list() }));
+    schema: {
+      tags: ['parts'],
+      summary: 'The parts catalog (part number, zh/en name, category, unit); `include=depots` adds the depots\' names (one request for a case page\'s parts lines)',
+      querystring: Type.Object({ include: Type.Optional(Type.Literal('depots', { description: 'also answer `depots`: id, name and region of every depot' })) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ items: Type.Array(PartSchemaOut), depots: Type.Optional(Type.Array(Type.Object({ id: Type.String(), name: Type.String(), region: Type.String() }))) }), 400: ERR },
+    },
+  }, async (request) => {
+    const items = await catalog.list();
+    if (request.query.include !== 'depots') return { items };
+    // Depots are network data every role may read (GET /v1/depots).
+    const depots = (await ctx.registry.list('depot')).map((d) => ({ id: d.id, name: d.name, region: d.region })).sort((a, b) => a.id.localeCompare(b.id));
+    return { items, depots };
+  });
 
   app.put('/parts/:partNo', {
     config: { roles: ['admin'] },

@@ -45,6 +45,13 @@ export function createDirectory(api: Api, canSeeRegistry: boolean): Directory {
     p.catch(forget);
     return p;
   };
+  // One request for the catalog and the depots' names (`GET /v1/parts?include=depots`): a case page's parts lines
+  // need both, and the page stays within its request budget.
+  const loadCatalog = () => {
+    const both = api.get<{ items: Part[]; depots?: Depot[] }>('/v1/parts?include=depots');
+    parts = keep(both.then((a) => new Map(a.items.map((p) => [p.partNo, p]))), () => (parts = undefined));
+    depots = keep(both.then((a) => new Map((a.depots ?? []).map((d) => [d.id, d]))), () => (depots = undefined));
+  };
   return {
     stations() {
       stations ??= keep(allPages<Station>(api, '/v1/stations').then((list) => new Map(list.map((s) => [s.id, s]))), () => (stations = undefined));
@@ -56,12 +63,12 @@ export function createDirectory(api: Api, canSeeRegistry: boolean): Directory {
       return customers;
     },
     parts() {
-      parts ??= keep(api.get<{ items: Part[] }>('/v1/parts').then((a) => new Map(a.items.map((p) => [p.partNo, p]))), () => (parts = undefined));
-      return parts;
+      if (!parts || !depots) loadCatalog();
+      return parts!;
     },
     depots() {
-      depots ??= keep(allPages<Depot>(api, '/v1/depots').then((list) => new Map(list.map((d) => [d.id, d]))), () => (depots = undefined));
-      return depots;
+      if (!parts || !depots) loadCatalog();
+      return depots!;
     },
     fleet(force = false) {
       if (!fleet || force || Date.now() - fleet.at > FLEET_FRESH_MS) {

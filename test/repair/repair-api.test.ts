@@ -79,6 +79,20 @@ describe('parts reservations through the API', () => {
     expect(await post(`/v1/rescues/${opened.id}/cancel`, { reason: 'test over' })).toMatchObject({ statusCode: 200 });
   });
 
+  it('the catalog answers the depots\' names with include=depots (one request for a case page), and refuses an unknown include', async () => {
+    const customer = h.auth(await h.token('customer', { customerId: customers[0]!.id }));
+    const plain = (await h.app.inject({ method: 'GET', url: '/v1/parts', headers: customer })).json();
+    expect(plain.depots).toBeUndefined();
+    expect(plain.items.length).toBeGreaterThan(10);
+    const both = await h.app.inject({ method: 'GET', url: '/v1/parts?include=depots', headers: customer });
+    expect(both.statusCode, both.body).toBe(200);
+    expect(both.json().depots).toEqual([{ id: 'PD1', name: 'Only depot', region: '340100' }]);
+    expect(both.json().items).toEqual(plain.items);
+    const bad = await h.app.inject({ method: 'GET', url: '/v1/parts?include=stations', headers: customer });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().details[0].field).toMatch(/include/);
+  });
+
   it('the stock import replaces each named shelf, all or nothing', async () => {
     const csv = 'kind,id,partNo,qty\nstation,PS1,FLT-OF-01,4\nstation,PS1,LUB-OIL-18,6\n';
     const ok = await h.app.inject({ method: 'POST', url: '/v1/import/stock', headers: { ...admin, 'content-type': 'text/csv' }, payload: csv });
