@@ -221,7 +221,11 @@ describe('maintenance', () => {
     expect(await oil.textContent()).toContain('已逾期');
     await page.getByText('保养记录').click();
     await expect.poll(() => page.getByTestId('service-history').textContent()).toContain('Console Station 0');
-    expect(await page.getByTestId('service-history').textContent()).toContain('上次换油');
+    const history = await page.getByTestId('service-history').textContent();
+    expect(history).toContain('上次换油');
+    // The item by its name, not its id.
+    expect(history).toContain('机油及机油滤清器');
+    expect(history).not.toContain('engine-oil');
     expect(await page.locator('body').textContent()).not.toContain('⟦');
     await browser.screenshot(page, 'maintenance-truck-zh-CN');
 

@@ -99,7 +99,7 @@ export const truckView: View = (el, ctx, params) => {
           : empty(t('truck.noCases')),
         h('h2', {}, t('maint.dueTitle'), maintenance.m ? [' ', dueBadge(maintenance.m.due.status)] : null),
         maintenance.m
-          ? maintenance.m.due.items.length ? dueTable(maintenance.m.due, itemNames(maintenance.m.plan ? [maintenance.m.plan] : [])) : empty(t('maint.noPlan'))
+          ? maintenance.m.due.items.length ? dueTable(maintenance.m.due, (itemName = itemNames(maintenance.m.plan ? [maintenance.m.plan] : []))) : empty(t('maint.noPlan'))
           : errorBox(maintenance.error),
         serviceHistory(),
         h('p', { class: 'muted' }, track ? t('truck.trackNote', { n: track.points.length, step: track.stepS }) : t('truck.trackUnavailable')),
@@ -130,6 +130,8 @@ export const truckView: View = (el, ctx, params) => {
       render(body, errorBox(err, () => void load()));
     }
   };
+  /** Plan item id → its name in the console's language, from the truck's plan once the page has loaded it. */
+  let itemName: (id: string) => string = (id) => id;
   /** The service history, read when someone opens it (the page stays within its request budget). */
   const serviceHistory = (): HTMLElement => {
     const box = h('div', { 'data-testid': 'service-history' });
@@ -145,7 +147,7 @@ export const truckView: View = (el, ctx, params) => {
             h('tbody', {}, records.map((r) => h('tr', { 'data-service-id': r.id },
               h('td', {}, time(r.atMs)),
               h('td', {}, km(r.odometerKm)),
-              h('td', {}, r.items.join('、'), r.note ? h('span', { class: 'note' }, ` · ${r.note}`) : null),
+              h('td', {}, r.items.map((id) => itemName(id)).join('、'), r.note ? h('span', { class: 'note' }, ` · ${r.note}`) : null),
               h('td', {}, r.stationId ? stations.get(r.stationId)?.name ?? t('case.unknownStation') : tCode('serviceSource', r.source), r.caseId ? [' · ', caseLink({ id: r.caseId }, t('complaints.case'))] : null)))))
         : empty(t('maint.noServices'))), (err: unknown) => render(box, errorBox(err)));
     } }, h('summary', {}, t('maint.history')), box);
