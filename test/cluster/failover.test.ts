@@ -51,15 +51,16 @@ describe.runIf(services.redisMode === 'cluster')('Redis Cluster failover under l
           positions.push({ vin: v.vin, customerId: 'failover', report: { ts: base + i * 10, lat: centre.lat + (i % 97) / 1000, lon: centre.lon }, receivedAt: i });
         }
         const batch: DecodedBatch = { positions, dm1s: [], statuses: [], alarms: [], deadLetters: [], received: { position: BATCH, dm1: 0, status: 0, alarm: 0, other: 0 } };
-        for (;;) {
+        // Redis failing over: the ingester retries the batch (idempotent) until it is applied.
+        await waitFor(async () => {
           try {
             await applier.apply(batch, { segment: 1, offset: start + BATCH }, Date.now());
-            break;
-          } catch {
+            return true;
+          } catch (err) {
             retries++;
-            await new Promise((r) => setTimeout(r, 100));
+            throw err;
           }
-        }
+        }, { timeoutMs: 120_000, intervalMs: 100, what: 'the batch applied through the failover' });
         acked += BATCH;
         for (const p of positions) newest.set(p.vin, p.report.ts);
       }
@@ -68,21 +69,17 @@ describe.runIf(services.redisMode === 'cluster')('Redis Cluster failover under l
     // Stations with an even index accept what they are offered; the others never answer.
     const accepting = new Set(stations.filter((_, i) => i % 2 === 0).map((s) => s.id));
     let responding = true;
-    const responder = (async () => {
-      while (responding) {
-        try {
-          for (const c of await rig.store.getMany(await rig.store.activeCaseIds())) {
-            const offer = pendingOffer(c);
-            if (c.status === 'offered' && offer && accepting.has(offer.stationId)) {
-              await rig.commands.accept(c.id, offer.stationId, { vanId: 'v' }, { kind: 'station', id: offer.stationId }).catch(() => undefined);
-            }
-          }
-        } catch {
-          // Redis failing over: the station polls again.
+    // The stations poll every 100 ms until the test stops them; a poll failing during the failover is retried.
+    const responder = waitFor(async () => {
+      if (!responding) return true;
+      for (const c of await rig.store.getMany(await rig.store.activeCaseIds())) {
+        const offer = pendingOffer(c);
+        if (c.status === 'offered' && offer && accepting.has(offer.stationId)) {
+          await rig.commands.accept(c.id, offer.stationId, { vanId: 'v' }, { kind: 'station', id: offer.stationId }).catch(() => undefined);
         }
-        await new Promise((r) => setTimeout(r, 100));
       }
-    })();
+      return false;
+    }, { timeoutMs: 600_000, intervalMs: 100, what: 'the stations told to stop' });
 
     const rnd = seededRandom(7);
     const events = vehicles.map((v) => redStopEvent(v.vin, 'failover', { lat: centre.lat + (rnd() * 2 - 1) * 0.5, lon: centre.lon + (rnd() * 2 - 1) * 0.5 }));
@@ -100,14 +97,10 @@ describe.runIf(services.redisMode === 'cluster')('Redis Cluster failover under l
     const killedAt = Date.now();
     process.kill(pid, 'SIGKILL');
     // The second half of the storm arrives during the failover; the producer retries like the outbox relay does.
-    for (;;) {
-      try {
-        await rig.faultQueue.addBulk(jobs.slice(TRUCKS / 2));
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
+    await waitFor(async () => {
+      await rig.faultQueue.addBulk(jobs.slice(TRUCKS / 2));
+      return true;
+    }, { timeoutMs: 120_000, intervalMs: 200, what: 'the second burst accepted by the queue' });
     const addedAfterMs = Date.now() - killedAt;
     await stream;
 
