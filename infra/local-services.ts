@@ -301,8 +301,11 @@ export async function startRedisCluster(opts: { dir: string; masters?: number; r
   }
 }
 
-/** A replica whose link to its master is up, or a master with a connected replica. */
-function redisReplicationUp(port: number): Promise<boolean> {
+/**
+ * Sends one inline command to a local redis-server and judges its raw reply once `complete` says it has all of it
+ * (or it passed `maxLength`); false on a timeout, a refused connection or an error.
+ */
+function probeRedis(port: number, command: string, complete: (reply: string) => boolean, maxLength: number, judge: (reply: string) => boolean): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     let reply = '';
@@ -310,35 +313,26 @@ function redisReplicationUp(port: number): Promise<boolean> {
       socket.destroy();
       resolve(false);
     });
-    socket.once('connect', () => socket.write('INFO replication\r\n'));
+    socket.once('connect', () => socket.write(`${command}\r\n`));
     socket.on('data', (data) => {
       reply += data.toString();
-      if (reply.includes('repl_backlog_histlen') || reply.length > 4000) {
+      if (complete(reply) || reply.length > maxLength) {
         socket.destroy();
-        resolve(/role:slave[\s\S]*master_link_status:up/.test(reply) || (/role:master/.test(reply) && !/connected_slaves:0/.test(reply)));
+        resolve(judge(reply));
       }
     });
     socket.once('error', () => resolve(false));
   });
 }
 
+/** A replica whose link to its master is up, or a master with a connected replica. */
+function redisReplicationUp(port: number): Promise<boolean> {
+  return probeRedis(port, 'INFO replication', (r) => r.includes('repl_backlog_histlen'), 4000,
+    (r) => /role:slave[\s\S]*master_link_status:up/.test(r) || (/role:master/.test(r) && !/connected_slaves:0/.test(r)));
+}
+
 /** `cluster_state:ok` and every slot assigned, as one node sees the cluster. */
 function redisClusterOk(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let reply = '';
-    socket.setTimeout(1000, () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('connect', () => socket.write('CLUSTER INFO\r\n'));
-    socket.on('data', (data) => {
-      reply += data.toString();
-      if (reply.includes('cluster_stats_messages') || reply.length > 2000) {
-        socket.destroy();
-        resolve(reply.includes('cluster_state:ok') && reply.includes('cluster_slots_ok:16384'));
-      }
-    });
-    socket.once('error', () => resolve(false));
-  });
+  return probeRedis(port, 'CLUSTER INFO', (r) => r.includes('cluster_stats_messages'), 2000,
+    (r) => r.includes('cluster_state:ok') && r.includes('cluster_slots_ok:16384'));
 }
