@@ -4,26 +4,12 @@ import type { Redis } from 'ioredis';
 import { seesEverything, type Caller } from '../core/auth.ts';
 import { redisKeys } from '../core/keys.ts';
 import { NotFoundError } from '../core/errors.ts';
-import { followUpTitle, type Notice } from '../core/repair-notices.ts';
+import { followUpTitle } from '../core/repair-notices.ts';
 import type { RescueCase } from '../core/rescue-case.ts';
 import type { CaseStore } from '../infra/case-store.ts';
+import type { Task } from '../core/task.ts';
 
-export interface Task {
-  id: string;
-  kind: 'follow_up';
-  caseId: string;
-  vin: string;
-  customerId: string;
-  stationId?: string;
-  advisorId?: string;
-  title: Notice;
-  dueAt: string;
-  status: 'open' | 'done';
-  overdue: boolean;
-  outcome?: string;
-  note?: string;
-  completedAt?: string;
-}
+export type { Task } from '../core/task.ts';
 
 export interface TaskQuery {
   kind?: 'follow_up';

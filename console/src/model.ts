@@ -125,22 +125,7 @@ export interface Depot {
 }
 
 /** An advisor's or admin's task (`GET /v1/tasks`): the follow-up call after a repair. */
-export interface Task {
-  id: string;
-  kind: 'follow_up';
-  caseId: string;
-  vin: string;
-  customerId: string;
-  stationId?: string;
-  advisorId?: string;
-  title: { zh: string; en: string };
-  dueAt: string;
-  status: 'open' | 'done';
-  overdue: boolean;
-  outcome?: string;
-  note?: string;
-  completedAt?: string;
-}
+export type { Task } from '../../core/task.ts';
 
 export interface Complaint {
   id: string;

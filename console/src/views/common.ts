@@ -1,10 +1,11 @@
 // Small pieces several views share: status badges, the error banner with retry, the truck legend, the
 // view heading (one <h1> per view) and loading / empty states.
 import { ApiError } from '../api.ts';
-import { h, type Child } from '../dom.ts';
+import { h, render, type Child } from '../dom.ts';
 import { t, tCode } from '../i18n.ts';
 import type { MessageKey } from '../i18n/en.ts';
 import type { CaseStatus, RescueCase, TruckState } from '../model.ts';
+import type { ViewContext } from '../context.ts';
 
 export function statusBadge(status: CaseStatus | string): HTMLElement {
   return h('span', { class: `badge status-${status}`, 'data-status': status }, tCode('status', status));
@@ -122,4 +123,22 @@ export function confirmDialog(title: string, body: Child, confirmLabel: string, 
     document.body.appendChild(dialog);
     dialog.showModal();
   });
+}
+
+/** Posts a user's action: disables its button while the request runs, shows the outcome in `result`, reloads the
+ * view on success and gives the button back on failure. */
+export type Action = (path: string, body: unknown, done: string, button: HTMLButtonElement | null) => Promise<void>;
+
+export function actionRunner(ctx: Pick<ViewContext, 'api'>, result: HTMLElement, reload: () => void): Action {
+  return async (path, body, done, button) => {
+    if (button) button.disabled = true;
+    try {
+      await ctx.api.post(path, body);
+      render(result, h('div', { class: 'ok' }, done));
+      reload();
+    } catch (err) {
+      render(result, errorBox(err));
+      if (button) button.disabled = false;
+    }
+  };
 }

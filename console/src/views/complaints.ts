@@ -6,7 +6,7 @@ import { formValues, h, render, type Child } from '../dom.ts';
 import { time } from '../fmt.ts';
 import { t, tCode } from '../i18n.ts';
 import type { Complaint } from '../model.ts';
-import { caseLink, empty, errorBox, loading, viewHead } from './common.ts';
+import { actionRunner, caseLink, empty, errorBox, loading, viewHead } from './common.ts';
 
 const STATUSES = ['open', 'answered', 'closed'] as const;
 
@@ -35,17 +35,7 @@ export const complaintsView: View = (el, ctx, params) => {
       h('label', {}, h('input', { type: 'checkbox', checked: overdueOnly, onchange: (e: Event) => go({ overdue: (e.currentTarget as HTMLInputElement).checked }) }), ' ', t('complaints.overdueOnly'))),
     result, list));
 
-  const act = async (path: string, body: unknown, done: string, button: HTMLButtonElement | null) => {
-    if (button) button.disabled = true;
-    try {
-      await ctx.api.post(path, body);
-      render(result, h('div', { class: 'ok' }, done));
-      void load();
-    } catch (err) {
-      render(result, errorBox(err));
-      if (button) button.disabled = false;
-    }
-  };
+  const act = actionRunner(ctx, result, () => void load());
 
   const load = async () => {
     try {

@@ -6,7 +6,7 @@ import { formValues, h, render, type Child } from '../dom.ts';
 import { time } from '../fmt.ts';
 import { locale, t, tCode } from '../i18n.ts';
 import type { MessageKey } from '../i18n/en.ts';
-import { empty, errorBox, loading, truckLink, viewHead } from './common.ts';
+import { actionRunner, type Action, empty, errorBox, loading, truckLink, viewHead } from './common.ts';
 import { dueBadge, dueTable, itemNames, type DueStatus, type MaintenancePlan, type VehicleDue } from './maintenance-due.ts';
 
 const TABS = ['due', 'reminders', 'appointments'] as const;
@@ -71,17 +71,7 @@ export const maintenanceView: View = (el, ctx, params) => {
       h('a', { href: x === 'due' ? '#/maintenance' : `#/maintenance?tab=${x}`, class: x === tab ? 'active' : '', 'aria-current': x === tab ? 'page' : null }, t(`maint.tab.${x}` as MessageKey)))) : null,
     filters, result, list));
 
-  const act = async (path: string, body: unknown, done: string, button: HTMLButtonElement | null) => {
-    if (button) button.disabled = true;
-    try {
-      await ctx.api.post(path, body);
-      render(result, h('div', { class: 'ok' }, done));
-      void load();
-    } catch (err) {
-      render(result, errorBox(err));
-      if (button) button.disabled = false;
-    }
-  };
+  const act = actionRunner(ctx, result, () => void load());
 
   const load = async () => {
     try {
@@ -129,7 +119,7 @@ async function loadDue(ctx: ViewContext, list: HTMLElement, status: DueStatus | 
     }));
 }
 
-async function loadReminders(ctx: ViewContext, list: HTMLElement, act: (path: string, body: unknown, done: string, b: HTMLButtonElement | null) => Promise<void>): Promise<void> {
+async function loadReminders(ctx: ViewContext, list: HTMLElement, act: Action): Promise<void> {
   const [reminders, plateOf, stations] = await Promise.all([
     ctx.api.get<Reminder[]>('/v1/maintenance/reminders', { limit: 200 }),
     plates(ctx),
@@ -163,7 +153,7 @@ async function loadReminders(ctx: ViewContext, list: HTMLElement, act: (path: st
   })));
 }
 
-async function loadAppointments(ctx: ViewContext, list: HTMLElement, act: (path: string, body: unknown, done: string, b: HTMLButtonElement | null) => Promise<void>): Promise<void> {
+async function loadAppointments(ctx: ViewContext, list: HTMLElement, act: Action): Promise<void> {
   const { role } = ctx.session.claims;
   const [appointments, plateOf, stations, plans] = await Promise.all([
     ctx.api.get<Appointment[] | { items: Appointment[] }>('/v1/appointments', { limit: 200 }),

@@ -6,34 +6,10 @@ import { h, render } from '../dom.ts';
 import { minutes, pct } from '../fmt.ts';
 import { formatNumber, t } from '../i18n.ts';
 import type { Station } from '../model.ts';
+import type { Scorecard } from '../../../core/scorecard.ts';
 import { empty, errorBox, loading, viewHead } from './common.ts';
 
 const PERIODS = [7, 30, 90] as const;
-
-interface Scorecard {
-  stationId: string;
-  from: string;
-  to: string;
-  offers: number;
-  accepted: number;
-  declined: number;
-  timedOut: number;
-  acceptanceRate: number | null;
-  medianAnswerS: number | null;
-  launches: number;
-  launchedWithinWindow: number;
-  repairsDue: number;
-  repairedWithin24h: number;
-  repairsMissed24h: number;
-  repairedWithin24hRate: number | null;
-  partsReadyAtArrival: number;
-  partsNeeded: number;
-  partsReadyAtArrivalRate: number | null;
-  ratings: number;
-  averageRating: number | null;
-  complaints: number;
-  complaintsAnsweredInTime: number;
-}
 
 export const scorecardView: View = (el, ctx, params) => {
   const own = ctx.session.claims.role === 'station' ? ctx.session.claims.stationId : undefined;
