@@ -12,6 +12,7 @@ import { createLogger } from '../infra/logger.ts';
 import { createRegistryCache } from '../infra/registry-cache.ts';
 import { connectDurableSubscriber } from '../infra/mqtt.ts';
 import { createRedis, ensureRedisDurability } from '../infra/redis.ts';
+import { loadRegionMap } from '../infra/regions-data.ts';
 import { runMain } from '../infra/run-main.ts';
 import { createShutdown } from '../infra/shutdown.ts';
 import { createTelemetryStore } from '../infra/telemetry-store.ts';
@@ -59,7 +60,7 @@ runMain('ingest', async () => {
   const pipeline = createIngestPipeline({
     spool,
     store,
-    applier: createStateApplier({ redis, prefix, clientId: config.clientId, spoolId: spool.spoolId }),
+    applier: createStateApplier({ redis, prefix, clientId: config.clientId, spoolId: spool.spoolId, regions: loadRegionMap() }),
     directory: createVehicleDirectory({ redis, prefix, cache: createRegistryCache({ redis, keys }) }),
     metrics,
     logger,

@@ -5,6 +5,8 @@ import { createRedis } from '../../infra/redis.ts';
 import { createTelemetryStore } from '../../infra/telemetry-store.ts';
 import { parseLiveState } from '../../core/live-state.ts';
 import { redisKeys } from '../../core/keys.ts';
+import { geoIndexRegion } from '../../core/regions.ts';
+import { loadRegionMap } from '../../infra/regions-data.ts';
 import { deviceTopic } from '../../core/topics.ts';
 import { testServices, waitFor } from '../harness/context.ts';
 import { mosquittoPub, positionJson, registerVehicles, spawnIngester, stopIngester, tempDir, testVin, type IngesterProcess } from './support.ts';
@@ -59,7 +61,7 @@ describe('ingest of a mosquitto_pub stream', () => {
     const live = parseLiveState(vin, await redis.hgetall(keys.live(vin)));
     const expected = JSON.parse(positionJson(19_999)) as Record<string, number>;
     expect(live).toMatchObject({ vin, customerId: 'cust-a', ts: expected.ts, seq: 19_999, lat: expected.lat, lon: expected.lon, speedKmh: expected.speedKmh });
-    const geo = await redis.geopos(keys.liveGeo, vin);
+    const geo = await redis.geopos(keys.liveGeo(geoIndexRegion(loadRegionMap(), expected.lat!, expected.lon!)), vin);
     expect(Number(geo[0]![1])).toBeCloseTo(expected.lat!, 4);
     await stopIngester(ingester);
     expect(await countPositions(vin)).toBe(20_000);
