@@ -39,10 +39,10 @@ export function redisKeys(prefix: string) {
     /** GEO set of the current positions of the vehicles in one index region (`geoIndexRegion` in core/regions.ts:
      *  a province code, or `none`). Each region is its own {hash tag}: the index spreads over a cluster's slots by
      *  region, and a region's GEO set and its `liveGeoTs` hash share one slot (one script updates both). */
-    liveGeo: (region: string) => `${spread}live:geo:{region:${region}}`,
+    liveGeo: (region: string) => `${spread}live-geo:{region:${region}}`,
     /** Hash vin → newest device time (ms) seen by one region's index, for vehicles in it and vehicles that left it
      *  (the time they left): a late GEO write never overwrites a newer position nor brings back a truck that left. */
-    liveGeoTs: (region: string) => `${spread}live:geo-ts:{region:${region}}`,
+    liveGeoTs: (region: string) => `${spread}live-geo-ts:{region:${region}}`,
 
     // ---- ingest ----
     /** Capped list of dead-lettered device messages (JSON). */

@@ -14,7 +14,7 @@
 //      each vehicle remembers the batch it last took and what that batch did to it (`batch`, `batchFx`): the same
 //      batch again (a crash between the steps) returns the very same effects instead of finding nothing new;
 //   2. GEO_SCRIPT, once per slot group of regions (one call on a standalone Redis): each region's GEO set and its
-//      device-time hash (`live:geo` / `live:geo-ts`, one hash tag per region) take an entry only at a device time
+//      device-time hash (`live-geo` / `live-geo-ts`, one hash tag per region) take an entry only at a device time
 //      not older than the one they hold; a truck that left a region is removed from it with the time it left, so
 //      a late or replayed write of an older position there cannot bring it back;
 //   3. CONTROL_SCRIPT, over the control-plane keys (one hash-tag slot), atomically: checks the checkpoint again,
