@@ -27,12 +27,12 @@ import type { Redis } from 'ioredis';
 import { LIVE_EVENT_FIELD, LIVE_STREAM_MAXLEN, type LiveEvent } from '../core/events.ts';
 import { snapshotSeverity, type FaultSeverity } from '../core/j1939.ts';
 import { redisKeys } from '../core/keys.ts';
-import { createGeoIndexRegions, type RegionMap } from '../core/regions.ts';
+import { createGeoIndexRegions, type ProvinceLocator } from '../core/regions.ts';
 import type { FaultEvent } from '../core/queues.ts';
 import { DEAD_LETTER_LIST_MAX, type DeadLetter } from '../core/telemetry.ts';
 import { scriptGroupOf } from '../infra/redis.ts';
-import { loadRegionMap } from '../infra/regions-data.ts';
 import type { DecodedBatch } from './decode.ts';
+import { loadProvinceLocator } from './province-locator.ts';
 import type { SpoolPosition } from './spool.ts';
 
 const VEHICLE_SCRIPT = `
@@ -212,12 +212,12 @@ export function createStateApplier(deps: {
   prefix: string;
   clientId: string;
   spoolId: string;
-  /** Positions → GEO index regions (core/regions.ts); the bundled map when not given. */
-  regions?: Pick<RegionMap, 'locate'>;
+  /** Position → province, for the GEO index regions (core/regions.ts); echarts' province boundaries when not given. */
+  provinceAt?: ProvinceLocator;
 }) {
   const keys = redisKeys(deps.prefix);
   const redis = deps.redis as WithScripts;
-  const regionOf = createGeoIndexRegions(deps.regions ?? loadRegionMap());
+  const regionOf = createGeoIndexRegions(deps.provinceAt ?? loadProvinceLocator());
   // defineCommand: EVALSHA with a fall-back to EVAL on NOSCRIPT, per node of a cluster.
   redis.defineCommand('fleetIngestVehicles', { lua: VEHICLE_SCRIPT });
   redis.defineCommand('fleetIngestGeo', { lua: GEO_SCRIPT });

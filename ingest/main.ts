@@ -12,7 +12,6 @@ import { createLogger } from '../infra/logger.ts';
 import { createRegistryCache } from '../infra/registry-cache.ts';
 import { connectDurableSubscriber } from '../infra/mqtt.ts';
 import { createRedis, ensureRedisDurability } from '../infra/redis.ts';
-import { loadRegionMap } from '../infra/regions-data.ts';
 import { runMain } from '../infra/run-main.ts';
 import { createShutdown } from '../infra/shutdown.ts';
 import { createTelemetryStore } from '../infra/telemetry-store.ts';
@@ -23,6 +22,7 @@ import { serveMetrics } from '../infra/metrics-http.ts';
 import { createOutboxRelay } from './outbox-relay.ts';
 import { connectMqttSubscriber } from './mqtt-subscriber.ts';
 import { createIngestPipeline } from './pipeline.ts';
+import { loadProvinceLocator } from './province-locator.ts';
 import { comparePositions, createSpool } from './spool.ts';
 import { createVehicleDirectory } from './vehicle-directory.ts';
 
@@ -60,7 +60,7 @@ runMain('ingest', async () => {
   const pipeline = createIngestPipeline({
     spool,
     store,
-    applier: createStateApplier({ redis, prefix, clientId: config.clientId, spoolId: spool.spoolId, regions: loadRegionMap() }),
+    applier: createStateApplier({ redis, prefix, clientId: config.clientId, spoolId: spool.spoolId, provinceAt: loadProvinceLocator() }),
     directory: createVehicleDirectory({ redis, prefix, cache: createRegistryCache({ redis, keys }) }),
     metrics,
     logger,

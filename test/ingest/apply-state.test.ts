@@ -11,7 +11,7 @@ import { createStateApplier } from '../../ingest/apply-state.ts';
 import type { DecodedBatch } from '../../ingest/decode.ts';
 import { geoIndexRegion, OUTSIDE_REGIONS } from '../../core/regions.ts';
 import { createRedis } from '../../infra/redis.ts';
-import { loadRegionMap } from '../../infra/regions-data.ts';
+import { loadProvinceLocator } from '../../ingest/province-locator.ts';
 import { testServices } from '../harness/context.ts';
 import { testVin } from './support.ts';
 
@@ -22,7 +22,7 @@ afterAll(() => redis.disconnect());
 
 const vin = testVin(71);
 const lampsOff = { mil: false, redStop: false, amberWarning: false, protect: false };
-const regions = loadRegionMap();
+const regions = loadProvinceLocator();
 const SHANGHAI = { lat: 31.23, lon: 121.47 };
 const BEIJING = { lat: 39.9, lon: 116.4 };
 const SHANGHAI_REGION = '310000';
