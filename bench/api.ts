@@ -7,6 +7,8 @@
 //   --vehicles N    registry size (default 10000, from the network generator)
 //   --cpu-prof      write a V8 CPU profile of the API process to .data/bench-api/
 //   --trace-gc      let the API process print V8's garbage-collection trace
+//   --mode M        standalone, cluster or both (default both: the whole run on a private standalone Redis, then on
+//                   a private local Redis Cluster of 3 masters + 3 replicas, and a side-by-side table at the end)
 // Not a test: prints the numbers for docs/benchmarks.md (## API).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,7 +16,7 @@ import { connect, type Socket } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redisKeys } from '../core/keys.ts';
-import { freePort, startInflux, startMosquitto, startRedis, type LocalService } from '../infra/local-services.ts';
+import { freePort, startInflux, startMosquitto, type LocalService } from '../infra/local-services.ts';
 import { signToken } from '../infra/jwt.ts';
 import { createRedis } from '../infra/redis.ts';
 import { loadRegionMap } from '../infra/regions-data.ts';
@@ -24,6 +26,7 @@ import { loadChinaCities } from '../simulators/cities.ts';
 import { DEFAULT_NETWORK_OPTIONS, generateNetwork } from '../simulators/network.ts';
 import { arg } from './args.ts';
 import { cpuSeconds } from './proc.ts';
+import { masterUsage, modesArg, startBenchRedis, usageBetween, type BenchMode } from './redis-modes.ts';
 
 const RATE = arg('rate', 2000);
 const SECONDS = arg('seconds', 20);
@@ -113,22 +116,24 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-async function main(): Promise<void> {
+async function run(mode: BenchMode): Promise<{ ok: boolean; row: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-api-'));
-  const services: LocalService[] = [];
+  const services: Array<Pick<LocalService, 'stop'>> = [];
   let api: ReturnType<typeof spawn> | undefined;
   try {
     const accounts = { ingester: { username: 'ingester', password: 'bench-ingester' }, ops: { username: 'ops', password: 'bench-ops' } };
     const [redisService, influx, mosquitto] = await Promise.all([
-      startRedis({ dir: join(dir, 'redis') }),
+      startBenchRedis(mode, dir),
       startInflux({ dir: join(dir, 'influx') }),
       startMosquitto({ dir: join(dir, 'mosquitto'), accounts }),
     ]);
     services.push(redisService, influx, mosquitto);
+    // On a cluster the deployment prefix is the control plane's hash tag (infra/config.ts).
+    const prefix = mode === 'cluster' ? `{${PREFIX}}` : PREFIX;
 
     // Registry: the generated network (700 stations, N vehicles, fixed points), imported as operators do.
-    const redis = createRedis({ redisMode: 'standalone', redisUrl: redisService.url }, 'fail-fast');
-    const registry = createRegistryStore({ redis, prefix: PREFIX });
+    const redis = createRedis(redisService.target, 'fail-fast');
+    const registry = createRegistryStore({ redis, prefix });
     const importer = createRegistryImporter({ registry, regions: loadRegionMap() });
     const network = generateNetwork(loadChinaCities(), { ...DEFAULT_NETWORK_OPTIONS, vehicles: VEHICLES });
     const importStarted = performance.now();
@@ -140,18 +145,18 @@ async function main(): Promise<void> {
     if (assigned.problems.length) throw new Error(`assignments: ${JSON.stringify(assigned.problems.slice(0, 3))}`);
     const importMs = performance.now() - importStarted;
 
-    // Live state of every truck, as the ingester writes it.
-    const keys = redisKeys(PREFIX);
-    const pipeline = redis.pipeline();
-    network.vehicles.forEach((v, i) => {
-      const city = network.stations[i % network.stations.length]!;
-      pipeline.hset(keys.live(v.vin), {
-        customerId: v.customerId, ts: String(Date.now()), lat: String(city.lat + 0.05), lon: String(city.lon + 0.05),
-        speedKmh: '72.5', heading: '90', odometerKm: '123456.7', engineHours: '4567.8', fuelPct: '55', ignition: 'true', seq: '42',
-        dtcs: '[]', severity: 'none', lastSeen: String(Date.now()), status: 'online', statusTs: String(Date.now()),
-      });
-    });
-    await pipeline.exec();
+    // Live state of every truck, as the ingester writes it (one command per key: on a cluster they spread by VIN).
+    const keys = redisKeys(prefix);
+    for (let from = 0; from < network.vehicles.length; from += 1000) {
+      await Promise.all(network.vehicles.slice(from, from + 1000).map((v, j) => {
+        const city = network.stations[(from + j) % network.stations.length]!;
+        return redis.hset(keys.live(v.vin), {
+          customerId: v.customerId, ts: String(Date.now()), lat: String(city.lat + 0.05), lon: String(city.lon + 0.05),
+          speedKmh: '72.5', heading: '90', odometerKm: '123456.7', engineHours: '4567.8', fuelPct: '55', ignition: 'true', seq: '42',
+          dtcs: '[]', severity: 'none', lastSeen: String(Date.now()), status: 'online', statusTs: String(Date.now()),
+        });
+      }));
+    }
 
     const port = await freePort();
     const profile = [
@@ -161,7 +166,7 @@ async function main(): Promise<void> {
     api = spawn(process.execPath, [...profile, '--import', 'tsx', 'api/main.ts'], {
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
-        REDIS_URL: redisService.url, REDIS_PREFIX: PREFIX, INFLUX_URL: influx.url, INFLUX_DB: 'bench',
+        REDIS_MODE: mode, REDIS_URL: redisService.target.redisUrl, REDIS_PREFIX: PREFIX, INFLUX_URL: influx.url, INFLUX_DB: 'bench',
         MQTT_URL: mosquitto.url, MQTT_USERNAME: 'ops', MQTT_PASSWORD: 'bench-ops',
         API_PORT: String(port), API_HOST: '127.0.0.1', JWT_SECRET: JWT.secret, LOG_LEVEL: 'warn',
         // The limiter still runs (one Redis round trip per request); the limit is high enough not to refuse the load.
@@ -197,6 +202,7 @@ async function main(): Promise<void> {
     const ownCpuBefore = process.cpuUsage();
     const waitBefore = runQueueWaitNs(api.pid!);
     const loadBefore = loadAverage();
+    const redisBefore = await masterUsage(redis);
     const started = performance.now();
     await new Promise<void>((resolve) => {
       let sent = 0;
@@ -219,6 +225,7 @@ async function main(): Promise<void> {
       tick();
     });
     const elapsedS = (performance.now() - started) / 1000;
+    const redisUsage = usageBetween(redisBefore, await masterUsage(redis), elapsedS);
     const apiCpuUsPerRequest = ((cpuSeconds(api.pid!) - cpuBefore) / total) * 1e6;
     const ownCpu = process.cpuUsage(ownCpuBefore);
     const apiWaitS = (runQueueWaitNs(api.pid!) - waitBefore) / 1e9;
@@ -238,18 +245,24 @@ async function main(): Promise<void> {
     };
     const f = (ms: number) => ms.toFixed(2);
     process.stdout.write(
-      `\nimport of ${network.stations.length} stations + ${network.vehicles.length} vehicles + ${assigned.rows} assignments: ${Math.round(importMs)} ms\n` +
+      `\nRedis ${mode}\n` +
+      `import of ${network.stations.length} stations + ${network.vehicles.length} vehicles + ${assigned.rows} assignments: ${Math.round(importMs)} ms\n` +
         `GET /v1/vehicles/{vin} at ${RATE} req/s for ${SECONDS} s (after ${WARMUP_S} s warm-up), ${callers.length} callers, ${network.vehicles.length} vehicles\n` +
         `| target rate | achieved | requests | errors | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |\n|---|---|---|---|---|---|---|---|---|\n` +
         `| ${RATE}/s | ${result.achievedRate}/s | ${result.requests} | ${errors} | ${f(result.p50)} | ${f(result.p90)} | ${f(result.p99)} | ${f(result.p999)} | ${f(result.max)} |\n` +
         `API process CPU: ${Math.round(apiCpuUsPerRequest)} µs per request (${((apiCpuUsPerRequest * RATE) / 1e6).toFixed(2)} cores at ${RATE}/s); ` +
         `load generator CPU: ${Math.round(clientCpuUsPerRequest)} µs per request; ` +
         `API main thread waited ${apiWaitS.toFixed(1)} s for a CPU during the ${elapsedS.toFixed(1)} s run; ` +
-        `load average before/after: ${loadBefore} / ${loadAverage()} on ${cpus().length} cores\n`,
+        `load average before/after: ${loadBefore} / ${loadAverage()} on ${cpus().length} cores\n` +
+        `Redis ${mode === 'cluster' ? 'masters' : 'server'}: ${redisUsage.map((u) => `${u.port}: CPU ${(100 * u.cpuShare).toFixed(1)} % of a core, ${Math.round(u.callsPerS)} commands/s`).join('; ')}\n`,
     );
     client.close();
     redis.disconnect();
-    process.exitCode = result.p99 <= 20 && errors === 0 ? 0 : 1;
+    const redisCpu = redisUsage.reduce((a, u) => a + u.cpuShare, 0);
+    return {
+      ok: result.p99 <= 20 && errors === 0,
+      row: `| ${mode} | ${result.achievedRate}/s | ${result.requests} | ${errors} | ${f(result.p50)} | ${f(result.p90)} | ${f(result.p99)} | ${f(result.p999)} | ${f(result.max)} | ${Math.round(apiCpuUsPerRequest)} µs | ${(100 * redisCpu).toFixed(1)} % | ${loadAverage()} |`,
+    };
   } finally {
     if (api && api.exitCode === null) {
       const exited = new Promise((r) => api!.once('exit', r));
@@ -259,6 +272,24 @@ async function main(): Promise<void> {
     await Promise.all(services.map((s) => s.stop()));
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+async function main(): Promise<void> {
+  const rows: string[] = [];
+  let ok = true;
+  for (const mode of modesArg()) {
+    const outcome = await run(mode);
+    rows.push(outcome.row);
+    ok &&= outcome.ok;
+  }
+  if (rows.length > 1) {
+    process.stdout.write(
+      `\nGET /v1/vehicles/{vin} at ${RATE} req/s, side by side\n` +
+        `| Redis | achieved | requests | errors | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | API CPU per request | Redis CPU (all masters, of a core) | load average after |\n` +
+        `|---|---|---|---|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`,
+    );
+  }
+  process.exitCode = ok ? 0 : 1;
 }
 
 void main().catch((err: unknown) => {

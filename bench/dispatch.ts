@@ -5,7 +5,10 @@
 //  2. breakdown → first offer decision at 100 breakdowns/s through the real dispatcher (BullMQ on a
 //     private redis-server started here): target p99 ≤ 50 ms.
 // Options: --seconds N (load duration, default 20), --rate N (breakdowns/s, default 100), --compare (the decision
-// run twice in one invocation: with the station index stale at start, as before, and as now).
+// run twice in one invocation: with the station index stale at start, as before, and as now), --mode
+// standalone|cluster|both (default both: the decision run on a private standalone Redis, then on a private local
+// Redis Cluster of 3 masters + 3 replicas, printed one after the other; in cluster mode also each master's CPU
+// share and commands/s, the control-plane slot's master marked).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
@@ -18,7 +21,6 @@ import { createStationIndex } from '../core/station-index.ts';
 import { searchCandidates, type CandidateRequest } from '../core/candidates.ts';
 import { redisKeys } from '../core/keys.ts';
 import { JOB_OPTIONS, QUEUES, type FaultEvent } from '../core/queues.ts';
-import { startRedis } from '../infra/local-services.ts';
 import { createRedis } from '../infra/redis.ts';
 import { createRegistryStore } from '../infra/registry-store.ts';
 import { createCaseStore } from '../infra/case-store.ts';
@@ -27,6 +29,7 @@ import { startDispatcher } from '../dispatcher/dispatcher.ts';
 import type { DecisionPhases } from '../dispatcher/rescue-processor.ts';
 import { makeCustomer, makeStations, makeVehicles, redStopEvent, seededRandom } from '../test/dispatcher/fixtures.ts';
 import { arg } from './args.ts';
+import { commandStats, masterOf, masterUsage, modesArg, startBenchRedis, usageBetween, type BenchMode } from './redis-modes.ts';
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -77,11 +80,15 @@ function benchSearch() {
 
 /** `coldIndex`: the station index is made stale right after the start, so the first breakdowns wait for its
  * rebuild — as every start did before the dispatcher built it up front (and as a station import still does). */
-async function benchDecisions(seconds: number, rate: number, coldIndex = false) {
+async function benchDecisions(seconds: number, rate: number, coldIndex: boolean, mode: BenchMode) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-dispatch-'));
-  const redisServer = await startRedis({ dir });
-  const prefix = 'bench';
-  const redis = createRedis({ redisMode: 'standalone', redisUrl: redisServer.url }, 'fail-fast');
+  const redisServer = await startBenchRedis(mode, dir);
+  const config = readDispatcherConfig({
+    REDIS_MODE: mode, REDIS_URL: redisServer.target.redisUrl, REDIS_PREFIX: 'bench', LOG_LEVEL: 'error', STATION_OFFER_TIMEOUT_S: '3600',
+  });
+  // `{bench}` on a cluster: the control plane's hash tag.
+  const prefix = config.common.redisPrefix;
+  const redis = createRedis(config.common, 'fail-fast');
   const total = Math.round(seconds * rate);
   try {
     const registry = createRegistryStore({ redis, prefix });
@@ -89,7 +96,6 @@ async function benchDecisions(seconds: number, rate: number, coldIndex = false) 
     await registry.putMany('customer', [makeCustomer('bench')]);
     const vehicles = makeVehicles('bench', total, 100_000);
     for (let i = 0; i < vehicles.length; i += 5000) await registry.putMany('vehicle', vehicles.slice(i, i + 5000));
-    const config = readDispatcherConfig({ REDIS_URL: redisServer.url, REDIS_PREFIX: prefix, LOG_LEVEL: 'error', STATION_OFFER_TIMEOUT_S: '3600' });
     const processing: number[] = [];
     const decisions: Array<{ ms: number; phases: DecisionPhases }> = [];
     const dispatcher = await startDispatcher(config, pino({ level: 'error' }), {
@@ -107,9 +113,12 @@ async function benchDecisions(seconds: number, rate: number, coldIndex = false) 
     gcObserver.observe({ entryTypes: ['gc'] });
     const loopDelay = monitorEventLoopDelay({ resolution: 5 });
     loopDelay.enable();
-    const statsBefore = commandStats(await redis.info('commandstats'));
+    const statsBefore = await commandStats(redis);
+    const controlPlane = await masterOf(redis, redisKeys(prefix).caseIndex);
+    const usageBefore = await masterUsage(redis);
     if (coldIndex) await redis.incr(redisKeys(prefix).registryVersion('station'));
-    const queue = new Queue<FaultEvent>(QUEUES.faultEvents, { connection: { url: redisServer.url }, prefix: redisKeys(prefix).bullPrefix });
+    const queueConnection = createRedis(config.common, 'fail-fast');
+    const queue = new Queue<FaultEvent>(QUEUES.faultEvents, { connection: queueConnection, prefix: redisKeys(prefix).bullPrefix });
     const rnd = seededRandom(3);
     const sentAt = new Map<string, number>();
     const started = performance.now();
@@ -129,9 +138,11 @@ async function benchDecisions(seconds: number, rate: number, coldIndex = false) 
       if (Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 200));
     }
+    const runSeconds = (performance.now() - started) / 1000;
+    const usage = usageBetween(usageBefore, await masterUsage(redis), runSeconds);
     loopDelay.disable();
     gcObserver.disconnect();
-    const statsAfter = commandStats(await redis.info('commandstats'));
+    const statsAfter = await commandStats(redis);
     const cases = await store.getMany(await redis.zrange(keys.caseIndex, 0, -1));
     // Queue wait: queue add (job.timestamp) → a worker took it (job.processedOn), from the completed jobs.
     const jobs = await queue.getJobs(['completed'], 0, -1);
@@ -146,6 +157,7 @@ async function benchDecisions(seconds: number, rate: number, coldIndex = false) 
     };
     const escalated = cases.filter((c) => c.offers.length === 0).length;
     await queue.close();
+    queueConnection.disconnect();
     await dispatcher.stop();
     const redisTime = Object.entries(statsAfter).map(([cmd, after]) => {
       const before = statsBefore[cmd] ?? { calls: 0, usec: 0 };
@@ -155,20 +167,13 @@ async function benchDecisions(seconds: number, rate: number, coldIndex = false) 
       total, cases: cases.length, escalated, endToEnd: summary(endToEnd), processing: summary(processing), coldSplit,
       queueWait: summary(perCase.map((x) => x.wait).filter(Number.isFinite)), tail: tailBreakdown(perCase, decisions),
       gc: gcSummary(gcPauses), loop: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
-      redisTime,
+      redisTime, usage, controlPlane, runSeconds,
     };
   } finally {
     redis.disconnect();
     await redisServer.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** calls and µs per Redis command from `INFO commandstats`. */
-function commandStats(info: string): Record<string, { calls: number; usec: number }> {
-  const out: Record<string, { calls: number; usec: number }> = {};
-  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) out[m[1]!] = { calls: Number(m[2]), usec: Number(m[3]) };
-  return out;
 }
 
 function gcSummary(pauses: Array<{ start: number; ms: number; kind: number }>) {
@@ -210,10 +215,11 @@ console.log(`  ours   n=${search.ours.n}  p50 ${fmt(search.ours.p50)}  p90 ${fmt
 console.log(`  geolib.orderByDistance n=${search.geolib.n}  p50 ${fmt(search.geolib.p50)}  p99 ${fmt(search.geolib.p99)}`);
 console.log(`  ratio (p50) ${fmt(ratio, 0)}×   [target ≥ 1000×, p99 ≤ 50 µs: ${ratio >= 1000 && search.ours.p99 <= 50 ? 'met' : 'NOT met'}]`);
 const variants = process.argv.includes('--compare') ? [true, false] : [false];
-for (const coldIndex of variants) {
-  const d = await benchDecisions(seconds, rate, coldIndex);
+const summaries: string[] = [];
+for (const mode of modesArg()) for (const coldIndex of variants) {
+  const d = await benchDecisions(seconds, rate, coldIndex, mode);
   if (variants.length > 1) console.log(coldIndex ? '[as before: station index built by the first breakdowns]' : '[now: station index built at start]');
-  console.log(`breakdown → first offer decision, ${d.total} breakdowns at ${rate}/s, 10,000 stations (ms)`);
+  console.log(`breakdown → first offer decision, ${d.total} breakdowns at ${rate}/s, 10,000 stations (ms), Redis ${mode}`);
   console.log(`  end-to-end (queue add → offer committed) p50 ${fmt(d.endToEnd.p50)}  p90 ${fmt(d.endToEnd.p90)}  p99 ${fmt(d.endToEnd.p99)}  max ${fmt(d.endToEnd.max)}  (n=${d.endToEnd.n})`);
   console.log(`  processing only (job start → offer committed) p50 ${fmt(d.processing.p50)}  p99 ${fmt(d.processing.p99)}`);
   console.log(`  cases ${d.cases}/${d.total}, escalated without offer ${d.escalated}   [target p99 ≤ 50 ms: ${d.endToEnd.p99 <= 50 ? 'met' : 'NOT met'}]`);
@@ -226,6 +232,15 @@ for (const coldIndex of variants) {
   console.log(`  this process: GC pauses ${d.gc.count} (total ${fmt(d.gc.total)} ms, max ${fmt(d.gc.max)} ms, ${d.gc.over10} over 10 ms; ${d.gc.byKind}); event-loop delay p50 ${fmt(d.loop.p50)} p99 ${fmt(d.loop.p99)} max ${fmt(d.loop.max)} ms`);
   const perDecision = (x: { usec: number }) => fmt(x.usec / d.total / 1000, 2);
   console.log(`  inside Redis per decision (ms): ${d.redisTime.slice(0, 6).map((x) => `${x.cmd} ${perDecision(x)} (${fmt(x.calls / d.total, 1)} calls, ${fmt(x.usec / x.calls / 1000, 2)} each)`).join(', ')}`);
-  console.log(`  load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  console.log(`  load average ${load}`);
+  const masters = d.usage.map((u) => `${u.port}${u.port === d.controlPlane ? ' (control plane)' : ''}: CPU ${fmt(100 * u.cpuShare, 1)} % of a core, ${fmt(u.callsPerS, 0)} commands/s`);
+  console.log(`  Redis ${mode === 'cluster' ? 'masters' : 'server'} during the ${fmt(d.runSeconds, 1)} s run: ${masters.join('; ')}`);
+  summaries.push(`| ${mode}${variants.length > 1 ? (coldIndex ? ' (cold index)' : '') : ''} | ${fmt(d.endToEnd.p50)} | ${fmt(d.endToEnd.p90)} | ${fmt(d.endToEnd.p99)} | ${fmt(d.endToEnd.max)} | ${d.cases}/${d.total} | ${fmt(100 * (d.usage.find((u) => u.port === d.controlPlane)?.cpuShare ?? NaN), 1)} % | ${load} |`);
+}
+if (summaries.length > 1) {
+  console.log(`\nbreakdown → first offer decision at ${rate}/s, end to end (ms), side by side`);
+  console.log('| Redis | p50 | p90 | p99 | max | cases | control-plane master CPU | load average |\n|---|---|---|---|---|---|---|---|');
+  for (const line of summaries) console.log(line);
 }
 process.exit(0);

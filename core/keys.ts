@@ -36,10 +36,13 @@ export function redisKeys(prefix: string) {
     // ---- live vehicle state (ingest) ----
     /** Hash of a vehicle's latest state. Spread by VIN over a cluster's slots (no hash tag). */
     live: (vin: string) => `${spread}live:${vin}`,
-    /** GEO set of current vehicle positions. */
-    liveGeo: `${p}live:geo`,
-    /** Hash vin → device time (ms) of the position in `liveGeo`: a late GEO write never overwrites a newer one. */
-    liveGeoTs: `${p}live:geo-ts`,
+    /** GEO set of the current positions of the vehicles in one index region (`geoIndexRegion` in core/regions.ts:
+     *  a province code, or `none`). Each region is its own {hash tag}: the index spreads over a cluster's slots by
+     *  region, and a region's GEO set and its `liveGeoTs` hash share one slot (one script updates both). */
+    liveGeo: (region: string) => `${spread}live-geo:{region:${region}}`,
+    /** Hash vin → newest device time (ms) seen by one region's index, for vehicles in it and vehicles that left it
+     *  (the time they left): a late GEO write never overwrites a newer position nor brings back a truck that left. */
+    liveGeoTs: (region: string) => `${spread}live-geo-ts:{region:${region}}`,
 
     // ---- ingest ----
     /** Capped list of dead-lettered device messages (JSON). */

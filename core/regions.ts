@@ -51,6 +51,74 @@ export interface RegionMap {
 /** Positions farther than this from any prefecture centre and inside no polygon are "outside". */
 export const FALLBACK_KM = 150;
 
+/** The live GEO index's region of positions outside every province (abroad, at sea beyond FALLBACK_KM). */
+export const OUTSIDE_REGIONS = 'none';
+
+/** Position → province code (or undefined outside every province). */
+export type ProvinceLocator = (lat: number, lon: number) => string | undefined;
+
+/**
+ * A province locator on the province boundaries alone (34 areas, not the ≈ 370 prefectures of buildRegionMap: the
+ * ingester loads it in milliseconds): point-in-polygon, else the nearest province centre within FALLBACK_KM.
+ */
+export function buildProvinceLocator(
+  provinces: ReadonlyArray<{ code: string; centre: readonly [number, number]; rings: readonly Ring[] }>,
+  gridScale: number,
+): ProvinceLocator {
+  const areas = provinces.map((p) => ({ code: p.code, lat: p.centre[1], lon: p.centre[0], rings: p.rings.map((ring) => ({ ring, box: boxOf(ring) })) }));
+  return (lat, lon) => {
+    const x = lon * gridScale;
+    const y = lat * gridScale;
+    for (const { code, rings } of areas) {
+      let inside = false;
+      for (const { ring, box } of rings) if (inBox(x, y, box) && pointInRing(x, y, ring)) inside = !inside;
+      if (inside) return code;
+    }
+    let nearest: { code: string; km: number } | undefined;
+    for (const a of areas) {
+      const km = greatCircleKm(lat, lon, a.lat, a.lon);
+      if (!nearest || km < nearest.km) nearest = { code: a.code, km };
+    }
+    return nearest && nearest.km <= FALLBACK_KM ? nearest.code : undefined;
+  };
+}
+
+/** Grid of the GEO index's region attribution, degrees (≈ 1 km): the region of a cell is the one of its centre. */
+const GEO_REGION_CELL_DEG = 0.01;
+
+/**
+ * The region whose live GEO index holds a truck at this position (core/keys.ts `liveGeo`): the province of the
+ * centre of the position's 0.01° cell, so the index is split into ≈ 34 keys of a few ten thousand trucks each at a
+ * million trucks. A pure function of the cell (every ingester attributes a position alike); within ≈ 1 km of a
+ * provincial border a truck may be indexed in the neighbour province, which a search aid can afford.
+ */
+export function geoIndexRegion(provinceAt: ProvinceLocator, lat: number, lon: number): string {
+  const cellLat = (Math.floor(lat / GEO_REGION_CELL_DEG) + 0.5) * GEO_REGION_CELL_DEG;
+  const cellLon = (Math.floor(lon / GEO_REGION_CELL_DEG) + 0.5) * GEO_REGION_CELL_DEG;
+  return provinceAt(cellLat, cellLon) ?? OUTSIDE_REGIONS;
+}
+
+/**
+ * `geoIndexRegion` memoised per cell (a truck stays in a cell for several reports). The memo holds at most
+ * `maxCells` cells and starts afresh when full.
+ */
+export function createGeoIndexRegions(provinceAt: ProvinceLocator, maxCells = 200_000): (lat: number, lon: number) => string {
+  const memo = new Map<number, string>();
+  return (lat, lon) => {
+    const row = Math.floor(lat / GEO_REGION_CELL_DEG);
+    const col = Math.floor(lon / GEO_REGION_CELL_DEG);
+    if (!Number.isFinite(row) || !Number.isFinite(col)) return OUTSIDE_REGIONS;
+    const cell = row * 100_000 + col;
+    let region = memo.get(cell);
+    if (region === undefined) {
+      if (memo.size >= maxCells) memo.clear();
+      region = geoIndexRegion(provinceAt, lat, lon);
+      memo.set(cell, region);
+    }
+    return region;
+  };
+}
+
 export function provinceOf(code: string): string {
   return `${code.slice(0, 2)}0000`;
 }

@@ -9,27 +9,35 @@
 //        a FaultEvent for the outbox stream (relayed to BullMQ) and a `vehicle.fault` live event;
 //      - a terminal's critical alarm (core/alarm.ts): a FaultEvent with `alarms`, a `vehicle.alarm` live event;
 //      - status changes, last-seen;
+//      - the GEO index region of the newest position (`geoRegion`, core/regions.ts geoIndexRegion) and the region
+//        it was indexed in before, which step 2 removes it from when the truck changed region;
 //      each vehicle remembers the batch it last took and what that batch did to it (`batch`, `batchFx`): the same
-//      batch again (a crash between steps 1 and 2) returns the very same effects instead of finding nothing new;
-//   2. CONTROL_SCRIPT, over the control-plane keys (one hash-tag slot), atomically: checks the checkpoint again,
-//      moves each GEO entry only to a newer device time, appends the live and outbox events and the dead letters,
-//      and moves the checkpoint — after every vehicle effect is stored.
-// A crash anywhere repeats at most steps 1–2 of the last batch; outbox events carry deterministic ids (the relay's
+//      batch again (a crash between the steps) returns the very same effects instead of finding nothing new;
+//   2. GEO_SCRIPT, once per slot group of regions (one call on a standalone Redis): each region's GEO set and its
+//      device-time hash (`live-geo` / `live-geo-ts`, one hash tag per region) take an entry only at a device time
+//      not older than the one they hold; a truck that left a region is removed from it with the time it left, so
+//      a late or replayed write of an older position there cannot bring it back;
+//   3. CONTROL_SCRIPT, over the control-plane keys (one hash-tag slot), atomically: checks the checkpoint again,
+//      appends the live and outbox events and the dead letters, and moves the checkpoint — after every vehicle and
+//      GEO effect is stored.
+// A crash anywhere repeats at most steps 1–3 of the last batch; outbox events carry deterministic ids (the relay's
 // job id), so a repeated one is no second fault event. Two ingesters may race on one truck: each decision is a
 // compare inside a script, so the newest wins, in the live hash and in the GEO index.
 import type { Redis } from 'ioredis';
 import { LIVE_EVENT_FIELD, LIVE_STREAM_MAXLEN, type LiveEvent } from '../core/events.ts';
 import { snapshotSeverity, type FaultSeverity } from '../core/j1939.ts';
 import { redisKeys } from '../core/keys.ts';
+import { createGeoIndexRegions, type ProvinceLocator } from '../core/regions.ts';
 import type { FaultEvent } from '../core/queues.ts';
 import { DEAD_LETTER_LIST_MAX, type DeadLetter } from '../core/telemetry.ts';
 import { scriptGroupOf } from '../infra/redis.ts';
 import type { DecodedBatch } from './decode.ts';
+import { loadProvinceLocator } from './province-locator.ts';
 import type { SpoolPosition } from './spool.ts';
 
 const VEHICLE_SCRIPT = `
 local b = cjson.decode(ARGV[1])
-local positions, events, outbox, faults = {}, {}, {}, 0
+local positions, left, events, outbox, faults = {}, {}, {}, {}, 0
 for _, v in ipairs(b.vehicles) do
   local k = v.k
   local replay = redis.call('HGET', k, 'batch') == b.bid
@@ -41,12 +49,14 @@ for _, v in ipairs(b.vehicles) do
     if not replay then
       local cur = tonumber(redis.call('HGET', k, 'ts'))
       if (not cur) or p.ts > cur then
+        fx.g = redis.call('HGET', k, 'geoRegion') or ''
         redis.call('HSET', k, unpack(p.f))
         fx.p = 1
       end
     end
     if fx.p == 1 then
       positions[#positions + 1] = v.vin
+      left[#left + 1] = fx.g or ''
       events[#events + 1] = p.e
     end
   end
@@ -112,23 +122,29 @@ for _, v in ipairs(b.vehicles) do
   end
   if not replay then redis.call('HSET', k, 'batch', b.bid, 'batchFx', cjson.encode(fx)) end
 end
-return {positions, events, outbox, faults}
+return {positions, events, outbox, faults, left}
+`;
+
+const GEO_SCRIPT = `
+local entries = cjson.decode(ARGV[1])
+for _, g in ipairs(entries) do
+  local geoKey, tsKey = KEYS[g[1] * 2 - 1], KEYS[g[1] * 2]
+  local cur = tonumber(redis.call('HGET', tsKey, g[2]))
+  if (not cur) or tonumber(g[3]) >= cur then
+    redis.call('HSET', tsKey, g[2], g[3])
+    if g[4] then redis.call('GEOADD', geoKey, g[4], g[5], g[2]) else redis.call('ZREM', geoKey, g[2]) end
+  end
+end
+return #entries
 `;
 
 const CONTROL_SCRIPT = `
-local cpKey, geoKey, geoTsKey, eventsKey, outboxKey, dlList, dlCounts = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local cpKey, eventsKey, outboxKey, dlList, dlCounts = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local b = cjson.decode(ARGV[1])
 local stored = redis.call('HMGET', cpKey, 'spoolId', 'segment', 'offset')
 if stored[1] == b.spoolId then
   local s, o = tonumber(stored[2]), tonumber(stored[3])
   if s > b.segment or (s == b.segment and o >= b.offset) then return -1 end
-end
-for _, g in ipairs(b.geo) do
-  local cur = tonumber(redis.call('HGET', geoTsKey, g[1]))
-  if (not cur) or tonumber(g[2]) >= cur then
-    redis.call('HSET', geoTsKey, g[1], g[2])
-    if g[3] then redis.call('GEOADD', geoKey, g[3], g[4], g[1]) else redis.call('ZREM', geoKey, g[1]) end
-  end
 end
 for _, json in ipairs(b.events) do
   redis.call('XADD', eventsKey, 'MAXLEN', '~', b.maxlen, '*', b.field, json)
@@ -179,23 +195,33 @@ export function newestPerVehicle(positions: DecodedBatch['positions']): DecodedB
 
 type VehicleEffects = {
   k: string; vin: string; c: string;
-  p?: { ts: number; f: string[]; e: string; report: DecodedBatch['positions'][number]['report'] };
+  p?: { ts: number; f: string[]; e: string; report: DecodedBatch['positions'][number]['report']; region: string };
   d: Array<{ ts: number; lamps: string; dtcs: string[][]; f: string[]; head: string; live: string }>;
   a: Array<{ ts: number; alarms: string; event: string; live: string }>;
   s: Array<{ s: string; e: string }>;
 };
 
 type WithScripts = Redis & {
-  fleetIngestVehicles(...args: Array<string | number>): Promise<[string[], string[], string[], number]>;
+  fleetIngestVehicles(...args: Array<string | number>): Promise<[string[], string[], string[], number, string[]]>;
+  fleetIngestGeo(...args: Array<string | number>): Promise<number>;
   fleetIngestControl(...args: Array<string | number>): Promise<number>;
 };
 
-export function createStateApplier(deps: { redis: Pick<Redis, 'defineCommand' | 'hmget'>; prefix: string; clientId: string; spoolId: string }) {
+export function createStateApplier(deps: {
+  redis: Pick<Redis, 'defineCommand' | 'hmget'>;
+  prefix: string;
+  clientId: string;
+  spoolId: string;
+  /** Position → province, for the GEO index regions (core/regions.ts); echarts' province boundaries when not given. */
+  provinceAt?: ProvinceLocator;
+}) {
   const keys = redisKeys(deps.prefix);
   const redis = deps.redis as WithScripts;
+  const regionOf = createGeoIndexRegions(deps.provinceAt ?? loadProvinceLocator());
   // defineCommand: EVALSHA with a fall-back to EVAL on NOSCRIPT, per node of a cluster.
   redis.defineCommand('fleetIngestVehicles', { lua: VEHICLE_SCRIPT });
-  redis.defineCommand('fleetIngestControl', { lua: CONTROL_SCRIPT, numberOfKeys: 7 });
+  redis.defineCommand('fleetIngestGeo', { lua: GEO_SCRIPT });
+  redis.defineCommand('fleetIngestControl', { lua: CONTROL_SCRIPT, numberOfKeys: 5 });
   const groupOf = scriptGroupOf(deps.redis);
   const checkpointKey = keys.ingestCheckpoint(deps.clientId);
 
@@ -219,7 +245,9 @@ export function createStateApplier(deps: { redis: Pick<Redis, 'defineCommand' | 
       if (r.fuelPct !== undefined) f.push('fuelPct', String(r.fuelPct));
       if (r.ignition !== undefined) f.push('ignition', String(r.ignition));
       if (r.seq !== undefined) f.push('seq', String(r.seq));
-      of(vin, customerId).p = { ts: r.ts, f, e: liveEvent({ type: 'vehicle.position', at, vin, customerId, data: { ...r } }), report: r };
+      const region = regionOf(r.lat, r.lon);
+      f.push('geoRegion', region);
+      of(vin, customerId).p = { ts: r.ts, f, e: liveEvent({ type: 'vehicle.position', at, vin, customerId, data: { ...r } }), report: r, region };
     }
 
     const dm1s = [...batch.dm1s].sort((a, b) => (a.vin < b.vin ? -1 : a.vin > b.vin ? 1 : a.report.ts - b.report.ts));
@@ -293,38 +321,65 @@ export function createStateApplier(deps: { redis: Pick<Redis, 'defineCommand' | 
       [...groups.values()].map((list) =>
         redis.fleetIngestVehicles(
           list.length, ...list.map((v) => v.k),
-          JSON.stringify({ bid, now, noLamps: NO_LAMPS, vehicles: list }, (key, value: unknown) => (key === 'report' ? undefined : value)),
+          JSON.stringify({ bid, now, noLamps: NO_LAMPS, vehicles: list }, (key, value: unknown) => (key === 'report' || key === 'region' ? undefined : value)),
         ),
       ),
     );
 
-    const geo: Array<[string, string, number, number] | [string, string]> = [];
+    // Step 2: per region, [vin, device time, lon, lat] to index, or [vin, device time] to remove (the region the
+    // truck left, or a latitude Redis GEO cannot hold).
+    const geo = new Map<string, Array<[string, string, number, number] | [string, string]>>();
+    const toRegion = (region: string, entry: [string, string, number, number] | [string, string]) => {
+      const list = geo.get(region);
+      if (list) list.push(entry);
+      else geo.set(region, [entry]);
+    };
     const events: string[] = [];
     const outbox: string[] = [];
     let faultEvents = 0;
-    for (const [positions, groupEvents, groupOutbox, faults] of results) {
-      for (const vin of positions) {
-        const p = vehicles.get(vin)!.p!.report;
-        geo.push(Math.abs(p.lat) <= GEO_MAX_LAT ? [vin, String(p.ts), p.lon, p.lat] : [vin, String(p.ts)]);
-      }
+    let positionsApplied = 0;
+    for (const [positions, groupEvents, groupOutbox, faults, left] of results) {
+      positions.forEach((vin, i) => {
+        const { report: p, region } = vehicles.get(vin)!.p!;
+        const ts = String(p.ts);
+        toRegion(region, Math.abs(p.lat) <= GEO_MAX_LAT ? [vin, ts, p.lon, p.lat] : [vin, ts]);
+        const previous = left[i];
+        if (previous && previous !== region) toRegion(previous, [vin, ts]);
+      });
+      positionsApplied += positions.length;
       events.push(...groupEvents);
       outbox.push(...groupOutbox);
       faultEvents += faults;
     }
+    const geoGroups = new Map<number, string[]>();
+    for (const region of geo.keys()) {
+      const group = groupOf(keys.liveGeo(region));
+      const list = geoGroups.get(group);
+      if (list) list.push(region);
+      else geoGroups.set(group, [region]);
+    }
+    await Promise.all(
+      [...geoGroups.values()].map((regionList) =>
+        redis.fleetIngestGeo(
+          regionList.length * 2, ...regionList.flatMap((r) => [keys.liveGeo(r), keys.liveGeoTs(r)]),
+          JSON.stringify(regionList.flatMap((r, i) => geo.get(r)!.map((entry) => [i + 1, ...entry]))),
+        ),
+      ),
+    );
 
     const counts = new Map<string, number>();
     for (const d of batch.deadLetters) counts.set(d.reason, (counts.get(d.reason) ?? 0) + 1);
     const done = await redis.fleetIngestControl(
-      checkpointKey, keys.liveGeo, keys.liveGeoTs, keys.events, keys.ingestOutbox, keys.deadLetters, keys.deadLetterCounts,
+      checkpointKey, keys.events, keys.ingestOutbox, keys.deadLetters, keys.deadLetterCounts,
       JSON.stringify({
         spoolId: deps.spoolId, segment: checkpoint.segment, offset: checkpoint.offset, now,
-        geo, events, outbox, maxlen: LIVE_STREAM_MAXLEN, field: LIVE_EVENT_FIELD,
+        events, outbox, maxlen: LIVE_STREAM_MAXLEN, field: LIVE_EVENT_FIELD,
         dead: batch.deadLetters.map((d: DeadLetter) => JSON.stringify(d)), dlMax: DEAD_LETTER_LIST_MAX,
         dlCounts: [...counts.entries()].flat(),
       }),
     );
     if (done < 0) return { applied: false, positionsApplied: 0, faultEvents: 0 };
-    return { applied: true, positionsApplied: geo.length, faultEvents };
+    return { applied: true, positionsApplied, faultEvents };
   }
 
   return { apply };

@@ -22,6 +22,7 @@ import { serveMetrics } from '../infra/metrics-http.ts';
 import { createOutboxRelay } from './outbox-relay.ts';
 import { connectMqttSubscriber } from './mqtt-subscriber.ts';
 import { createIngestPipeline } from './pipeline.ts';
+import { loadProvinceLocator } from './province-locator.ts';
 import { comparePositions, createSpool } from './spool.ts';
 import { createVehicleDirectory } from './vehicle-directory.ts';
 
@@ -59,7 +60,7 @@ runMain('ingest', async () => {
   const pipeline = createIngestPipeline({
     spool,
     store,
-    applier: createStateApplier({ redis, prefix, clientId: config.clientId, spoolId: spool.spoolId }),
+    applier: createStateApplier({ redis, prefix, clientId: config.clientId, spoolId: spool.spoolId, provinceAt: loadProvinceLocator() }),
     directory: createVehicleDirectory({ redis, prefix, cache: createRegistryCache({ redis, keys }) }),
     metrics,
     logger,
