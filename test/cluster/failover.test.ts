@@ -5,6 +5,7 @@
 // SIGKILL-ed and its replica promoted. The ledger (acked / stored / lost / duplicated; breakdowns / cases / launched
 // / escalated) is printed, then every line of the acceptance is asserted. It kills a node of the shared test
 // cluster, so it runs alone: CLUSTER_FAILOVER=1 npm run test:cluster -- test/cluster/failover.test.ts
+import { loadavg } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { pendingOffer, type RescueCase } from '../../core/rescue-case.ts';
@@ -75,6 +76,7 @@ function logSummary(output: string): string {
 describe.runIf(services.redisMode === 'cluster')('Redis Cluster failover under load', () => {
   it('SIGKILL of the busiest master: every acked position stored once, live state newest, every breakdown one case, launched or escalated', async () => {
     for (let i = 0; i < 2; i++) dispatchers.push(spawnService('dispatcher/main.ts', services.env({ ...env, LOG_LEVEL: 'info' })));
+    // One ingester, subscribed without a share group: the documented set-up for one ingester on Mosquitto (docs/scaling.md).
     ingester = spawnIngester(services, {
       INGEST_CLIENT_ID: `failover-${services.namespace}`, INGEST_SPOOL_DIR: tempDir('failover'), INGEST_SHARE_GROUP: 'none', LOG_LEVEL: 'info',
     });
@@ -157,7 +159,7 @@ describe.runIf(services.redisMode === 'cluster')('Redis Cluster failover under l
     await breakDown(TRUCKS / 2, TRUCKS);
     await streaming;
     const streamEndedMs = Date.now() - killedAt;
-    const promotedMs = await promoted;
+    const promotion = await promoted;
     const after = await nodeLines(redisNodes(rig.redis)[0]!);
     const roleAfter = (addr: string) => after.find((f) => f[1]!.startsWith(`${addr}@`))?.[2] ?? 'unknown';
     const replicaPromoted = /(^|,)master(,|$)/.test(roleAfter(replicaAddr));
@@ -194,9 +196,9 @@ describe.runIf(services.redisMode === 'cluster')('Redis Cluster failover under l
     const duplicated = influx.stored - influx.distinct;
     const queues = await Promise.all([rig.faultQueue, rig.rescueJobs].map(async (q) => `${q.name} ${JSON.stringify(await q.getJobCounts('wait', 'active', 'delayed', 'failed'))}`));
     process.stdout.write(
-      `failover ledger (load ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}):\n` +
+      `failover ledger (load ${loadavg().map((l) => l.toFixed(1)).join(' ')}):\n` +
         `  master :${busiest.options.port} (${Math.max(...sizes)} keys of ${sizes.join('/')}) SIGKILL-ed after ${casesAtKill} cases and ${ackedAtKill} positions; ` +
-        `${promotedMs}; stream ended ${streamEndedMs} ms after it\n` +
+        `${promotion}; stream ended ${streamEndedMs} ms after it\n` +
         `  killed master 127.0.0.1:${busiest.options.port} now "${roleAfter(`127.0.0.1:${busiest.options.port}`)}", its replica ${replicaAddr} now "${roleAfter(replicaAddr)}"\n` +
         `  | positions acked | stored | lost | duplicated | live state at newest |\n` +
         `  | ${acked} | ${influx.distinct} | ${lost} | ${duplicated} | ${TRUCKS - liveWrong} / ${TRUCKS} |\n` +
