@@ -89,7 +89,7 @@ export function createCaseStore(deps: CaseStoreDeps) {
   redis.defineCommand('fleetCommitCase', { lua: COMMIT_CASE });
   const durability = writeConcern(redis);
   const gate = replicationGate(redis);
-  /** Commits acknowledged without the configured replicas (WAIT timed out). */
+  /** Commits acknowledged without the configured replicas (WAIT timed out, or skipped while the gate is degraded). */
   let unreplicated = 0;
   type WithCommit = Redis & { fleetCommitCase(...args: Array<string | number>): Promise<[string, string]> };
 
