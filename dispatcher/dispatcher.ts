@@ -36,6 +36,17 @@ export function withRetryPolicy<R>(handle: (job: Job) => Promise<R>): (job: Job)
   };
 }
 
+/**
+ * How often a job may be found stalled (its lock expired while active) before BullMQ fails it for good. BullMQ's
+ * default, 1, is for processors that crash their worker; ours are idempotent (deterministic job ids, versioned case
+ * commits), and a Redis failover makes jobs look stalled without any fault of theirs: the lock written by the old
+ * master is gone on the promoted replica. At 1, a breakdown whose job stalled twice through a failover was failed
+ * with "job stalled more than allowable limit" and never got a case (the failover test).
+ */
+const MAX_STALLED_COUNT = 10;
+/** The sweep is rescheduled when its next run is this many intervals late. */
+const SWEEP_OVERDUE_INTERVALS = 5;
+
 export interface RunningDispatcher {
   processor: ReturnType<typeof createRescueProcessor>;
   /** Closes workers, queues and connections (in-flight jobs finish first). */
@@ -85,6 +96,7 @@ export async function startDispatcher(
     concurrency: config.concurrency,
     lockDuration: config.jobLockMs,
     stalledInterval: Math.max(500, Math.floor(config.jobLockMs / 2)),
+    maxStalledCount: MAX_STALLED_COUNT,
   };
   const workers = [
     new Worker(QUEUES.faultEvents, withRetryPolicy((job) => processor.handleFaultEvent(job.data)), workerOptions),
@@ -97,9 +109,24 @@ export async function startDispatcher(
     closers.push(() => worker.close());
   }
 
-  await rescueJobs.upsertJobScheduler('sweep', { every: config.sweepIntervalS * 1000 }, {
+  const sweepEveryMs = config.sweepIntervalS * 1000;
+  const scheduleSweep = () => rescueJobs.upsertJobScheduler('sweep', { every: sweepEveryMs }, {
     name: 'sweep', data: { kind: 'sweep' }, opts: JOB_OPTIONS[RESCUE_QUEUES.rescueJobs],
   });
+  await scheduleSweep();
+  // The sweep is what repairs a case whose timer job was lost, so its own schedule must not be lost either: a
+  // failover can drop the scheduler's next job with the master that had just written it (BullMQ's writes are not
+  // covered by WAIT). Each dispatcher checks that the next sweep is not overdue and schedules it again if it is.
+  const sweepWatchdog = setInterval(() => {
+    void rescueJobs.getJobScheduler('sweep').then(async (scheduler) => {
+      const overdue = !scheduler?.next || Date.now() - scheduler.next > SWEEP_OVERDUE_INTERVALS * sweepEveryMs + config.jobLockMs;
+      if (!overdue) return;
+      logger.warn({ next: scheduler?.next }, 'sweep schedule lost or overdue: scheduling it again');
+      await scheduleSweep();
+    }).catch((err: unknown) => logger.warn({ err }, 'sweep watchdog could not read the schedule'));
+  }, SWEEP_OVERDUE_INTERVALS * sweepEveryMs);
+  sweepWatchdog.unref();
+  closers.push(async () => clearInterval(sweepWatchdog));
 
   const relay = createWebhookRelay({
     redis: createRedis(config.common, 'worker'),

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../core/keys.ts';
-import { writeConcern } from './redis.ts';
+import { replicationGate, writeConcern } from './redis.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import { statIncrements } from '../core/rescue-stats.ts';
 import { LIVE_EVENT_FIELD, LIVE_STREAM_MAXLEN, type LiveEvent } from '../core/events.ts';
@@ -88,7 +88,8 @@ export function createCaseStore(deps: CaseStoreDeps) {
   const now = deps.now ?? (() => new Date());
   redis.defineCommand('fleetCommitCase', { lua: COMMIT_CASE });
   const durability = writeConcern(redis);
-  /** Commits acknowledged without the configured replicas (WAIT timed out). */
+  const gate = replicationGate(redis);
+  /** Commits acknowledged without the configured replicas (WAIT timed out, or skipped while the gate is degraded). */
   let unreplicated = 0;
   type WithCommit = Redis & { fleetCommitCase(...args: Array<string | number>): Promise<[string, string]> };
 
@@ -184,20 +185,25 @@ export function createCaseStore(deps: CaseStoreDeps) {
     ];
     let result: string;
     let value: string;
-    if (durability.replicas > 0) {
+    const wait = gate.next();
+    if (wait) {
       // WAIT in the same pipeline: it goes to the master that ran the commit (the case's slot on a cluster) and
       // returns once that many replicas have it, or after the timeout (then the commit stands, acknowledged by the
       // master alone, and is counted: degraded durability rather than a refused rescue).
       const pipeline = redis.pipeline();
       (pipeline as unknown as { fleetCommitCase(...a: Array<string | number>): unknown }).fleetCommitCase(...args);
-      pipeline.wait(durability.replicas, durability.timeoutMs);
+      pipeline.wait(wait.replicas, wait.timeoutMs);
       const rows = (await pipeline.exec()) ?? [];
       const [commitRow, waitRow] = rows;
+      const acked = waitRow && !waitRow[0] ? Number(waitRow[1]) : undefined;
+      gate.settled(wait, acked);
       if (commitRow?.[0]) throw commitRow[0];
       [result, value] = commitRow?.[1] as [string, string];
-      if (result === 'ok' && Number(waitRow?.[1] ?? 0) < durability.replicas) unreplicated++;
+      if (result === 'ok' && (acked ?? 0) < wait.replicas) unreplicated++;
     } else {
+      // No WAIT: none configured, or the gate saw the last one time out (infra/redis.ts replicationGate).
       [result, value] = await (redis as WithCommit).fleetCommitCase(...args);
+      if (result === 'ok' && durability.replicas > 0) unreplicated++;
     }
     if (result === 'ok') return { ok: true, case: stored, ...(event ? { event } : {}) };
     if (result === 'open_exists') return { ok: false, reason: 'open_exists', holder: value };

@@ -26,6 +26,65 @@ export function writeConcern(redis: object): { replicas: number; timeoutMs: numb
   return { replicas: target.redisWaitReplicas ?? defaultWaitReplicas(target.redisMode), timeoutMs: target.redisWaitTimeoutMs ?? 1000 };
 }
 
+/** The `WAIT` of one commit: how many replicas and how long. */
+export interface ReplicaWait {
+  readonly replicas: number;
+  readonly timeoutMs: number;
+}
+
+/** How long commits go without `WAIT` after one timed out, before a short probe `WAIT` checks the replicas again. */
+export const DEGRADED_RECHECK_MS = 1000;
+/** The probe's timeout: a replica in sync answers within a few ms even on a busy machine (docs/scaling.md). */
+export const PROBE_WAIT_MS = 50;
+
+/**
+ * The write concern of a connection, adapted to what its last `WAIT` saw. `WAIT` blocks the connection that sends
+ * it: every command queued behind it on that socket waits too. A master without a replica in sync — the promoted
+ * replica after a failover, whose old master is dead — makes every `WAIT` run to its timeout, so a dispatcher
+ * doing one commit after another on its one connection crawled at one commit per timeout and its BullMQ jobs lost
+ * their locks (the failover test, docs/reliability.md). So: after a `WAIT` that reached fewer replicas than asked,
+ * commits go without `WAIT` (counted unreplicated, as a timed-out one is) for `DEGRADED_RECHECK_MS`; then one
+ * commit probes with a `PROBE_WAIT_MS` timeout, and a probe that reaches the replicas restores the full concern.
+ * One gate per connection, shared by every store on it.
+ */
+export interface ReplicationGate {
+  /** The `WAIT` for the next commit, or undefined to commit without one (no replicas configured, or degraded). */
+  next(): ReplicaWait | undefined;
+  /** What a commit's `WAIT` returned: the number of replicas that acknowledged (undefined: it did not answer). */
+  settled(wait: ReplicaWait, acked: number | undefined): void;
+}
+
+const gates = new WeakMap<object, ReplicationGate>();
+
+export function replicationGate(redis: object, clock: () => number = Date.now): ReplicationGate {
+  const existing = gates.get(redis);
+  if (existing) return existing;
+  const concern = writeConcern(redis);
+  let degradedUntil = 0;
+  let probing = false;
+  const gate: ReplicationGate = {
+    next() {
+      if (concern.replicas <= 0) return undefined;
+      if (degradedUntil === 0) return concern;
+      if (probing || clock() < degradedUntil) return undefined;
+      probing = true;
+      return { replicas: concern.replicas, timeoutMs: Math.min(concern.timeoutMs, PROBE_WAIT_MS) };
+    },
+    settled(wait, acked) {
+      const probe = wait !== concern;
+      if (probe) probing = false;
+      if (acked === undefined) return;
+      if (acked >= wait.replicas) {
+        if (probe) degradedUntil = 0;
+      } else {
+        degradedUntil = clock() + DEGRADED_RECHECK_MS;
+      }
+    },
+  };
+  gates.set(redis, gate);
+  return gate;
+}
+
 /** The seed URLs of a target: one in standalone mode, one or more in cluster mode. */
 export function redisSeeds(target: RedisTarget): string[] {
   return target.redisUrl.split(',').map((url) => url.trim()).filter(Boolean);
