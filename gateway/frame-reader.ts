@@ -1,8 +1,8 @@
 // Splits a TCP byte stream into JT/T 808 frames (the escaped bytes between two 0x7E). Bounded: a frame that
 // grows beyond `maxFrameBytes` without its closing 0x7E is dropped (`oversized`) and the reader skips to the
 // next 0x7E. A closing 0x7E may also open the next frame, so "7E a 7E 7E b 7E" and "7E a 7E b 7E" both work.
-// A frame that lies within one chunk is handed on as a range of that chunk (no copy, no object per frame); only
-// a frame split across chunks is joined into a buffer of its own.
+// A frame that lies within one chunk is handed on as a range of that chunk (no copy, no object per frame), valid
+// only during the call; only a frame split across chunks is copied and joined into a buffer of its own.
 import { FRAME_FLAG } from '../core/jt808-frame.ts';
 
 export type ReaderEvent = { kind: 'frame'; escaped: Buffer } | { kind: 'oversized' } | { kind: 'garbage'; bytes: number };
@@ -19,13 +19,15 @@ export function createFrameReader(opts: { maxFrameBytes: number }) {
   /** true after a 0x7E: bytes belong to a frame; false while skipping to the next 0x7E. */
   let inFrame = false;
 
-  function pushTo(chunk: Buffer, sink: FrameSink): void {
+  /** The first `length` bytes of `chunk` (the rest is not this read's: a read buffer may be reused). */
+  function pushTo(chunk: Buffer, sink: FrameSink, length = chunk.length): void {
     let at = 0;
-    while (at < chunk.length) {
-      const flag = chunk.indexOf(FRAME_FLAG, at);
+    while (at < length) {
+      let flag = chunk.indexOf(FRAME_FLAG, at);
+      if (flag >= length) flag = -1;
       if (!inFrame) {
         if (flag < 0) {
-          sink.problem('garbage', chunk.length - at);
+          sink.problem('garbage', length - at);
           return;
         }
         if (flag > at) sink.problem('garbage', flag - at);
@@ -33,7 +35,7 @@ export function createFrameReader(opts: { maxFrameBytes: number }) {
         at = flag + 1;
         continue;
       }
-      const end = flag < 0 ? chunk.length : flag;
+      const end = flag < 0 ? length : flag;
       if (end > at) {
         if (partBytes + end - at > opts.maxFrameBytes) {
           parts = [];
@@ -49,8 +51,9 @@ export function createFrameReader(opts: { maxFrameBytes: number }) {
           at = flag + 1;
           continue;
         }
+        // Copied: the chunk may be a read buffer that the next read overwrites.
         partBytes += end - at;
-        parts.push(chunk.subarray(at, end));
+        parts.push(Buffer.from(chunk.subarray(at, end)));
       }
       if (flag < 0) return;
       if (partBytes > 0) {

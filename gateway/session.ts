@@ -58,7 +58,7 @@ export interface SessionDeps {
 export interface TerminalSession {
   /** One escaped frame (bytes between two 0x7E). */
   receive(escaped: Buffer): void;
-  /** The escaped frame `buf[start, end)`, read during the call (the reader's chunk, not copied). */
+  /** The escaped frame `buf[start, end)`, valid only during the call (a shared read buffer): kept bytes are copied. */
   receiveFrame(buf: Buffer, start: number, end: number): void;
   /** A framing problem found before a frame existed (garbage, oversized). */
   strike(reason: RejectionReason): void;
@@ -592,7 +592,7 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
     if (ended) return;
     if (gate) {
       if (gate.length >= MAX_GATED_FRAMES) strike('unauthenticated');
-      else gate.push(buf.subarray(start, end));
+      else gate.push(Buffer.from(buf.subarray(start, end))); // copied: `buf` may be a reused read buffer
       return;
     }
     // Without a 0x7D (nearly always) the frame is read in place; otherwise from its unescaped copy.
