@@ -5,7 +5,11 @@
 // frames/s end to end, the gateway's CPU µs per frame beside the ingester's CPU µs per message.
 // Starts its own Redis, Mosquitto and InfluxDB on free loopback ports (infra/local-services.ts); the terminals
 // run in this process (their CPU competes with the services on a shared machine — see docs/benchmarks.md).
+// CPU of both processes from /proc/<pid>/stat over the same window: from the start of the location stream (once
+// both are idle after the connect phase) until every point is in InfluxDB.
 // Options: --terminals N (10000) --locations N per terminal (20) --keep (keep the temp dir).
+// Env: BENCH_CPU_PROF=<dir> (V8 CPU profiles of both services), BENCH_NODE_FLAGS="…" (further node flags for both,
+// e.g. --perf-basic-prof for `perf record -g -p <gateway pid>`).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
