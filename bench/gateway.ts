@@ -5,7 +5,11 @@
 // frames/s end to end, the gateway's CPU µs per frame beside the ingester's CPU µs per message.
 // Starts its own Redis, Mosquitto and InfluxDB on free loopback ports (infra/local-services.ts); the terminals
 // run in this process (their CPU competes with the services on a shared machine — see docs/benchmarks.md).
+// CPU of both processes from /proc/<pid>/stat over the same window: from the start of the location stream (once
+// both are idle after the connect phase) until every point is in InfluxDB.
 // Options: --terminals N (10000) --locations N per terminal (20) --keep (keep the temp dir).
+// Env: BENCH_CPU_PROF=<dir> (V8 CPU profiles of both services), BENCH_NODE_FLAGS="…" (further node flags for both,
+// e.g. --perf-basic-prof for `perf record -g -p <gateway pid>`).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,6 +50,8 @@ function rssMb(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number {
 function spawnService(script: string, env: Record<string, string>, readyText: string): { child: ChildProcess; ready: Promise<void> } {
   // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each service (for finding the next bottleneck).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  // BENCH_NODE_FLAGS: further node flags for both services (e.g. --perf-basic-prof, for `perf record -g -p <pid>`).
+  prof.push(...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean));
   const child = spawn(process.execPath, [...prof, '--import', 'tsx', script], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -72,6 +78,19 @@ async function pool<T>(items: readonly T[], concurrency: number, work: (item: T,
       await work(items[i]!, i);
     }
   }));
+}
+
+/** Resolves when none of `pids` used more than one clock tick of CPU in half a second (at most 60 s). */
+async function settled(pids: Array<number | undefined>): Promise<void> {
+  const deadline = performance.now() + 60_000;
+  let before = pids.map(cpuSeconds);
+  while (performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = pids.map(cpuSeconds);
+    if (now.every((cpu, i) => cpu - before[i]! <= 0.011)) return;
+    before = now;
+  }
+  console.log('(the services did not go idle within 60 s; measuring anyway)');
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-gateway-'));
@@ -124,7 +143,9 @@ try {
   console.log(`${TERMINALS} terminals connected, registered and authenticated in ${connectS.toFixed(1)} s ` +
     `(gateway CPU ${(cpuSeconds(gwPid) - gwCpu0).toFixed(1)} s); gateway RSS ${rssAuthenticated.toFixed(0)} MB`);
 
-  // Phase 2: the location stream, end to end.
+  // Phase 2: the location stream, end to end. It starts once both measured processes are idle (the 'online' of
+  // every terminal published, recorded and ingested), so neither is charged for the connect phase's tail.
+  await settled([gwPid, ingester.child.pid]);
   const influxStore = createTelemetryStore({ version: 1, url: influx.url, database: 'gateway' });
   const total = TERMINALS * LOCATIONS;
   const base = Math.floor(Date.now() / 1000) * 1000 - 24 * 3_600_000;
@@ -150,7 +171,7 @@ try {
     await Promise.all(window);
   }));
   const answered = (performance.now() - started) / 1000;
-  const gwCpu = cpuSeconds(gwPid) - gwBefore;
+  const gwCpuAnswered = cpuSeconds(gwPid) - gwBefore;
   for (;;) {
     const n = Number((await influxStore.query('SELECT count(lat) FROM position'))[0]?.count ?? 0);
     if (n >= total) break;
@@ -159,6 +180,10 @@ try {
   }
   clearInterval(sampler);
   const elapsed = (performance.now() - started) / 1000;
+  // Both processes over the same window (start of the stream → every point in InfluxDB), read from /proc the
+  // same way: the gateway's work ends earlier (at the last answer), so it pays its idle tail like the ingester
+  // pays its idle start.
+  const gwCpu = cpuSeconds(gwPid) - gwBefore;
   const ingCpu = cpuSeconds(ingester.child.pid) - ingBefore;
   peakRss = Math.max(peakRss, rssMb(gwPid, 'VmHWM'));
   console.log(`${total} location frames answered in ${answered.toFixed(1)} s, all in InfluxDB after ${elapsed.toFixed(1)} s ` +
@@ -166,7 +191,8 @@ try {
   console.log(`gateway CPU ${((gwCpu * 1e6) / total).toFixed(0)} µs per frame · ingester CPU ${((ingCpu * 1e6) / total).toFixed(0)} µs per message · ` +
     `mosquitto ${(((cpuSeconds(mosquitto.child.pid) - mqBefore) * 1e6) / total).toFixed(0)} µs · terminals (this process) ${(((cpuSeconds(process.pid) - selfBefore) * 1e6) / total).toFixed(0)} µs`);
   console.log(`gateway RSS: ${rssAuthenticated.toFixed(0)} MB with ${TERMINALS} authenticated terminals, peak ${peakRss.toFixed(0)} MB (target ≤ 1024 MB)`);
-  console.log(`ratio gateway / ingester CPU = ${(gwCpu / ingCpu).toFixed(2)} (target ≤ 1.0); load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  console.log(`ratio gateway / ingester CPU = ${(gwCpu / ingCpu).toFixed(2)} (target ≤ 1.0; both over the same window — ` +
+    `the gateway until its last answer only: ${((gwCpuAnswered * 1e6) / total).toFixed(0)} µs per frame); load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
   redis.disconnect();
 } finally {
   await Promise.all(terminals.map((t) => t.close().catch(() => undefined)));

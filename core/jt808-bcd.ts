@@ -44,22 +44,23 @@ function twoDigits(buf: Uint8Array, at: number): number {
 
 /**
  * BCD[6] YYMMDDhhmmss in GMT+8 → epoch ms UTC; undefined for a non-decimal nibble or an impossible date
- * (month 13, 31 February, hour 24 …). Years are 2000–2099.
+ * (month 13, 31 February, hour 24 …). Years are 2000–2099. Runs for every location: no array, no Date object.
  */
 export function bcdTimeToEpochMs(buf: Uint8Array, offset: number): number | undefined {
-  const parts: number[] = [];
-  for (let i = 0; i < 6; i++) {
-    const value = twoDigits(buf, offset + i);
-    if (value < 0) return undefined;
-    parts.push(value);
-  }
-  const [yy, month, day, hour, minute, second] = parts as [number, number, number, number, number, number];
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
-  const local = Date.UTC(2000 + yy, month - 1, day, hour, minute, second);
-  // Date.UTC rolls 31 February over into March: such a date does not exist.
-  if (new Date(local).getUTCDate() !== day) return undefined;
-  return local - BEIJING_OFFSET_MS;
+  const yy = twoDigits(buf, offset);
+  const month = twoDigits(buf, offset + 1);
+  const day = twoDigits(buf, offset + 2);
+  const hour = twoDigits(buf, offset + 3);
+  const minute = twoDigits(buf, offset + 4);
+  const second = twoDigits(buf, offset + 5);
+  if (yy < 0 || day < 1 || hour < 0 || minute < 0 || second < 0) return undefined;
+  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return undefined;
+  // 2000–2099: every fourth year is a leap year (2000 included, as a multiple of 400).
+  if (day > (month === 2 ? (yy % 4 === 0 ? 29 : 28) : DAYS_IN_MONTH[month - 1]!)) return undefined;
+  return Date.UTC(2000 + yy, month - 1, day, hour, minute, second) - BEIJING_OFFSET_MS;
 }
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** Epoch ms UTC → BCD[6] YYMMDDhhmmss in GMT+8 (milliseconds are dropped, as the field has none). */
 export function epochMsToBcdTime(ms: number): Buffer {

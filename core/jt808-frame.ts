@@ -85,37 +85,110 @@ export function headerLength(edition: ProtocolEdition, subPackaged: boolean): nu
   return (edition === 2019 ? 17 : 12) + (subPackaged ? 4 : 0);
 }
 
-/** Parses one unescaped message (header, body, check code), as found between two 0x7E. */
-export function parseMessage(message: Buffer): FrameResult {
-  if (message.length < 13) return { ok: false, reason: 'truncated', detail: `${message.length} bytes, a message has at least 13` };
-  const last = message.length - 1;
-  if (xorChecksum(message, 0, last) !== message[last]) return { ok: false, reason: 'bad_checksum', detail: 'check code does not match' };
-  const messageId = message.readUInt16BE(0);
-  const properties = message.readUInt16BE(2);
+/**
+ * The header of one message read in place, without allocating (the gateway's per-frame path): a view object is
+ * reused for every frame, and each parse overwrites all of its fields.
+ */
+export interface HeaderView {
+  messageId: number;
+  edition: ProtocolEdition;
+  /** 2019 only; -1 in 2013. */
+  protocolVersion: number;
+  /** Offset and length of the BCD terminal phone number (its digits are checked). */
+  phoneAt: number;
+  phoneBytes: number;
+  serial: number;
+  encryption: number;
+  /** 0 when not sub-packaged. */
+  subTotal: number;
+  subIndex: number;
+  bodyStart: number;
+  bodyEnd: number;
+}
+
+export function createHeaderView(): HeaderView {
+  return { messageId: 0, edition: 2013, protocolVersion: -1, phoneAt: 0, phoneBytes: 0, serial: 0, encryption: 0, subTotal: 0, subIndex: 0, bodyStart: 0, bodyEnd: 0 };
+}
+
+/**
+ * Parses the unescaped message `message[start, end)` (header, body, check code) into `view`; returns the reason
+ * when it is not a message (then `view` is partly overwritten).
+ */
+export function parseMessageInto(view: HeaderView, message: Uint8Array, start: number, end: number): FrameRejection | undefined {
+  const length = end - start;
+  if (length < 13) return 'truncated';
+  let sum = 0;
+  for (let i = start; i < end - 1; i++) sum ^= message[i]!;
+  if (sum !== message[end - 1]) return 'bad_checksum';
+  const properties = (message[start + 2]! << 8) | message[start + 3]!;
   const bodyLength = properties & 0x3ff;
-  const encryption = (properties >> 10) & 0x7;
   const subPackaged = (properties & 0x2000) !== 0;
   const edition: ProtocolEdition = (properties & 0x4000) !== 0 ? 2019 : 2013;
   const headerBytes = headerLength(edition, subPackaged);
-  if (message.length !== headerBytes + bodyLength + 1) {
-    const reason = message.length < headerBytes + bodyLength + 1 ? 'truncated' : 'length_mismatch';
-    return { ok: false, reason, detail: `header says ${bodyLength} body bytes, frame has ${message.length - headerBytes - 1}` };
+  if (length !== headerBytes + bodyLength + 1) return length < headerBytes + bodyLength + 1 ? 'truncated' : 'length_mismatch';
+  const phoneAt = start + (edition === 2019 ? 5 : 4);
+  const phoneBytes = edition === 2019 ? 10 : 6;
+  for (let i = phoneAt; i < phoneAt + phoneBytes; i++) {
+    const byte = message[i]!;
+    if (byte > 0x99 || (byte & 0x0f) > 9) return 'bad_phone';
   }
-  const phoneAt = edition === 2019 ? 5 : 4;
-  const phone = decodeBcd(message, phoneAt, edition === 2019 ? 10 : 6);
-  if (phone === undefined) return { ok: false, reason: 'bad_phone', detail: 'terminal phone number is not BCD' };
-  const serialAt = edition === 2019 ? 15 : 10;
-  const header: FrameHeader = { messageId, edition, phone, serial: message.readUInt16BE(serialAt), encryption };
-  if (edition === 2019) header.protocolVersion = message[4]!;
+  const serialAt = phoneAt + phoneBytes;
+  let subTotal = 0;
+  let subIndex = 0;
   if (subPackaged) {
-    const total = message.readUInt16BE(serialAt + 2);
-    const index = message.readUInt16BE(serialAt + 4);
-    if (total < 1 || index < 1 || index > total) {
-      return { ok: false, reason: 'bad_subpackage', detail: `package ${index} of ${total}` };
-    }
-    header.subPackage = { total, index };
+    subTotal = (message[serialAt + 2]! << 8) | message[serialAt + 3]!;
+    subIndex = (message[serialAt + 4]! << 8) | message[serialAt + 5]!;
+    if (subTotal < 1 || subIndex < 1 || subIndex > subTotal) return 'bad_subpackage';
   }
-  return { ok: true, frame: { header, body: message.subarray(headerBytes, headerBytes + bodyLength) } };
+  view.messageId = (message[start]! << 8) | message[start + 1]!;
+  view.edition = edition;
+  view.protocolVersion = edition === 2019 ? message[start + 4]! : -1;
+  view.phoneAt = phoneAt;
+  view.phoneBytes = phoneBytes;
+  view.serial = (message[serialAt]! << 8) | message[serialAt + 1]!;
+  view.encryption = (properties >> 10) & 0x7;
+  view.subTotal = subTotal;
+  view.subIndex = subIndex;
+  view.bodyStart = start + headerBytes;
+  view.bodyEnd = start + headerBytes + bodyLength;
+  return undefined;
+}
+
+/** The header object of a parsed view (`phone`: its digits, when the caller already has them). */
+export function headerOf(view: HeaderView, message: Uint8Array, phone?: string): FrameHeader {
+  const header: FrameHeader = {
+    messageId: view.messageId, edition: view.edition, phone: phone ?? decodeBcd(message, view.phoneAt, view.phoneBytes)!, serial: view.serial,
+    encryption: view.encryption,
+  };
+  if (view.edition === 2019) header.protocolVersion = view.protocolVersion;
+  if (view.subTotal > 0) header.subPackage = { total: view.subTotal, index: view.subIndex };
+  return header;
+}
+
+const REJECTION_DETAIL: Record<FrameRejection, (message: Buffer) => string> = {
+  bad_escape: () => '0x7D not followed by 0x01 or 0x02',
+  bad_checksum: () => 'check code does not match',
+  truncated: (m) => (m.length < 13 ? `${m.length} bytes, a message has at least 13` : bodyMismatch(m)),
+  length_mismatch: (m) => bodyMismatch(m),
+  bad_phone: () => 'terminal phone number is not BCD',
+  bad_subpackage: (m) => {
+    const serialAt = (m.readUInt16BE(2) & 0x4000) !== 0 ? 15 : 10;
+    return `package ${m.readUInt16BE(serialAt + 4)} of ${m.readUInt16BE(serialAt + 2)}`;
+  },
+};
+
+function bodyMismatch(m: Buffer): string {
+  const properties = m.readUInt16BE(2);
+  const headerBytes = headerLength((properties & 0x4000) !== 0 ? 2019 : 2013, (properties & 0x2000) !== 0);
+  return `header says ${properties & 0x3ff} body bytes, frame has ${m.length - headerBytes - 1}`;
+}
+
+/** Parses one unescaped message (header, body, check code), as found between two 0x7E. */
+export function parseMessage(message: Buffer): FrameResult {
+  const view = createHeaderView();
+  const reason = parseMessageInto(view, message, 0, message.length);
+  if (reason !== undefined) return { ok: false, reason, detail: REJECTION_DETAIL[reason](message) };
+  return { ok: true, frame: { header: headerOf(view, message), body: message.subarray(view.bodyStart, view.bodyEnd) } };
 }
 
 /** Escapes and delimits an unescaped message (header + body + check code). */

@@ -252,40 +252,92 @@ export interface LocationReport {
 
 export const LOCATION_BASE_BYTES = 28;
 
-export function decodeLocation(body: Buffer, offset = 0, end = body.length): Decoded<LocationReport> {
-  if (end - offset < LOCATION_BASE_BYTES) return { ok: false, detail: `location of ${end - offset} bytes, at least ${LOCATION_BASE_BYTES}` };
-  const statusBits = body.readUInt32BE(offset + 4);
+/**
+ * The fields of a 0x0200 body as sent (integers, the south/west bits not applied): what the gateway's per-frame
+ * path reads into one reused object. `decodeLocation` gives the same in units.
+ */
+export interface RawLocation {
+  alarmBits: number;
+  statusBits: number;
+  /** ×10⁶ degrees, unsigned. */
+  latRaw: number;
+  lonRaw: number;
+  altitudeM: number;
+  /** 0.1 km/h. */
+  speedRaw: number;
+  heading: number;
+  /** Device time, epoch ms UTC. */
+  ts: number;
+  /** Additional items 0x01 (0.1 km), 0x02 (0.1 L), 0x03 (0.1 km/h); -1 when absent. */
+  mileageRaw: number;
+  fuelRaw: number;
+  recorderSpeedRaw: number;
+}
+
+export function createRawLocation(): RawLocation {
+  return { alarmBits: 0, statusBits: 0, latRaw: 0, lonRaw: 0, altitudeM: 0, speedRaw: 0, heading: 0, ts: 0, mileageRaw: -1, fuelRaw: -1, recorderSpeedRaw: -1 };
+}
+
+/**
+ * Reads the location `body[offset, end)` into `raw` (every field overwritten); returns why it is not a valid
+ * location, or undefined. The one set of checks behind `decodeLocation` and the gateway's per-frame path.
+ */
+export function readLocation(raw: RawLocation, body: Buffer, offset = 0, end = body.length): string | undefined {
+  if (end - offset < LOCATION_BASE_BYTES) return `location of ${end - offset} bytes, at least ${LOCATION_BASE_BYTES}`;
   const latRaw = body.readUInt32BE(offset + 8);
   const lonRaw = body.readUInt32BE(offset + 12);
-  if (latRaw > 90_000_000 || lonRaw > 180_000_000) return { ok: false, detail: `latitude ${latRaw} / longitude ${lonRaw} ×10⁻⁶ out of range` };
+  if (latRaw > 90_000_000 || lonRaw > 180_000_000) return `latitude ${latRaw} / longitude ${lonRaw} ×10⁻⁶ out of range`;
   const ts = bcdTimeToEpochMs(body, offset + 22);
-  if (ts === undefined) return { ok: false, detail: 'time is not a valid BCD YYMMDDhhmmss' };
-  const heading = body.readUInt16BE(offset + 20);
-  if (heading > 359) return { ok: false, detail: `direction ${heading} out of 0–359` };
-  const report: LocationReport = {
-    alarmBits: body.readUInt32BE(offset),
-    statusBits,
-    lat: ((statusBits >>> STATUS_BIT.south) & 1 ? -latRaw : latRaw) / 1e6,
-    lon: ((statusBits >>> STATUS_BIT.west) & 1 ? -lonRaw : lonRaw) / 1e6,
-    altitudeM: body.readUInt16BE(offset + 16),
-    speedKmh: body.readUInt16BE(offset + 18) / 10,
-    heading,
-    ts,
-  };
+  if (ts === undefined) return 'time is not a valid BCD YYMMDDhhmmss';
+  const heading = (body[offset + 20]! << 8) | body[offset + 21]!;
+  if (heading > 359) return `direction ${heading} out of 0–359`;
+  raw.alarmBits = body.readUInt32BE(offset);
+  raw.statusBits = body.readUInt32BE(offset + 4);
+  raw.latRaw = latRaw;
+  raw.lonRaw = lonRaw;
+  raw.altitudeM = (body[offset + 16]! << 8) | body[offset + 17]!;
+  raw.speedRaw = (body[offset + 18]! << 8) | body[offset + 19]!;
+  raw.heading = heading;
+  raw.ts = ts;
+  raw.mileageRaw = raw.fuelRaw = raw.recorderSpeedRaw = -1;
   // Additional items: id BYTE, length BYTE, value. Unknown ids are skipped by their length.
   let at = offset + LOCATION_BASE_BYTES;
   while (at < end) {
-    if (end - at < 2) return { ok: false, detail: 'additional item header cut off' };
+    if (end - at < 2) return 'additional item header cut off';
     const id = body[at]!;
     const length = body[at + 1]!;
     const value = at + 2;
-    if (value + length > end) return { ok: false, detail: `additional item 0x${id.toString(16)} longer than the body` };
-    if (id === 0x01 && length === 4) report.mileageKm = body.readUInt32BE(value) / 10;
-    else if (id === 0x02 && length === 2) report.fuelL = body.readUInt16BE(value) / 10;
-    else if (id === 0x03 && length === 2) report.recorderSpeedKmh = body.readUInt16BE(value) / 10;
+    if (value + length > end) return `additional item 0x${id.toString(16)} longer than the body`;
+    if (id === 0x01 && length === 4) raw.mileageRaw = body.readUInt32BE(value);
+    else if (id === 0x02 && length === 2) raw.fuelRaw = (body[value]! << 8) | body[value + 1]!;
+    else if (id === 0x03 && length === 2) raw.recorderSpeedRaw = (body[value]! << 8) | body[value + 1]!;
     at = value + length;
   }
-  return { ok: true, value: report };
+  return undefined;
+}
+
+/** A location in units: south/west applied, ×10⁻⁶ degrees, 0.1 units divided. */
+export function locationReportOf(raw: RawLocation): LocationReport {
+  const report: LocationReport = {
+    alarmBits: raw.alarmBits,
+    statusBits: raw.statusBits,
+    lat: ((raw.statusBits >>> STATUS_BIT.south) & 1 ? -raw.latRaw : raw.latRaw) / 1e6,
+    lon: ((raw.statusBits >>> STATUS_BIT.west) & 1 ? -raw.lonRaw : raw.lonRaw) / 1e6,
+    altitudeM: raw.altitudeM,
+    speedKmh: raw.speedRaw / 10,
+    heading: raw.heading,
+    ts: raw.ts,
+  };
+  if (raw.mileageRaw >= 0) report.mileageKm = raw.mileageRaw / 10;
+  if (raw.fuelRaw >= 0) report.fuelL = raw.fuelRaw / 10;
+  if (raw.recorderSpeedRaw >= 0) report.recorderSpeedKmh = raw.recorderSpeedRaw / 10;
+  return report;
+}
+
+export function decodeLocation(body: Buffer, offset = 0, end = body.length): Decoded<LocationReport> {
+  const raw = createRawLocation();
+  const problem = readLocation(raw, body, offset, end);
+  return problem === undefined ? { ok: true, value: locationReportOf(raw) } : { ok: false, detail: problem };
 }
 
 export interface LocationInput {

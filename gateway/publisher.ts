@@ -8,8 +8,9 @@
 // Why not mqtt.js (which the other processes use): per message it allocates a packet object, a store entry and a
 // message id in an interval allocator, writes the packet in five pieces, reschedules its ping timer, and on PUBACK
 // walks the same path back — about a quarter of the gateway's CPU per location frame (docs/benchmarks.md). Here a
-// PUBLISH is one buffer, a packet id indexes an array of callbacks, and the publishes of one event-loop turn leave
-// in one socket write.
+// packet id indexes an array of callbacks, and the publishes of one event-loop turn are encoded one after the other
+// into one buffer that leaves in one socket write (no buffer, stream entry or iovec per message); `sendWith` lets
+// the caller write the payload straight into that buffer.
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { MqttConfig } from '../infra/config.ts';
@@ -22,7 +23,15 @@ export class PublishRefused extends Error {
 export interface Publisher {
   publish(topic: string, payload: string, retain?: boolean): Promise<void>;
   /** `publish` with a callback and its context (the per-frame path: no promise, no closure per message). */
-  send<T>(topic: string, payload: string, retain: boolean, done: (err: Error | undefined, context: T) => void, context: T): void;
+  send<T>(topic: string | Uint8Array, payload: string, retain: boolean, done: (err: Error | undefined, context: T) => void, context: T): void;
+  /**
+   * `send` of a payload the caller writes in place: `write(buf, at, arg)` writes at most `maxPayloadBytes` bytes
+   * from `at` and returns where it stopped. `topic` as UTF-8 bytes (built once by the caller).
+   */
+  sendWith<T, A>(
+    topic: Uint8Array, maxPayloadBytes: number, write: (buf: Buffer, at: number, arg: A) => number, arg: A,
+    retain: boolean, done: (err: Error | undefined, context: T) => void, context: T,
+  ): void;
   readonly connected: boolean;
   /** Resolves at the first connection to the broker. */
   whenConnected(): Promise<void>;
@@ -38,6 +47,8 @@ const PINGRESP = 13;
 const KEEPALIVE_S = 30;
 const RECONNECT_MS = 1000;
 const CONNECT_TIMEOUT_MS = 10_000;
+/** The buffer the publishes of one turn are encoded into (a larger turn leaves in several writes). */
+const OUT_BYTES = 64 * 1024;
 
 /** MQTT variable-length "remaining length". */
 function remainingLengthBytes(n: number): number {
@@ -128,14 +139,68 @@ export function connectPublisher(config: MqttConfig, opts: {
   let received: Buffer | undefined;
   let lastPingResponse = Date.now();
   let reconnectTimer: NodeJS.Timeout | undefined;
-  let corked = false;
   let connected!: () => void;
   const firstConnect = new Promise<void>((resolve) => (connected = resolve));
 
-  const uncork = () => {
-    corked = false;
-    socket?.uncork();
-  };
+  /** Publishes of this turn not yet written: `out[0, outLen)`; written at the end of the turn (or when full). */
+  let out = Buffer.allocUnsafeSlow(OUT_BYTES);
+  let outLen = 0;
+  let flushScheduled = false;
+
+  function flush(): void {
+    flushScheduled = false;
+    if (outLen === 0) return;
+    const s = socket;
+    const length = outLen;
+    outLen = 0;
+    if (!s) return;
+    s.write(out.subarray(0, length));
+    // Written at once (the usual case): the buffer is free again. Otherwise the socket holds it until written.
+    if (s.writableLength !== 0) out = Buffer.allocUnsafeSlow(OUT_BYTES);
+  }
+
+  /** Room for `bytes` more in `out`; the offset to write at. */
+  function room(bytes: number): number {
+    if (outLen + bytes > out.length) {
+      flush();
+      if (bytes > out.length) out = Buffer.allocUnsafeSlow(bytes);
+    }
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
+    return outLen;
+  }
+
+  /**
+   * Completes the PUBLISH whose topic and payload are written at `at + 1 + lengthBytes`, `end` being where the
+   * payload stops: the remaining length goes in front (its size guessed from an upper bound; moved if smaller).
+   */
+  function finishPublish(at: number, lengthBytes: number, end: number, retain: boolean): void {
+    const bodyAt = at + 1 + lengthBytes;
+    const remaining = end - bodyAt;
+    const needed = remainingLengthBytes(remaining);
+    if (needed !== lengthBytes) out.copyWithin(at + 1 + needed, bodyAt, end);
+    out[at] = retain ? 0x33 : 0x32;
+    writeRemainingLength(out, at + 1, remaining);
+    outLen = at + 1 + needed + remaining;
+  }
+
+  /** Topic and packet id of a PUBLISH from `at`; returns where the payload starts. */
+  function writeTopic(topic: string | Uint8Array, id: number, at: number): number {
+    let topicBytes: number;
+    if (typeof topic === 'string') topicBytes = out.write(topic, at + 2, 'utf8');
+    else {
+      out.set(topic, at + 2);
+      topicBytes = topic.length;
+    }
+    out[at] = topicBytes >> 8;
+    out[at + 1] = topicBytes & 0xff;
+    at += 2 + topicBytes;
+    out[at] = id >> 8;
+    out[at + 1] = id & 0xff;
+    return at + 2;
+  }
 
   function failAll(reason: string): void {
     if (pending === 0) return;
@@ -220,7 +285,7 @@ export function connectPublisher(config: MqttConfig, opts: {
       clearTimeout(timeout);
       if (socket !== s) return;
       socket = undefined;
-      corked = false;
+      outLen = 0;
       if (isConnected) opts.logger.warn('MQTT broker unreachable');
       isConnected = false;
       failAll('MQTT connection lost before the PUBACK');
@@ -232,23 +297,48 @@ export function connectPublisher(config: MqttConfig, opts: {
     if (err) opts.logger.warn({ err: err.message }, 'could not publish the gateway status');
   }
 
-  function send<T>(topic: string, payload: string, retain: boolean, done: (err: Error | undefined, context: T) => void, context: T): void {
-    if (!isConnected || !socket) return done(new PublishRefused('MQTT broker not connected'), context);
-    if (pending >= maxInFlight) return done(new PublishRefused(`${pending} publishes await their PUBACK`), context);
+  /** A packet id for `done`, or undefined after calling it with the refusal. */
+  function register<T>(done: (err: Error | undefined, context: T) => void, context: T): number | undefined {
+    if (!isConnected || !socket) {
+      done(new PublishRefused('MQTT broker not connected'), context);
+      return undefined;
+    }
+    if (pending >= maxInFlight) {
+      done(new PublishRefused(`${pending} publishes await their PUBACK`), context);
+      return undefined;
+    }
     let id = nextId;
     while (waiting[id] !== undefined) id = id === 65_535 ? 1 : id + 1;
     nextId = id === 65_535 ? 1 : id + 1;
     waiting[id] = done as Done;
     contexts[id] = context;
     pending++;
-    // The publishes of one turn of the event loop (answers to many terminals' frames of one socket read) leave
-    // in one socket write: cork at the first, uncork at the end of the turn.
-    if (!corked) {
-      corked = true;
-      socket.cork();
-      setImmediate(uncork);
-    }
-    socket.write(encodePublish(topic, payload, id, retain));
+    return id;
+  }
+
+  function send<T>(topic: string | Uint8Array, payload: string, retain: boolean, done: (err: Error | undefined, context: T) => void, context: T): void {
+    const id = register(done, context);
+    if (id === undefined) return;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; the remaining length is sized for that bound, moved if smaller.
+    const topicMax = typeof topic === 'string' ? 3 * topic.length : topic.length;
+    const bound = 2 + topicMax + 2 + 3 * payload.length;
+    const lengthBytes = remainingLengthBytes(bound);
+    const at = room(1 + lengthBytes + bound);
+    const payloadAt = writeTopic(topic, id, at + 1 + lengthBytes);
+    finishPublish(at, lengthBytes, payloadAt + out.write(payload, payloadAt, 'utf8'), retain);
+  }
+
+  function sendWith<T, A>(
+    topic: Uint8Array, maxPayloadBytes: number, write: (buf: Buffer, at: number, arg: A) => number, arg: A,
+    retain: boolean, done: (err: Error | undefined, context: T) => void, context: T,
+  ): void {
+    const id = register(done, context);
+    if (id === undefined) return;
+    const bound = 2 + topic.length + 2 + maxPayloadBytes;
+    const lengthBytes = remainingLengthBytes(bound);
+    const at = room(1 + lengthBytes + bound);
+    const payloadAt = writeTopic(topic, id, at + 1 + lengthBytes);
+    finishPublish(at, lengthBytes, write(out, payloadAt, arg), retain);
   }
 
   open();
@@ -265,6 +355,7 @@ export function connectPublisher(config: MqttConfig, opts: {
 
   return {
     send,
+    sendWith,
     publish: (topic, payload, retain = false) =>
       new Promise<void>((resolve, reject) => send(topic, payload, retain, (err) => (err ? reject(err) : resolve()), undefined)),
     get connected() {

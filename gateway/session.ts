@@ -5,10 +5,13 @@
 //   0x0705 CAN → DM1 (single frame or BAM) → dm1 snapshot on change   0x0900 pass-through → accepted, ignored
 import { alarmTopic, CRITICAL_ALARM_MASK, criticalAlarmsOf, type AlarmMessage } from '../core/alarm.ts';
 import { createBamReassembler, decodeDm1, parseCanId, PGN_DM1, PGN_TP_CM, PGN_TP_DT, type Dm1 } from '../core/j1939-can.ts';
-import { encodeFrame, parseMessage, terminalIdOf, unescapeFrame, type FrameHeader } from '../core/jt808-frame.ts';
+import { decodeBcd } from '../core/jt808-bcd.ts';
 import {
-  decodeAuth, decodeCanData, decodeLocation, decodeLocationBatch, decodeRegister, encodeRegisterResponse, encodeResendRequest,
-  GENERAL_RESULT, MSG, REGISTER_RESULT, STATUS_BIT, type LocationReport,
+  createHeaderView, encodeFrame, ESCAPE, FRAME_FLAG, headerOf, parseMessageInto, terminalIdOf, unescapeFrame, type FrameHeader, type ProtocolEdition,
+} from '../core/jt808-frame.ts';
+import {
+  createRawLocation, decodeAuth, decodeCanData, decodeLocationBatch, decodeRegister, encodeRegisterResponse, encodeResendRequest,
+  GENERAL_RESULT, locationReportOf, MSG, readLocation, REGISTER_RESULT, STATUS_BIT, type LocationReport, type RawLocation,
 } from '../core/jt808-messages.ts';
 import type { Dtc, Lamps } from '../core/j1939.ts';
 import { MAX_RECORDS_PER_MESSAGE } from '../core/telemetry.ts';
@@ -17,20 +20,28 @@ import type { Logger } from '../infra/logger.ts';
 import type { TerminalBinding } from '../terminals/terminal-binding.ts';
 import type { GatewayConfig } from './config.ts';
 import type { CloseReason, GatewayMetrics, RejectionReason } from './metrics.ts';
+import { MAX_POSITION_JSON_BYTES, positionJson, writePositionJson } from './position-json.ts';
 import type { Publisher } from './publisher.ts';
 import { createSubPackageAssembler } from './subpackages.ts';
 
+export { positionJson } from './position-json.ts';
+
 export interface Connection {
-  write(frame: Buffer): void;
+  /** Queues the bytes of an answer (copied before it returns: the caller may reuse `frame`). */
+  write(frame: Uint8Array): void;
   /** `graceful`: after pending writes (logout); otherwise at once. */
   close(reason: CloseReason, graceful?: boolean): void;
   pause(): void;
   resume(): void;
+  /** A frame arrived at `at` (the sweep's idle check reads it without calling the session). */
+  heard(at: number): void;
+  /** Whether the session needs `sweep` every second, beyond its idle check (authentication, reassembly). */
+  watch(needed: boolean): void;
 }
 
 export interface SessionDeps {
   binding: Pick<TerminalBinding, 'register' | 'authenticate' | 'logout'>;
-  publisher: Pick<Publisher, 'publish' | 'send'>;
+  publisher: Pick<Publisher, 'publish' | 'send' | 'sendWith'>;
   topicRoot: string;
   metrics: GatewayMetrics;
   logger: Logger;
@@ -47,6 +58,8 @@ export interface SessionDeps {
 export interface TerminalSession {
   /** One escaped frame (bytes between two 0x7E). */
   receive(escaped: Buffer): void;
+  /** The escaped frame `buf[start, end)`, valid only during the call (a shared read buffer): kept bytes are copied. */
+  receiveFrame(buf: Buffer, start: number, end: number): void;
   /** A framing problem found before a frame existed (garbage, oversized). */
   strike(reason: RejectionReason): void;
   /** Periodic check: idle and authentication timeouts, expired reassemblies. */
@@ -59,18 +72,27 @@ export interface TerminalSession {
 const MAX_GATED_FRAMES = 64;
 const MAX_BAM_TRANSFERS = 16;
 
-/** One message on its way to the broker: answered when `waiting` reaches 0 without a refusal. */
+/**
+ * One message on its way to the broker: answered when `waiting` reaches 0 without a refusal. Carries what the
+ * answer needs (no header object: the per-frame path has none).
+ */
 interface Delivery {
-  header: FrameHeader;
-  serials: readonly number[];
+  messageId: number;
+  phone: string;
+  edition: ProtocolEdition;
+  /** 2019 protocol version byte, -1 in 2013. */
+  version: number;
+  /** Serial to answer, or the serials of every package of a sub-packaged message. */
+  serial: number;
+  serials: readonly number[] | undefined;
   waiting: number;
   refused: Error | undefined;
   /** Critical alarm bits and DM1 set that become the published state once everything is acknowledged. */
   alarms: number;
   dm1Key: string | undefined;
-  records?: number;
+  records: number;
   /** Channels published, when not the one `position` of a location. */
-  channels?: Array<Publication['channel']>;
+  channels: Array<Publication['channel']> | undefined;
 }
 
 interface Publication {
@@ -81,25 +103,11 @@ interface Publication {
   retain?: boolean;
 }
 
-/**
- * The position object of the device contract (docs/protocol.md) as JSON, written by hand: this runs for every
- * location frame, and building an object for JSON.stringify cost more than the rest of the decode. Every value is
- * a finite number or a boolean (the decoder produced them), whose JSON text is its string conversion; the field
- * order is the contract's examples'. undefined without a fix: nothing to place on a map.
- */
-export function positionJson(r: LocationReport, seq?: number): string | undefined {
-  if (((r.statusBits >>> STATUS_BIT.positioned) & 1) === 0) return undefined;
-  let json = '{"ts":' + r.ts;
-  if (seq !== undefined) json += ',"seq":' + seq;
-  json += ',"lat":' + r.lat + ',"lon":' + r.lon;
-  if (r.speedKmh <= 400) json += ',"speedKmh":' + r.speedKmh;
-  json += ',"heading":' + r.heading;
-  if (r.mileageKm !== undefined && r.mileageKm <= 100_000_000) json += ',"odometerKm":' + r.mileageKm;
-  json += ',"ignition":' + ((r.statusBits & 1) === 1) + ',"altitudeM":' + r.altitudeM;
-  if (r.fuelL !== undefined) json += ',"fuelL":' + r.fuelL;
-  if (r.recorderSpeedKmh !== undefined) json += ',"recorderSpeedKmh":' + r.recorderSpeedKmh;
-  return json + ',"alarmBits":' + r.alarmBits + ',"statusBits":' + r.statusBits + '}';
-}
+/** Frame fields of the one frame being handled (the gateway handles one frame at a time, synchronously). */
+const view = createHeaderView();
+/** The location being handled, and the argument of `writePosition`. */
+const position = { raw: createRawLocation() as RawLocation, seq: 0 };
+const writePosition = (buf: Buffer, at: number, p: typeof position) => writePositionJson(buf, at, p.raw, p.seq);
 
 function mergeDm1(bySource: ReadonlyMap<number, Dm1>): { lamps: Lamps; dtcs: Dtc[] } {
   const lamps: Lamps = { mil: false, redStop: false, amberWarning: false, protect: false };
@@ -140,8 +148,9 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
   let publishedDm1: string | undefined;
   let publishedAlarms = 0;
   let lastFix: { lat: number; lon: number } | undefined;
-  /** The vehicle's position topic, set at authentication (built once, used for every location). */
+  /** The vehicle's position topic, set at authentication (built once, used for every location), and its bytes. */
   let positionTopic = '';
+  let positionTopicBytes: Uint8Array = new Uint8Array(0);
 
   function count(reason: RejectionReason): void {
     metrics.rejected.inc({ reason });
@@ -175,16 +184,74 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
     platformSerial = (platformSerial + 1) & 0xffff;
   }
 
-  /** Body of 0x8001 (reply serial, reply id, result), reused: encodeFrame copies it into each frame. */
-  const generalBody = Buffer.alloc(5);
+  /**
+   * 0x8001 frames to this terminal, written into one reused frame: the header (id, properties, version, phone) is
+   * fixed per phone and edition, only the platform serial, the body (reply serial, reply id, result) and the check
+   * code change. The connection copies each frame before `write` returns.
+   */
+  let generalFrame: Buffer | undefined;
+  let generalPhone: string | undefined;
+  let generalEdition: ProtocolEdition = 2013;
+  let generalVersion = -1;
+  /** Offset of the platform serial in `generalFrame`, and the XOR of the fixed message bytes before it. */
+  let generalSerialAt = 0;
+  let generalFixedSum = 0;
+
+  function generalTo(framePhone: string, edition: ProtocolEdition, version: number, replySerial: number, replyId: number, result: number): void {
+    if (framePhone !== generalPhone || edition !== generalEdition || version !== generalVersion) {
+      const header: FrameHeader = { messageId: MSG.platformGeneralResponse, edition, phone: framePhone, serial: 0, encryption: 0 };
+      if (edition === 2019) header.protocolVersion = version;
+      const frame = encodeFrame(header, Buffer.alloc(5));
+      generalSerialAt = frame.length - 9;
+      // A fixed byte that needs escaping (a 2019 version byte of 0x7D or 0x7E): every answer through encodeFrame.
+      if (frame.length !== generalSerialAt + 9 || frame.length !== (edition === 2019 ? 25 : 20)) generalFrame = undefined;
+      else {
+        generalFrame = frame;
+        let sum = 0;
+        for (let i = 1; i < generalSerialAt; i++) sum ^= frame[i]!;
+        generalFixedSum = sum;
+      }
+      generalPhone = framePhone;
+      generalEdition = edition;
+      generalVersion = version;
+    }
+    const f = generalFrame;
+    const at = generalSerialAt;
+    if (f !== undefined) {
+      f[at] = platformSerial >> 8;
+      f[at + 1] = platformSerial & 0xff;
+      f[at + 2] = replySerial >> 8;
+      f[at + 3] = replySerial & 0xff;
+      f[at + 4] = replyId >> 8;
+      f[at + 5] = replyId & 0xff;
+      f[at + 6] = result;
+      let sum = generalFixedSum;
+      let clean = true;
+      for (let i = at; i < at + 7; i++) {
+        const byte = f[i]!;
+        sum ^= byte;
+        if (byte === FRAME_FLAG || byte === ESCAPE) clean = false;
+      }
+      f[at + 7] = sum;
+      if (clean && sum !== FRAME_FLAG && sum !== ESCAPE) {
+        conn.write(f);
+        platformSerial = (platformSerial + 1) & 0xffff;
+        return;
+      }
+    }
+    // Something to escape: the general encoder.
+    const body = Buffer.allocUnsafe(5);
+    body.writeUInt16BE(replySerial, 0);
+    body.writeUInt16BE(replyId, 2);
+    body[4] = result;
+    const header: FrameHeader = { messageId: MSG.platformGeneralResponse, edition, phone: framePhone, serial: platformSerial, encryption: 0 };
+    if (edition === 2019) header.protocolVersion = version;
+    conn.write(encodeFrame(header, body));
+    platformSerial = (platformSerial + 1) & 0xffff;
+  }
 
   function general(header: FrameHeader, serials: readonly number[], result: number): void {
-    for (const serial of serials) {
-      generalBody.writeUInt16BE(serial, 0);
-      generalBody.writeUInt16BE(header.messageId, 2);
-      generalBody[4] = result;
-      answer(header, MSG.platformGeneralResponse, generalBody);
-    }
+    for (const serial of serials) generalTo(header.phone, header.edition, header.protocolVersion ?? -1, serial, header.messageId, result);
   }
 
   /**
@@ -202,12 +269,14 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
       paused = true;
       conn.pause();
     }
-    const delivery: Delivery = { header, serials, waiting: publications.length, refused: undefined, alarms, dm1Key };
-    for (const p of publications) {
-      if (p.records) delivery.records = (delivery.records ?? 0) + p.records;
-      deps.publisher.send(p.topic, p.payload, p.retain === true, settled, delivery);
-    }
+    const delivery: Delivery = {
+      messageId: header.messageId, phone: header.phone, edition: header.edition, version: header.protocolVersion ?? -1,
+      serial: serials[0]!, serials: serials.length === 1 ? undefined : serials, waiting: publications.length, refused: undefined,
+      alarms, dm1Key, records: 0, channels: undefined,
+    };
     if (publications.length > 1 || publications[0]!.channel !== 'position') delivery.channels = publications.map((p) => p.channel);
+    for (const p of publications) delivery.records += p.records ?? 0;
+    for (const p of publications) deps.publisher.send(p.topic, p.payload, p.retain === true, settled, delivery);
   }
 
   function acknowledged(alarms: number, dm1Key: string | undefined): void {
@@ -232,7 +301,10 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
     else metrics.publishedTo('position');
     if (delivery.records) metrics.recordsPublished(delivery.records);
     acknowledged(delivery.alarms, delivery.dm1Key);
-    if (!ended) general(delivery.header, delivery.serials, GENERAL_RESULT.success);
+    if (ended) return;
+    const { phone: p, edition, version, messageId } = delivery;
+    if (delivery.serials === undefined) generalTo(p, edition, version, delivery.serial, messageId, GENERAL_RESULT.success);
+    else for (const serial of delivery.serials) generalTo(p, edition, version, serial, messageId, GENERAL_RESULT.success);
   }
 
   function alarmPublications(reports: readonly LocationReport[], out: Publication[]): number {
@@ -253,19 +325,60 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
     return state;
   }
 
-  function onLocation(header: FrameHeader, body: Buffer, serials: readonly number[]): void {
-    const decoded = decodeLocation(body);
-    if (!decoded.ok) {
+  /**
+   * 0x0200 of an authenticated terminal, read in place from the frame (`m[bodyStart, bodyEnd)`): the position JSON
+   * is written from the frame's integers straight into the MQTT buffer. A critical alarm takes the general path.
+   */
+  function onLocationFrame(m: Buffer, bodyStart: number, bodyEnd: number, framePhone: string, edition: ProtocolEdition, version: number, serial: number): void {
+    metrics.accepted(MSG.location);
+    const raw = position.raw;
+    if (readLocation(raw, m, bodyStart, bodyEnd) !== undefined) {
+      count('bad_body');
+      generalTo(framePhone, edition, version, serial, MSG.location, GENERAL_RESULT.messageError);
+      return;
+    }
+    if ((raw.alarmBits & CRITICAL_ALARM_MASK) !== 0) {
+      onLocation(headerOf(view, m, framePhone), locationReportOf(raw), [serial]);
+      return;
+    }
+    if (((raw.statusBits >>> STATUS_BIT.positioned) & 1) === 0) {
+      // Nothing to place on a map, no critical alarm: nothing to publish.
+      acknowledged(0, undefined);
+      generalTo(framePhone, edition, version, serial, MSG.location, GENERAL_RESULT.success);
+      return;
+    }
+    lastFix ??= { lat: 0, lon: 0 };
+    lastFix.lat = ((raw.statusBits >>> STATUS_BIT.south) & 1 ? -raw.latRaw : raw.latRaw) / 1e6;
+    lastFix.lon = ((raw.statusBits >>> STATUS_BIT.west) & 1 ? -raw.lonRaw : raw.lonRaw) / 1e6;
+    if (++inFlight >= config.maxInFlightPerTerminal && !paused) {
+      paused = true;
+      conn.pause();
+    }
+    const delivery: Delivery = {
+      messageId: MSG.location, phone: framePhone, edition, version, serial, serials: undefined, waiting: 1, refused: undefined,
+      alarms: 0, dm1Key: undefined, records: 1, channels: undefined,
+    };
+    position.seq = serial;
+    deps.publisher.sendWith(positionTopicBytes, MAX_POSITION_JSON_BYTES, writePosition, position, false, settled, delivery);
+  }
+
+  /** 0x0200 through the general path (a sub-packaged one). */
+  function onLocationBody(header: FrameHeader, body: Buffer, serials: readonly number[]): void {
+    const raw = position.raw;
+    if (readLocation(raw, body) !== undefined) {
       count('bad_body');
       general(header, serials, GENERAL_RESULT.messageError);
       return;
     }
-    const report = decoded.value;
+    onLocation(header, locationReportOf(raw), serials);
+  }
+
+  function onLocation(header: FrameHeader, report: LocationReport, serials: readonly number[]): void {
     const publications: Publication[] = [];
-    const position = positionJson(report, header.serial);
-    if (position !== undefined) {
+    const json = positionJson(report, header.serial);
+    if (json !== undefined) {
       lastFix = { lat: report.lat, lon: report.lon };
-      publications.push({ topic: positionTopic, payload: position, channel: 'position', records: 1 });
+      publications.push({ topic: positionTopic, payload: json, channel: 'position', records: 1 });
     }
     const alarms = (report.alarmBits & CRITICAL_ALARM_MASK) === 0 ? 0 : alarmPublications([report], publications);
     deliver(header, serials, publications, alarms);
@@ -316,6 +429,7 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
         }
       } else if (id.pgn === PGN_TP_CM || id.pgn === PGN_TP_DT) {
         const outcome = bam.accept(frame, now);
+        if (outcome.kind === 'pending') conn.watch(true);
         if (outcome.kind === 'rejected') count(outcome.reason);
         else if (outcome.kind === 'complete' && outcome.pgn === PGN_DM1) {
           const dm1 = decodeDm1(outcome.payload);
@@ -375,6 +489,7 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
     if (vin !== undefined && vin !== outcome.vin) deps.release(session, vin);
     vin = outcome.vin;
     positionTopic = deviceTopic(deps.topicRoot, vin, 'position');
+    positionTopicBytes = Buffer.from(positionTopic, 'utf8');
     deps.claim(session, vin);
     general(header, [header.serial], GENERAL_RESULT.success);
     const online = vin;
@@ -429,7 +544,7 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
         return general(header, serials, GENERAL_RESULT.success);
       case MSG.location:
         metrics.accepted(header.messageId);
-        return onLocation(header, body, serials);
+        return onLocationBody(header, body, serials);
       case MSG.locationBatch:
         metrics.accepted(header.messageId);
         return onBatch(header, body, serials);
@@ -453,21 +568,58 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
     }
   }
 
+  /** The digits of the header's phone number; the same string object while the bytes are the same. */
+  let phoneHigh = -1;
+  let phoneLow = -1;
+  let phoneText = '';
+
+  function phoneOf(m: Buffer, at: number, bytes: number): string {
+    // The BCD bytes as two numbers (the first 4 of 10, the last 6): equal numbers, equal digits.
+    const high = bytes === 10 ? m.readUInt32BE(at) : 0;
+    const low = m.readUIntBE(at + bytes - 6, 6);
+    if (high === phoneHigh && low === phoneLow && phoneText.length === 2 * bytes) return phoneText;
+    phoneHigh = high;
+    phoneLow = low;
+    phoneText = decodeBcd(m, at, bytes)!; // checked by parseMessageInto
+    return phoneText;
+  }
+
   function receive(escaped: Buffer): void {
+    receiveFrame(escaped, 0, escaped.length);
+  }
+
+  function receiveFrame(buf: Buffer, start: number, end: number): void {
     if (ended) return;
     if (gate) {
       if (gate.length >= MAX_GATED_FRAMES) strike('unauthenticated');
-      else gate.push(escaped);
+      else gate.push(Buffer.from(buf.subarray(start, end))); // copied: `buf` may be a reused read buffer
       return;
     }
-    const message = unescapeFrame(escaped);
-    if (!message) return strike('bad_escape');
-    const parsed = parseMessage(message);
-    if (!parsed.ok) return strike(parsed.reason);
-    const { header, body } = parsed.frame;
-    if (phone === undefined) phone = header.phone;
-    else if (header.phone !== phone && terminalIdOf(header.phone) !== terminalIdOf(phone)) return strike('phone_mismatch');
+    // Without a 0x7D (nearly always) the frame is read in place; otherwise from its unescaped copy.
+    let m = buf;
+    let from = start;
+    let to = end;
+    for (let i = start; i < end; i++) {
+      if (buf[i] !== ESCAPE) continue;
+      const unescaped = unescapeFrame(buf.subarray(start, end));
+      if (!unescaped) return strike('bad_escape');
+      m = unescaped;
+      from = 0;
+      to = unescaped.length;
+      break;
+    }
+    const rejection = parseMessageInto(view, m, from, to);
+    if (rejection !== undefined) return strike(rejection);
+    const framePhone = phoneOf(m, view.phoneAt, view.phoneBytes);
+    if (phone === undefined) phone = framePhone;
+    else if (framePhone !== phone && terminalIdOf(framePhone) !== terminalIdOf(phone)) return strike('phone_mismatch');
     lastFrameAt = deps.now();
+    conn.heard(lastFrameAt);
+    if (view.messageId === MSG.location && view.subTotal === 0 && view.encryption === 0 && vin !== undefined) {
+      return onLocationFrame(m, view.bodyStart, view.bodyEnd, framePhone, view.edition, view.protocolVersion, view.serial);
+    }
+    const header = headerOf(view, m, framePhone);
+    const body = m.subarray(view.bodyStart, view.bodyEnd);
     if (header.encryption !== 0) {
       count('encrypted');
       general(header, [header.serial], GENERAL_RESULT.unsupported);
@@ -480,6 +632,7 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
       return;
     }
     const outcome = subPackages.add(header as FrameHeader & { subPackage: NonNullable<FrameHeader['subPackage']> }, body, lastFrameAt);
+    if (outcome.kind === 'pending') conn.watch(true);
     if (outcome.kind === 'rejected') {
       strike(outcome.reason);
       general(header, [header.serial], GENERAL_RESULT.failure);
@@ -488,19 +641,26 @@ export function createTerminalSession(conn: Connection, deps: SessionDeps): Term
 
   const session: TerminalSession = {
     receive,
+    receiveFrame,
     strike,
+    // Runs every second for every connection: without reassembly in progress it is two comparisons.
     sweep(now) {
       if (ended) return;
       if (vin === undefined && now - connectedAt > config.authTimeoutMs) return end('auth_timeout');
       if (now - lastFrameAt > 3 * config.heartbeatMs) return end('idle');
-      for (const message of subPackages.overdue(now)) {
-        metrics.resendRequests.inc();
-        answer(message.header, MSG.resendRequest, encodeResendRequest({ originalSerial: message.first, packages: message.missing }, message.header.edition));
+      if (subPackages.size() > 0) {
+        for (const message of subPackages.overdue(now)) {
+          metrics.resendRequests.inc();
+          answer(message.header, MSG.resendRequest, encodeResendRequest({ originalSerial: message.first, packages: message.missing }, message.header.edition));
+        }
+        const expiredMessages = subPackages.expire(now);
+        if (expiredMessages) metrics.rejected.inc({ reason: 'subpackage_timeout' }, expiredMessages);
       }
-      const expiredMessages = subPackages.expire(now);
-      if (expiredMessages) metrics.rejected.inc({ reason: 'subpackage_timeout' }, expiredMessages);
-      const expiredTransfers = bam.expire(now);
-      if (expiredTransfers) metrics.rejected.inc({ reason: 'bam_timeout' }, expiredTransfers);
+      if (bam.size() > 0) {
+        const expiredTransfers = bam.expire(now);
+        if (expiredTransfers) metrics.rejected.inc({ reason: 'bam_timeout' }, expiredTransfers);
+      }
+      if (!ended) conn.watch(vin === undefined || subPackages.size() > 0 || bam.size() > 0);
     },
     async closed() {
       ended = true;

@@ -17,7 +17,10 @@ export const GATEWAY_CHANNELS = ['position', 'dm1', 'status', 'alarm'] as const;
  * The broker's access rules, the same for the local stack, the tests and docker-compose:
  * a truck (username = VIN) may publish only below its own VIN and read nothing; ingester accounts read the
  * whole device tree (also through shared subscriptions); gateway accounts publish the device channels of any
- * VIN and their own status and read nothing; the ops account may do anything. Several ingester
+ * VIN and their own status and read nothing; the ops account may do anything. No account but a gateway account (or
+ * ops) writes below `{root}/gateway/`: the trucks' pattern would give an account named `gateway` every gateway's
+ * status, so a pattern `deny` covers that namespace (Mosquitto checks an account's own rules before the patterns,
+ * and a deny among the patterns before their grants). Several ingester
  * accounts (one per instance) are needed where the broker binds client id to username
  * (`use_username_as_clientid`, which blocks client-id takeover between trucks).
  */
@@ -34,7 +37,9 @@ export function mosquittoAcl(topicRoot: string, accounts: { ingester: string | r
     `user ${accounts.ops}`,
     'topic readwrite #',
     '',
-    '# every other account is a truck: write its own subtree, read nothing',
+    '# every other account is a truck: write its own subtree, read nothing; never the gateways\' namespace',
+    '# (an account named `gateway` would otherwise write every gateway\'s status)',
+    `pattern deny ${topicRoot}/gateway/#`,
     `pattern write ${topicRoot}/%u/#`,
     '',
   ].join('\n');

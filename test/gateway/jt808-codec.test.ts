@@ -150,6 +150,30 @@ describe('framing', () => {
   });
 });
 
+describe('frame reader on a reused read buffer', () => {
+  it('hands whole frames on in place and keeps a frame cut across reads intact when the buffer is overwritten', () => {
+    const frames: string[] = [];
+    const problems: string[] = [];
+    const reader = createFrameReader({ maxFrameBytes: 10 });
+    const sink = {
+      frame: (buf: Buffer, start: number, end: number) => frames.push(buf.toString('hex', start, end)),
+      problem: (kind: string, bytes: number) => problems.push(`${kind}:${bytes}`),
+    };
+    const readBuffer = Buffer.alloc(16, 0xee);
+    const read = (bytes: string) => {
+      const chunk = hex(bytes);
+      readBuffer.fill(0x7e); // what follows this read's bytes is not part of it
+      chunk.copy(readBuffer);
+      reader.pushTo(readBuffer, sink, chunk.length);
+    };
+    read('7e 01 02 7e 7e 03 04');
+    read('05 7e aa');
+    expect(frames).toEqual(['0102', '030405']);
+    expect(problems).toEqual([]);
+    expect(reader.bufferedBytes()).toBe(1); // 'aa' after a closing 0x7E: the start of the next frame
+  });
+});
+
 describe('message bodies', () => {
   it('decodes a location with south/west, GMT+8 time, additional items, skipping unknown ones', () => {
     const ts = Date.UTC(2025, 10, 22, 10, 0, 0);
