@@ -30,7 +30,7 @@ import { redisKeys } from '../core/keys.ts';
 import { createGeoIndexRegions, type ProvinceLocator } from '../core/regions.ts';
 import type { FaultEvent } from '../core/queues.ts';
 import { DEAD_LETTER_LIST_MAX, type DeadLetter } from '../core/telemetry.ts';
-import { scriptGroupOf } from '../infra/redis.ts';
+import { replicationGate, scriptGroupOf } from '../infra/redis.ts';
 import type { DecodedBatch } from './decode.ts';
 import { loadProvinceLocator } from './province-locator.ts';
 import type { SpoolPosition } from './spool.ts';
@@ -208,7 +208,7 @@ type WithScripts = Redis & {
 };
 
 export function createStateApplier(deps: {
-  redis: Pick<Redis, 'defineCommand' | 'hmget'>;
+  redis: Pick<Redis, 'defineCommand' | 'hmget' | 'pipeline'>;
   prefix: string;
   clientId: string;
   spoolId: string;
@@ -224,6 +224,11 @@ export function createStateApplier(deps: {
   redis.defineCommand('fleetIngestControl', { lua: CONTROL_SCRIPT, numberOfKeys: 5 });
   const groupOf = scriptGroupOf(deps.redis);
   const checkpointKey = keys.ingestCheckpoint(deps.clientId);
+  // Outbox entries (fault events on their way to the dispatcher) must survive a failover: a batch that carries any
+  // is acknowledged — and its spool released — only after WAIT for the configured replicas, through the same gate
+  // as case commits (infra/redis.ts replicationGate). Batches of positions alone skip it: what they wrote is
+  // re-derived (live state by the next position, the checkpoint by replay).
+  const gate = replicationGate(deps.redis);
 
   /** Each vehicle's share of the batch, in the batch's order per vehicle. */
   function vehicleEffects(batch: DecodedBatch, now: number): Map<string, VehicleEffects> {
@@ -369,7 +374,7 @@ export function createStateApplier(deps: {
 
     const counts = new Map<string, number>();
     for (const d of batch.deadLetters) counts.set(d.reason, (counts.get(d.reason) ?? 0) + 1);
-    const done = await redis.fleetIngestControl(
+    const controlArgs = [
       checkpointKey, keys.events, keys.ingestOutbox, keys.deadLetters, keys.deadLetterCounts,
       JSON.stringify({
         spoolId: deps.spoolId, segment: checkpoint.segment, offset: checkpoint.offset, now,
@@ -377,7 +382,21 @@ export function createStateApplier(deps: {
         dead: batch.deadLetters.map((d: DeadLetter) => JSON.stringify(d)), dlMax: DEAD_LETTER_LIST_MAX,
         dlCounts: [...counts.entries()].flat(),
       }),
-    );
+    ];
+    const wait = outbox.length > 0 ? gate.next() : undefined;
+    let done: number;
+    if (wait) {
+      // WAIT in the same pipeline goes to the master that ran the script (the control-plane slot's).
+      const pipeline = deps.redis.pipeline();
+      (pipeline as unknown as { fleetIngestControl(...a: Array<string | number>): unknown }).fleetIngestControl(...controlArgs);
+      pipeline.wait(wait.replicas, wait.timeoutMs);
+      const [controlRow, waitRow] = (await pipeline.exec()) ?? [];
+      gate.settled(wait, waitRow && !waitRow[0] ? Number(waitRow[1]) : undefined);
+      if (!controlRow || controlRow[0]) throw controlRow?.[0] ?? new Error('ingest control script: no answer');
+      done = Number(controlRow[1]);
+    } else {
+      done = await redis.fleetIngestControl(...controlArgs);
+    }
     if (done < 0) return { applied: false, positionsApplied: 0, faultEvents: 0 };
     return { applied: true, positionsApplied, faultEvents };
   }

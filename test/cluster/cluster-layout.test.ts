@@ -1,5 +1,6 @@
 // On the real cluster (npm run test:cluster): vehicles' live state spreads over every master, a case commit is on a
-// replica when it is acknowledged (WAIT), and what that costs per commit.
+// replica when it is acknowledged (WAIT), and what that costs per commit; an ingest batch that carries fault events
+// is acknowledged after WAIT too (its outbox entries must survive a failover), a batch of positions alone is not.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisKeys } from '../../core/keys.ts';
 import { createCaseStore } from '../../infra/case-store.ts';
@@ -89,6 +90,40 @@ describe.runIf(services.redisMode === 'cluster')('Redis Cluster layout', () => {
       }
     } finally {
       noWait.disconnect();
+    }
+  });
+  it('an ingest batch with fault events is acknowledged after WAIT; a batch of positions alone goes without', async () => {
+    const named = createRedis(services, 'fail-fast', { connectionName: 'outbox-wait-check' });
+    try {
+      const applier = createStateApplier({ redis: named, prefix: services.redisPrefix, clientId: 'outbox-wait', spoolId: 'outbox-wait' });
+      // The control plane's master: the one serving the outbox's slot.
+      const slot = keySlot(keys.ingestOutbox);
+      const slots = (await redis.cluster('SLOTS')) as unknown as Array<[number, number, [string, number]]>;
+      const [, , [, port]] = slots.find(([from, to]) => slot >= from && slot <= to)!;
+      const master = redisNodes(redis).find((node) => node.options.port === port)!;
+      /** The last command the applier's connection sent to the control plane's master (CLIENT LIST's `cmd`). */
+      const lastCommand = async (): Promise<string | undefined> => {
+        const list = String(await master.client('LIST'));
+        const line = list.split('\n').find((l) => / name=outbox-wait-check /.test(l));
+        return / cmd=(\S+)/.exec(line ?? '')?.[1];
+      };
+      const vin = makeVin(90_001);
+      const empty = { statuses: [], alarms: [], deadLetters: [], received: { position: 0, dm1: 0, status: 0, alarm: 0, other: 0 } };
+      const lamps = { mil: false, redStop: true, amberWarning: false, protect: false };
+      const fault = await applier.apply({
+        ...empty,
+        positions: [{ vin, customerId: 'c', report: { ts: 5000, lat: 31.2, lon: 121.5 }, receivedAt: 1 }],
+        dm1s: [{ vin, customerId: 'c', report: { ts: 5000, lamps, dtcs: [{ spn: 100, fmi: 1, oc: 1 }] }, receivedAt: 1 }],
+      }, { segment: 1, offset: 10 }, 6000);
+      expect(fault).toMatchObject({ applied: true, faultEvents: 1 });
+      expect(await lastCommand()).toBe('wait');
+      const positionsOnly = await applier.apply({
+        ...empty, dm1s: [], positions: [{ vin, customerId: 'c', report: { ts: 7000, lat: 31.3, lon: 121.5 }, receivedAt: 2 }],
+      }, { segment: 1, offset: 20 }, 8000);
+      expect(positionsOnly).toMatchObject({ applied: true, faultEvents: 0 });
+      expect(await lastCommand()).toMatch(/^eval/);
+    } finally {
+      named.disconnect();
     }
   });
 });
