@@ -3,8 +3,9 @@
 // .data/bench-maintenance and reused), a private Redis with the registry, plans and service history. Times a
 // full due scan (first: raises the reminders; second: steady state, nothing new to raise) and an incremental
 // scan after 1,000 vehicles' history changed. Not a test: prints the numbers for docs/benchmarks.md.
-// Set-up: the first run writes the roll-up and its daily summary into InfluxDB (~7–11 min, most of it the summary);
-// later runs reuse both and only rebuild the private Redis (a new fleet each run, ~30 s), then scan.
+// Set-up: the first run writes the roll-up and its daily summary into InfluxDB (~11 min at load 4–14: ~6 min the
+// roll-up, ~4 min the summary); later runs reuse both and only rebuild the private Redis (a new fleet each run:
+// registry, service history, the summary's Redis copy; ~1 min), so one run takes ~2–4 min in all.
 //   --vehicles N   fleet size (default 100000)
 //   --runs R       full scans to time after the first (default 2)
 //   --summarise    recompute the daily window summary even when an earlier run left it
