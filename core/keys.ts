@@ -128,9 +128,11 @@ export function redisKeys(prefix: string) {
     maintDirty: `${p}maint:dirty`,
     /** Hash vin → JSON UsageSnapshot (last readings and rates from the usage roll-up). */
     maintUsage: `${p}maint:usage`,
-    /** Hash vin → JSON VehicleDue (due items at the last scan). */
+    /** Hash vin → due items at the last scan (positional JSON; infra/maintenance-store.ts encodes and decodes). */
     maintDue: `${p}maint:due`,
-    /** Hash reminderId → JSON Reminder; HSETNX on it is the exactly-once claim. */
+    /** Hash VIN → fingerprint of the due items the scan last wrote and claimed reminders for (infra/maintenance-store.ts). */
+    maintDueFingerprints: `${p}maint:due-fingerprints`,
+    /** Hash reminderId → the reminder: its live event JSON as raised, the Reminder JSON once its state changed; HSETNX on it is the exactly-once claim. */
     maintReminders: `${p}maint:reminders`,
     /** Sorted set reminderId → raisedAt of one customer. */
     maintCustomerReminders: (customerId: string) => `${p}maint:reminders:customer:${customerId}`,

@@ -59,9 +59,17 @@ export function cstDayStart(ms: number): number {
   return Math.floor((ms + CST_OFFSET_MS) / DAY_MS) * DAY_MS - CST_OFFSET_MS;
 }
 
-/** `YYYY-MM-DD` in China Standard Time. */
+const cstDates = new Map<number, string>();
+
+/** `YYYY-MM-DD` in China Standard Time (remembered per day: a first scan's ~170,000 reminder texts name a few hundred days). */
 export function cstDate(ms: number): string {
-  return new Date(ms + CST_OFFSET_MS).toISOString().slice(0, 10);
+  const day = Math.floor((ms + CST_OFFSET_MS) / DAY_MS);
+  let date = cstDates.get(day);
+  if (date === undefined) {
+    date = new Date(ms + CST_OFFSET_MS).toISOString().slice(0, 10);
+    if (cstDates.size < 100_000) cstDates.set(day, date);
+  }
+  return date;
 }
 
 const dateStarts = new Map<string, number>();
@@ -76,14 +84,22 @@ export function cstDateStart(date: string): number {
   return ms;
 }
 
+const monthShifts = new Map<number, number>();
+
 /** The same CST calendar day `months` later (clamped to the month's last day), at the same time of day. */
 export function addMonthsCst(ms: number, months: number): number {
+  // Remembered for whole-minute times (service dates, in-service dates): a full scan asks ~600,000 times for a few thousand.
+  const key = ms % 60_000 === 0 && months >= 0 && months < 4096 ? (ms / 60_000) * 4096 + months : undefined;
+  const known = key !== undefined ? monthShifts.get(key) : undefined;
+  if (known !== undefined) return known;
   const d = new Date(ms + CST_OFFSET_MS);
   const y = d.getUTCFullYear();
   const m = d.getUTCMonth() + months;
   const lastDay = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
   const shifted = Date.UTC(y, m, Math.min(d.getUTCDate(), lastDay), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
-  return shifted - CST_OFFSET_MS;
+  const out = shifted - CST_OFFSET_MS;
+  if (key !== undefined && monthShifts.size < 100_000) monthShifts.set(key, out);
+  return out;
 }
 
 /**
@@ -105,23 +121,27 @@ export function dueItem(
   const remainingKm = dueKm !== undefined && usage ? dueKm - usage.odometerKm : undefined;
   const remainingHours = dueHours !== undefined && usage?.engineHours !== undefined ? dueHours - usage.engineHours : undefined;
 
+  // The earliest of the limits' expected dates (plain comparisons, no closure: a full scan calls this ~700,000 times).
   let predictedMs: number | undefined;
   let basis: DueItem['basis'];
-  const consider = (ms: number | undefined, why: NonNullable<DueItem['basis']>) => {
-    if (ms !== undefined && Number.isFinite(ms) && (predictedMs === undefined || ms < predictedMs)) {
-      predictedMs = ms;
-      basis = why;
-    }
-  };
   if (usage && remainingKm !== undefined) {
-    if (remainingKm <= 0) consider(usage.atMs, 'km');
-    else if (usage.kmPerDay !== undefined && usage.kmPerDay > 0) consider(usage.atMs + (remainingKm / usage.kmPerDay) * DAY_MS, 'km');
+    const ms = remainingKm <= 0 ? usage.atMs : usage.kmPerDay !== undefined && usage.kmPerDay > 0 ? usage.atMs + (remainingKm / usage.kmPerDay) * DAY_MS : undefined;
+    if (ms !== undefined && Number.isFinite(ms)) {
+      predictedMs = ms;
+      basis = 'km';
+    }
   }
   if (usage && remainingHours !== undefined) {
-    if (remainingHours <= 0) consider(usage.atMs, 'hours');
-    else if (usage.hoursPerDay !== undefined && usage.hoursPerDay > 0) consider(usage.atMs + (remainingHours / usage.hoursPerDay) * DAY_MS, 'hours');
+    const ms = remainingHours <= 0 ? usage.atMs : usage.hoursPerDay !== undefined && usage.hoursPerDay > 0 ? usage.atMs + (remainingHours / usage.hoursPerDay) * DAY_MS : undefined;
+    if (ms !== undefined && Number.isFinite(ms) && (predictedMs === undefined || ms < predictedMs)) {
+      predictedMs = ms;
+      basis = 'hours';
+    }
   }
-  consider(dueDateMs, 'months');
+  if (dueDateMs !== undefined && Number.isFinite(dueDateMs) && (predictedMs === undefined || dueDateMs < predictedMs)) {
+    predictedMs = dueDateMs;
+    basis = 'months';
+  }
 
   const overdue =
     (remainingKm !== undefined && remainingKm <= 0) ||

@@ -74,25 +74,99 @@ return {'ok', json}
 
 /**
  * Raises a batch of reminders, each unless its id was raised before: per reminder the claim (HSETNX), the customer's
- * list entry and the live event. KEYS = reminders, events, then the customer list of each reminder; ARGV = maxlen,
- * then id, json, raisedAt, eventJson per reminder. Returns 1 (raised now) or 0 (already raised) per reminder.
+ * list entry and the live event. KEYS = reminders, events, then each customer list of the batch once; ARGV = maxlen,
+ * then per reminder: id, index of its customer list in KEYS, raisedAt, JSON. The JSON is the reminder's live event,
+ * stored as the reminder's record too (one serialisation a reminder; `decodeReminder` reads either form). The list
+ * entries go in one ZADD per customer. Returns 1 (raised now) or 0 (already raised) per reminder.
  * One script per batch instead of one per reminder: a first scan of 100,000 vehicles raises ~170,000.
  */
 const RAISE_REMINDERS = `
-local out = {}
+local out, lists = {}, {}
 local n = (#ARGV - 1) / 4
 for i = 1, n do
-  local a = 1 + (i - 1) * 4
-  if redis.call('HSETNX', KEYS[1], ARGV[a + 1], ARGV[a + 2]) == 1 then
-    redis.call('ZADD', KEYS[2 + i], ARGV[a + 3], ARGV[a + 1])
-    redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', '${LIVE_EVENT_FIELD}', ARGV[a + 4])
+  local a = 2 + (i - 1) * 4
+  if redis.call('HSETNX', KEYS[1], ARGV[a], ARGV[a + 3]) == 1 then
+    local k = tonumber(ARGV[a + 1])
+    local l = lists[k]
+    if not l then l = {}; lists[k] = l end
+    l[#l + 1] = ARGV[a + 2]
+    l[#l + 1] = ARGV[a]
+    redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', '${LIVE_EVENT_FIELD}', ARGV[a + 3])
     out[i] = 1
   else
     out[i] = 0
   end
 end
+for k, l in pairs(lists) do redis.call('ZADD', KEYS[k], unpack(l)) end
 return out
 `;
+
+let isoAt = { ms: Number.NaN, iso: '' };
+
+/**
+ * The live event of a reminder as JSON (also its stored record until it is snoozed or dismissed): the `LiveEvent`
+ * `{ type, at, vin, customerId, data: { reminderId, itemId, level, cycle, text, due } }`, written out directly —
+ * a first scan serialises ~170,000 of them, and building an event object each time only to stringify it cost
+ * about twice as much. The time string is shared by a scan's reminders (one `raisedAt`).
+ */
+function reminderEventJson(r: Reminder): string {
+  if (isoAt.ms !== r.raisedAt) isoAt = { ms: r.raisedAt, iso: new Date(r.raisedAt).toISOString() };
+  const q = JSON.stringify;
+  return `{"type":"maintenance.reminder","at":"${isoAt.iso}","vin":${q(r.vin)},"customerId":${q(r.customerId)},"data":{"reminderId":${q(r.id)},"itemId":${q(r.itemId)},"level":${q(r.level)},"cycle":${q(r.cycle)},"text":${q(r.text)},"due":${q(r.due)}}}`;
+}
+
+/** A stored reminder: its live event (as raised) or the reminder itself (after a change of state). */
+function decodeReminder(json: string): Reminder {
+  const v = JSON.parse(json) as Reminder | (LiveEvent & { data: Record<string, unknown> });
+  if (!('type' in v)) return v;
+  const d = v.data as { reminderId: string; itemId: string; level: Reminder['level']; cycle: string; text: Reminder['text']; due: Reminder['due'] };
+  return {
+    id: d.reminderId, vin: v.vin!, customerId: v.customerId!, itemId: d.itemId, cycle: d.cycle, level: d.level,
+    raisedAt: Date.parse(v.at), due: d.due, text: d.text, state: 'open',
+  };
+}
+
+const STATUS_CODE = { ok: 0, due_soon: 1, overdue: 2 } as const;
+const STATUS_OF = ['ok', 'due_soon', 'overdue'] as const;
+const BASIS_CODE = { km: 0, hours: 1, months: 2 } as const;
+const BASIS_OF = ['km', 'hours', 'months'] as const;
+const num = (x: number | undefined) => (x === undefined ? 'null' : String(x));
+
+/**
+ * A vehicle's due items as stored: positional arrays, not objects (a first scan writes 100,000 of them; the field
+ * names were half the bytes). `[2, customerId, computedAt, status, [itemId, cycle, status, dueKm, dueHours, dueDateMs,
+ * predictedMs, basis, remainingKm, remainingHours], …]`, null for an absent figure, codes for status and basis.
+ */
+function encodeDue(d: VehicleDue): string {
+  let out = `[2,${JSON.stringify(d.customerId)},${d.computedAt},${STATUS_CODE[d.status]}`;
+  for (const i of d.items) {
+    out += `,[${JSON.stringify(i.itemId)},${JSON.stringify(i.cycle)},${STATUS_CODE[i.status]},${num(i.dueKm)},${num(i.dueHours)},${num(i.dueDateMs)},${num(i.predictedMs)},${i.basis === undefined ? 'null' : BASIS_CODE[i.basis]},${num(i.remainingKm)},${num(i.remainingHours)}]`;
+  }
+  return `${out}]`;
+}
+
+type EncodedItem = [string, string, 0 | 1 | 2, ...Array<number | null>];
+
+/** Reads either form: the positional one, or the object JSON of earlier versions. */
+function decodeDue(vin: string, json: string): VehicleDue {
+  const v = JSON.parse(json) as VehicleDue | [2, string, number, 0 | 1 | 2, ...EncodedItem[]];
+  if (!Array.isArray(v)) return v;
+  const items: DueItem[] = [];
+  for (let k = 4; k < v.length; k++) {
+    const [itemId, cycle, status, dueKm, dueHours, dueDateMs, predictedMs, basis, remainingKm, remainingHours] = v[k] as EncodedItem;
+    const item: { -readonly [K in keyof DueItem]?: DueItem[K] } = { itemId, cycle };
+    if (dueKm != null) item.dueKm = dueKm;
+    if (dueHours != null) item.dueHours = dueHours;
+    if (dueDateMs != null) item.dueDateMs = dueDateMs;
+    if (predictedMs != null) item.predictedMs = predictedMs;
+    if (basis != null) item.basis = BASIS_OF[basis];
+    if (remainingKm != null) item.remainingKm = remainingKm;
+    if (remainingHours != null) item.remainingHours = remainingHours;
+    item.status = STATUS_OF[status];
+    items.push(item as DueItem);
+  }
+  return { vin, customerId: v[1], computedAt: v[2], items, status: STATUS_OF[v[3]] };
+}
 
 /** KEYS = hash; ARGV = field, expected JSON, new JSON. */
 const COMPARE_AND_SET = `
@@ -213,36 +287,52 @@ export function createMaintenanceStore(deps: { redis: Redis; prefix: string }) {
       const chunk = vins.slice(i, i + 5000);
       if (chunk.length === 0) continue;
       const values = await redis.hmget(keys.maintDue, ...chunk);
-      for (const v of values) out.push(v ? (JSON.parse(v) as VehicleDue) : undefined);
+      values.forEach((v, j) => out.push(v ? decodeDue(chunk[j]!, v) : undefined));
     }
     return out;
   }
 
-  async function putDue(list: readonly VehicleDue[]): Promise<void> {
+  /**
+   * Stores due items; with `fingerprints`, also what the scan wrote for each vehicle (written after the reminders
+   * those items call for were claimed, so a scan that finds the same fingerprint has nothing to claim or write).
+   */
+  async function putDue(list: readonly VehicleDue[], fingerprints?: ReadonlyMap<string, string>): Promise<void> {
+    const writes: Array<Promise<unknown>> = [];
     for (let i = 0; i < list.length; i += 5000) {
       const chunk = list.slice(i, i + 5000);
-      if (chunk.length) await redis.hset(keys.maintDue, ...chunk.flatMap((d) => [d.vin, JSON.stringify(d)]));
+      if (chunk.length) writes.push(redis.hset(keys.maintDue, ...chunk.flatMap((d) => [d.vin, encodeDue(d)])));
     }
+    await Promise.all(writes);
+    if (fingerprints?.size) await redis.hset(keys.maintDueFingerprints, ...[...fingerprints].flat());
+  }
+
+  /** What the scans last wrote for each of `vins` (see putDue). */
+  async function dueFingerprints(vins: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (vins.length === 0) return out;
+    const values = await redis.hmget(keys.maintDueFingerprints, ...vins);
+    values.forEach((v, j) => v !== null && out.set(vins[j]!, v));
+    return out;
   }
 
   /** Raises each reminder unless its id was raised before; returns those raised by this call. */
   async function raiseReminders(reminders: readonly Reminder[]): Promise<Reminder[]> {
-    const raised: Reminder[] = [];
-    for (let i = 0; i < reminders.length; i += 500) {
-      const chunk = reminders.slice(i, i + 500);
-      const args: string[] = [String(LIVE_STREAM_MAXLEN)];
+    const batches: Array<Promise<Reminder[]>> = [];
+    for (let i = 0; i < reminders.length; i += 1000) {
+      const chunk = reminders.slice(i, i + 1000);
+      const lists = new Map<string, number>();
+      const args: Array<string | number> = [LIVE_STREAM_MAXLEN];
       for (const r of chunk) {
-        const event: LiveEvent = {
-          type: 'maintenance.reminder', at: new Date(r.raisedAt).toISOString(), vin: r.vin, customerId: r.customerId,
-          data: { reminderId: r.id, itemId: r.itemId, level: r.level, cycle: r.cycle, text: r.text, due: r.due },
-        };
-        args.push(r.id, JSON.stringify(r), String(r.raisedAt), JSON.stringify(event));
+        let k = lists.get(r.customerId);
+        if (k === undefined) lists.set(r.customerId, (k = 3 + lists.size));
+        args.push(r.id, k, r.raisedAt, reminderEventJson(r));
       }
-      const flags = (await redis.eval(RAISE_REMINDERS, 2 + chunk.length, keys.maintReminders, keys.events,
-        ...chunk.map((r) => keys.maintCustomerReminders(r.customerId)), ...args)) as number[];
-      flags.forEach((n, j) => n === 1 && raised.push(chunk[j]!));
+      // The batches go out together (one connection, pipelined); each is atomic on its own.
+      batches.push((redis.eval(RAISE_REMINDERS, 2 + lists.size, keys.maintReminders, keys.events,
+        ...[...lists.keys()].map((c) => keys.maintCustomerReminders(c)), ...args) as Promise<number[]>)
+        .then((flags) => chunk.filter((_, j) => flags[j] === 1)));
     }
-    return raised;
+    return (await Promise.all(batches)).flat();
   }
 
   /** Ids already raised among `ids`. */
@@ -259,7 +349,7 @@ export function createMaintenanceStore(deps: { redis: Redis; prefix: string }) {
 
   async function reminder(id: string): Promise<Reminder | undefined> {
     const json = await redis.hget(keys.maintReminders, id);
-    return json ? (JSON.parse(json) as Reminder) : undefined;
+    return json ? decodeReminder(json) : undefined;
   }
 
   /** Reminders of customers, newest first. */
@@ -273,12 +363,12 @@ export function createMaintenanceStore(deps: { redis: Redis; prefix: string }) {
     const chosen = ids.slice(0, limit).map(([id]) => id);
     if (chosen.length === 0) return [];
     const values = await redis.hmget(keys.maintReminders, ...chosen);
-    return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as Reminder);
+    return values.filter((v): v is string => v !== null).map(decodeReminder);
   }
 
   /** Every reminder (tests, the simulated year, the benchmark's count). */
   async function allReminders(): Promise<Reminder[]> {
-    return (await redis.hvals(keys.maintReminders)).map((v) => JSON.parse(v) as Reminder);
+    return (await redis.hvals(keys.maintReminders)).map(decodeReminder);
   }
 
   /** Changes a reminder's state (snooze, dismiss, reopen) with a compare-and-set on its JSON. */
@@ -286,7 +376,7 @@ export function createMaintenanceStore(deps: { redis: Redis; prefix: string }) {
     for (let attempt = 0; attempt < 5; attempt++) {
       const json = await redis.hget(keys.maintReminders, id);
       if (!json) throw new NotFoundError('reminder', id);
-      const next = change(JSON.parse(json) as Reminder);
+      const next = change(decodeReminder(json));
       const swapped = await redis.eval(COMPARE_AND_SET, 1, keys.maintReminders, id, json, JSON.stringify(next));
       if (swapped === 1) return next;
     }
@@ -304,7 +394,7 @@ export function createMaintenanceStore(deps: { redis: Redis; prefix: string }) {
   return {
     putServiceDay, serviceDays,
     keys, plans, putPlans, seedPlans, deletePlan, recordService, services, lastServices, takeDirty, markDirty,
-    usage, usageSummaryDay, putUsage, due, putDue, raiseReminders, raisedAmong, reminder, remindersOf, allReminders, updateReminder,
+    usage, usageSummaryDay, putUsage, due, putDue, dueFingerprints, raiseReminders, raisedAmong, reminder, remindersOf, allReminders, updateReminder,
   };
 }
 

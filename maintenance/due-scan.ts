@@ -35,7 +35,7 @@ export interface DueScanStats {
   readonly ms: { rollup: number; read: number; compute: number; write: number; total: number };
 }
 
-/** Vehicles per chunk: one round of pipelined reads, one claim script per 500 new reminders, one write. */
+/** Vehicles per chunk: one round of pipelined reads, one claim script per 1,000 new reminders, one write. */
 const CHUNK = 2000;
 
 const STATUS_RANK = { ok: 0, due_soon: 1, overdue: 2 } as const;
@@ -75,7 +75,15 @@ function withoutMonths<T extends { months?: number }>(interval: T): T {
 export function reminderFor(vehicle: Vehicle, plan: MaintenancePlan | undefined, d: DueItem, level: ReminderLevel, nowMs: number): Reminder | undefined {
   const name = d.itemId === WARRANTY_ITEM_ID ? WARRANTY_NAME : plan?.items.find((i) => i.id === d.itemId)?.name;
   if (!name) return undefined;
-  const { status: _s, itemId: _i, cycle: _c, ...dueFigures } = d;
+  // Field by field, not a rest spread (a first scan builds ~170,000).
+  const dueFigures: { -readonly [K in keyof Reminder['due']]?: Reminder['due'][K] } = {};
+  if (d.dueKm !== undefined) dueFigures.dueKm = d.dueKm;
+  if (d.dueHours !== undefined) dueFigures.dueHours = d.dueHours;
+  if (d.dueDateMs !== undefined) dueFigures.dueDateMs = d.dueDateMs;
+  if (d.predictedMs !== undefined) dueFigures.predictedMs = d.predictedMs;
+  if (d.basis !== undefined) dueFigures.basis = d.basis;
+  if (d.remainingKm !== undefined) dueFigures.remainingKm = d.remainingKm;
+  if (d.remainingHours !== undefined) dueFigures.remainingHours = d.remainingHours;
   return {
     id: reminderId(vehicle.vin, d.itemId, d.cycle, level), vin: vehicle.vin, customerId: vehicle.customerId,
     itemId: d.itemId, cycle: d.cycle, level, raisedAt: nowMs, due: dueFigures,
@@ -88,10 +96,10 @@ const u32 = new Uint32Array(f64.buffer);
 const STATUS_CODE = { ok: 1, due_soon: 2, overdue: 3 } as const;
 
 /**
- * A 53-bit hash of a vehicle's due items (cyrb53-style mixing over their fields): what this process wrote,
- * remembered in 8 bytes a vehicle, and cheaper than serialising the items to compare them.
+ * A 53-bit hash of a vehicle's customer and due items (cyrb53-style mixing over their fields), in base 36: what
+ * the scans last wrote for it, stored with the due items, and cheaper than serialising the items to compare them.
  */
-function dueFingerprint(items: readonly DueItem[]): number {
+function dueFingerprint(customerId: string, items: readonly DueItem[]): string {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   const word = (w: number) => {
@@ -110,9 +118,10 @@ function dueFingerprint(items: readonly DueItem[]): number {
     word(d.basis === undefined ? 0 : d.basis.charCodeAt(0));
     num(d.dueKm); num(d.dueHours); num(d.dueDateMs); num(d.predictedMs); num(d.remainingKm); num(d.remainingHours);
   }
+  for (let i = 0; i < customerId.length; i++) word(customerId.charCodeAt(i));
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
 }
 
 export function createDueScanner(deps: {
@@ -124,14 +133,13 @@ export function createDueScanner(deps: {
   rules: DueRules;
 }) {
   const { store } = deps;
-  // What this process already knows, so that a steady-state scan neither re-checks every reminder id nor rewrites
-  // every vehicle's due items. Correctness never depends on these: the claim is the atomic HSETNX.
-  const knownRaised = new Set<string>();
-  const writtenDue = new Map<string, number>();
 
-  /** Registry entries, last services and usage snapshots of one chunk: three commands in one round trip. */
+  /**
+   * Registry entries, last services, usage snapshots and the fingerprints of what the scans last wrote, of one
+   * chunk: four commands in one round trip.
+   */
   const readChunk = (vins: readonly string[]) =>
-    Promise.all([deps.registry.getMany('vehicle', vins), store.lastServices(vins), store.usage(vins)]);
+    Promise.all([deps.registry.getMany('vehicle', vins), store.lastServices(vins), store.usage(vins), store.dueFingerprints(vins)]);
 
   async function run(nowMs: number, mode: 'full' | 'incremental'): Promise<DueScanStats> {
     const t0 = performance.now();
@@ -155,64 +163,78 @@ export function createDueScanner(deps: {
     let overdue = 0;
     let raisedCount = 0;
     let next: ReturnType<typeof readChunk> | undefined;
+    // The previous chunk's claims and writes, in flight while this chunk is computed (Redis and Node work at once).
+    let writing: Promise<void> | undefined;
     try {
       const [plans, policies, summaryDay] = await Promise.all([store.plans(), deps.warranty.warrantyPolicies(), store.usageSummaryDay()]);
       // Chunks with bounded memory; the next chunk's reads are in flight while this one is computed and written.
       next = vins.length > 0 ? readChunk(vins.slice(0, CHUNK)) : undefined;
       for (let offset = 0; next; offset += CHUNK) {
         const r0 = performance.now();
-        const [entries, last, stored] = await next;
+        const [entries, last, stored, written] = await next;
         next = offset + CHUNK < vins.length ? readChunk(vins.slice(offset + CHUNK, offset + 2 * CHUNK)) : undefined;
         const c0 = performance.now();
         read += c0 - r0;
 
         const changedDue: VehicleDue[] = [];
+        const fingerprints = new Map<string, string>();
         const candidates: Array<{ id: string; vehicle: Vehicle; plan: MaintenancePlan | undefined; item: DueItem; level: ReminderLevel }> = [];
+        const unseen: typeof candidates = [];
         for (const vehicle of entries) {
           if (!vehicle?.active) continue;
           vehicles++;
           const plan = planFor(plans, vehicle.model);
           const policy = (vehicle.model !== undefined ? policies[vehicle.model] : undefined) ?? DEFAULT_WARRANTY_POLICY;
           const due = vehicleDue(vehicle, plan, last.get(vehicle.vin), currentUsage(stored.get(vehicle.vin), summaryDay), nowMs, deps.rules, policy);
-          const fingerprint = dueFingerprint(due.items);
-          if (writtenDue.get(vehicle.vin) !== fingerprint) {
-            changedDue.push(due);
-            writtenDue.set(vehicle.vin, fingerprint);
-          }
           if (due.status === 'due_soon') dueSoon++;
           else if (due.status === 'overdue') overdue++;
+          // The same items as the scans last wrote (and claimed the reminders of): nothing to claim or write.
+          const fingerprint = dueFingerprint(vehicle.customerId, due.items);
+          if (written.get(vehicle.vin) === fingerprint) continue;
+          changedDue.push(due);
+          fingerprints.set(vehicle.vin, fingerprint);
+          // A vehicle no scan has finished with (a new fleet) most likely has no reminder yet: its candidates go to
+          // the claim without the HMGET (the claim still refuses an id raised before). The others are checked first.
+          const seen = written.has(vehicle.vin);
           for (const d of due.items) {
             const level = reminderLevelOf(d.status);
-            if (!level) continue;
-            const id = reminderId(vehicle.vin, d.itemId, d.cycle, level);
-            if (!knownRaised.has(id)) candidates.push({ id, vehicle, plan, item: d, level });
+            if (level) (seen ? candidates : unseen).push({ id: reminderId(vehicle.vin, d.itemId, d.cycle, level), vehicle, plan, item: d, level });
           }
         }
         const w0 = performance.now();
         compute += w0 - c0;
 
-        // One HMGET for the ids this process has not seen raised; texts only for the new ones.
-        const already = candidates.length ? await store.raisedAmong(candidates.map((c) => c.id)) : new Set<string>();
-        const fresh = new Map<string, Reminder>();
-        for (const c of candidates) {
-          if (already.has(c.id) || fresh.has(c.id)) continue;
-          const r = reminderFor(c.vehicle, c.plan, c.item, c.level, nowMs);
-          if (r) fresh.set(r.id, r);
-        }
-        const [raised] = await Promise.all([store.raiseReminders([...fresh.values()]), store.putDue(changedDue)]);
-        raisedCount += raised.length;
-        for (const c of candidates) knownRaised.add(c.id);
+        const claimAndWrite = async () => {
+          // One HMGET for the checked candidates; texts only for the ids not raised yet.
+          const already = candidates.length ? await store.raisedAmong(candidates.map((c) => c.id)) : new Set<string>();
+          const fresh = new Map<string, Reminder>();
+          for (const c of [...candidates, ...unseen]) {
+            if (already.has(c.id) || fresh.has(c.id)) continue;
+            const r = reminderFor(c.vehicle, c.plan, c.item, c.level, nowMs);
+            if (r) fresh.set(r.id, r);
+          }
+          const raised = await store.raiseReminders([...fresh.values()]);
+          raisedCount += raised.length;
+          // The fingerprints only once the claims are in: a scan killed before this redoes the vehicles.
+          await store.putDue(changedDue, fingerprints);
+        };
+        const previous = writing;
+        writing = claimAndWrite();
+        writing.catch(() => undefined); // handled when awaited below; not an unhandled rejection meanwhile
+        if (previous) await previous;
         write += performance.now() - w0;
       }
+      const w0 = performance.now();
+      if (writing) await writing;
       const t5 = performance.now();
+      write += t5 - w0;
       return {
         mode, vehicles, dueSoon, overdue, remindersRaised: raisedCount,
         ms: { rollup: t1 - t0, read, compute, write, total: t5 - t0 },
       };
     } catch (err) {
       next?.catch(() => undefined); // the prefetched chunk of a failed scan is not waited for
-      // The work list goes back for the next scan, and what this process believed written is forgotten.
-      writtenDue.clear();
+      // The work list goes back for the next scan.
       await store.markDirty(taken).catch(() => undefined);
       throw err;
     }

@@ -15,6 +15,15 @@ import { createSupervisor, type ChildSpec } from '../infra/supervisor.ts';
 import { NETWORK_FILES } from '../simulators/network.ts';
 import { selectFleet } from '../simulators/fleet-plan.ts';
 import { onStopSignals } from '../infra/shutdown.ts';
+import { readCommonConfig } from '../infra/config.ts';
+import { readMaintenanceConfig } from '../infra/maintenance-config.ts';
+import { createMaintenanceStore } from '../infra/maintenance-store.ts';
+import { createRedis } from '../infra/redis.ts';
+import { createRegistryStore } from '../infra/registry-store.ts';
+import { createRepairSettingsStore } from '../infra/repair-settings-store.ts';
+import { DEFAULT_MAINTENANCE_PLANS } from '../core/maintenance-plan.ts';
+import { seedDemoServiceHistory } from '../maintenance/demo-history.ts';
+import { createMaintenanceService } from '../maintenance/maintenance-service.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = join(root, '.data');
@@ -75,6 +84,31 @@ function runStep(title: string, args: string[], env: Record<string, string>): vo
   const result = spawnSync(process.execPath, ['--import', 'tsx', ...args], { cwd: root, env, encoding: 'utf8' });
   if (result.status !== 0) {
     throw new Error(`${title} failed (exit ${result.status}):\n${result.stdout}${result.stderr}`);
+  }
+}
+
+/**
+ * A plausible service history for the imported fleet (maintenance/demo-history.ts), recorded through the maintenance
+ * service as an admin would with POST /v1/vehicles/{vin}/services — before the scheduler's first scan, which would
+ * otherwise find every truck overdue. Vehicles that have a history already (an earlier run) are left alone.
+ */
+async function seedServiceHistory(env: Record<string, string>, vehicles: readonly Vehicle[]): Promise<void> {
+  const common = readCommonConfig(env);
+  const maintenanceConfig = readMaintenanceConfig(env);
+  const redis = createRedis(common, 'fail-fast');
+  try {
+    const prefix = common.redisPrefix;
+    const store = createMaintenanceStore({ redis, prefix });
+    await store.seedPlans(DEFAULT_MAINTENANCE_PLANS); // as the scheduler does on start
+    const maintenance = createMaintenanceService({
+      store, registry: createRegistryStore({ redis, prefix }), scope: { customers: async () => ({ all: true }) },
+      rules: maintenanceConfig.rules, warranty: createRepairSettingsStore({ redis, prefix }),
+      serviceDay: { dayOfMonth: maintenanceConfig.serviceDayOfMonth, nearDays: maintenanceConfig.serviceDayNearDays }, now: () => Date.now(),
+    });
+    const seeded = await seedDemoServiceHistory({ maintenance, store, caller: { sub: 'demo-seed', role: 'admin' }, now: () => Date.now() }, vehicles.map((v) => ({ ...v, active: v.active !== false })));
+    if (seeded.vehicles > 0) say(`service history: ${seeded.services} services for ${seeded.vehicles} trucks (a few are due soon or overdue)`);
+  } finally {
+    redis.disconnect();
   }
 }
 
@@ -148,6 +182,8 @@ async function main(): Promise<void> {
     // 3. Import the network into the registry (idempotent: a second run changes nothing).
     say('importing the network into the registry…');
     for (const [file, kind] of NETWORK_FILES) runStep(`import ${kind}`, ['scripts/import.ts', kind, join(networkDir, file)], env);
+    say('recording the fleet\'s service history…');
+    await seedServiceHistory(env, vehicles);
   } catch (err) {
     await stopServices();
     throw err;

@@ -38,8 +38,9 @@ describe('maintenance scheduler: each reminder exactly once', () => {
     return { hash, listed, streamIds };
   }
 
+  /** As if no scan had run: no reminders, and no record of what the scans wrote (which tells a scan there is nothing to claim). */
   async function resetReminders() {
-    const keys = [store.keys.maintReminders, store.keys.events, store.keys.maintFullScanDay, ...Array.from({ length: CUSTOMERS }, (_, c) => store.keys.maintCustomerReminders(`C${c}`))];
+    const keys = [store.keys.maintReminders, store.keys.events, store.keys.maintFullScanDay, store.keys.maintDueFingerprints, ...Array.from({ length: CUSTOMERS }, (_, c) => store.keys.maintCustomerReminders(`C${c}`))];
     await redis.del(...keys);
   }
 
