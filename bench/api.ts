@@ -19,6 +19,7 @@ import { redisKeys } from '../core/keys.ts';
 import { freePort, startInflux, startMosquitto, type LocalService } from '../infra/local-services.ts';
 import { signToken } from '../infra/jwt.ts';
 import { createRedis } from '../infra/redis.ts';
+import { createTelemetryStore } from '../infra/telemetry-store.ts';
 import { loadRegionMap } from '../infra/regions-data.ts';
 import { createRegistryImporter } from '../registry/importer.ts';
 import { createRegistryStore } from '../infra/registry-store.ts';
@@ -128,6 +129,8 @@ async function run(mode: BenchMode): Promise<{ ok: boolean; row: string }> {
       startMosquitto({ dir: join(dir, 'mosquitto'), accounts }),
     ]);
     services.push(redisService, influx, mosquitto);
+    // The database the ingester would have created (the API's coverage roll-up reads it).
+    await createTelemetryStore({ version: 1, url: influx.url, database: 'bench' }).ensureDatabase();
     // On a cluster the deployment prefix is the control plane's hash tag (infra/config.ts).
     const prefix = mode === 'cluster' ? `{${PREFIX}}` : PREFIX;
 

@@ -250,6 +250,18 @@ export interface LocalRedisCluster {
  * within seconds (the failover test).
  */
 export async function startRedisCluster(opts: { dir: string; masters?: number; replicasPerMaster?: number; nodeTimeoutMs?: number }): Promise<LocalRedisCluster> {
+  // A node's port (or its bus port, + 10000) can be taken between the probe that found it free and the node's bind by
+  // another service starting at the same moment: the node exits at start-up. Then start again on new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRedisClusterOnce(opts); // new ports, so new node directories
+    } catch (err) {
+      if (attempt >= 3 || !/exited with/.test(String(err))) throw err;
+    }
+  }
+}
+
+async function startRedisClusterOnce(opts: { dir: string; masters?: number; replicasPerMaster?: number; nodeTimeoutMs?: number }): Promise<LocalRedisCluster> {
   const masters = opts.masters ?? 3;
   const replicas = opts.replicasPerMaster ?? 1;
   const count = masters * (1 + replicas);
