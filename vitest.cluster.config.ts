@@ -10,6 +10,11 @@ export const CLUSTER_TESTS = [
   'test/ingest/apply-state.test.ts',
   'test/dispatcher/dispatch-flow.test.ts',
   'test/api/**/*.test.ts',
+  // The other processes that touch Redis: the JT/T 808 gateway end to end and the maintenance scheduler.
+  'test/gateway/gateway-pipeline.test.ts',
+  'test/gateway/terminal-routes.test.ts',
+  'test/maintenance/scheduler-exactly-once.test.ts',
+  'test/maintenance/appointments.test.ts',
 ];
 
 export default defineConfig({
