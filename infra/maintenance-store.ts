@@ -130,26 +130,82 @@ const STATUS_CODE = { ok: 0, due_soon: 1, overdue: 2 } as const;
 const STATUS_OF = ['ok', 'due_soon', 'overdue'] as const;
 const BASIS_CODE = { km: 0, hours: 1, months: 2 } as const;
 const BASIS_OF = ['km', 'hours', 'months'] as const;
-const num = (x: number | undefined) => (x === undefined ? 'null' : String(x));
+
+/** First byte of the binary form of a vehicle's due items (the JSON forms start with `[` or `{`). */
+const DUE_BINARY = 3;
+/** Numbers per item in the binary form: status, dueKm, dueHours, dueDateMs, predictedMs, basis, remainingKm, remainingHours. */
+const ITEM_NUMBERS = 8;
 
 /**
- * A vehicle's due items as stored: positional arrays, not objects (a first scan writes 100,000 of them; the field
- * names were half the bytes). `[2, customerId, computedAt, status, [itemId, cycle, status, dueKm, dueHours, dueDateMs,
- * predictedMs, basis, remainingKm, remainingHours], …]`, null for an absent figure, codes for status and basis.
+ * A vehicle's due items as stored: binary (a first scan writes 100,000 of them, and turning their ~10 million figures
+ * — most of them fractions — into decimal text was most of the write's Node CPU). Byte 3, the byte length of a JSON
+ * array of the strings `[customerId, itemId, cycle, itemId, cycle, …]` (uint32 LE) and that JSON, then float64 LE:
+ * computedAt, status, and per item the `ITEM_NUMBERS` figures in that order (NaN for an absent figure, codes for
+ * status and basis).
  */
-function encodeDue(d: VehicleDue): string {
-  let out = `[2,${JSON.stringify(d.customerId)},${d.computedAt},${STATUS_CODE[d.status]}`;
+function encodeDue(d: VehicleDue): Buffer {
+  let head = JSON.stringify(d.customerId);
+  for (const i of d.items) head += `,${JSON.stringify(i.itemId)},${JSON.stringify(i.cycle)}`;
+  head = `[${head}]`;
+  const headBytes = Buffer.byteLength(head);
+  const at = 5 + headBytes;
+  const buf = Buffer.allocUnsafe(at + 8 * (2 + ITEM_NUMBERS * d.items.length));
+  buf[0] = DUE_BINARY;
+  buf.writeUInt32LE(headBytes, 1);
+  buf.write(head, 5, 'utf8');
+  buf.writeDoubleLE(d.computedAt, at);
+  buf.writeDoubleLE(STATUS_CODE[d.status], at + 8);
+  let o = at + 16;
+  const put = (x: number | undefined) => {
+    buf.writeDoubleLE(x ?? Number.NaN, o);
+    o += 8;
+  };
   for (const i of d.items) {
-    out += `,[${JSON.stringify(i.itemId)},${JSON.stringify(i.cycle)},${STATUS_CODE[i.status]},${num(i.dueKm)},${num(i.dueHours)},${num(i.dueDateMs)},${num(i.predictedMs)},${i.basis === undefined ? 'null' : BASIS_CODE[i.basis]},${num(i.remainingKm)},${num(i.remainingHours)}]`;
+    put(STATUS_CODE[i.status]); put(i.dueKm); put(i.dueHours); put(i.dueDateMs); put(i.predictedMs);
+    put(i.basis === undefined ? undefined : BASIS_CODE[i.basis]); put(i.remainingKm); put(i.remainingHours);
   }
-  return `${out}]`;
+  return buf;
+}
+
+function decodeBinaryDue(vin: string, buf: Buffer): VehicleDue {
+  const headBytes = buf.readUInt32LE(1);
+  const strings = JSON.parse(buf.toString('utf8', 5, 5 + headBytes)) as string[];
+  let o = 5 + headBytes;
+  const next = () => {
+    const x = buf.readDoubleLE(o);
+    o += 8;
+    return x;
+  };
+  const computedAt = next();
+  const status = STATUS_OF[next() as 0 | 1 | 2];
+  const items: DueItem[] = [];
+  for (let k = 1; k + 1 < strings.length; k += 2) {
+    const item: { -readonly [K in keyof DueItem]?: DueItem[K] } = { itemId: strings[k]!, cycle: strings[k + 1]! };
+    const itemStatus = STATUS_OF[next() as 0 | 1 | 2];
+    const dueKm = next(), dueHours = next(), dueDateMs = next(), predictedMs = next(), basis = next(), remainingKm = next(), remainingHours = next();
+    if (!Number.isNaN(dueKm)) item.dueKm = dueKm;
+    if (!Number.isNaN(dueHours)) item.dueHours = dueHours;
+    if (!Number.isNaN(dueDateMs)) item.dueDateMs = dueDateMs;
+    if (!Number.isNaN(predictedMs)) item.predictedMs = predictedMs;
+    if (!Number.isNaN(basis)) item.basis = BASIS_OF[basis as 0 | 1 | 2];
+    if (!Number.isNaN(remainingKm)) item.remainingKm = remainingKm;
+    if (!Number.isNaN(remainingHours)) item.remainingHours = remainingHours;
+    item.status = itemStatus;
+    items.push(item as DueItem);
+  }
+  return { vin, customerId: strings[0]!, computedAt, items, status };
 }
 
 type EncodedItem = [string, string, 0 | 1 | 2, ...Array<number | null>];
 
-/** Reads either form: the positional one, or the object JSON of earlier versions. */
-function decodeDue(vin: string, json: string): VehicleDue {
-  const v = JSON.parse(json) as VehicleDue | [2, string, number, 0 | 1 | 2, ...EncodedItem[]];
+/**
+ * Reads any stored form: the binary one, the positional JSON of the previous version (`[2, customerId, computedAt,
+ * status, [itemId, cycle, status, dueKm, dueHours, dueDateMs, predictedMs, basis, remainingKm, remainingHours], …]`),
+ * or the object JSON of earlier ones.
+ */
+function decodeDue(vin: string, stored: Buffer): VehicleDue {
+  if (stored[0] === DUE_BINARY) return decodeBinaryDue(vin, stored);
+  const v = JSON.parse(stored.toString('utf8')) as VehicleDue | [2, string, number, 0 | 1 | 2, ...EncodedItem[]];
   if (!Array.isArray(v)) return v;
   const items: DueItem[] = [];
   for (let k = 4; k < v.length; k++) {
@@ -286,7 +342,7 @@ export function createMaintenanceStore(deps: { redis: Redis; prefix: string }) {
     for (let i = 0; i < vins.length; i += 5000) {
       const chunk = vins.slice(i, i + 5000);
       if (chunk.length === 0) continue;
-      const values = await redis.hmget(keys.maintDue, ...chunk);
+      const values = await redis.hmgetBuffer(keys.maintDue, ...chunk);
       values.forEach((v, j) => out.push(v ? decodeDue(chunk[j]!, v) : undefined));
     }
     return out;
