@@ -75,31 +75,43 @@ return {'ok', json}
 /**
  * Raises a batch of reminders, each unless its id was raised before: per reminder the claim (HSETNX), the customer's
  * list entry and the live event. KEYS = reminders, events, then each customer list of the batch once; ARGV = maxlen,
- * then per reminder: id, index of its customer list in KEYS, raisedAt, JSON. The JSON is the reminder's live event,
- * stored as the reminder's record too (one serialisation a reminder; `decodeReminder` reads either form). The list
- * entries go in one ZADD per customer. Returns 1 (raised now) or 0 (already raised) per reminder.
- * One script per batch instead of one per reminder: a first scan of 100,000 vehicles raises ~170,000.
+ * then groups (one per customer and raising time): index of the customer list in KEYS, raisedAt (the list score),
+ * count, and per reminder id and JSON. The JSON is the reminder's live event, stored as the reminder's record too (one
+ * serialisation a reminder; `decodeReminder` reads either form). A group's list entries go in one ZADD. Returns 1
+ * (raised now) or 0 (already raised) per reminder, in argument order.
+ * One script per batch instead of one per reminder: a first scan of 100,000 vehicles raises ~170,000; and two
+ * arguments a reminder rather than four (the list and time once per group).
  */
 const RAISE_REMINDERS = `
-local out, lists = {}, {}
-local n = (#ARGV - 1) / 4
-for i = 1, n do
-  local a = 2 + (i - 1) * 4
-  if redis.call('HSETNX', KEYS[1], ARGV[a], ARGV[a + 3]) == 1 then
-    local k = tonumber(ARGV[a + 1])
-    local l = lists[k]
-    if not l then l = {}; lists[k] = l end
-    l[#l + 1] = ARGV[a + 2]
-    l[#l + 1] = ARGV[a]
-    redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', '${LIVE_EVENT_FIELD}', ARGV[a + 3])
-    out[i] = 1
-  else
-    out[i] = 0
+local out = {}
+local a = 2
+while a <= #ARGV do
+  local k, score, n = tonumber(ARGV[a]), ARGV[a + 1], tonumber(ARGV[a + 2])
+  a = a + 3
+  local l = {}
+  for i = 1, n do
+    if redis.call('HSETNX', KEYS[1], ARGV[a], ARGV[a + 1]) == 1 then
+      l[#l + 1] = score
+      l[#l + 1] = ARGV[a]
+      redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', '${LIVE_EVENT_FIELD}', ARGV[a + 1])
+      out[#out + 1] = 1
+    else
+      out[#out + 1] = 0
+    end
+    a = a + 2
   end
+  if #l > 0 then redis.call('ZADD', KEYS[k], unpack(l)) end
 end
-for k, l in pairs(lists) do redis.call('ZADD', KEYS[k], unpack(l)) end
 return out
 `;
+
+/** A reminder ready to claim: its id, customer, time and live event JSON (`reminderEventJson`). */
+export interface ReminderEvent {
+  readonly id: string;
+  readonly customerId: string;
+  readonly raisedAt: number;
+  readonly json: string;
+}
 
 let isoAt = { ms: Number.NaN, iso: '' };
 
@@ -109,10 +121,15 @@ let isoAt = { ms: Number.NaN, iso: '' };
  * a first scan serialises ~170,000 of them, and building an event object each time only to stringify it cost
  * about twice as much. The time string is shared by a scan's reminders (one `raisedAt`).
  */
-function reminderEventJson(r: Reminder): string {
-  if (isoAt.ms !== r.raisedAt) isoAt = { ms: r.raisedAt, iso: new Date(r.raisedAt).toISOString() };
+export function reminderEventJson(r: Reminder): string {
   const q = JSON.stringify;
-  return `{"type":"maintenance.reminder","at":"${isoAt.iso}","vin":${q(r.vin)},"customerId":${q(r.customerId)},"data":{"reminderId":${q(r.id)},"itemId":${q(r.itemId)},"level":${q(r.level)},"cycle":${q(r.cycle)},"text":${q(r.text)},"due":${q(r.due)}}}`;
+  return reminderEventJsonOf(r.raisedAt, q(r.vin), q(r.customerId), q(r.id), q(r.itemId), q(r.level), q(r.cycle), q(r.text), q(r.due));
+}
+
+/** The same JSON from its parts, each already JSON (the scan escapes a vehicle's strings once, not per reminder). */
+export function reminderEventJsonOf(raisedAt: number, vin: string, customerId: string, id: string, itemId: string, level: string, cycle: string, text: string, due: string): string {
+  if (isoAt.ms !== raisedAt) isoAt = { ms: raisedAt, iso: new Date(raisedAt).toISOString() };
+  return `{"type":"maintenance.reminder","at":"${isoAt.iso}","vin":${vin},"customerId":${customerId},"data":{"reminderId":${id},"itemId":${itemId},"level":${level},"cycle":${cycle},"text":${text},"due":${due}}}`;
 }
 
 /** A stored reminder: its live event (as raised) or the reminder itself (after a change of state). */
@@ -373,20 +390,46 @@ export function createMaintenanceStore(deps: { redis: Redis; prefix: string }) {
 
   /** Raises each reminder unless its id was raised before; returns those raised by this call. */
   async function raiseReminders(reminders: readonly Reminder[]): Promise<Reminder[]> {
-    const batches: Array<Promise<Reminder[]>> = [];
-    for (let i = 0; i < reminders.length; i += 1000) {
-      const chunk = reminders.slice(i, i + 1000);
+    const flags = await claimEvents(reminders.map((r) => ({ id: r.id, customerId: r.customerId, raisedAt: r.raisedAt, json: reminderEventJson(r) })));
+    return reminders.filter((_, j) => flags[j]);
+  }
+
+  /** `raiseReminders` for reminders already in their event form (the scan); returns how many were raised. */
+  async function raiseReminderEvents(events: readonly ReminderEvent[]): Promise<number> {
+    return (await claimEvents(events)).filter(Boolean).length;
+  }
+
+  /** Claims in batches of up to 1,000 (sent together; each atomic); per event whether this call raised it. */
+  async function claimEvents(events: readonly ReminderEvent[]): Promise<boolean[]> {
+    const batches: Array<Promise<boolean[]>> = [];
+    for (let i = 0; i < events.length; i += 1000) {
+      const chunk = events.slice(i, i + 1000);
       const lists = new Map<string, number>();
+      const groups = new Map<string, ReminderEvent[]>();
+      for (const e of chunk) {
+        if (!lists.has(e.customerId)) lists.set(e.customerId, 3 + lists.size);
+        const g = `${e.raisedAt} ${e.customerId}`;
+        const list = groups.get(g);
+        if (list) list.push(e);
+        else groups.set(g, [e]);
+      }
       const args: Array<string | number> = [LIVE_STREAM_MAXLEN];
-      for (const r of chunk) {
-        let k = lists.get(r.customerId);
-        if (k === undefined) lists.set(r.customerId, (k = 3 + lists.size));
-        args.push(r.id, k, r.raisedAt, reminderEventJson(r));
+      const order: ReminderEvent[] = [];
+      for (const list of groups.values()) {
+        args.push(lists.get(list[0]!.customerId)!, list[0]!.raisedAt, list.length);
+        for (const e of list) {
+          args.push(e.id, e.json);
+          order.push(e);
+        }
       }
       // The batches go out together (one connection, pipelined); each is atomic on its own.
       batches.push((redis.eval(RAISE_REMINDERS, 2 + lists.size, keys.maintReminders, keys.events,
         ...[...lists.keys()].map((c) => keys.maintCustomerReminders(c)), ...args) as Promise<number[]>)
-        .then((flags) => chunk.filter((_, j) => flags[j] === 1)));
+        .then((flags) => {
+          const raised = new Set<ReminderEvent>();
+          order.forEach((e, j) => flags[j] === 1 && raised.add(e));
+          return chunk.map((e) => raised.has(e));
+        }));
     }
     return (await Promise.all(batches)).flat();
   }
@@ -450,7 +493,7 @@ export function createMaintenanceStore(deps: { redis: Redis; prefix: string }) {
   return {
     putServiceDay, serviceDays,
     keys, plans, putPlans, seedPlans, deletePlan, recordService, services, lastServices, takeDirty, markDirty,
-    usage, usageSummaryDay, putUsage, due, putDue, dueFingerprints, raiseReminders, raisedAmong, reminder, remindersOf, allReminders, updateReminder,
+    usage, usageSummaryDay, putUsage, due, putDue, dueFingerprints, raiseReminders, raiseReminderEvents, raisedAmong, reminder, remindersOf, allReminders, updateReminder,
   };
 }
 
