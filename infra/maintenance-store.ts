@@ -83,25 +83,30 @@ return {'ok', json}
  * arguments a reminder rather than four (the list and time once per group).
  */
 const RAISE_REMINDERS = `
-local out = {}
-local a = 2
-while a <= #ARGV do
+local out, o, added = {}, 0, 0
+local a, last = 2, #ARGV
+while a <= last do
   local k, score, n = tonumber(ARGV[a]), ARGV[a + 1], tonumber(ARGV[a + 2])
   a = a + 3
-  local l = {}
+  local l, m = {}, 0
   for i = 1, n do
+    o = o + 1
     if redis.call('HSETNX', KEYS[1], ARGV[a], ARGV[a + 1]) == 1 then
-      l[#l + 1] = score
-      l[#l + 1] = ARGV[a]
-      redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', '${LIVE_EVENT_FIELD}', ARGV[a + 1])
-      out[#out + 1] = 1
+      l[m + 1] = score
+      l[m + 2] = ARGV[a]
+      m = m + 2
+      redis.call('XADD', KEYS[2], '*', '${LIVE_EVENT_FIELD}', ARGV[a + 1])
+      added = added + 1
+      out[o] = 1
     else
-      out[#out + 1] = 0
+      out[o] = 0
     end
     a = a + 2
   end
-  if #l > 0 then redis.call('ZADD', KEYS[k], unpack(l)) end
+  if m > 0 then redis.call('ZADD', KEYS[k], unpack(l)) end
 end
+-- Trimmed once per batch rather than at each XADD (the script is atomic: nobody sees the stream in between).
+if added > 0 then redis.call('XTRIM', KEYS[2], 'MAXLEN', '~', ARGV[1]) end
 return out
 `;
 
