@@ -40,19 +40,42 @@ function fmtKm(km: number): string {
   return n < 0 ? `-${out}` : out;
 }
 
-/** The reminder's text for the customer and its advisor. */
-export function reminderText(plate: string, itemName: LocalizedText, level: ReminderLevel, due: Omit<DueItem, 'status' | 'itemId' | 'cycle'>): LocalizedText {
+/**
+ * The two sentences of a reminder from the plate and item names as given: raw for `reminderText`, JSON-escaped for
+ * `reminderTextJson` (the fixed words, dates and figures need no escaping, so both give the same text).
+ */
+function textOf(plate: string, zh: string, en: string, warranty: boolean, level: ReminderLevel, due: Omit<DueItem, 'status' | 'itemId' | 'cycle'>): [string, string] {
   const when = due.predictedMs !== undefined ? cstDate(due.predictedMs) : undefined;
   const atKm = due.dueKm !== undefined ? fmtKm(due.dueKm) : undefined;
-  if (itemName.en === WARRANTY_NAME.en) {
+  if (warranty) {
     return level === 'overdue'
-      ? { zh: `${plate}：整车质保已到期（${when ?? ''}）。`, en: `${plate}: the vehicle warranty has expired (${when ?? ''}).` }
-      : { zh: `${plate}：整车质保将于 ${when ?? ''} 前后到期，请在到期前安排检查。`, en: `${plate}: the vehicle warranty ends around ${when ?? ''}; book a check before it ends.` };
+      ? [`${plate}：整车质保已到期（${when ?? ''}）。`, `${plate}: the vehicle warranty has expired (${when ?? ''}).`]
+      : [`${plate}：整车质保将于 ${when ?? ''} 前后到期，请在到期前安排检查。`, `${plate}: the vehicle warranty ends around ${when ?? ''}; book a check before it ends.`];
   }
-  const limits = [atKm !== undefined ? `${atKm} km` : undefined, when].filter(Boolean).join(' / ');
+  const limits = atKm !== undefined ? (when !== undefined ? `${atKm} km / ${when}` : `${atKm} km`) : (when ?? '');
   return level === 'overdue'
-    ? { zh: `${plate}：${itemName.zh}已超期（应于 ${limits} 保养），请尽快预约。`, en: `${plate}: ${itemName.en} is overdue (due at ${limits}); please book a service now.` }
-    : { zh: `${plate}：${itemName.zh}即将到期（预计 ${limits}），请预约保养。`, en: `${plate}: ${itemName.en} is due soon (expected ${limits}); please book a service.` };
+    ? [`${plate}：${zh}已超期（应于 ${limits} 保养），请尽快预约。`, `${plate}: ${en} is overdue (due at ${limits}); please book a service now.`]
+    : [`${plate}：${zh}即将到期（预计 ${limits}），请预约保养。`, `${plate}: ${en} is due soon (expected ${limits}); please book a service.`];
+}
+
+/** The reminder's text for the customer and its advisor. */
+export function reminderText(plate: string, itemName: LocalizedText, level: ReminderLevel, due: Omit<DueItem, 'status' | 'itemId' | 'cycle'>): LocalizedText {
+  const [zh, en] = textOf(plate, itemName.zh, itemName.en, itemName.en === WARRANTY_NAME.en, level, due);
+  return { zh, en };
+}
+
+/** A string as it appears inside JSON quotes. */
+export function escapeJson(s: string): string {
+  return JSON.stringify(s).slice(1, -1);
+}
+
+/**
+ * `JSON.stringify(reminderText(plate, name, level, due))`, from the plate and names already escaped (`escapeJson`, once
+ * per vehicle and per plan item rather than once per reminder): a first scan writes ~170,000 texts.
+ */
+export function reminderTextJson(plateEscaped: string, name: LocalizedText, nameEscaped: LocalizedText, level: ReminderLevel, due: Omit<DueItem, 'status' | 'itemId' | 'cycle'>): string {
+  const [zh, en] = textOf(plateEscaped, nameEscaped.zh, nameEscaped.en, name.en === WARRANTY_NAME.en, level, due);
+  return `{"zh":"${zh}","en":"${en}"}`;
 }
 
 export const WARRANTY_NAME: LocalizedText = { zh: '整车质保', en: 'Vehicle warranty' };

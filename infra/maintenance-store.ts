@@ -75,31 +75,48 @@ return {'ok', json}
 /**
  * Raises a batch of reminders, each unless its id was raised before: per reminder the claim (HSETNX), the customer's
  * list entry and the live event. KEYS = reminders, events, then each customer list of the batch once; ARGV = maxlen,
- * then per reminder: id, index of its customer list in KEYS, raisedAt, JSON. The JSON is the reminder's live event,
- * stored as the reminder's record too (one serialisation a reminder; `decodeReminder` reads either form). The list
- * entries go in one ZADD per customer. Returns 1 (raised now) or 0 (already raised) per reminder.
- * One script per batch instead of one per reminder: a first scan of 100,000 vehicles raises ~170,000.
+ * then groups (one per customer and raising time): index of the customer list in KEYS, raisedAt (the list score),
+ * count, and per reminder id and JSON. The JSON is the reminder's live event, stored as the reminder's record too (one
+ * serialisation a reminder; `decodeReminder` reads either form). A group's list entries go in one ZADD. Returns 1
+ * (raised now) or 0 (already raised) per reminder, in argument order.
+ * One script per batch instead of one per reminder: a first scan of 100,000 vehicles raises ~170,000; and two
+ * arguments a reminder rather than four (the list and time once per group).
  */
 const RAISE_REMINDERS = `
-local out, lists = {}, {}
-local n = (#ARGV - 1) / 4
-for i = 1, n do
-  local a = 2 + (i - 1) * 4
-  if redis.call('HSETNX', KEYS[1], ARGV[a], ARGV[a + 3]) == 1 then
-    local k = tonumber(ARGV[a + 1])
-    local l = lists[k]
-    if not l then l = {}; lists[k] = l end
-    l[#l + 1] = ARGV[a + 2]
-    l[#l + 1] = ARGV[a]
-    redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', '${LIVE_EVENT_FIELD}', ARGV[a + 3])
-    out[i] = 1
-  else
-    out[i] = 0
+local out, o, added = {}, 0, 0
+local a, last = 2, #ARGV
+while a <= last do
+  local k, score, n = tonumber(ARGV[a]), ARGV[a + 1], tonumber(ARGV[a + 2])
+  a = a + 3
+  local l, m = {}, 0
+  for i = 1, n do
+    o = o + 1
+    if redis.call('HSETNX', KEYS[1], ARGV[a], ARGV[a + 1]) == 1 then
+      l[m + 1] = score
+      l[m + 2] = ARGV[a]
+      m = m + 2
+      redis.call('XADD', KEYS[2], '*', '${LIVE_EVENT_FIELD}', ARGV[a + 1])
+      added = added + 1
+      out[o] = 1
+    else
+      out[o] = 0
+    end
+    a = a + 2
   end
+  if m > 0 then redis.call('ZADD', KEYS[k], unpack(l)) end
 end
-for k, l in pairs(lists) do redis.call('ZADD', KEYS[k], unpack(l)) end
+-- Trimmed once per batch rather than at each XADD (the script is atomic: nobody sees the stream in between).
+if added > 0 then redis.call('XTRIM', KEYS[2], 'MAXLEN', '~', ARGV[1]) end
 return out
 `;
+
+/** A reminder ready to claim: its id, customer, time and live event JSON (`reminderEventJson`). */
+export interface ReminderEvent {
+  readonly id: string;
+  readonly customerId: string;
+  readonly raisedAt: number;
+  readonly json: string;
+}
 
 let isoAt = { ms: Number.NaN, iso: '' };
 
@@ -109,10 +126,15 @@ let isoAt = { ms: Number.NaN, iso: '' };
  * a first scan serialises ~170,000 of them, and building an event object each time only to stringify it cost
  * about twice as much. The time string is shared by a scan's reminders (one `raisedAt`).
  */
-function reminderEventJson(r: Reminder): string {
-  if (isoAt.ms !== r.raisedAt) isoAt = { ms: r.raisedAt, iso: new Date(r.raisedAt).toISOString() };
+export function reminderEventJson(r: Reminder): string {
   const q = JSON.stringify;
-  return `{"type":"maintenance.reminder","at":"${isoAt.iso}","vin":${q(r.vin)},"customerId":${q(r.customerId)},"data":{"reminderId":${q(r.id)},"itemId":${q(r.itemId)},"level":${q(r.level)},"cycle":${q(r.cycle)},"text":${q(r.text)},"due":${q(r.due)}}}`;
+  return reminderEventJsonOf(r.raisedAt, q(r.vin), q(r.customerId), q(r.id), q(r.itemId), q(r.level), q(r.cycle), q(r.text), q(r.due));
+}
+
+/** The same JSON from its parts, each already JSON (the scan escapes a vehicle's strings once, not per reminder). */
+export function reminderEventJsonOf(raisedAt: number, vin: string, customerId: string, id: string, itemId: string, level: string, cycle: string, text: string, due: string): string {
+  if (isoAt.ms !== raisedAt) isoAt = { ms: raisedAt, iso: new Date(raisedAt).toISOString() };
+  return `{"type":"maintenance.reminder","at":"${isoAt.iso}","vin":${vin},"customerId":${customerId},"data":{"reminderId":${id},"itemId":${itemId},"level":${level},"cycle":${cycle},"text":${text},"due":${due}}}`;
 }
 
 /** A stored reminder: its live event (as raised) or the reminder itself (after a change of state). */
@@ -130,26 +152,82 @@ const STATUS_CODE = { ok: 0, due_soon: 1, overdue: 2 } as const;
 const STATUS_OF = ['ok', 'due_soon', 'overdue'] as const;
 const BASIS_CODE = { km: 0, hours: 1, months: 2 } as const;
 const BASIS_OF = ['km', 'hours', 'months'] as const;
-const num = (x: number | undefined) => (x === undefined ? 'null' : String(x));
+
+/** First byte of the binary form of a vehicle's due items (the JSON forms start with `[` or `{`). */
+const DUE_BINARY = 3;
+/** Numbers per item in the binary form: status, dueKm, dueHours, dueDateMs, predictedMs, basis, remainingKm, remainingHours. */
+const ITEM_NUMBERS = 8;
 
 /**
- * A vehicle's due items as stored: positional arrays, not objects (a first scan writes 100,000 of them; the field
- * names were half the bytes). `[2, customerId, computedAt, status, [itemId, cycle, status, dueKm, dueHours, dueDateMs,
- * predictedMs, basis, remainingKm, remainingHours], …]`, null for an absent figure, codes for status and basis.
+ * A vehicle's due items as stored: binary (a first scan writes 100,000 of them, and turning their ~10 million figures
+ * — most of them fractions — into decimal text was most of the write's Node CPU). Byte 3, the byte length of a JSON
+ * array of the strings `[customerId, itemId, cycle, itemId, cycle, …]` (uint32 LE) and that JSON, then float64 LE:
+ * computedAt, status, and per item the `ITEM_NUMBERS` figures in that order (NaN for an absent figure, codes for
+ * status and basis).
  */
-function encodeDue(d: VehicleDue): string {
-  let out = `[2,${JSON.stringify(d.customerId)},${d.computedAt},${STATUS_CODE[d.status]}`;
+function encodeDue(d: VehicleDue): Buffer {
+  let head = JSON.stringify(d.customerId);
+  for (const i of d.items) head += `,${JSON.stringify(i.itemId)},${JSON.stringify(i.cycle)}`;
+  head = `[${head}]`;
+  const headBytes = Buffer.byteLength(head);
+  const at = 5 + headBytes;
+  const buf = Buffer.allocUnsafe(at + 8 * (2 + ITEM_NUMBERS * d.items.length));
+  buf[0] = DUE_BINARY;
+  buf.writeUInt32LE(headBytes, 1);
+  buf.write(head, 5, 'utf8');
+  buf.writeDoubleLE(d.computedAt, at);
+  buf.writeDoubleLE(STATUS_CODE[d.status], at + 8);
+  let o = at + 16;
+  const put = (x: number | undefined) => {
+    buf.writeDoubleLE(x ?? Number.NaN, o);
+    o += 8;
+  };
   for (const i of d.items) {
-    out += `,[${JSON.stringify(i.itemId)},${JSON.stringify(i.cycle)},${STATUS_CODE[i.status]},${num(i.dueKm)},${num(i.dueHours)},${num(i.dueDateMs)},${num(i.predictedMs)},${i.basis === undefined ? 'null' : BASIS_CODE[i.basis]},${num(i.remainingKm)},${num(i.remainingHours)}]`;
+    put(STATUS_CODE[i.status]); put(i.dueKm); put(i.dueHours); put(i.dueDateMs); put(i.predictedMs);
+    put(i.basis === undefined ? undefined : BASIS_CODE[i.basis]); put(i.remainingKm); put(i.remainingHours);
   }
-  return `${out}]`;
+  return buf;
+}
+
+function decodeBinaryDue(vin: string, buf: Buffer): VehicleDue {
+  const headBytes = buf.readUInt32LE(1);
+  const strings = JSON.parse(buf.toString('utf8', 5, 5 + headBytes)) as string[];
+  let o = 5 + headBytes;
+  const next = () => {
+    const x = buf.readDoubleLE(o);
+    o += 8;
+    return x;
+  };
+  const computedAt = next();
+  const status = STATUS_OF[next() as 0 | 1 | 2];
+  const items: DueItem[] = [];
+  for (let k = 1; k + 1 < strings.length; k += 2) {
+    const item: { -readonly [K in keyof DueItem]?: DueItem[K] } = { itemId: strings[k]!, cycle: strings[k + 1]! };
+    const itemStatus = STATUS_OF[next() as 0 | 1 | 2];
+    const dueKm = next(), dueHours = next(), dueDateMs = next(), predictedMs = next(), basis = next(), remainingKm = next(), remainingHours = next();
+    if (!Number.isNaN(dueKm)) item.dueKm = dueKm;
+    if (!Number.isNaN(dueHours)) item.dueHours = dueHours;
+    if (!Number.isNaN(dueDateMs)) item.dueDateMs = dueDateMs;
+    if (!Number.isNaN(predictedMs)) item.predictedMs = predictedMs;
+    if (!Number.isNaN(basis)) item.basis = BASIS_OF[basis as 0 | 1 | 2];
+    if (!Number.isNaN(remainingKm)) item.remainingKm = remainingKm;
+    if (!Number.isNaN(remainingHours)) item.remainingHours = remainingHours;
+    item.status = itemStatus;
+    items.push(item as DueItem);
+  }
+  return { vin, customerId: strings[0]!, computedAt, items, status };
 }
 
 type EncodedItem = [string, string, 0 | 1 | 2, ...Array<number | null>];
 
-/** Reads either form: the positional one, or the object JSON of earlier versions. */
-function decodeDue(vin: string, json: string): VehicleDue {
-  const v = JSON.parse(json) as VehicleDue | [2, string, number, 0 | 1 | 2, ...EncodedItem[]];
+/**
+ * Reads any stored form: the binary one, the positional JSON of the previous version (`[2, customerId, computedAt,
+ * status, [itemId, cycle, status, dueKm, dueHours, dueDateMs, predictedMs, basis, remainingKm, remainingHours], …]`),
+ * or the object JSON of earlier ones.
+ */
+function decodeDue(vin: string, stored: Buffer): VehicleDue {
+  if (stored[0] === DUE_BINARY) return decodeBinaryDue(vin, stored);
+  const v = JSON.parse(stored.toString('utf8')) as VehicleDue | [2, string, number, 0 | 1 | 2, ...EncodedItem[]];
   if (!Array.isArray(v)) return v;
   const items: DueItem[] = [];
   for (let k = 4; k < v.length; k++) {
@@ -286,7 +364,7 @@ export function createMaintenanceStore(deps: { redis: Redis; prefix: string }) {
     for (let i = 0; i < vins.length; i += 5000) {
       const chunk = vins.slice(i, i + 5000);
       if (chunk.length === 0) continue;
-      const values = await redis.hmget(keys.maintDue, ...chunk);
+      const values = await redis.hmgetBuffer(keys.maintDue, ...chunk);
       values.forEach((v, j) => out.push(v ? decodeDue(chunk[j]!, v) : undefined));
     }
     return out;
@@ -317,20 +395,46 @@ export function createMaintenanceStore(deps: { redis: Redis; prefix: string }) {
 
   /** Raises each reminder unless its id was raised before; returns those raised by this call. */
   async function raiseReminders(reminders: readonly Reminder[]): Promise<Reminder[]> {
-    const batches: Array<Promise<Reminder[]>> = [];
-    for (let i = 0; i < reminders.length; i += 1000) {
-      const chunk = reminders.slice(i, i + 1000);
+    const flags = await claimEvents(reminders.map((r) => ({ id: r.id, customerId: r.customerId, raisedAt: r.raisedAt, json: reminderEventJson(r) })));
+    return reminders.filter((_, j) => flags[j]);
+  }
+
+  /** `raiseReminders` for reminders already in their event form (the scan); returns how many were raised. */
+  async function raiseReminderEvents(events: readonly ReminderEvent[]): Promise<number> {
+    return (await claimEvents(events)).filter(Boolean).length;
+  }
+
+  /** Claims in batches of up to 1,000 (sent together; each atomic); per event whether this call raised it. */
+  async function claimEvents(events: readonly ReminderEvent[]): Promise<boolean[]> {
+    const batches: Array<Promise<boolean[]>> = [];
+    for (let i = 0; i < events.length; i += 1000) {
+      const chunk = events.slice(i, i + 1000);
       const lists = new Map<string, number>();
+      const groups = new Map<string, ReminderEvent[]>();
+      for (const e of chunk) {
+        if (!lists.has(e.customerId)) lists.set(e.customerId, 3 + lists.size);
+        const g = `${e.raisedAt} ${e.customerId}`;
+        const list = groups.get(g);
+        if (list) list.push(e);
+        else groups.set(g, [e]);
+      }
       const args: Array<string | number> = [LIVE_STREAM_MAXLEN];
-      for (const r of chunk) {
-        let k = lists.get(r.customerId);
-        if (k === undefined) lists.set(r.customerId, (k = 3 + lists.size));
-        args.push(r.id, k, r.raisedAt, reminderEventJson(r));
+      const order: ReminderEvent[] = [];
+      for (const list of groups.values()) {
+        args.push(lists.get(list[0]!.customerId)!, list[0]!.raisedAt, list.length);
+        for (const e of list) {
+          args.push(e.id, e.json);
+          order.push(e);
+        }
       }
       // The batches go out together (one connection, pipelined); each is atomic on its own.
       batches.push((redis.eval(RAISE_REMINDERS, 2 + lists.size, keys.maintReminders, keys.events,
         ...[...lists.keys()].map((c) => keys.maintCustomerReminders(c)), ...args) as Promise<number[]>)
-        .then((flags) => chunk.filter((_, j) => flags[j] === 1)));
+        .then((flags) => {
+          const raised = new Set<ReminderEvent>();
+          order.forEach((e, j) => flags[j] === 1 && raised.add(e));
+          return chunk.map((e) => raised.has(e));
+        }));
     }
     return (await Promise.all(batches)).flat();
   }
@@ -394,7 +498,7 @@ export function createMaintenanceStore(deps: { redis: Redis; prefix: string }) {
   return {
     putServiceDay, serviceDays,
     keys, plans, putPlans, seedPlans, deletePlan, recordService, services, lastServices, takeDirty, markDirty,
-    usage, usageSummaryDay, putUsage, due, putDue, dueFingerprints, raiseReminders, raisedAmong, reminder, remindersOf, allReminders, updateReminder,
+    usage, usageSummaryDay, putUsage, due, putDue, dueFingerprints, raiseReminders, raiseReminderEvents, raisedAmong, reminder, remindersOf, allReminders, updateReminder,
   };
 }
 

@@ -6,12 +6,12 @@ import {
   cstDateStart, dueItem, reminderLevelOf, warrantyDue, warrantyTermsOf, WARRANTY_ITEM_ID,
   type CycleStart, type DueItem, type DueSoonThresholds, type ReminderLevel, type WarrantyReminderThresholds,
 } from '../core/maintenance-due.ts';
-import { planFor, type MaintenanceItem, type MaintenancePlan } from '../core/maintenance-plan.ts';
-import { reminderId, reminderText, WARRANTY_NAME, type Reminder } from '../core/maintenance-reminder.ts';
+import { planFor, type LocalizedText, type MaintenanceItem, type MaintenancePlan } from '../core/maintenance-plan.ts';
+import { escapeJson, reminderId, reminderText, reminderTextJson, WARRANTY_NAME, type Reminder } from '../core/maintenance-reminder.ts';
 import { currentUsage, type UsageSnapshot } from '../core/maintenance-usage.ts';
 import type { Vehicle } from '../core/registry.ts';
 import { DEFAULT_WARRANTY_POLICY, type WarrantyPolicy } from '../core/warranty.ts';
-import type { MaintenanceStore, VehicleDue } from '../infra/maintenance-store.ts';
+import { reminderEventJsonOf, type MaintenanceStore, type ReminderEvent, type VehicleDue } from '../infra/maintenance-store.ts';
 import type { RegistryStore } from '../infra/registry-store.ts';
 import type { RepairSettingsStore } from '../infra/repair-settings-store.ts';
 import type { UsageRollup } from './usage-rollup.ts';
@@ -71,11 +71,12 @@ function withoutMonths<T extends { months?: number }>(interval: T): T {
   return (Object.keys(rest).length ? rest : { km: Number.MAX_SAFE_INTEGER }) as T;
 }
 
-/** The reminder of one due item at one level (`undefined` for an item the plan no longer names). */
-export function reminderFor(vehicle: Vehicle, plan: MaintenancePlan | undefined, d: DueItem, level: ReminderLevel, nowMs: number): Reminder | undefined {
-  const name = d.itemId === WARRANTY_ITEM_ID ? WARRANTY_NAME : plan?.items.find((i) => i.id === d.itemId)?.name;
-  if (!name) return undefined;
-  // Field by field, not a rest spread (a first scan builds ~170,000).
+function itemName(plan: MaintenancePlan | undefined, itemId: string) {
+  return itemId === WARRANTY_ITEM_ID ? WARRANTY_NAME : plan?.items.find((i) => i.id === itemId)?.name;
+}
+
+/** A reminder's due figures: field by field, not a rest spread (a first scan builds ~170,000). */
+function dueFiguresOf(d: DueItem): Reminder['due'] {
   const dueFigures: { -readonly [K in keyof Reminder['due']]?: Reminder['due'][K] } = {};
   if (d.dueKm !== undefined) dueFigures.dueKm = d.dueKm;
   if (d.dueHours !== undefined) dueFigures.dueHours = d.dueHours;
@@ -84,6 +85,40 @@ export function reminderFor(vehicle: Vehicle, plan: MaintenancePlan | undefined,
   if (d.basis !== undefined) dueFigures.basis = d.basis;
   if (d.remainingKm !== undefined) dueFigures.remainingKm = d.remainingKm;
   if (d.remainingHours !== undefined) dueFigures.remainingHours = d.remainingHours;
+  return dueFigures;
+}
+
+const escapedNames = new WeakMap<LocalizedText, LocalizedText>();
+let escapedVehicle: { vehicle?: Vehicle; vin: string; customerId: string; plate: string } = { vin: '', customerId: '', plate: '' };
+
+/**
+ * The reminder of one due item at one level in its claim form: the live event JSON that `reminderFor` would give
+ * (`reminderEventJson(reminderFor(…))`, the same string), written without the reminder and text objects, with the
+ * vehicle's strings escaped once for its reminders (they come one vehicle after another) and the plan's names once.
+ */
+export function reminderEventFor(vehicle: Vehicle, plan: MaintenancePlan | undefined, d: DueItem, level: ReminderLevel, nowMs: number): ReminderEvent | undefined {
+  const name = itemName(plan, d.itemId);
+  if (!name) return undefined;
+  let nameEscaped = escapedNames.get(name);
+  if (!nameEscaped) escapedNames.set(name, (nameEscaped = { zh: escapeJson(name.zh), en: escapeJson(name.en) }));
+  if (escapedVehicle.vehicle !== vehicle) {
+    escapedVehicle = { vehicle, vin: JSON.stringify(vehicle.vin), customerId: JSON.stringify(vehicle.customerId), plate: escapeJson(vehicle.plate ?? vehicle.vin) };
+  }
+  const q = JSON.stringify;
+  const due = dueFiguresOf(d);
+  const id = reminderId(vehicle.vin, d.itemId, d.cycle, level);
+  return {
+    id, customerId: vehicle.customerId, raisedAt: nowMs,
+    json: reminderEventJsonOf(nowMs, escapedVehicle.vin, escapedVehicle.customerId, q(id), q(d.itemId), q(level), q(d.cycle),
+      reminderTextJson(escapedVehicle.plate, name, nameEscaped, level, due), q(due)),
+  };
+}
+
+/** The reminder of one due item at one level (`undefined` for an item the plan no longer names). */
+export function reminderFor(vehicle: Vehicle, plan: MaintenancePlan | undefined, d: DueItem, level: ReminderLevel, nowMs: number): Reminder | undefined {
+  const name = itemName(plan, d.itemId);
+  if (!name) return undefined;
+  const dueFigures = dueFiguresOf(d);
   return {
     id: reminderId(vehicle.vin, d.itemId, d.cycle, level), vin: vehicle.vin, customerId: vehicle.customerId,
     itemId: d.itemId, cycle: d.cycle, level, raisedAt: nowMs, due: dueFigures,
@@ -207,14 +242,15 @@ export function createDueScanner(deps: {
         const claimAndWrite = async () => {
           // One HMGET for the checked candidates; texts only for the ids not raised yet.
           const already = candidates.length ? await store.raisedAmong(candidates.map((c) => c.id)) : new Set<string>();
-          const fresh = new Map<string, Reminder>();
+          const fresh = new Map<string, ReminderEvent>();
           for (const c of [...candidates, ...unseen]) {
             if (already.has(c.id) || fresh.has(c.id)) continue;
-            const r = reminderFor(c.vehicle, c.plan, c.item, c.level, nowMs);
+            const r = reminderEventFor(c.vehicle, c.plan, c.item, c.level, nowMs);
             if (r) fresh.set(r.id, r);
           }
-          const raised = await store.raiseReminders([...fresh.values()]);
-          raisedCount += raised.length;
+          // Not `raisedCount += await …`: that reads the count before the wait, and two chunks' claims overlap.
+          const raised = await store.raiseReminderEvents([...fresh.values()]);
+          raisedCount += raised;
           // The fingerprints only once the claims are in: a scan killed before this redoes the vehicles.
           await store.putDue(changedDue, fingerprints);
         };

@@ -23,6 +23,7 @@ import { createRegistryStore } from '../infra/registry-store.ts';
 import { createRepairSettingsStore } from '../infra/repair-settings-store.ts';
 import { DEFAULT_MAINTENANCE_PLANS } from '../core/maintenance-plan.ts';
 import { seedDemoServiceHistory } from '../maintenance/demo-history.ts';
+import { SCHEDULER_NODE_FLAGS } from '../scheduler/config.ts';
 import { createMaintenanceService } from '../maintenance/maintenance-service.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -210,7 +211,7 @@ async function main(): Promise<void> {
         MQTT_USERNAME: 'gateway', MQTT_PASSWORD: secrets.gatewayPassword, JT808_HOST: '127.0.0.1', JT808_PORT: String(jt808Port),
       }),
       child('dispatcher', ['dispatcher/main.ts']),
-      child('scheduler', ['scheduler/main.ts']),
+      child('scheduler', [...SCHEDULER_NODE_FLAGS, 'scheduler/main.ts']),
       // Each process its own broker account: client ids are bound to usernames (no session takeover).
       child('api', ['api/main.ts'], { MQTT_USERNAME: 'api', MQTT_PASSWORD: secrets.apiPassword }),
       // A few scheduled breakdowns (seconds after start) so that rescues happen within the first minutes,

@@ -2,6 +2,7 @@
 // the environment exactly as for the single-process scripts (README, configuration table).
 import { createSupervisor } from '../infra/supervisor.ts';
 import { onStopSignals } from '../infra/shutdown.ts';
+import { SCHEDULER_NODE_FLAGS } from '../scheduler/config.ts';
 
 const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
 const supervisor = createSupervisor({
@@ -9,7 +10,7 @@ const supervisor = createSupervisor({
     name,
     // `node --import tsx` runs the entry in this very process: a signal reaches the service itself.
     command: process.execPath,
-    args: ['--import', 'tsx', `${name}/main.ts`],
+    args: [...(name === 'scheduler' ? SCHEDULER_NODE_FLAGS : []), '--import', 'tsx', `${name}/main.ts`],
     env,
     output: 'inherit-prefixed' as const,
   })),

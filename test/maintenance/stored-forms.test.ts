@@ -1,0 +1,50 @@
+// The stored forms of a vehicle's due items (infra/maintenance-store.ts): what a scan writes reads back exactly
+// (absent figures stay absent, fractions keep every bit), and the forms earlier versions wrote still read (real Redis).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMaintenanceStore } from '../../infra/maintenance-store.ts';
+import type { VehicleDue } from '../../infra/maintenance-store.ts';
+import { createRedis, type Redis } from '../../infra/redis.ts';
+import { testServices } from '../harness/context.ts';
+
+const services = testServices('maintforms');
+
+const due: VehicleDue = {
+  vin: 'LFWADRJF0L0000009', customerId: '客户 "C9"', computedAt: 1_795_798_800_000, status: 'overdue',
+  items: [
+    { itemId: 'engine-oil', cycle: 'svc-1', dueKm: 123_456.789, dueHours: 2_057.6131, predictedMs: 1_795_812_345_678.25, basis: 'km', remainingKm: -0.1 + 0.2, remainingHours: 33.3333333333, status: 'due_soon' },
+    { itemId: 'air-filter', cycle: 'initial', dueDateMs: 1_790_000_000_000, predictedMs: 1_790_000_000_000, basis: 'months', status: 'overdue' },
+    { itemId: 'warranty', cycle: 'warranty', status: 'ok' },
+  ],
+};
+
+describe('stored due items', () => {
+  let redis: Redis;
+  let store: ReturnType<typeof createMaintenanceStore>;
+
+  beforeAll(() => {
+    redis = createRedis(services, 'fail-fast');
+    store = createMaintenanceStore({ redis, prefix: services.redisPrefix });
+  });
+
+  afterAll(async () => {
+    const keys = await redis.keys(`${services.redisPrefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('reads back exactly what was written, and nothing for a vehicle never written', async () => {
+    await store.putDue([due, { ...due, vin: 'LFWADRJF0L0000010', items: [] , status: 'ok' }]);
+    const [back, empty, none] = await store.due([due.vin, 'LFWADRJF0L0000010', 'LFWADRJF0L0000011']);
+    expect(back).toStrictEqual(due);
+    expect(empty).toStrictEqual({ ...due, vin: 'LFWADRJF0L0000010', items: [], status: 'ok' });
+    expect(none).toBeUndefined();
+  });
+
+  it('reads the positional JSON and the object JSON of earlier versions', async () => {
+    const positional = `[2,${JSON.stringify(due.customerId)},${due.computedAt},2,["engine-oil","svc-1",1,123456.789,2057.6131,null,1795812345678.25,0,${-0.1 + 0.2},33.3333333333],["air-filter","initial",2,null,null,1790000000000,1790000000000,2,null,null],["warranty","warranty",0,null,null,null,null,null,null,null]]`;
+    await redis.hset(store.keys.maintDue, 'V-POSITIONAL', positional, 'V-OBJECT', JSON.stringify({ ...due, vin: 'V-OBJECT' }));
+    const [p, o] = await store.due(['V-POSITIONAL', 'V-OBJECT']);
+    expect(p).toStrictEqual({ ...due, vin: 'V-POSITIONAL' });
+    expect(o).toStrictEqual({ ...due, vin: 'V-OBJECT' });
+  });
+});
