@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { SCHEDULER_NODE_FLAGS } from '../../scheduler/config.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
@@ -53,7 +54,9 @@ describe('docker-compose.yml', () => {
     it(`${service}: runs ${entry} with only variables it reads, including the ones it needs`, () => {
       const definition = compose.services[service];
       expect(definition, `service ${service}`).toBeDefined();
-      expect(definition!.command).toEqual(['node', '--import', 'tsx', entry]);
+      // The scheduler runs with its V8 flags (scheduler/config.ts), as `npm run scheduler` and the supervisor start it.
+      const nodeFlags = service === 'scheduler' ? SCHEDULER_NODE_FLAGS : [];
+      expect(definition!.command).toEqual(['node', ...nodeFlags, '--import', 'tsx', entry]);
       const environment = Object.keys(definition!.environment ?? {});
       const read = variablesRead(entry);
       expect(read.size).toBeGreaterThan(0);
