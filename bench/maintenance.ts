@@ -28,6 +28,7 @@ import { createDueScanner, type DueScanStats } from '../maintenance/due-scan.ts'
 import { createUsageRollup, USAGE_MEASUREMENT } from '../maintenance/usage-rollup.ts';
 import { arg } from './args.ts';
 import { cpuSeconds } from './proc.ts';
+import { createRandom } from '../simulators/prng.ts';
 
 const VEHICLES = arg('vehicles', 100_000);
 const RUNS = arg('runs', 2);
@@ -42,13 +43,8 @@ const signature = `v${VEHICLES}d${DAYS}t${TODAY}v1`;
 const vinOf = (i: number) => withCheckDigit(`LFWBENCH0${String(i).padStart(8, '0')}`);
 
 function rnd(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = createRandom(seed);
+  return () => random.next();
 }
 
 /** Per truck: odometer at the start and km per day (200–900), engine hours at ~60 km/h; some days idle. */

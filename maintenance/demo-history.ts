@@ -12,23 +12,19 @@ import { cstDate, cstDateStart, DAY_MS } from '../core/maintenance-due.ts';
 import { planFor, type MaintenancePlan } from '../core/maintenance-plan.ts';
 import type { Vehicle } from '../core/registry.ts';
 import type { MaintenanceStore } from '../infra/maintenance-store.ts';
+import { createRandom } from '../simulators/prng.ts';
 import type { MaintenanceService, ServiceInput } from './maintenance-service.ts';
 
 /** Trucks younger than this have not had a service yet (their first service is measured from the in-service date). */
 const FIRST_SERVICE_AGE_DAYS = 100;
 const NOTE = '演示数据 / demo history';
 
-/** mulberry32 seeded by the VIN (FNV-1a): the same history on every run. */
+/** The simulators' seeded generator (mulberry32), seeded by the VIN (FNV-1a): the same history on every run. */
 function rngOf(vin: string): () => number {
   let h = 0x811c9dc5;
   for (let i = 0; i < vin.length; i++) h = Math.imul(h ^ vin.charCodeAt(i), 0x01000193);
-  let a = h >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = createRandom(h >>> 0);
+  return () => random.next();
 }
 
 /** The demo services of one vehicle at `nowMs`, oldest first ([] for a truck too young for its first service). */
