@@ -1,7 +1,7 @@
 // One blocking reader of the live event stream per API instance, fanned out to every SSE connection
 // (N browsers cost one Redis connection, not N). Started with the first subscriber, stopped on close.
 import type { Redis } from 'ioredis';
-import { LIVE_EVENT_FIELD, type LiveEvent } from '../core/events.ts';
+import { liveEventOfEntry, type LiveEvent } from '../core/events.ts';
 
 export interface StreamEvent {
   /** Redis Stream id, used as the SSE event id (resume with Last-Event-ID). */
@@ -23,14 +23,8 @@ export function compareStreamIds(a: string, b: string): number {
 function parseEntries(entries: Array<[string, string[]]>): StreamEvent[] {
   const out: StreamEvent[] = [];
   for (const [id, fields] of entries) {
-    const at = fields.indexOf(LIVE_EVENT_FIELD);
-    if (at < 0 || at % 2 !== 0) continue;
-    try {
-      const event = JSON.parse(fields[at + 1]!) as LiveEvent;
-      if (event && typeof event.type === 'string') out.push({ id, event });
-    } catch {
-      // A damaged entry is skipped; the stream is a feed.
-    }
+    const parsed = liveEventOfEntry(fields);
+    if (parsed) out.push({ id, event: parsed.event });
   }
   return out;
 }

@@ -29,3 +29,18 @@ export const LIVE_STREAM_MAXLEN = 100_000;
 
 /** A LiveEvent is stored in the stream as one field holding its JSON: `XADD events * event <json>`. */
 export const LIVE_EVENT_FIELD = 'event';
+
+/** The live event of one stream entry's field list and its JSON as stored, or undefined for an entry without a
+ * readable one (a damaged entry is skipped by every reader: the stream is a feed). */
+export function liveEventOfEntry(fields: readonly string[]): { event: LiveEvent; json: string } | undefined {
+  const at = fields.indexOf(LIVE_EVENT_FIELD);
+  if (at < 0 || at % 2 !== 0) return undefined;
+  const json = fields[at + 1];
+  if (json === undefined) return undefined;
+  try {
+    const event = JSON.parse(json) as LiveEvent;
+    return event && typeof event.type === 'string' ? { event, json } : undefined;
+  } catch {
+    return undefined;
+  }
+}

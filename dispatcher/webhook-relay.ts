@@ -5,7 +5,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../core/keys.ts';
-import { LIVE_EVENT_FIELD, type LiveEvent } from '../core/events.ts';
+import { liveEventOfEntry } from '../core/events.ts';
 import { JOB_OPTIONS, RESCUE_QUEUES, type WebhookDelivery } from '../core/queues.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { RegistryStore } from '../infra/registry-store.ts';
@@ -41,14 +41,7 @@ export function createWebhookRelay(deps: WebhookRelayDeps) {
     claimIdleMs: deps.claimIdleMs ?? 60_000,
     blockMs: deps.blockMs ?? 2000,
     async handle([streamId, fields]: StreamEntry) {
-      const jsonIndex = fields.indexOf(LIVE_EVENT_FIELD);
-      const json = jsonIndex >= 0 ? fields[jsonIndex + 1] : undefined;
-      let event: LiveEvent | undefined;
-      try {
-        event = json ? (JSON.parse(json) as LiveEvent) : undefined;
-      } catch {
-        event = undefined;
-      }
+      const { event, json } = liveEventOfEntry(fields) ?? {};
       // Case and complaint events, and maintenance reminders (issue 18), go to the customer's webhook.
       if (!event || !(event.type.startsWith('rescue.') || event.type.startsWith('complaint.') || event.type.startsWith('maintenance.')) || !event.customerId) return;
       const customer = await deps.registry.get('customer', event.customerId);

@@ -5,7 +5,7 @@
 // re-claimed event never doubles the service. The record puts the vehicle on the scan's work list, which moves
 // its due dates at the next incremental scan.
 import type { Redis } from 'ioredis';
-import { LIVE_EVENT_FIELD, type LiveEvent } from '../core/events.ts';
+import { liveEventOfEntry } from '../core/events.ts';
 import { ConflictError } from '../core/errors.ts';
 import { redisKeys } from '../core/keys.ts';
 import { caseServiceId, itemsServicedByParts } from '../core/maintenance-case-service.ts';
@@ -83,13 +83,7 @@ export function createRepairedCaseRelay(deps: {
     claimIdleMs: deps.claimIdleMs ?? 60_000,
     blockMs: deps.blockMs ?? 2000,
     async handle([, fields]: StreamEntry) {
-      const json = fields[fields.indexOf(LIVE_EVENT_FIELD) + 1];
-      let event: LiveEvent | undefined;
-      try {
-        event = json ? (JSON.parse(json) as LiveEvent) : undefined;
-      } catch {
-        event = undefined;
-      }
+      const event = liveEventOfEntry(fields)?.event;
       if (!event?.caseId || (event.type !== 'rescue.repaired' && event.type !== 'rescue.resolved')) return;
       const result = await deps.recorder.recordFromCase(event.caseId);
       deps.logger.info({ caseId: event.caseId, ...result }, 'repaired case → service history');
