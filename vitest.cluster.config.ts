@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { RUN_OPTIONS } from './vitest.config.ts';
 
 // `npm run test:cluster`: the ingest acceptance, the dispatch acceptance and the API suites, plus the cluster's own
 // tests (test/cluster/), against a real 3-master + 3-replica Redis Cluster (test/harness/cluster-setup.ts). The
@@ -19,11 +20,7 @@ export const CLUSTER_TESTS = [
 
 export default defineConfig({
   test: {
-    pool: 'forks',
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-    teardownTimeout: 60_000,
-    reporters: ['default'],
+    ...RUN_OPTIONS,
     include: CLUSTER_TESTS,
     // The failover test SIGKILLs a master of the shared cluster: only on its own (CLUSTER_FAILOVER=1).
     exclude: process.env.CLUSTER_FAILOVER ? [] : ['test/cluster/failover.test.ts'],

@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import type { InlineConfig } from 'vitest/node';
 
 // Two projects. `unit`: in-process tests that need no backing service and start no process (pure core, config) — no
 // global setup, `npm run test:unit`. `services`: everything else — tests against the real Redis, Mosquitto and InfluxDB
@@ -25,13 +26,18 @@ const UNIT_TESTS = [
   'test/simulators/truck-model.test.ts',
 ];
 
+/** How every run of the suite runs (this config and vitest.cluster.config.ts): a process per file, real services. */
+export const RUN_OPTIONS = {
+  pool: 'forks',
+  testTimeout: 60_000,
+  hookTimeout: 120_000,
+  teardownTimeout: 60_000,
+  reporters: ['default'],
+} satisfies InlineConfig;
+
 export default defineConfig({
   test: {
-    pool: 'forks',
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-    teardownTimeout: 60_000,
-    reporters: ['default'],
+    ...RUN_OPTIONS,
     projects: [
       { extends: true, test: { name: 'unit', include: UNIT_TESTS } },
       {
