@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../core/keys.ts';
-import { replicationGate, writeConcern } from './redis.ts';
+import { replicationGate, writeConcern, writeThenWait } from './redis.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import { statIncrements } from '../core/rescue-stats.ts';
 import { LIVE_EVENT_FIELD, LIVE_STREAM_MAXLEN, type LiveEvent } from '../core/events.ts';
@@ -190,15 +190,9 @@ export function createCaseStore(deps: CaseStoreDeps) {
       // WAIT in the same pipeline: it goes to the master that ran the commit (the case's slot on a cluster) and
       // returns once that many replicas have it, or after the timeout (then the commit stands, acknowledged by the
       // master alone, and is counted: degraded durability rather than a refused rescue).
-      const pipeline = redis.pipeline();
-      (pipeline as unknown as { fleetCommitCase(...a: Array<string | number>): unknown }).fleetCommitCase(...args);
-      pipeline.wait(wait.replicas, wait.timeoutMs);
-      const rows = (await pipeline.exec()) ?? [];
-      const [commitRow, waitRow] = rows;
-      const acked = waitRow && !waitRow[0] ? Number(waitRow[1]) : undefined;
-      gate.settled(wait, acked);
-      if (commitRow?.[0]) throw commitRow[0];
-      [result, value] = commitRow?.[1] as [string, string];
+      const { reply, acked } = await writeThenWait<[string, string]>(redis, gate, wait, (pipeline) =>
+        (pipeline as unknown as { fleetCommitCase(...a: Array<string | number>): unknown }).fleetCommitCase(...args));
+      [result, value] = reply;
       if (result === 'ok' && (acked ?? 0) < wait.replicas) unreplicated++;
     } else {
       // No WAIT: none configured, or the gate saw the last one time out (infra/redis.ts replicationGate).

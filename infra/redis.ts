@@ -85,6 +85,28 @@ export function replicationGate(redis: object, clock: () => number = Date.now): 
   return gate;
 }
 
+/**
+ * Runs one write followed by `WAIT` in one pipeline — so the `WAIT` goes to the master that ran the write (the
+ * write's slot on a cluster) — and tells the gate what it saw. Returns the write's reply (its error thrown) and how
+ * many replicas acknowledged (undefined: the `WAIT` did not answer).
+ */
+export async function writeThenWait<T>(
+  redis: Redis,
+  gate: ReplicationGate,
+  wait: ReplicaWait,
+  enqueue: (pipeline: ReturnType<Redis['pipeline']>) => void,
+): Promise<{ reply: T; acked: number | undefined }> {
+  const pipeline = redis.pipeline();
+  enqueue(pipeline);
+  pipeline.wait(wait.replicas, wait.timeoutMs);
+  const [writeRow, waitRow] = (await pipeline.exec()) ?? [];
+  const acked = waitRow && !waitRow[0] ? Number(waitRow[1]) : undefined;
+  gate.settled(wait, acked);
+  if (!writeRow) throw new Error('pipeline: no reply to the write');
+  if (writeRow[0]) throw writeRow[0];
+  return { reply: writeRow[1] as T, acked };
+}
+
 /** The seed URLs of a target: one in standalone mode, one or more in cluster mode. */
 export function redisSeeds(target: RedisTarget): string[] {
   return target.redisUrl.split(',').map((url) => url.trim()).filter(Boolean);

@@ -30,7 +30,7 @@ import { redisKeys } from '../core/keys.ts';
 import { createGeoIndexRegions, type ProvinceLocator } from '../core/regions.ts';
 import type { FaultEvent } from '../core/queues.ts';
 import { DEAD_LETTER_LIST_MAX, type DeadLetter } from '../core/telemetry.ts';
-import { replicationGate, scriptGroupOf } from '../infra/redis.ts';
+import { replicationGate, scriptGroupOf, writeThenWait } from '../infra/redis.ts';
 import type { DecodedBatch } from './decode.ts';
 import { loadProvinceLocator } from './province-locator.ts';
 import type { SpoolPosition } from './spool.ts';
@@ -387,13 +387,9 @@ export function createStateApplier(deps: {
     let done: number;
     if (wait) {
       // WAIT in the same pipeline goes to the master that ran the script (the control-plane slot's).
-      const pipeline = deps.redis.pipeline();
-      (pipeline as unknown as { fleetIngestControl(...a: Array<string | number>): unknown }).fleetIngestControl(...controlArgs);
-      pipeline.wait(wait.replicas, wait.timeoutMs);
-      const [controlRow, waitRow] = (await pipeline.exec()) ?? [];
-      gate.settled(wait, waitRow && !waitRow[0] ? Number(waitRow[1]) : undefined);
-      if (!controlRow || controlRow[0]) throw controlRow?.[0] ?? new Error('ingest control script: no answer');
-      done = Number(controlRow[1]);
+      const { reply } = await writeThenWait<number>(deps.redis as Redis, gate, wait, (pipeline) =>
+        (pipeline as unknown as { fleetIngestControl(...a: Array<string | number>): unknown }).fleetIngestControl(...controlArgs));
+      done = Number(reply);
     } else {
       done = await redis.fleetIngestControl(...controlArgs);
     }
