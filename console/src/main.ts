@@ -56,7 +56,7 @@ const ROUTES: readonly Route[] = [
 
 const NAV: Record<Role, ReadonlyArray<[string, MessageKey]>> = {
   admin: [['#/fleet', 'nav.fleet'], ['#/queue', 'nav.queue'], ['#/launch', 'nav.launch'], ['#/coverage', 'nav.coverage'], ['#/maintenance', 'nav.maintenance'], ['#/tasks', 'nav.tasks'], ['#/complaints', 'nav.complaints'], ['#/scorecard', 'nav.scorecard'], ['#/admin', 'nav.admin']],
-  agent: [['#/queue', 'nav.queue'], ['#/launch', 'nav.launch'], ['#/fleet', 'nav.fleet'], ['#/coverage', 'nav.coverage'], ['#/complaints', 'nav.complaints'], ['#/scorecard', 'nav.scorecard']],
+  agent: [['#/queue', 'nav.queue'], ['#/launch', 'nav.launch'], ['#/fleet', 'nav.fleet'], ['#/coverage', 'nav.coverage'], ['#/complaints', 'nav.complaints'], ['#/scorecard', 'nav.scorecard'], ['#/maintenance', 'nav.maintenance'], ['#/tasks', 'nav.tasks']],
   advisor: [['#/fleet', 'nav.fleet'], ['#/queue', 'nav.cases'], ['#/coverage', 'nav.coverage'], ['#/maintenance', 'nav.maintenance'], ['#/tasks', 'nav.tasks'], ['#/complaints', 'nav.complaints'], ['#/launch', 'nav.report']],
   customer: [['#/fleet', 'nav.fleet'], ['#/coverage', 'nav.coverage'], ['#/kpis', 'nav.kpis'], ['#/queue', 'nav.cases'], ['#/maintenance', 'nav.maintenance'], ['#/complaints', 'nav.complaints'], ['#/launch', 'nav.report']],
   station: [['#/offers', 'nav.offers']],
