@@ -1,6 +1,6 @@
 // Display formats (through the catalog and Intl, see i18n.ts) and the one-second clock that keeps every
 // countdown on screen current.
-import { formatDateTime, formatNumber, t } from './i18n.ts';
+import { formatDateTime, formatNumber, formatSlot, t } from './i18n.ts';
 
 export function clock(ms: number): string {
   const sign = ms < 0 ? '−' : '';
@@ -16,6 +16,11 @@ export function clock(ms: number): string {
 /** A moment in Asia/Shanghai, 24 h, in the console's language. */
 export function time(iso: string | number | undefined): string {
   return formatDateTime(iso);
+}
+
+/** A slot's start in Asia/Shanghai to the minute, with the date (appointments). */
+export function slot(v: string | number | undefined): string {
+  return formatSlot(v);
 }
 
 export function minutes(min: number | undefined): string {

@@ -66,7 +66,7 @@ export function hasKey(key: string): key is MessageKey {
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
-function dateFormat(kind: 'dateTime' | 'time' | 'date'): Intl.DateTimeFormat {
+function dateFormat(kind: 'dateTime' | 'time' | 'date' | 'slot'): Intl.DateTimeFormat {
   const id = `${current}:${kind}`;
   let f = formatters.get(id);
   if (!f) {
@@ -74,6 +74,7 @@ function dateFormat(kind: 'dateTime' | 'time' | 'date'): Intl.DateTimeFormat {
     const opts: Intl.DateTimeFormatOptions =
       kind === 'time' ? { ...base, hour: '2-digit', minute: '2-digit', second: '2-digit' }
         : kind === 'date' ? { ...base, year: 'numeric', month: '2-digit', day: '2-digit' }
+          : kind === 'slot' ? { ...base, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }
           : { ...base, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' };
     f = new Intl.DateTimeFormat(current, opts);
     formatters.set(id, f);
@@ -91,6 +92,12 @@ function toDate(v: string | number | undefined): Date | undefined {
 export function formatDateTime(v: string | number | undefined): string {
   const d = toDate(v);
   return d ? dateFormat('dateTime').format(d) : '–';
+}
+
+/** Date and time to the minute in Asia/Shanghai, 24 h: a booked slot. */
+export function formatSlot(v: string | number | undefined): string {
+  const d = toDate(v);
+  return d ? dateFormat('slot').format(d) : '–';
 }
 
 export function formatDate(v: string | number | undefined): string {

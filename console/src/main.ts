@@ -14,6 +14,7 @@ import { loginMessage, renderLogin } from './login.ts';
 import { endSession, loadSession, type Role, type Session } from './session.ts';
 import { loadMapSettings } from './settings.ts';
 import { adminView } from './views/admin.ts';
+import { BOOKING_ROLES, bookServiceView } from './views/book-service.ts';
 import { caseView } from './views/case.ts';
 import { complaintsView } from './views/complaints.ts';
 import { coverageView } from './views/coverage.ts';
@@ -48,6 +49,7 @@ const ROUTES: readonly Route[] = [
   { pattern: /^\/kpis$/, view: kpisView, roles: ['customer'] },
   { pattern: /^\/admin(?:\/([a-z-]+))?$/, view: adminView, roles: ['admin'], params: ['kind'] },
   { pattern: /^\/maintenance$/, view: maintenanceView, roles: ALL },
+  { pattern: /^\/maintenance\/book\/([^/]+)$/, view: bookServiceView, roles: BOOKING_ROLES, params: ['vin'] },
   { pattern: /^\/scorecard(?:\/([^/]+))?$/, view: scorecardView, roles: ['admin', 'agent', 'station'], params: ['stationId'] },
   { pattern: /^\/tasks$/, view: tasksView, roles: ['admin', 'agent', 'advisor'] },
   { pattern: /^\/complaints$/, view: complaintsView, roles: ALL },

@@ -49,6 +49,33 @@ export function fieldLabel(field: string): string {
   return text.startsWith('⟦') ? field : text;
 }
 
+let fieldErrorSeq = 0;
+
+/**
+ * Shows `text` right next to a form control (after its label) and marks the control invalid; the message is
+ * announced (role=alert) and tied to the control (aria-describedby). `controls` beyond the first are marked too.
+ */
+export function showFieldError(control: HTMLElement, text: string, ...controls: HTMLElement[]): HTMLElement {
+  const anchor = control.closest('label') ?? control;
+  const id = `field-error-${++fieldErrorSeq}`;
+  const message = h('p', { class: 'field-error', role: 'alert', id, 'data-field-error': control.getAttribute('name') ?? control.dataset['field'] ?? '' }, text);
+  anchor.after(message);
+  for (const c of [control, ...controls]) {
+    c.setAttribute('aria-invalid', 'true');
+    c.setAttribute('aria-describedby', id);
+  }
+  return message;
+}
+
+/** Removes every message of showFieldError under `root` and the controls' invalid marks. */
+export function clearFieldErrors(root: ParentNode): void {
+  root.querySelectorAll('.field-error').forEach((x) => x.remove());
+  root.querySelectorAll('[aria-invalid]').forEach((x) => {
+    x.removeAttribute('aria-invalid');
+    x.removeAttribute('aria-describedby');
+  });
+}
+
 /** An error banner; with `retry`, a button that runs it again. Never an empty state in disguise. */
 export function errorBox(err: unknown, retry?: () => void): HTMLElement {
   const code = err instanceof ApiError ? err.code : 'unexpected';
@@ -126,18 +153,20 @@ export function confirmDialog(title: string, body: Child, confirmLabel: string, 
 }
 
 /** Posts a user's action: disables its button while the request runs, shows the outcome in `result`, reloads the
- * view on success and gives the button back on failure. */
-export type Action = (path: string, body: unknown, done: string, button: HTMLButtonElement | null) => Promise<void>;
+ * view on success and gives the button back on failure. `onError` may show a refusal beside its field instead of
+ * the banner (it returns true when it did). */
+export type Action = (path: string, body: unknown, done: string, button: HTMLButtonElement | null, onError?: (err: unknown) => boolean) => Promise<void>;
 
 export function actionRunner(ctx: Pick<ViewContext, 'api'>, result: HTMLElement, reload: () => void): Action {
-  return async (path, body, done, button) => {
+  return async (path, body, done, button, onError) => {
     if (button) button.disabled = true;
     try {
       await ctx.api.post(path, body);
       render(result, h('div', { class: 'ok' }, done));
       reload();
     } catch (err) {
-      render(result, errorBox(err));
+      if (onError?.(err)) render(result);
+      else render(result, errorBox(err));
       if (button) button.disabled = false;
     }
   };

@@ -1,7 +1,8 @@
 // A truck's page: live state, active faults with their meaning, the last 24 h track (downsampled by
 // InfluxDB), open and past cases, and who serves it where it is now (fixed-point station and advisor for
 // that region, with phone numbers), what maintenance is due (with the model's plan) and, on demand, the
-// service history. Five requests: the vehicle, its track, its cases, its maintenance, its customer.
+// service history, with a link to book a service for what is due. Five requests: the vehicle, its track, its
+// cases, its maintenance, its customer.
 import * as L from 'leaflet';
 import { itemsOf } from '../api.ts';
 import { keepFresh, throttle, type View } from '../context.ts';
@@ -10,6 +11,7 @@ import { km, kmh, minutes, time } from '../fmt.ts';
 import { t, tCode } from '../i18n.ts';
 import { createMap, squareIcon, truckIcon } from '../map.ts';
 import { fleetTruckState, OPEN_STATUSES, type Customer, type Dtc, type RescueCase } from '../model.ts';
+import { bookingHref, BOOKING_ROLES } from './book-service.ts';
 import { caseLink, empty, errorBox, loading, phoneLink, statusBadge, truckStateLabel, viewHead } from './common.ts';
 import { faultRows } from './faults.ts';
 import { dueBadge, dueTable, itemNames, type MaintenancePlan, type VehicleDue } from './maintenance-due.ts';
@@ -101,6 +103,9 @@ export const truckView: View = (el, ctx, params) => {
         maintenance.m
           ? maintenance.m.due.items.length ? dueTable(maintenance.m.due, (itemName = itemNames(maintenance.m.plan ? [maintenance.m.plan] : []))) : empty(t('maint.noPlan'))
           : errorBox(maintenance.error),
+        maintenance.m?.plan && (BOOKING_ROLES as readonly string[]).includes(ctx.session.claims.role)
+          ? h('a', { class: 'button', 'data-testid': 'book-link', href: bookingHref(vin, { items: maintenance.m.due.items.filter((i) => i.status !== 'ok' && i.itemId !== 'warranty').map((i) => i.itemId) }) }, t('book.action'))
+          : null,
         serviceHistory(),
         h('p', { class: 'muted' }, track ? t('truck.trackNote', { n: track.points.length, step: track.stepS }) : t('truck.trackUnavailable')),
         ctx.session.claims.role !== 'station' ? h('a', { class: 'button primary', href: `#/launch?vin=${encodeURIComponent(vin)}` }, t('nav.launch')) : null,
@@ -154,7 +159,7 @@ export const truckView: View = (el, ctx, params) => {
     return fold;
   };
   void load();
-  const stop = keepFresh(ctx, el, () => void load(), { matches: (e) => e.vin === vin && (e.type.startsWith('rescue.') || e.type === 'vehicle.fault'), limit: (fn) => throttle(fn, 3000) });
+  const stop = keepFresh(ctx, el, () => void load(), { matches: (e) => e.vin === vin && (e.type.startsWith('rescue.') || e.type === 'vehicle.fault' || e.type === 'maintenance.appointment.completed'), limit: (fn) => throttle(fn, 3000) });
   return () => {
     stop();
     cmap.destroy();
