@@ -7,7 +7,7 @@
 // station are shown with a button that picks their day. Requests: proposal, the truck's maintenance (plan and due
 // items), the published service days, and the shared stations and fleet (plate, position, customer name).
 import { ApiError } from '../api.ts';
-import { chinaDate, chinaDateFromToday, chinaInstant } from '../china-time.ts';
+import { chinaDate, chinaDateFromToday, chinaInstant, chinaTimeOfDay } from '../china-time.ts';
 import type { View, ViewContext } from '../context.ts';
 import { h, render, type Child } from '../dom.ts';
 import { slot } from '../fmt.ts';
@@ -72,6 +72,10 @@ function distanceKm(a: { lat: number; lon: number }, b: { lat: number; lon: numb
   const x = (b.lon - a.lon) * rad * Math.cos(((a.lat + b.lat) / 2) * rad);
   const y = (b.lat - a.lat) * rad;
   return Math.sqrt(x * x + y * y) * 6371;
+}
+
+function sameChinaDay(a: number, b: number): boolean {
+  return chinaDate(a) === chinaDate(b - 1);
 }
 
 /** Opening hours in words (`24h` → around the clock). */
@@ -189,7 +193,7 @@ function bookingForm(ctx: ViewContext, el: HTMLElement, input: FormInput): void 
     const bay = plan.filter((i) => chosenItems().includes(i.id)).reduce((sum, i) => sum + i.labourHours, 0);
     const start = chinaInstant(date.value, at.value);
     summary.textContent = bay > 0
-      ? start !== undefined ? t('book.summary', { n: formatNumber(bay, 1), from: slot(start), to: slot(start + bay * 3600_000) }) : t('book.summaryHours', { n: formatNumber(bay, 1) })
+      ? start !== undefined ? t('book.summary', { n: formatNumber(bay, 1), from: slot(start), to: sameChinaDay(start, start + bay * 3600_000) ? chinaTimeOfDay(start + bay * 3600_000) : slot(start + bay * 3600_000) }) : t('book.summaryHours', { n: formatNumber(bay, 1) })
       : '';
   };
 
