@@ -76,6 +76,42 @@ export function clearFieldErrors(root: ParentNode): void {
   });
 }
 
+/**
+ * Re-renders a list of rows (each marked with the attribute `rowAttr`) without losing what the user was doing in
+ * it: typed values, open folds and the focused field come back on the row with the same id. A live event may
+ * reload the list while someone is filling in a row's form. Without `rowAttr` it just draws.
+ */
+export function keepingInput(root: HTMLElement, rowAttr: string | undefined, draw: () => void): void {
+  if (!rowAttr) return draw();
+  const keyOf = (el: Element): string | undefined => {
+    const row = el.closest(`[${rowAttr}]`)?.getAttribute(rowAttr);
+    const name = el.getAttribute('name') ?? el.getAttribute('data-testid');
+    return row && name ? `${row}\u0000${name}` : undefined;
+  };
+  const initial = (x: HTMLInputElement | HTMLSelectElement) =>
+    x instanceof HTMLSelectElement ? ([...x.options].find((o) => o.defaultSelected) ?? x.options[0])?.value : x.defaultValue;
+  const values = new Map<string, string>();
+  root.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input[name], select[name]').forEach((x) => {
+    const key = keyOf(x);
+    // Only what the user changed: a value the server set comes fresh from the new rows.
+    if (key && x.value !== initial(x)) values.set(key, x.value);
+  });
+  const open = new Set([...root.querySelectorAll('details[open]')].map(keyOf).filter((k): k is string => k !== undefined));
+  const focused = document.activeElement && root.contains(document.activeElement) ? keyOf(document.activeElement) : undefined;
+  draw();
+  root.querySelectorAll<HTMLDetailsElement>('details[data-testid]').forEach((d) => {
+    const key = keyOf(d);
+    if (key && open.has(key)) d.open = true;
+  });
+  root.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input[name], select[name]').forEach((x) => {
+    const key = keyOf(x);
+    if (!key) return;
+    const v = values.get(key);
+    if (v !== undefined) x.value = v;
+    if (key === focused) x.focus();
+  });
+}
+
 /** An error banner; with `retry`, a button that runs it again. Never an empty state in disguise. */
 export function errorBox(err: unknown, retry?: () => void): HTMLElement {
   const code = err instanceof ApiError ? err.code : 'unexpected';

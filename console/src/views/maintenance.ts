@@ -13,7 +13,7 @@ import type { Part } from '../model.ts';
 import { bookingHref, BOOKING_ROLES } from './book-service.ts';
 import { partName } from './case-repair.ts';
 import { chinaDateInput, readChinaDate, timeSelect } from './china-fields.ts';
-import { actionRunner, type Action, clearFieldErrors, confirmDialog, empty, errorBox, fieldsOf, loading, showFieldError, truckLink, viewHead } from './common.ts';
+import { actionRunner, type Action, clearFieldErrors, confirmDialog, empty, errorBox, fieldsOf, keepingInput, loading, showFieldError, truckLink, viewHead } from './common.ts';
 import { dueBadge, dueTable, itemNames, type DueStatus, type MaintenancePlan, type VehicleDue } from './maintenance-due.ts';
 
 const TABS = ['due', 'reminders', 'appointments'] as const;
@@ -70,13 +70,14 @@ export const maintenanceView: View = (el, ctx, params) => {
       h('a', { href: x === 'due' ? '#/maintenance' : `#/maintenance?tab=${x}`, class: x === tab ? 'active' : '', 'aria-current': x === tab ? 'page' : null }, t(`maint.tab.${x}` as MessageKey)))) : null,
     filters, result, list));
 
-  const act = actionRunner(ctx, result, () => void load());
+  // After the user's own action the list is drawn afresh; a live reload keeps what is being typed elsewhere.
+  const act = actionRunner(ctx, result, () => void load(false));
 
-  const load = async () => {
+  const load = async (keep = true) => {
     try {
       if (tab === 'due') await loadDue(ctx, list, status);
-      else if (tab === 'reminders') await loadReminders(ctx, list, act);
-      else await loadAppointments(ctx, list, act, result);
+      else if (tab === 'reminders') await loadReminders(ctx, list, act, keep);
+      else await loadAppointments(ctx, list, act, result, keep);
     } catch (err) {
       render(list, errorBox(err, () => void load()));
     }
@@ -121,7 +122,7 @@ async function loadDue(ctx: ViewContext, list: HTMLElement, status: DueStatus | 
     }));
 }
 
-async function loadReminders(ctx: ViewContext, list: HTMLElement, act: Action): Promise<void> {
+async function loadReminders(ctx: ViewContext, list: HTMLElement, act: Action, keep: boolean): Promise<void> {
   const [reminders, plateOf, stations] = await Promise.all([
     ctx.api.get<Reminder[]>('/v1/maintenance/reminders', { limit: 200 }),
     plates(ctx),
@@ -129,7 +130,7 @@ async function loadReminders(ctx: ViewContext, list: HTMLElement, act: Action): 
   ]);
   if (!reminders.length) return render(list, empty(t('maint.noReminders')));
   const mayAct = ctx.session.claims.role !== 'station';
-  render(list, h('ul', { class: 'cards' }, reminders.map((r) => {
+  keepingInput(list, keep ? 'data-reminder-id' : undefined, () => render(list, h('ul', { class: 'cards' }, reminders.map((r) => {
     const id = encodeURIComponent(r.id);
     const until = chinaDateInput('until', chinaDateFromToday(1));
     const reason = h('input', { name: 'reason', maxlength: 500 });
@@ -165,14 +166,14 @@ async function loadReminders(ctx: ViewContext, list: HTMLElement, act: Action): 
         h('div', { class: 'inline-buttons' },
           h('button', { class: 'button', type: 'submit', value: 'snooze' }, t('maint.snooze')),
           h('button', { class: 'button danger', type: 'submit', value: 'dismiss' }, t('maint.dismiss')))) : null);
-  })));
+  }))));
 }
 
 interface LiveReading {
   live: null | { odometerKm?: number; engineHours?: number };
 }
 
-async function loadAppointments(ctx: ViewContext, list: HTMLElement, act: Action, result: HTMLElement): Promise<void> {
+async function loadAppointments(ctx: ViewContext, list: HTMLElement, act: Action, result: HTMLElement, keep: boolean): Promise<void> {
   const { role } = ctx.session.claims;
   const [appointments, plateOf, stations, plans, parts] = await Promise.all([
     ctx.api.get<Appointment[] | { items: Appointment[] }>('/v1/appointments', { limit: 200 }),
@@ -186,7 +187,7 @@ async function loadAppointments(ctx: ViewContext, list: HTMLElement, act: Action
   const name = itemNames(plans);
   const stationSide = role === 'station' || role === 'admin' || role === 'agent';
   const booker = role !== 'station';
-  render(list, h('ul', { class: 'cards', 'data-testid': 'appointments' }, items.map((a) => {
+  keepingInput(list, keep ? 'data-appointment-id' : undefined, () => render(list, h('ul', { class: 'cards', 'data-testid': 'appointments' }, items.map((a) => {
     const path = `/v1/appointments/${encodeURIComponent(a.id)}`;
     const holds = a.status === 'requested' || a.status === 'proposed' || a.status === 'confirmed';
     const atStation = a.status === 'requested' || a.status === 'confirmed';
@@ -202,7 +203,7 @@ async function loadAppointments(ctx: ViewContext, list: HTMLElement, act: Action
       actions.push(button('maint.noShow', async (b) => {
         if (await confirmDialog(t('maint.noShowTitle'), t('maint.noShowBody', { truck: plate ?? a.vin, at: slot(a.startMs) }), t('maint.noShow'), true)) await act(`${path}/no-show`, {}, t('maint.noShowDone'), b);
       }, 'button small danger'));
-      actions.push(completeForm(ctx, a, plate, parts, result, () => void loadAppointments(ctx, list, act, result)));
+      actions.push(completeForm(ctx, a, plate, parts, result, () => void loadAppointments(ctx, list, act, result, false)));
     }
     return h('li', { class: 'card', 'data-appointment-id': a.id, 'data-status': a.status },
       h('div', { class: 'card-title' }, plate ? truckLink(a.vin, plate) : h('span', { class: 'mono' }, a.vin), ' ', h('span', { class: 'badge' }, tCode('appointment', a.status))),
@@ -213,7 +214,7 @@ async function loadAppointments(ctx: ViewContext, list: HTMLElement, act: Action
       a.kit.length ? h('ul', { class: 'kit', 'aria-label': t('book.kit') }, a.kit.map((k) => h('li', { 'data-part': k.partNo, 'data-status': k.status }, `${partName(k.partNo, parts)} × ${k.qty} · ${tCode('partStatus', k.status)}`))) : null,
       a.status === 'completed' ? h('p', { class: 'muted' }, t('maint.serviceRecorded')) : null,
       actions.length ? h('div', { class: 'appointment-actions' }, actions) : null);
-  })));
+  }))));
 }
 
 /** A new time as a China-time date and time of day: the station proposes it, the booking side reschedules to it. */
