@@ -177,6 +177,12 @@ describe('booking a service', () => {
     await expect.poll(() => station.locator(`[data-appointment-id="${id}"]`).getAttribute('data-status'), { timeout: 10_000 }).toBe('confirmed');
     const confirmed = station.locator(`[data-appointment-id="${id}"]`);
     await confirmed.getByText('完成保养…').click();
+    // An odometer below the last service's (100,000 km): the API's 409 shows beside the odometer, in Chinese.
+    await confirmed.getByLabel('里程（公里）').fill('90000');
+    await confirmed.getByRole('button', { name: '登记保养' }).click();
+    await expect.poll(() => confirmed.locator('.field-error').textContent(), { timeout: 10_000 }).toContain('该里程低于之前的保养记录');
+    expect(await confirmed.getByLabel('里程（公里）').getAttribute('aria-invalid')).toBe('true');
+    expect((await appointments()).find((a) => a.id === id)!.status).toBe('confirmed');
     await confirmed.getByLabel('里程（公里）').fill('152500');
     await confirmed.getByLabel('发动机小时（可选）').fill('2800');
     await confirmed.getByRole('button', { name: '登记保养' }).click();
@@ -257,6 +263,26 @@ describe('station actions', () => {
     const stored = (await appointments()).find((a) => a.id === id)!;
     expect(stored.status).toBe('no_show');
     expect(stored.kit.every((k) => k.status === 'released')).toBe(true);
+  });
+
+  it('a live reload of the list keeps what the station is typing in another appointment\'s form', { timeout: 60_000 }, async () => {
+    const book = async (hour: string) => {
+      const res = await harness.app.inject({ method: 'POST', url: '/v1/appointments', headers: admin, payload: { vin: noShowTruck.vin, stationId: 'cs-0', items: ['engine-oil'], start: `${chinaDay(3)}T${hour}:00:00+08:00` } });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().id as string;
+    };
+    const [typing, other] = [await book('08'), await book('12')];
+    const station = await open('station', { stationId: 'cs-0' }, '#/maintenance', 'en');
+    const card = station.locator(`[data-appointment-id="${typing}"]`);
+    await card.waitFor({ timeout: 10_000 });
+    await card.getByText('Complete service…').click();
+    await card.getByLabel('Odometer (km)').fill('123456');
+    // Someone else confirms the other appointment: its live event reloads the station's list.
+    const confirmed = await harness.app.inject({ method: 'POST', url: `/v1/appointments/${other}/confirm`, headers: admin });
+    expect(confirmed.statusCode, confirmed.body).toBe(200);
+    await expect.poll(() => station.locator(`[data-appointment-id="${other}"]`).getAttribute('data-status'), { timeout: 10_000 }).toBe('confirmed');
+    expect(await card.getByTestId('complete').getAttribute('open')).not.toBeNull();
+    expect(await card.getByLabel('Odometer (km)').inputValue()).toBe('123456');
   });
 
   it('an agent completes with the odometer prefilled from the truck\'s live report and sees what is due now', { timeout: 60_000 }, async () => {
