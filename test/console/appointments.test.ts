@@ -244,6 +244,22 @@ describe('booking a service', () => {
   });
 });
 
+describe('booking from the truck page', () => {
+  it('the advisor opens booking from the truck\'s maintenance panel with what is due checked', { timeout: 60_000 }, async () => {
+    const due = (await harness.app.inject({ method: 'GET', url: `/v1/vehicles/${noShowTruck.vin}/maintenance`, headers: admin })).json().due.items as DueItem[];
+    const expected = due.filter((i) => i.status !== 'ok' && i.itemId !== 'warranty').map((i) => i.itemId).sort();
+    expect(expected.length).toBeGreaterThan(0);
+    const page = await open('advisor', { advisorId: 'adv-1' }, `#/trucks/${noShowTruck.vin}`, 'zh-CN');
+    await page.getByTestId('due-items').waitFor({ timeout: 15_000 });
+    await page.getByTestId('book-link').click();
+    const form = page.getByTestId('book-form');
+    await form.waitFor({ timeout: 10_000 });
+    expect(await page.locator('main h1').textContent()).toBe(`预约保养 · ${noShowTruck.plate}`);
+    const checked = await form.locator('input[name=items]:checked').evaluateAll((boxes) => boxes.map((b) => (b as HTMLInputElement).value));
+    expect(checked.sort()).toEqual(expected);
+  });
+});
+
 describe('station actions', () => {
   it('the station marks a no-show after a confirmation; kit and slot are released', { timeout: 60_000 }, async () => {
     const res = await harness.app.inject({ method: 'POST', url: '/v1/appointments', headers: admin, payload: { vin: noShowTruck.vin, stationId: 'cs-0', items: ['engine-oil'], start: `${chinaDay(1)}T11:00:00+08:00` } });
