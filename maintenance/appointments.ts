@@ -37,10 +37,13 @@ export interface AppointmentDeps {
   scope: { customers(caller: Caller): Promise<CustomerScope> };
   regions: Pick<RegionMap, 'locate'>;
   kits: KitReservations;
-  maintenance: Pick<MaintenanceService, 'recordService'>;
+  maintenance: Pick<MaintenanceService, 'recordService' | 'checkService'>;
   defaultServiceBays: number;
   now: () => number;
 }
+
+/** An appointment as answered: the record plus the names of its truck, customer and station. */
+export type NamedAppointment = Appointment & { plate?: string; model?: string; customerName?: string; stationName?: string };
 
 const BOOKERS = ['admin', 'agent', 'advisor', 'customer'] as const;
 
@@ -221,12 +224,16 @@ export function createAppointments(deps: AppointmentDeps) {
   const complete = (caller: Caller, id: string, input: { odometerKm: number; engineHours?: number; partsUsed?: KitLine[] }) =>
     change(caller, id, STATION_SIDE, 'completed', 'completed', undefined, async (a) => {
       assertStationSide(caller, a);
-      const used = input.partsUsed ?? a.kit.filter((p) => p.status !== 'unavailable').map((p) => ({ partNo: p.partNo, qty: p.qty }));
-      a.kit = await deps.kits.consumeKit(a.id, a.stationId, a.kit, used);
-      const { record } = await deps.maintenance.recordService(caller, a.vin, {
+      const service = {
         id: `svc-${a.id}`, date: new Date(Math.min(deps.now(), a.startMs)).toISOString(), odometerKm: input.odometerKm,
         ...(input.engineHours !== undefined ? { engineHours: input.engineHours } : {}), items: a.items, stationId: a.stationId,
-      }, 'appointment', { appointmentId: a.id });
+      };
+      // The record is checked before the kit is consumed: a refused record (an odometer below an earlier service's)
+      // must leave the stock and the appointment as they were.
+      await deps.maintenance.checkService(caller, a.vin, service, 'appointment', { appointmentId: a.id });
+      const used = input.partsUsed ?? a.kit.filter((p) => p.status !== 'unavailable').map((p) => ({ partNo: p.partNo, qty: p.qty }));
+      a.kit = await deps.kits.consumeKit(a.id, a.stationId, a.kit, used);
+      const { record } = await deps.maintenance.recordService(caller, a.vin, service, 'appointment', { appointmentId: a.id });
       a.serviceId = record.id;
       return { slot: 'keep' };
     });
@@ -246,7 +253,29 @@ export function createAppointments(deps: AppointmentDeps) {
       .sort((a, b) => b.startMs - a.startMs).slice(0, query.limit);
   }
 
-  return { proposal, book, confirm, accept, proposeTime, reschedule, cancel, noShow, complete, list, get: async (caller: Caller, id: string) => (await visible(caller, id)).appointment, isActive: (a: Appointment) => ACTIVE_APPOINTMENT.includes(a.status), dayOf: (a: Appointment) => cstDate(a.startMs) };
+  /**
+   * The appointment with the names people read: the truck's plate and model, the customer's and the station's names.
+   * A station sees its appointments' trucks this way only (it may not read the vehicle registry).
+   */
+  async function named(a: Appointment): Promise<NamedAppointment> {
+    const [vehicle, customer, station] = await Promise.all([
+      deps.registry.get('vehicle', a.vin), deps.registry.get('customer', a.customerId), deps.registry.get('station', a.stationId),
+    ]);
+    return {
+      ...a,
+      ...(vehicle?.plate ? { plate: vehicle.plate } : {}), ...(vehicle?.model ? { model: vehicle.model } : {}),
+      ...(customer ? { customerName: customer.name } : {}), ...(station ? { stationName: station.name } : {}),
+    };
+  }
+  const naming = <A extends unknown[]>(run: (...args: A) => Promise<Appointment>) => async (...args: A) => named(await run(...args));
+
+  return {
+    proposal, book: naming(book), confirm: naming(confirm), accept: naming(accept), proposeTime: naming(proposeTime), reschedule: naming(reschedule),
+    cancel: naming(cancel), noShow: naming(noShow), complete: naming(complete),
+    list: async (caller: Caller, query: Parameters<typeof list>[1]) => Promise.all((await list(caller, query)).map(named)),
+    get: naming(async (caller: Caller, id: string) => (await visible(caller, id)).appointment),
+    isActive: (a: Appointment) => ACTIVE_APPOINTMENT.includes(a.status), dayOf: (a: Appointment) => cstDate(a.startMs),
+  };
 }
 
 function mergeKit(lines: readonly KitLine[]): KitLine[] {

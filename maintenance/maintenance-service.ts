@@ -2,7 +2,7 @@
 // reminders (list, snooze, dismiss). No HTTP, no environment: the caller passes the clock and the settings.
 import { randomUUID } from 'node:crypto';
 import { customerInScope, requireRole, seesEverything, type Caller, type CustomerScope } from '../core/auth.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from '../core/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../core/errors.ts';
 import { cstDate, type DueStatus } from '../core/maintenance-due.ts';
 import { planFor, planProblems, type MaintenancePlan } from '../core/maintenance-plan.ts';
 import type { Reminder, ReminderState } from '../core/maintenance-reminder.ts';
@@ -74,7 +74,8 @@ export function createMaintenanceService(deps: MaintenanceServiceDeps) {
     await store.putPlans(plans);
   }
 
-  async function recordService(caller: Caller, vin: string, input: ServiceInput, source: ServiceRecord['source'] = 'manual', links: Pick<ServiceRecord, 'caseId' | 'appointmentId'> = {}) {
+  /** Validates a service record against the registry, the plan and the rules of its fields; builds it. Writes nothing. */
+  async function prepareService(caller: Caller, vin: string, input: ServiceInput, source: ServiceRecord['source'], links: Pick<ServiceRecord, 'caseId' | 'appointmentId'>) {
     requireRole(caller, ['admin', 'agent', 'advisor', 'station']);
     const vehicle = caller.role === 'station' ? await registry.get('vehicle', vin) : await vehicleInScope(caller, vin);
     if (!vehicle) throw new NotFoundError('vehicle', vin);
@@ -100,9 +101,36 @@ export function createMaintenanceService(deps: MaintenanceServiceDeps) {
       items: [...new Set(input.items)], ...(stationId ? { stationId } : {}), source, ...links,
       ...(input.note ? { note: input.note } : {}), recordedAt: deps.now(), recordedBy: caller.sub,
     };
+    return { vehicle, record };
+  }
+
+  async function recordService(caller: Caller, vin: string, input: ServiceInput, source: ServiceRecord['source'] = 'manual', links: Pick<ServiceRecord, 'caseId' | 'appointmentId'> = {}) {
+    const { vehicle, record } = await prepareService(caller, vin, input, source, links);
     const result = await store.recordService(record);
     const due = await refreshDue(vehicle);
     return { ...result, due };
+  }
+
+  /**
+   * Would `recordService` accept this record now? Every check it makes, including the odometer order against the
+   * vehicle's history (which the store's script enforces again, atomically, when the record is written). For a caller
+   * that must do something irreversible first — completing an appointment consumes its parts kit — so that a refused
+   * record is refused before anything changed. A record whose id is already stored passes (recording it is a no-op).
+   */
+  async function checkService(caller: Caller, vin: string, input: ServiceInput, source: ServiceRecord['source'] = 'manual', links: Pick<ServiceRecord, 'caseId' | 'appointmentId'> = {}): Promise<void> {
+    const { record } = await prepareService(caller, vin, input, source, links);
+    const history = await store.services(vin);
+    if (history.some((s) => s.id === record.id)) return;
+    for (const other of history) {
+      if (other.atMs <= record.atMs && other.odometerKm > record.odometerKm) {
+        const message = `odometer ${record.odometerKm} km is lower than ${other.odometerKm} km of the earlier service ${other.id}`;
+        throw new ConflictError(message, [{ field: 'body.odometerKm', message }]);
+      }
+      if (other.atMs >= record.atMs && other.odometerKm < record.odometerKm) {
+        const message = `odometer ${record.odometerKm} km is higher than ${other.odometerKm} km of the later service ${other.id}`;
+        throw new ConflictError(message, [{ field: 'body.odometerKm', message }]);
+      }
+    }
   }
 
   async function services(caller: Caller, vin: string): Promise<ServiceRecord[]> {
@@ -194,7 +222,7 @@ export function createMaintenanceService(deps: MaintenanceServiceDeps) {
     return store.updateReminder(id, (r) => ({ ...r, state: 'dismissed', reason, by: caller.sub }));
   }
 
-  return { publishServiceDay, serviceDays: () => store.serviceDays(), putPlans, plans: () => store.plans(), deletePlan: store.deletePlan, recordService, services, vehicleMaintenance, fleet, reminders, snooze, dismiss, refreshDue, vehicleInScope };
+  return { publishServiceDay, serviceDays: () => store.serviceDays(), putPlans, plans: () => store.plans(), deletePlan: store.deletePlan, recordService, checkService, services, vehicleMaintenance, fleet, reminders, snooze, dismiss, refreshDue, vehicleInScope };
 }
 
 export type MaintenanceService = ReturnType<typeof createMaintenanceService>;

@@ -20,6 +20,10 @@ const Appointment = Type.Object({
   startMs: Type.Number(), endMs: Type.Number(), bayHours: Type.Number(), status: Status, proposedStartMs: Type.Optional(Type.Number()),
   kit: Type.Array(KitPart), serviceId: Type.Optional(Type.String()), createdAt: Type.Number(), createdBy: Type.String(),
   history: Type.Array(Type.Object({ at: Type.Number(), by: Type.String(), action: Type.String(), note: Type.Optional(Type.String()) })),
+  plate: Type.Optional(Type.String({ description: 'The truck\'s plate (names, not ids: a station may not read the vehicle registry)' })),
+  model: Type.Optional(Type.String()),
+  customerName: Type.Optional(Type.String()),
+  stationName: Type.Optional(Type.String()),
 });
 const Start = Type.String({ format: 'date-time', description: 'Slot start; the slot (sum of the items\' labour hours) must lie in the station\'s opening hours (China time)' });
 

@@ -173,6 +173,9 @@ describe('booking a service', () => {
     const card = station.locator(`[data-appointment-id="${id}"]`);
     await card.waitFor({ timeout: 10_000 });
     expect(await card.textContent()).toContain('机油及机油滤清器');
+    // Names, not ids: the station reads the truck's plate (it may not open the vehicle registry), not its VIN.
+    expect(await card.getByTestId('plate').textContent()).toBe(serviced.plate);
+    expect(await card.textContent()).not.toContain(serviced.vin);
     await card.getByRole('button', { name: '确认', exact: true }).click();
     await expect.poll(() => station.locator(`[data-appointment-id="${id}"]`).getAttribute('data-status'), { timeout: 10_000 }).toBe('confirmed');
     const confirmed = station.locator(`[data-appointment-id="${id}"]`);

@@ -170,4 +170,38 @@ describe('service appointments', () => {
     expect(events.some((e) => eventInScope({ sub: 's2', role: 'station', stationId: 'S2' }, e, of([])))).toBe(false);
     expect(events.some((e) => eventInScope({ sub: 'c2', role: 'customer', customerId: 'C2' }, e, of(['C2'])))).toBe(false);
   });
+
+  it('a completion refused for its odometer consumes nothing: stock, kit and appointment stay as they were', async () => {
+    // Stocked afresh so that the kit is reserved whole whatever earlier tests consumed.
+    await h.api.repair.partsStore.replaceStock(S1, [{ partNo: 'LUB-OIL-18', qty: 6 }, { partNo: 'FLT-OF-01', qty: 3 }, { partNo: 'FLT-FF-01', qty: 2 }]);
+    const booked = (await h.app.inject({ method: 'POST', url: '/v1/appointments', headers: h.auth(c1), payload: { vin: vin(1), stationId: 'S1', items: ['engine-oil'], start: tomorrowAt(8, 4) } })).json() as { id: string; kit: Array<{ status: string }> };
+    expect(booked.kit.length).toBeGreaterThan(0);
+    expect(booked.kit.every((k) => k.status === 'reserved')).toBe(true);
+    expect((await h.app.inject({ method: 'POST', url: `/v1/appointments/${booked.id}/confirm`, headers: h.auth(station) })).statusCode).toBe(200);
+    const shelf = async () => Object.fromEntries((await h.api.repair.partsStore.stock(S1)).map((r) => [r.partNo, [r.onHand, r.reserved]]));
+    const before = await shelf();
+    expect(before['LUB-OIL-18']).toEqual([6, 2]);
+    // An earlier test recorded a service at 180,400 km: 170,000 km now is refused, at the field.
+    const refused = await h.app.inject({ method: 'POST', url: `/v1/appointments/${booked.id}/complete`, headers: h.auth(station), payload: { odometerKm: 170_000, engineHours: 3400 } });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().details).toEqual([expect.objectContaining({ field: 'body.odometerKm' })]);
+    expect(await shelf()).toEqual(before);
+    const still = (await h.app.inject({ method: 'GET', url: `/v1/appointments/${booked.id}`, headers: h.auth(station) })).json() as { status: string; kit: Array<{ status: string }> };
+    expect(still.status).toBe('confirmed');
+    expect(still.kit.every((k) => k.status === 'reserved')).toBe(true);
+    expect((await h.app.inject({ method: 'GET', url: `/v1/vehicles/${vin(1)}/services`, headers: h.auth(c1) })).json().some((s: { id: string }) => s.id === `svc-${booked.id}`)).toBe(false);
+    // With the right odometer it completes and consumes the kit.
+    const done = await h.app.inject({ method: 'POST', url: `/v1/appointments/${booked.id}/complete`, headers: h.auth(station), payload: { odometerKm: 181_000, engineHours: 3400 } });
+    expect(done.statusCode).toBe(200);
+    expect(await shelf()).toMatchObject({ 'LUB-OIL-18': [4, 0], 'FLT-OF-01': [2, 0] });
+  });
+
+  it('answers carry the names people read: the plate, model, customer and station, also for the station (which may not read the vehicle)', async () => {
+    const list = (await h.app.inject({ method: 'GET', url: '/v1/appointments?limit=5', headers: h.auth(station) })).json() as Array<Record<string, unknown>>;
+    expect(list.length).toBeGreaterThan(0);
+    for (const a of list) {
+      expect(a).toMatchObject({ vin: vin(1), plate: '皖A12345', model: '6x4 tractor 460 hp', customerName: 'Anhui Freight', stationId: 'S1', stationName: stations.find((s) => s.id === 'S1')!.name });
+    }
+    expect((await h.app.inject({ method: 'GET', url: `/v1/vehicles/${vin(1)}`, headers: h.auth(station) })).statusCode).toBe(404);
+  });
 });

@@ -49,6 +49,10 @@ interface Appointment {
   kit: Array<{ partNo: string; qty: number; status: string }>;
   serviceId?: string;
   history: Array<{ at: number; action: string; note?: string }>;
+  /** Names the API adds (a station may not read the vehicle registry, so this is how it sees the truck). */
+  plate?: string;
+  customerName?: string;
+  stationName?: string;
 }
 
 export const maintenanceView: View = (el, ctx, params) => {
@@ -191,7 +195,7 @@ async function loadAppointments(ctx: ViewContext, list: HTMLElement, act: Action
     const path = `/v1/appointments/${encodeURIComponent(a.id)}`;
     const holds = a.status === 'requested' || a.status === 'proposed' || a.status === 'confirmed';
     const atStation = a.status === 'requested' || a.status === 'confirmed';
-    const plate = plateOf.get(a.vin);
+    const plate = a.plate ?? plateOf.get(a.vin);
     const button = (label: MessageKey, run: (b: HTMLButtonElement) => void, cls = 'button small') =>
       h('button', { class: cls, type: 'button', onclick: (e: Event) => run(e.currentTarget as HTMLButtonElement) }, t(label));
     const actions: Child[] = [];
@@ -206,8 +210,9 @@ async function loadAppointments(ctx: ViewContext, list: HTMLElement, act: Action
       actions.push(completeForm(ctx, a, plate, parts, result, () => void loadAppointments(ctx, list, act, result, false)));
     }
     return h('li', { class: 'card', 'data-appointment-id': a.id, 'data-status': a.status },
-      h('div', { class: 'card-title' }, plate ? truckLink(a.vin, plate) : h('span', { class: 'mono' }, a.vin), ' ', h('span', { class: 'badge' }, tCode('appointment', a.status))),
-      h('p', {}, h('b', {}, stations.get(a.stationId)?.name ?? t('case.unknownStation')), ' · ', slot(a.startMs), '–', chinaTimeOfDay(a.endMs),
+      h('div', { class: 'card-title' }, plate ? (role === 'station' ? h('b', { 'data-testid': 'plate' }, plate) : truckLink(a.vin, plate)) : h('span', { class: 'mono' }, a.vin),
+        a.customerName ? h('span', { class: 'muted' }, ` · ${a.customerName}`) : null, ' ', h('span', { class: 'badge' }, tCode('appointment', a.status))),
+      h('p', {}, h('b', {}, stations.get(a.stationId)?.name ?? a.stationName ?? t('case.unknownStation')), ' · ', slot(a.startMs), '–', chinaTimeOfDay(a.endMs),
         h('span', { class: 'muted' }, ` · ${t('book.labour', { n: formatNumber(a.bayHours, 1) })}`),
         a.proposedStartMs !== undefined ? h('span', { class: 'muted' }, ` · ${t('maint.proposedAt', { at: slot(a.proposedStartMs) })}`) : null),
       h('p', {}, a.items.map(name).join('、')),
