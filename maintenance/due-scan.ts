@@ -7,7 +7,7 @@ import {
   type CycleStart, type DueItem, type DueSoonThresholds, type ReminderLevel, type WarrantyReminderThresholds,
 } from '../core/maintenance-due.ts';
 import { planFor, type LocalizedText, type MaintenanceItem, type MaintenancePlan } from '../core/maintenance-plan.ts';
-import { REMINDER_RECORD, reminderId, WARRANTY_NAME, type Reminder, type ReminderFacts } from '../core/maintenance-reminder.ts';
+import { REMINDER_RECORD, reminderId, WARRANTY_NAME } from '../core/maintenance-reminder.ts';
 import { currentUsage, type UsageSnapshot } from '../core/maintenance-usage.ts';
 import type { Vehicle } from '../core/registry.ts';
 import { DEFAULT_WARRANTY_POLICY, type WarrantyPolicy } from '../core/warranty.ts';
@@ -18,7 +18,7 @@ import type { UsageRollup } from './usage-rollup.ts';
 
 export interface DueRules {
   readonly thresholds: DueSoonThresholds;
-  /** How early the warranty reminder comes; the limits are the model's warranty policy. */
+  /** How early the warranty reminder comes, how long after expiry "expired" still is; the limits are the model's warranty policy. */
   readonly warranty: WarrantyReminderThresholds;
 }
 
@@ -75,35 +75,13 @@ function itemName(plan: MaintenancePlan | undefined, itemId: string) {
   return itemId === WARRANTY_ITEM_ID ? WARRANTY_NAME : plan?.items.find((i) => i.id === itemId)?.name;
 }
 
-/** A reminder's due figures: field by field, not a rest spread. */
-function dueFiguresOf(d: DueItem): Reminder['due'] {
-  const dueFigures: { -readonly [K in keyof Reminder['due']]?: Reminder['due'][K] } = {};
-  if (d.dueKm !== undefined) dueFigures.dueKm = d.dueKm;
-  if (d.dueHours !== undefined) dueFigures.dueHours = d.dueHours;
-  if (d.dueDateMs !== undefined) dueFigures.dueDateMs = d.dueDateMs;
-  if (d.predictedMs !== undefined) dueFigures.predictedMs = d.predictedMs;
-  if (d.basis !== undefined) dueFigures.basis = d.basis;
-  if (d.remainingKm !== undefined) dueFigures.remainingKm = d.remainingKm;
-  if (d.remainingHours !== undefined) dueFigures.remainingHours = d.remainingHours;
-  return dueFigures;
-}
-
-/** What the reminder of one due item at one level is made of (`undefined` for an item the plan no longer names). */
-export function reminderFactsFor(vehicle: Vehicle, plan: MaintenancePlan | undefined, d: DueItem, level: ReminderLevel, nowMs: number): ReminderFacts | undefined {
-  const name = itemName(plan, d.itemId);
-  if (!name) return undefined;
-  return {
-    raisedAt: nowMs, customerId: vehicle.customerId, vin: vehicle.vin, plate: vehicle.plate ?? vehicle.vin,
-    itemId: d.itemId, cycle: d.cycle, level, itemName: name, due: dueFiguresOf(d),
-  };
-}
-
 const escapedNames = new WeakMap<LocalizedText, string>();
 let escapedVehicle: { vehicle?: Vehicle; head: string } = { head: '' };
 const fig = (x: number | undefined) => (x === undefined ? 'null' : String(x));
 
 /**
- * The claim of a reminder: its record JSON `reminderRecordJson(reminderFactsFor(…))` (the same string), written
+ * The claim of the reminder of one due item at one level (`undefined` for an item the plan no longer names): its
+ * record JSON, the string `reminderRecordJson` gives for it (plate else VIN, the plan's item names), written
  * directly with the vehicle's strings escaped once for its reminders (they come one vehicle after another) and the
  * plan's names once. A first scan of 100,000 trucks writes ~170,000.
  */
@@ -229,7 +207,7 @@ export function createDueScanner(deps: {
           // the claim without the HMGET (the claim still refuses an id raised before). The others are checked first.
           const seen = written.has(vehicle.vin);
           for (const d of due.items) {
-            const level = reminderLevelOf(d.status);
+            const level = reminderLevelOf(d, nowMs, deps.rules.warranty);
             if (level) (seen ? candidates : unseen).push({ id: reminderId(vehicle.vin, d.itemId, d.cycle, level), vehicle, plan, item: d, level });
           }
         }

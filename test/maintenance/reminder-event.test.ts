@@ -10,7 +10,7 @@ import type { DueItem } from '../../core/maintenance-due.ts';
 import { DEFAULT_MAINTENANCE_PLANS, type MaintenancePlan } from '../../core/maintenance-plan.ts';
 import { reminderId, reminderOfStored, reminderRecordJson, reminderText, WARRANTY_NAME } from '../../core/maintenance-reminder.ts';
 import type { Vehicle } from '../../core/registry.ts';
-import { reminderClaimFor, reminderFactsFor } from '../../maintenance/due-scan.ts';
+import { reminderClaimFor } from '../../maintenance/due-scan.ts';
 
 const base = DEFAULT_MAINTENANCE_PLANS[0]!;
 const plan: MaintenancePlan = {
@@ -55,7 +55,9 @@ describe('a reminder\'s record and its announcement', () => {
           for (const level of ['due_soon', 'overdue'] as const) {
             const d: DueItem = { itemId, cycle: itemId === 'warranty' ? 'warranty' : 'svc-"1"', status: level, ...f };
             const claim = reminderClaimFor(v, plan, d, level, NOW)!;
-            expect(claim.record).toBe(reminderRecordJson(reminderFactsFor(v, plan, d, level, NOW)!));
+            const { itemId: _i, cycle: _c, status: _s, ...due } = d;
+            const itemName = itemId === 'warranty' ? WARRANTY_NAME : plan.items.find((i) => i.id === itemId)!.name;
+            expect(claim.record).toBe(reminderRecordJson({ raisedAt: NOW, customerId: v.customerId, vin: v.vin, plate: v.plate ?? v.vin, itemId, cycle: d.cycle, level, itemName, due }));
             expect(claim).toMatchObject({ id: reminderId(v.vin, itemId, d.cycle, level), customerId: v.customerId, raisedAt: NOW });
             // Read back from the hash: the reminder with its text built now.
             expect(reminderOfStored(JSON.parse(claim.record))).toStrictEqual({
