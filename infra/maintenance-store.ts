@@ -73,7 +73,7 @@ return {'ok', json}
 `;
 
 /**
- * Raises a batch of reminders, each unless its id was raised before: per reminder the claim (HSETNX of its record),
+ * Raises a batch of reminders, each unless its id was raised before: per reminder the claim (its record into the hash),
  * the customer's list entry, and for the batch one live-stream entry announcing the reminders it raised
  * (`maintenance.reminders`, core/events.ts). KEYS = reminders, events, then each customer list of the batch once;
  * ARGV = maxlen, the announcement's JSON up to its list of records, then groups (one per customer and raising time):
@@ -87,17 +87,35 @@ return {'ok', json}
  * announcement is added as `ms-(t + n)`.
  */
 const RAISE_REMINDERS = `
-local out, o, raised, r = {}, 0, {}, 0
+local ids, n = {}, 0
 local a, last = 3, #ARGV
 while a <= last do
-  local k, score, n = tonumber(ARGV[a]), ARGV[a + 1], tonumber(ARGV[a + 2])
+  local count = tonumber(ARGV[a + 2])
+  a = a + 3
+  for i = 1, count do
+    n = n + 1
+    ids[n] = ARGV[a]
+    a = a + 2
+  end
+end
+-- One HMGET and one HSET for the batch rather than an HSETNX per reminder (the script is atomic all the same).
+local stored = redis.call('HMGET', KEYS[1], unpack(ids))
+local out, o, fresh, f, raised, r, seen = {}, 0, {}, 0, {}, 0, {}
+a = 3
+while a <= last do
+  local k, score, count = tonumber(ARGV[a]), ARGV[a + 1], tonumber(ARGV[a + 2])
   a = a + 3
   local l, m = {}, 0
-  for i = 1, n do
+  for i = 1, count do
     o = o + 1
-    if redis.call('HSETNX', KEYS[1], ARGV[a], ARGV[a + 1]) == 1 then
+    local id = ARGV[a]
+    if stored[o] == false and not seen[id] then
+      seen[id] = true
+      fresh[f + 1] = id
+      fresh[f + 2] = ARGV[a + 1]
+      f = f + 2
       l[m + 1] = score
-      l[m + 2] = ARGV[a]
+      l[m + 2] = id
       m = m + 2
       r = r + 1
       raised[r] = ARGV[a + 1]
@@ -110,6 +128,7 @@ while a <= last do
   if m > 0 then redis.call('ZADD', KEYS[k], unpack(l)) end
 end
 if r > 0 then
+  redis.call('HSET', KEYS[1], unpack(fresh))
   local next = redis.call('XADD', KEYS[2], '*', 'reserve', '')
   redis.call('XDEL', KEYS[2], next)
   local ms, seq = string.match(next, '^(%d+)-(%d+)$')
