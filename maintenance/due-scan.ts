@@ -101,34 +101,57 @@ export function reminderClaimFor(vehicle: Vehicle, plan: MaintenancePlan | undef
   };
 }
 
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
 const STATUS_CODE = { ok: 1, due_soon: 2, overdue: 3 } as const;
+/** A due item's figures as float64, read back as their 32-bit halves for the hash below. */
+const figures = new Float64Array(6);
+const figureWords = new Uint32Array(figures.buffer);
 
 /**
  * A 53-bit hash of a vehicle's customer and due items (cyrb53-style mixing over their fields), in base 36: what
  * the scans last wrote for it, stored with the due items, and cheaper than serialising the items to compare them.
+ * Each full scan hashes every vehicle: the mixing step is written out in place (no closures over the state, which
+ * took twice the time), with the same result as before (fingerprints already in Redis stay valid).
  */
 function dueFingerprint(customerId: string, items: readonly DueItem[]): string {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
-  const word = (w: number) => {
+  let w: number;
+  for (let k = 0; k < items.length; k++) {
+    const d = items[k]!;
+    const { itemId, cycle } = d;
+    for (let i = 0; i < itemId.length; i++) {
+      w = itemId.charCodeAt(i);
+      h1 = Math.imul(h1 ^ w, 2654435761);
+      h2 = Math.imul(h2 ^ w, 1597334677);
+    }
+    for (let i = 0; i < cycle.length; i++) {
+      w = cycle.charCodeAt(i);
+      h1 = Math.imul(h1 ^ w, 2654435761);
+      h2 = Math.imul(h2 ^ w, 1597334677);
+    }
+    w = STATUS_CODE[d.status];
     h1 = Math.imul(h1 ^ w, 2654435761);
     h2 = Math.imul(h2 ^ w, 1597334677);
-  };
-  const num = (x: number | undefined) => {
-    f64[0] = x ?? Number.NaN;
-    word(u32[0]!);
-    word(u32[1]!);
-  };
-  for (const d of items) {
-    for (let i = 0; i < d.itemId.length; i++) word(d.itemId.charCodeAt(i));
-    for (let i = 0; i < d.cycle.length; i++) word(d.cycle.charCodeAt(i));
-    word(STATUS_CODE[d.status]);
-    word(d.basis === undefined ? 0 : d.basis.charCodeAt(0));
-    num(d.dueKm); num(d.dueHours); num(d.dueDateMs); num(d.predictedMs); num(d.remainingKm); num(d.remainingHours);
+    w = d.basis === undefined ? 0 : d.basis.charCodeAt(0);
+    h1 = Math.imul(h1 ^ w, 2654435761);
+    h2 = Math.imul(h2 ^ w, 1597334677);
+    figures[0] = d.dueKm ?? Number.NaN;
+    figures[1] = d.dueHours ?? Number.NaN;
+    figures[2] = d.dueDateMs ?? Number.NaN;
+    figures[3] = d.predictedMs ?? Number.NaN;
+    figures[4] = d.remainingKm ?? Number.NaN;
+    figures[5] = d.remainingHours ?? Number.NaN;
+    for (let i = 0; i < 12; i++) {
+      w = figureWords[i]!;
+      h1 = Math.imul(h1 ^ w, 2654435761);
+      h2 = Math.imul(h2 ^ w, 1597334677);
+    }
   }
-  for (let i = 0; i < customerId.length; i++) word(customerId.charCodeAt(i));
+  for (let i = 0; i < customerId.length; i++) {
+    w = customerId.charCodeAt(i);
+    h1 = Math.imul(h1 ^ w, 2654435761);
+    h2 = Math.imul(h2 ^ w, 1597334677);
+  }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
   return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
