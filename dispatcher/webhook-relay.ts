@@ -1,7 +1,8 @@
 // Live stream → webhook deliveries. A consumer group on the event stream means an event committed with a
 // case change is relayed even if the dispatcher that made the change died right after: entries stay
 // pending until acknowledged, and idle pending entries are claimed by another relay. The delivery job id
-// is the stream id, so relaying an entry twice still sends it once.
+// is the event's id (the stream id, or each reminder's own id in an entry announcing several: core/events.ts), so
+// relaying an entry twice still sends each event once.
 import type { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '../core/keys.ts';
