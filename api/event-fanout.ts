@@ -1,10 +1,13 @@
 // One blocking reader of the live event stream per API instance, fanned out to every SSE connection
 // (N browsers cost one Redis connection, not N). Started with the first subscriber, stopped on close.
 import type { Redis } from 'ioredis';
-import { liveEventOfEntry, type LiveEvent } from '../core/events.ts';
+import { liveEventsOfEntry, type LiveEvent } from '../core/events.ts';
 
 export interface StreamEvent {
-  /** Redis Stream id, used as the SSE event id (resume with Last-Event-ID). */
+  /**
+   * Redis Stream id, used as the SSE event id (resume with Last-Event-ID); for each reminder of an entry that
+   * announces several, its own id from the sequence numbers below that entry's (core/events.ts).
+   */
   id: string;
   event: LiveEvent;
 }
@@ -20,11 +23,11 @@ export function compareStreamIds(a: string, b: string): number {
   return am - bm || as - bs;
 }
 
+/** The events of stream entries; an entry announcing many reminders gives each as its own event, with its own id. */
 function parseEntries(entries: Array<[string, string[]]>): StreamEvent[] {
   const out: StreamEvent[] = [];
-  for (const [id, fields] of entries) {
-    const parsed = liveEventOfEntry(fields);
-    if (parsed) out.push({ id, event: parsed.event });
+  for (const [streamId, fields] of entries) {
+    for (const { id, event } of liveEventsOfEntry(streamId, fields)) out.push({ id, event });
   }
   return out;
 }
@@ -93,14 +96,17 @@ export function createEventFanout(deps: { redis: Redis; streamKey: string; block
         listeners.delete(listener);
       };
     },
-    /** Events after `afterId` still in the (capped) stream, oldest first, at most `max`. */
+    /**
+     * Events after `afterId` still in the (capped) stream, oldest first, at most about `max`. An `afterId` among the
+     * reminders of one entry is followed by the rest of that entry's reminders (the entry's id is above it).
+     */
     async since(afterId: string, max = 10_000): Promise<StreamEvent[]> {
       const out: StreamEvent[] = [];
       let from = `(${afterId}`;
       while (out.length < max) {
         const entries = (await deps.redis.xrange(deps.streamKey, from, '+', 'COUNT', Math.min(1000, max - out.length))) as Array<[string, string[]]>;
         if (entries.length === 0) break;
-        out.push(...parseEntries(entries));
+        for (const e of parseEntries(entries)) if (compareStreamIds(e.id, afterId) > 0) out.push(e);
         from = `(${entries[entries.length - 1]![0]}`;
       }
       return out;

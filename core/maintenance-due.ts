@@ -167,10 +167,6 @@ export function dueItem(
   return out as DueItem;
 }
 
-/** The reminder levels a status calls for: one level, the current one (a truck first seen overdue is not also told "due soon"). */
-export function reminderLevelOf(status: DueStatus): ReminderLevel | undefined {
-  return status === 'ok' ? undefined : status;
-}
 
 /** Warranty: the first of a time limit after the in-service date and a distance limit. */
 export interface WarrantyTerms {
@@ -178,14 +174,19 @@ export interface WarrantyTerms {
   readonly km: number;
   readonly remindDays: number;
   readonly remindKm: number;
+  /** The "warranty expired" reminder is raised only this many days after the warranty ended, not later. */
+  readonly expiredDays: number;
 }
 
-/** How long before the warranty ends its reminder is raised (the limits themselves are the model's policy). */
-export type WarrantyReminderThresholds = Pick<WarrantyTerms, 'remindDays' | 'remindKm'>;
+/**
+ * How long before the warranty ends its reminder is raised, and for how long after it ended the "expired" reminder
+ * still is (the limits themselves are the model's policy).
+ */
+export type WarrantyReminderThresholds = Pick<WarrantyTerms, 'remindDays' | 'remindKm' | 'expiredDays'>;
 
 /** The terms of the repair loop's warranty policy of a model (core/warranty.ts: years and km from in-service). */
 export function warrantyTermsOf(policy: WarrantyPolicy, remind: WarrantyReminderThresholds): WarrantyTerms {
-  return { months: policy.years * 12, km: policy.km, remindDays: remind.remindDays, remindKm: remind.remindKm };
+  return { months: policy.years * 12, km: policy.km, remindDays: remind.remindDays, remindKm: remind.remindKm, expiredDays: remind.expiredDays };
 }
 
 export const WARRANTY_ITEM_ID = 'warranty';
@@ -200,4 +201,17 @@ export function warrantyDue(inServiceDate: string, usage: VehicleUsage | undefin
     // Engine hours play no part in the warranty.
     { days: terms.remindDays, km: terms.remindKm, hours: 0 },
   );
+}
+
+/**
+ * The reminder a due item calls for at `nowMs`: one level, the current one (a truck first seen overdue is not also
+ * told "due soon") — except an expired warranty, announced only within `expiredDays` after it ended. The warranty
+ * ended at the item's predicted date: the calendar limit, or the reading that first showed the distance limit passed
+ * (when it was crossed before that is not known). A truck whose cover ended years ago (a fleet new to the product)
+ * gets no "warranty expired" reminder; its due item still says `overdue`.
+ */
+export function reminderLevelOf(d: DueItem, nowMs: number, warranty: Pick<WarrantyTerms, 'expiredDays'>): ReminderLevel | undefined {
+  if (d.status === 'ok') return undefined;
+  if (d.status === 'overdue' && d.itemId === WARRANTY_ITEM_ID && d.cycle === 'warranty' && d.predictedMs !== undefined && nowMs - d.predictedMs > warranty.expiredDays * DAY_MS) return undefined;
+  return d.status;
 }

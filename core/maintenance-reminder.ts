@@ -1,5 +1,7 @@
 // Reminders: one per (vehicle, item, due cycle, level), raised exactly once (infra/maintenance-store.ts claims
-// the id atomically). Texts in zh-CN and English; dates shown in China Standard Time.
+// the id atomically). Texts in zh-CN and English; dates shown in China Standard Time. A reminder is stored and
+// announced as its record (what the text is made of, not the text), and its text is built when it is read.
+import type { LiveEvent } from './events.ts';
 import { cstDate, type DueItem, type ReminderLevel } from './maintenance-due.ts';
 import type { LocalizedText } from './maintenance-plan.ts';
 
@@ -31,7 +33,7 @@ export function reminderId(vin: string, itemId: string, cycle: string, level: Re
   return `${vin}:${itemId}:${cycle}:${level}`;
 }
 
-/** 320000 → "320,000" (what `Intl.NumberFormat('en-US')` prints for whole km, several times faster: a first scan writes ~170,000 texts). */
+/** 320000 → "320,000" (what `Intl.NumberFormat('en-US')` prints for whole km, several times faster: the ~170,000 reminders of a first scan are read by the webhook relay and the event stream). */
 function fmtKm(km: number): string {
   const n = Math.round(km);
   const digits = String(Math.abs(n));
@@ -40,10 +42,7 @@ function fmtKm(km: number): string {
   return n < 0 ? `-${out}` : out;
 }
 
-/**
- * The two sentences of a reminder from the plate and item names as given: raw for `reminderText`, JSON-escaped for
- * `reminderTextJson` (the fixed words, dates and figures need no escaping, so both give the same text).
- */
+/** The two sentences of a reminder. */
 function textOf(plate: string, zh: string, en: string, warranty: boolean, level: ReminderLevel, due: Omit<DueItem, 'status' | 'itemId' | 'cycle'>): [string, string] {
   const when = due.predictedMs !== undefined ? cstDate(due.predictedMs) : undefined;
   const atKm = due.dueKm !== undefined ? fmtKm(due.dueKm) : undefined;
@@ -64,18 +63,89 @@ export function reminderText(plate: string, itemName: LocalizedText, level: Remi
   return { zh, en };
 }
 
-/** A string as it appears inside JSON quotes. */
-export function escapeJson(s: string): string {
-  return JSON.stringify(s).slice(1, -1);
+export const WARRANTY_NAME: LocalizedText = { zh: '整车质保', en: 'Vehicle warranty' };
+
+/** What a reminder is made of: its record (stored in the reminders hash and announced on the live stream). */
+export interface ReminderFacts {
+  readonly raisedAt: number;
+  readonly customerId: string;
+  readonly vin: string;
+  /** The vehicle as the text names it: its plate, else its VIN. */
+  readonly plate: string;
+  readonly itemId: string;
+  readonly cycle: string;
+  readonly level: ReminderLevel;
+  readonly itemName: LocalizedText;
+  readonly due: Reminder['due'];
+}
+
+/** First element of a reminder record (the other stored forms are JSON objects). */
+export const REMINDER_RECORD = 1;
+
+/**
+ * A reminder's record as JSON: `[1, raisedAt, customerId, vin, plate, itemId, cycle, level, item name zh, item name
+ * en, dueKm, dueHours, dueDateMs, predictedMs, basis, remainingKm, remainingHours]`, null for an absent figure. About
+ * a third of the reminder's text: a first scan of 100,000 trucks raises ~170,000, and their two-language texts were
+ * most of what the scan sent to Redis. The scan writes the same string directly (maintenance/due-scan.ts).
+ */
+export function reminderRecordJson(f: ReminderFacts): string {
+  const d = f.due;
+  return JSON.stringify([
+    REMINDER_RECORD, f.raisedAt, f.customerId, f.vin, f.plate, f.itemId, f.cycle, f.level, f.itemName.zh, f.itemName.en,
+    d.dueKm ?? null, d.dueHours ?? null, d.dueDateMs ?? null, d.predictedMs ?? null, d.basis ?? null, d.remainingKm ?? null, d.remainingHours ?? null,
+  ]);
+}
+
+type ReminderRecord = [typeof REMINDER_RECORD, number, string, string, string, string, string, ReminderLevel, string, string,
+  number | null, number | null, number | null, number | null, DueItem['basis'] | null, number | null, number | null];
+
+/** A reminder from its record, its text built now (open: a change of state stores the reminder itself). */
+function reminderOfRecord(r: ReminderRecord): Reminder {
+  const [, raisedAt, customerId, vin, plate, itemId, cycle, level, zh, en, dueKm, dueHours, dueDateMs, predictedMs, basis, remainingKm, remainingHours] = r;
+  // The figures in the order the due items name them (the `due` object of the event keeps that order).
+  const due: { -readonly [K in keyof Reminder['due']]?: Reminder['due'][K] } = {};
+  if (dueKm !== null) due.dueKm = dueKm;
+  if (dueHours !== null) due.dueHours = dueHours;
+  if (dueDateMs !== null) due.dueDateMs = dueDateMs;
+  if (predictedMs !== null) due.predictedMs = predictedMs;
+  if (basis !== null) due.basis = basis;
+  if (remainingKm !== null) due.remainingKm = remainingKm;
+  if (remainingHours !== null) due.remainingHours = remainingHours;
+  return {
+    id: reminderId(vin, itemId, cycle, level), vin, customerId, itemId, cycle, level, raisedAt, due,
+    text: reminderText(plate, { zh, en }, level, due), state: 'open',
+  };
 }
 
 /**
- * `JSON.stringify(reminderText(plate, name, level, due))`, from the plate and names already escaped (`escapeJson`, once
- * per vehicle and per plan item rather than once per reminder): a first scan writes ~170,000 texts.
+ * A stored reminder, parsed from JSON: its record (this version), its live event (as the previous version stored a
+ * raised reminder), or the reminder itself (after a snooze or dismiss, and as earlier versions stored it). Undefined
+ * for anything else.
  */
-export function reminderTextJson(plateEscaped: string, name: LocalizedText, nameEscaped: LocalizedText, level: ReminderLevel, due: Omit<DueItem, 'status' | 'itemId' | 'cycle'>): string {
-  const [zh, en] = textOf(plateEscaped, nameEscaped.zh, nameEscaped.en, name.en === WARRANTY_NAME.en, level, due);
-  return `{"zh":"${zh}","en":"${en}"}`;
+export function reminderOfStored(v: unknown): Reminder | undefined {
+  if (Array.isArray(v)) return v[0] === REMINDER_RECORD && v.length === 17 ? reminderOfRecord(v as ReminderRecord) : undefined;
+  if (typeof v !== 'object' || v === null) return undefined;
+  if (!('type' in v)) return 'id' in v ? (v as Reminder) : undefined;
+  const e = v as LiveEvent;
+  const d = e.data as { reminderId: string; itemId: string; level: Reminder['level']; cycle: string; text: Reminder['text']; due: Reminder['due'] };
+  return {
+    id: d.reminderId, vin: e.vin!, customerId: e.customerId!, itemId: d.itemId, cycle: d.cycle, level: d.level,
+    raisedAt: Date.parse(e.at), due: d.due, text: d.text, state: 'open',
+  };
 }
 
-export const WARRANTY_NAME: LocalizedText = { zh: '整车质保', en: 'Vehicle warranty' };
+let isoAt = { ms: Number.NaN, iso: '' };
+
+/**
+ * The `maintenance.reminder` live event of a reminder — what the API's event stream (SSE) and the customer's webhook
+ * get for each reminder: `{ type, at, vin, customerId, data: { reminderId, itemId, level, cycle, text, due } }`, in
+ * that order (its JSON is the webhook body).
+ */
+export function reminderLiveEvent(r: Reminder): LiveEvent {
+  // One time string for a batch's reminders (one raisedAt).
+  if (isoAt.ms !== r.raisedAt) isoAt = { ms: r.raisedAt, iso: new Date(r.raisedAt).toISOString() };
+  return {
+    type: 'maintenance.reminder', at: isoAt.iso, vin: r.vin, customerId: r.customerId,
+    data: { reminderId: r.id, itemId: r.itemId, level: r.level, cycle: r.cycle, text: { zh: r.text.zh, en: r.text.en }, due: r.due },
+  };
+}

@@ -27,6 +27,7 @@ export function readMaintenanceConfig(env: Env): MaintenanceConfig {
       warranty: {
         remindDays: requireNumber(env, 'WARRANTY_REMIND_DAYS', { fallback: 30, min: 0, max: 365 }),
         remindKm: requireNumber(env, 'WARRANTY_REMIND_KM', { fallback: 20_000, min: 0, max: 1_000_000 }),
+        expiredDays: requireNumber(env, 'WARRANTY_EXPIRED_REMIND_DAYS', { fallback: 30, min: 0, max: 3650 }),
       },
     },
     serviceDayOfMonth: requireInt(env, 'SERVICE_DAY_OF_MONTH', { fallback: 7, min: 1, max: 28 }),

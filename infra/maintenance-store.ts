@@ -2,14 +2,14 @@
 // usage snapshots and due items of the last scan, and reminders. Two rules are enforced inside Lua scripts so
 // that concurrent writers and processes killed at any point cannot break them:
 //  - a service record never contradicts the odometer order of the vehicle's other services;
-//  - a reminder id is claimed once (HSETNX), and the claim, the customer's list entry and the live event are
-//    one atomic unit: a scheduler killed mid-run has either raised a reminder completely or not at all.
+//  - a reminder id is claimed once (HSETNX), and the claim, the customer's list entry and its announcement on the
+//    live stream are one atomic unit: a scheduler killed mid-run has either raised a reminder completely or not at all.
 import type { Redis } from 'ioredis';
-import { LIVE_EVENT_FIELD, LIVE_STREAM_MAXLEN, type LiveEvent } from '../core/events.ts';
+import { LIVE_EVENT_FIELD, LIVE_STREAM_MAXLEN, REMINDERS_RAISED } from '../core/events.ts';
 import { redisKeys } from '../core/keys.ts';
 import type { CycleStart, DueItem } from '../core/maintenance-due.ts';
 import type { MaintenancePlan } from '../core/maintenance-plan.ts';
-import type { Reminder } from '../core/maintenance-reminder.ts';
+import { reminderOfStored, type Reminder } from '../core/maintenance-reminder.ts';
 import type { UsageSnapshot } from '../core/maintenance-usage.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import type { ServiceDayOffer } from '../core/service-day.ts';
@@ -73,30 +73,52 @@ return {'ok', json}
 `;
 
 /**
- * Raises a batch of reminders, each unless its id was raised before: per reminder the claim (HSETNX), the customer's
- * list entry and the live event. KEYS = reminders, events, then each customer list of the batch once; ARGV = maxlen,
- * then groups (one per customer and raising time): index of the customer list in KEYS, raisedAt (the list score),
- * count, and per reminder id and JSON. The JSON is the reminder's live event, stored as the reminder's record too (one
- * serialisation a reminder; `decodeReminder` reads either form). A group's list entries go in one ZADD. Returns 1
- * (raised now) or 0 (already raised) per reminder, in argument order.
- * One script per batch instead of one per reminder: a first scan of 100,000 vehicles raises ~170,000; and two
- * arguments a reminder rather than four (the list and time once per group).
+ * Raises a batch of reminders, each unless its id was raised before: per reminder the claim (its record into the hash),
+ * the customer's list entry, and for the batch one live-stream entry announcing the reminders it raised
+ * (`maintenance.reminders`, core/events.ts). KEYS = reminders, events, then each customer list of the batch once;
+ * ARGV = maxlen, the announcement's JSON up to its list of records, then groups (one per customer and raising time):
+ * index of the customer list in KEYS, raisedAt (the list score), count, and per reminder its id and record. A
+ * group's list entries go in one ZADD. Returns 1 (raised now) or 0 (already raised) per reminder, in argument order.
+ * One script per batch instead of one per reminder: a first scan of 100,000 vehicles raises ~170,000; and one
+ * stream entry per batch (not per reminder), which a first scan would otherwise push every other event out of the
+ * capped stream with.
+ * The announcement's id `ms-s` comes with the n sequence numbers below it free (the ids of its n reminders,
+ * core/events.ts): a throwaway entry takes the next id `ms-t` (above every entry ever added), is deleted, and the
+ * announcement is added as `ms-(t + n)`.
  */
 const RAISE_REMINDERS = `
-local out, o, added = {}, 0, 0
-local a, last = 2, #ARGV
+local ids, n = {}, 0
+local a, last = 3, #ARGV
 while a <= last do
-  local k, score, n = tonumber(ARGV[a]), ARGV[a + 1], tonumber(ARGV[a + 2])
+  local count = tonumber(ARGV[a + 2])
+  a = a + 3
+  for i = 1, count do
+    n = n + 1
+    ids[n] = ARGV[a]
+    a = a + 2
+  end
+end
+-- One HMGET and one HSET for the batch rather than an HSETNX per reminder (the script is atomic all the same).
+local stored = redis.call('HMGET', KEYS[1], unpack(ids))
+local out, o, fresh, f, raised, r, seen = {}, 0, {}, 0, {}, 0, {}
+a = 3
+while a <= last do
+  local k, score, count = tonumber(ARGV[a]), ARGV[a + 1], tonumber(ARGV[a + 2])
   a = a + 3
   local l, m = {}, 0
-  for i = 1, n do
+  for i = 1, count do
     o = o + 1
-    if redis.call('HSETNX', KEYS[1], ARGV[a], ARGV[a + 1]) == 1 then
+    local id = ARGV[a]
+    if stored[o] == false and not seen[id] then
+      seen[id] = true
+      fresh[f + 1] = id
+      fresh[f + 2] = ARGV[a + 1]
+      f = f + 2
       l[m + 1] = score
-      l[m + 2] = ARGV[a]
+      l[m + 2] = id
       m = m + 2
-      redis.call('XADD', KEYS[2], '*', '${LIVE_EVENT_FIELD}', ARGV[a + 1])
-      added = added + 1
+      r = r + 1
+      raised[r] = ARGV[a + 1]
       out[o] = 1
     else
       out[o] = 0
@@ -105,47 +127,30 @@ while a <= last do
   end
   if m > 0 then redis.call('ZADD', KEYS[k], unpack(l)) end
 end
--- Trimmed once per batch rather than at each XADD (the script is atomic: nobody sees the stream in between).
-if added > 0 then redis.call('XTRIM', KEYS[2], 'MAXLEN', '~', ARGV[1]) end
+if r > 0 then
+  redis.call('HSET', KEYS[1], unpack(fresh))
+  local next = redis.call('XADD', KEYS[2], '*', 'reserve', '')
+  redis.call('XDEL', KEYS[2], next)
+  local ms, seq = string.match(next, '^(%d+)-(%d+)$')
+  redis.call('XADD', KEYS[2], ms .. '-' .. string.format('%d', tonumber(seq) + r), '${LIVE_EVENT_FIELD}', ARGV[2] .. table.concat(raised, ',') .. ']}}')
+  redis.call('XTRIM', KEYS[2], 'MAXLEN', '~', ARGV[1])
+end
 return out
 `;
 
-/** A reminder ready to claim: its id, customer, time and live event JSON (`reminderEventJson`). */
-export interface ReminderEvent {
+/** A reminder ready to claim: its id, customer, time and record (`reminderRecordJson`). */
+export interface ReminderClaim {
   readonly id: string;
   readonly customerId: string;
   readonly raisedAt: number;
-  readonly json: string;
+  readonly record: string;
 }
 
-let isoAt = { ms: Number.NaN, iso: '' };
-
-/**
- * The live event of a reminder as JSON (also its stored record until it is snoozed or dismissed): the `LiveEvent`
- * `{ type, at, vin, customerId, data: { reminderId, itemId, level, cycle, text, due } }`, written out directly —
- * a first scan serialises ~170,000 of them, and building an event object each time only to stringify it cost
- * about twice as much. The time string is shared by a scan's reminders (one `raisedAt`).
- */
-export function reminderEventJson(r: Reminder): string {
-  const q = JSON.stringify;
-  return reminderEventJsonOf(r.raisedAt, q(r.vin), q(r.customerId), q(r.id), q(r.itemId), q(r.level), q(r.cycle), q(r.text), q(r.due));
-}
-
-/** The same JSON from its parts, each already JSON (the scan escapes a vehicle's strings once, not per reminder). */
-export function reminderEventJsonOf(raisedAt: number, vin: string, customerId: string, id: string, itemId: string, level: string, cycle: string, text: string, due: string): string {
-  if (isoAt.ms !== raisedAt) isoAt = { ms: raisedAt, iso: new Date(raisedAt).toISOString() };
-  return `{"type":"maintenance.reminder","at":"${isoAt.iso}","vin":${vin},"customerId":${customerId},"data":{"reminderId":${id},"itemId":${itemId},"level":${level},"cycle":${cycle},"text":${text},"due":${due}}}`;
-}
-
-/** A stored reminder: its live event (as raised) or the reminder itself (after a change of state). */
+/** A stored reminder (any form: core/maintenance-reminder.ts `reminderOfStored`). */
 function decodeReminder(json: string): Reminder {
-  const v = JSON.parse(json) as Reminder | (LiveEvent & { data: Record<string, unknown> });
-  if (!('type' in v)) return v;
-  const d = v.data as { reminderId: string; itemId: string; level: Reminder['level']; cycle: string; text: Reminder['text']; due: Reminder['due'] };
-  return {
-    id: d.reminderId, vin: v.vin!, customerId: v.customerId!, itemId: d.itemId, cycle: d.cycle, level: d.level,
-    raisedAt: Date.parse(v.at), due: d.due, text: d.text, state: 'open',
-  };
+  const r = reminderOfStored(JSON.parse(json));
+  if (!r) throw new Error(`unreadable stored reminder: ${json.slice(0, 80)}`);
+  return r;
 }
 
 const STATUS_CODE = { ok: 0, due_soon: 1, overdue: 2 } as const;
@@ -393,50 +398,35 @@ export function createMaintenanceStore(deps: { redis: Redis; prefix: string }) {
     return out;
   }
 
-  /** Raises each reminder unless its id was raised before; returns those raised by this call. */
-  async function raiseReminders(reminders: readonly Reminder[]): Promise<Reminder[]> {
-    const flags = await claimEvents(reminders.map((r) => ({ id: r.id, customerId: r.customerId, raisedAt: r.raisedAt, json: reminderEventJson(r) })));
-    return reminders.filter((_, j) => flags[j]);
-  }
-
-  /** `raiseReminders` for reminders already in their event form (the scan); returns how many were raised. */
-  async function raiseReminderEvents(events: readonly ReminderEvent[]): Promise<number> {
-    return (await claimEvents(events)).filter(Boolean).length;
-  }
-
-  /** Claims in batches of up to 1,000 (sent together; each atomic); per event whether this call raised it. */
-  async function claimEvents(events: readonly ReminderEvent[]): Promise<boolean[]> {
-    const batches: Array<Promise<boolean[]>> = [];
-    for (let i = 0; i < events.length; i += 1000) {
-      const chunk = events.slice(i, i + 1000);
+  /**
+   * Raises each reminder unless its id was raised before (claimed, listed for its customer and announced on the live
+   * stream together); returns how many this call raised. In batches of up to 1,000, sent together, each atomic.
+   */
+  async function raiseReminders(claims: readonly ReminderClaim[]): Promise<number> {
+    const batches: Array<Promise<number>> = [];
+    for (let i = 0; i < claims.length; i += 1000) {
+      const chunk = claims.slice(i, i + 1000);
       const lists = new Map<string, number>();
-      const groups = new Map<string, ReminderEvent[]>();
-      for (const e of chunk) {
-        if (!lists.has(e.customerId)) lists.set(e.customerId, 3 + lists.size);
-        const g = `${e.raisedAt} ${e.customerId}`;
+      const groups = new Map<string, ReminderClaim[]>();
+      for (const c of chunk) {
+        if (!lists.has(c.customerId)) lists.set(c.customerId, 3 + lists.size);
+        const g = `${c.raisedAt} ${c.customerId}`;
         const list = groups.get(g);
-        if (list) list.push(e);
-        else groups.set(g, [e]);
+        if (list) list.push(c);
+        else groups.set(g, [c]);
       }
-      const args: Array<string | number> = [LIVE_STREAM_MAXLEN];
-      const order: ReminderEvent[] = [];
+      const announcement = `{"type":"${REMINDERS_RAISED}","at":"${new Date(chunk[0]!.raisedAt).toISOString()}","data":{"reminders":[`;
+      const args: Array<string | number> = [LIVE_STREAM_MAXLEN, announcement];
       for (const list of groups.values()) {
         args.push(lists.get(list[0]!.customerId)!, list[0]!.raisedAt, list.length);
-        for (const e of list) {
-          args.push(e.id, e.json);
-          order.push(e);
-        }
+        for (const c of list) args.push(c.id, c.record);
       }
       // The batches go out together (one connection, pipelined); each is atomic on its own.
       batches.push((redis.eval(RAISE_REMINDERS, 2 + lists.size, keys.maintReminders, keys.events,
         ...[...lists.keys()].map((c) => keys.maintCustomerReminders(c)), ...args) as Promise<number[]>)
-        .then((flags) => {
-          const raised = new Set<ReminderEvent>();
-          order.forEach((e, j) => flags[j] === 1 && raised.add(e));
-          return chunk.map((e) => raised.has(e));
-        }));
+        .then((flags) => flags.reduce((sum, f) => sum + f, 0)));
     }
-    return (await Promise.all(batches)).flat();
+    return (await Promise.all(batches)).reduce((sum, n) => sum + n, 0);
   }
 
   /** Ids already raised among `ids`. */
@@ -498,7 +488,7 @@ export function createMaintenanceStore(deps: { redis: Redis; prefix: string }) {
   return {
     putServiceDay, serviceDays,
     keys, plans, putPlans, seedPlans, deletePlan, recordService, services, lastServices, takeDirty, markDirty,
-    usage, usageSummaryDay, putUsage, due, putDue, dueFingerprints, raiseReminders, raiseReminderEvents, raisedAmong, reminder, remindersOf, allReminders, updateReminder,
+    usage, usageSummaryDay, putUsage, due, putDue, dueFingerprints, raiseReminders, raisedAmong, reminder, remindersOf, allReminders, updateReminder,
   };
 }
 

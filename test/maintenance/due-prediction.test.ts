@@ -3,6 +3,7 @@
 // (the moment the truck's own odometer crosses the limit in the days that follow), and as the days pass the
 // "due soon" and "overdue" reminders are each raised once — by two schedulers scanning the same days.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { liveEventsOfEntry } from '../../core/events.ts';
 import { cstDateStart, DAY_MS } from '../../core/maintenance-due.ts';
 import { DEFAULT_MAINTENANCE_PLANS } from '../../core/maintenance-plan.ts';
 import type { Vehicle } from '../../core/registry.ts';
@@ -109,7 +110,7 @@ describe('due date from the truck\'s own usage (acceptance: ~800 km a day, oil e
     expect(firstScan('overdue')).toBe(expectedOverdue);
     // The live stream carries each reminder once.
     const events = await redis.xrange(store.keys.events, '-', '+');
-    const ids = events.map(([, f]) => JSON.parse(f[1]!) as { type: string; data: { reminderId: string } })
+    const ids = events.flatMap(([id, f]) => liveEventsOfEntry(id, f)).map((e) => e.event as unknown as { type: string; data: { reminderId: string } })
       .filter((e) => e.type === 'maintenance.reminder' && e.data.reminderId.includes('engine-oil')).map((e) => e.data.reminderId);
     expect(ids.sort()).toEqual(oilReminders.map((r) => r.id).sort());
   });

@@ -3,6 +3,7 @@
 // (`scheduler/main.ts`), real Redis and InfluxDB; the proof is the reminder hash, the customers' lists and the
 // live stream agreeing on one entry per (vehicle, item, cycle, level).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { liveEventsOfEntry } from '../../core/events.ts';
 import { cstDayStart, DAY_MS } from '../../core/maintenance-due.ts';
 import { DEFAULT_MAINTENANCE_PLANS } from '../../core/maintenance-plan.ts';
 import type { Vehicle } from '../../core/registry.ts';
@@ -32,8 +33,9 @@ describe('maintenance scheduler: each reminder exactly once', () => {
     const hash = await redis.hkeys(store.keys.maintReminders);
     let listed = 0;
     for (let c = 0; c < CUSTOMERS; c++) listed += await redis.zcard(store.keys.maintCustomerReminders(`C${c}`));
+    // As the webhook relay and the API's event stream read it: an entry announcing many reminders gives each.
     const streamIds = (await redis.xrange(store.keys.events, '-', '+'))
-      .map(([, f]) => JSON.parse(f[1]!) as { type: string; data: { reminderId: string } })
+      .flatMap(([id, f]) => liveEventsOfEntry(id, f)).map((e) => e.event as unknown as { type: string; data: { reminderId: string } })
       .filter((e) => e.type === 'maintenance.reminder').map((e) => e.data.reminderId);
     return { hash, listed, streamIds };
   }

@@ -94,6 +94,20 @@ function oracleLevel(item: Pick<MaintenanceItem, 'every' | 'first'>, start: { cy
   return predictions.some((p) => p !== undefined && p - now <= t.days * DAY_MS) ? 'due_soon' : undefined;
 }
 
+/**
+ * When the warranty ended, as far as the readings tell: the calendar limit, or the reading that showed the distance
+ * limit passed, or when the distance limit is expected to be reached — whichever is earliest.
+ */
+function oracleWarrantyEnd(inService: number, r: Reading | undefined): number {
+  let end = addMonths(inService, DEFAULT_WARRANTY_POLICY.years * 12);
+  if (r) {
+    const remKm = DEFAULT_WARRANTY_POLICY.km - r.km;
+    const kmEnd = remKm <= 0 ? r.atMs : r.kmPerDay ? r.atMs + (remKm / r.kmPerDay) * DAY_MS : undefined;
+    if (kmEnd !== undefined && kmEnd < end) end = kmEnd;
+  }
+  return end;
+}
+
 describe('a simulated year for 1,000 trucks', () => {
   let redis: Redis;
   let store: ReturnType<typeof createMaintenanceStore>;
@@ -179,7 +193,9 @@ describe('a simulated year for 1,000 trucks', () => {
           if (level) expected.add(`${v.vin}:${item.id}:${start.cycle}:${level}`);
         }
         const w = oracleLevel({ every: { km: DEFAULT_WARRANTY_POLICY.km, months: DEFAULT_WARRANTY_POLICY.years * 12 } }, { cycle: 'warranty', atMs: cstDateStart(v.inServiceDate!), km: 0, hours: 0 }, reading, now, { days: rules.warranty.remindDays, km: rules.warranty.remindKm, hours: 0 });
-        if (w) expected.add(`${v.vin}:warranty:warranty:${w}`);
+        // "Expired" only within the window after the warranty ended: a truck whose cover ended long before is not told.
+        const expiredLongAgo = w === 'overdue' && now - oracleWarrantyEnd(cstDateStart(v.inServiceDate!), reading) > rules.warranty.expiredDays * DAY_MS;
+        if (w && !expiredLongAgo) expected.add(`${v.vin}:warranty:warranty:${w}`);
       }
     }
     const raised = new Set((await store.allReminders()).map((r) => r.id));
