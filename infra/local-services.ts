@@ -310,7 +310,7 @@ async function startRedisClusterOnce(opts: { dir: string; masters?: number; repl
     if (code !== 0) throw new Error(`redis-cli --cluster create failed (${code}): ${output.slice(-500)}`);
     for (const node of nodes) await waitUntil(node.name, node.child, () => redisClusterOk(node.port), 60_000);
     // Ready means replicated too: every replica linked to its master (a WAIT for one replica succeeds at once).
-    for (const node of nodes) await waitUntil(node.name, node.child, () => redisReplicationUp(node.port), 60_000);
+    if (replicas > 0) for (const node of nodes) await waitUntil(node.name, node.child, () => redisReplicationUp(node.port), 60_000);
     return { url: nodes.map((n) => n.url).join(','), nodes, stop: stopAll };
   } catch (err) {
     await stopAll();
