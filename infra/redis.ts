@@ -114,7 +114,10 @@ export function redisSeeds(target: RedisTarget): string[] {
 
 const targets = new WeakMap<object, RedisTarget>();
 
-/** Per cluster client: one promise of its next 'ready' (or 'end'), shared by everyone waiting for it. */
+/**
+ * Per cluster client: one promise of its next 'ready' (or 'end'), shared by everyone waiting for it. Not a field of
+ * SettlingCluster: ioredis's constructor calls connect() itself (without lazyConnect), before a subclass's fields exist.
+ */
 const nextReady = new WeakMap<Cluster, Promise<void>>();
 
 /** Resolves at the client's next 'ready', rejects at its 'end'. */
