@@ -1,7 +1,7 @@
 // Starts private redis-server, mosquitto and influxd (1.x, Debian) on loopback for the demo and the
 // test harness. Each service gets its own directory and free ports; nothing touches standard ports.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync, existsSync, readFileSync, appendFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync, existsSync, readFileSync, appendFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 import { mosquittoAcl, mosquittoPasswordLine } from './mosquitto-auth.ts';
@@ -95,14 +95,19 @@ process.once('exit', () => {
 });
 
 function launch(command: string, args: string[], logFile: string): ChildProcess {
-  writeFileSync(logFile, '', { flag: 'a' });
+  // One descriptor for the whole life of the process: its last lines can arrive after 'exit' (its pipes close
+  // later), when the caller may already have removed the directory — reopening the path per chunk then threw ENOENT
+  // out of the data handler and failed a test run that had passed (the failover test's teardown).
+  const log = createWriteStream(logFile, { flags: 'a' });
+  log.on('error', () => {}); // a lost log line must not take the process that started the service down
   // Own process group: a Ctrl-C in the terminal reaches only our supervisor, which stops our processes
   // first and the backing services last (they must outlive their clients' graceful shutdown).
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   live.add(child);
   child.once('exit', () => live.delete(child));
-  child.stdout?.on('data', (chunk: Buffer) => appendFileSync(logFile, chunk));
-  child.stderr?.on('data', (chunk: Buffer) => appendFileSync(logFile, chunk));
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  child.once('close', () => log.end());
   return child;
 }
 
@@ -305,7 +310,7 @@ async function startRedisClusterOnce(opts: { dir: string; masters?: number; repl
     if (code !== 0) throw new Error(`redis-cli --cluster create failed (${code}): ${output.slice(-500)}`);
     for (const node of nodes) await waitUntil(node.name, node.child, () => redisClusterOk(node.port), 60_000);
     // Ready means replicated too: every replica linked to its master (a WAIT for one replica succeeds at once).
-    for (const node of nodes) await waitUntil(node.name, node.child, () => redisReplicationUp(node.port), 60_000);
+    if (replicas > 0) for (const node of nodes) await waitUntil(node.name, node.child, () => redisReplicationUp(node.port), 60_000);
     return { url: nodes.map((n) => n.url).join(','), nodes, stop: stopAll };
   } catch (err) {
     await stopAll();

@@ -1,4 +1,4 @@
-import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
 
 import { defaultWaitReplicas, type RedisMode } from './config.ts';
 
@@ -115,6 +115,68 @@ export function redisSeeds(target: RedisTarget): string[] {
 const targets = new WeakMap<object, RedisTarget>();
 
 /**
+ * Per cluster client: one promise of its next 'ready' (or 'end'), shared by everyone waiting for it. Not a field of
+ * SettlingCluster: ioredis's constructor calls connect() itself (without lazyConnect), before a subclass's fields exist.
+ */
+const nextReady = new WeakMap<Cluster, Promise<void>>();
+
+/** Resolves at the client's next 'ready', rejects at its 'end'. */
+function nextReadyOf(cluster: Cluster): Promise<void> {
+  let waiting = nextReady.get(cluster);
+  if (!waiting) {
+    waiting = new Promise<void>((resolve, reject) => {
+      const onReady = () => {
+        done();
+        resolve();
+      };
+      const onEnd = () => {
+        done();
+        reject(new Error('Redis Cluster connection ended before it was ready'));
+      };
+      const done = () => {
+        cluster.off('ready', onReady);
+        cluster.off('end', onEnd);
+        nextReady.delete(cluster);
+      };
+      cluster.once('ready', onReady);
+      cluster.once('end', onEnd);
+    });
+    // Handled here: a connect() that settled by its own attempt no longer listens when this rejects.
+    waiting.catch(() => {});
+    nextReady.set(cluster, waiting);
+  }
+  return waiting;
+}
+
+/**
+ * ioredis's `Cluster` with a `connect()` that always settles. ioredis 5 drops the promise of a `connect()` whose ready
+ * check finds `cluster_state:fail` once the slot map has arrived — exactly the seconds between a master's death and
+ * its replica's promotion: the client disconnects and reconnects by itself and does become ready, but that promise is
+ * never resolved nor rejected. BullMQ awaits it when it reconnects a worker's blocking connection, so a worker that
+ * was idle (blocked on its queue's marker) when a master died stopped taking jobs for good, its process alive and
+ * silent — the failover test's "40 cases still offered": the dispatchers' rescue-jobs workers stopped, and with them
+ * every offer timeout, escalation and sweep (test/cluster/cluster-connect.test.ts). Here `connect()` also settles
+ * when the client becomes ready, or ends, by whichever attempt.
+ */
+class SettlingCluster extends Cluster {
+  private readonly seeds: ClusterNode[];
+
+  constructor(seeds: ClusterNode[], options: ClusterOptions) {
+    super(seeds, options);
+    this.seeds = seeds;
+  }
+
+  override connect(): Promise<void> {
+    return Promise.race([super.connect(), nextReadyOf(this)]);
+  }
+
+  /** BullMQ duplicates a worker's connection for its blocking reads: the duplicate must settle too. */
+  override duplicate(overrideStartupNodes: ClusterNode[] = [], overrideOptions: ClusterOptions = {}): Cluster {
+    return new SettlingCluster(overrideStartupNodes.length > 0 ? overrideStartupNodes : [...this.seeds], { ...this.options, ...overrideOptions });
+  }
+}
+
+/**
  * The one place a Redis connection is made. Two kinds, following BullMQ's advice: producers and request handlers
  * fail fast (a bounded number of retries per command), workers and blocking readers wait for Redis forever.
  *
@@ -135,7 +197,7 @@ export function createRedis(target: RedisTarget, kind: 'fail-fast' | 'worker', e
   let client: Redis;
   if (target.redisMode === 'cluster') {
     const { enableAutoPipelining, maxRetriesPerRequest, ...redisOptions } = options;
-    const cluster = new Cluster(seeds.map(seedNode), {
+    const cluster = new SettlingCluster(seeds.map(seedNode), {
       // Connects at its first command (or ensureRedisDurability), after verifyRedisMode has refused a bad mix with
       // one line — not before it, printing slot-refresh errors.
       lazyConnect: true,
@@ -296,24 +358,10 @@ export async function ensureRedisDurability(redis: Redis): Promise<void> {
 
 /** Resolves once the cluster client has its slot map and node connections (`nodes()` is empty before). */
 async function waitForClusterReady(redis: Redis): Promise<void> {
-  if ((redis as unknown as Cluster).status === 'ready') return;
-  if ((redis as unknown as Cluster).status === 'wait') {
-    await (redis as unknown as Cluster).connect();
-    return;
-  }
-  await new Promise<void>((resolve, reject) => {
-    const cluster = redis as unknown as Cluster;
-    const onReady = () => {
-      cluster.off('end', onEnd);
-      resolve();
-    };
-    const onEnd = () => {
-      cluster.off('ready', onReady);
-      reject(new Error('Redis Cluster connection ended before it was ready'));
-    };
-    cluster.once('ready', onReady);
-    cluster.once('end', onEnd);
-  });
+  const cluster = redis as unknown as Cluster;
+  if (cluster.status === 'ready') return;
+  if (cluster.status === 'wait') return cluster.connect();
+  await nextReadyOf(cluster);
 }
 
 /** Redis Cluster's slot of a key: CRC16 (XModem) of its hash tag (the first non-empty {…}) or of the whole key, mod 16384. */

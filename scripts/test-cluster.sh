@@ -3,7 +3,7 @@
 # Redis Cluster (3 masters + 3 replicas, started by test/harness/cluster-setup.ts), then — when no test files are
 # named — the failover acceptance on its own cluster (it SIGKILLs a master, so it cannot share one).
 # With arguments (`npm run test:cluster -- test/api/fleet.test.ts`) only the first run, with those arguments;
-# CLUSTER_FAILOVER=0 skips the failover run (CI, until it is stable: it failed once in about ten runs).
+# CLUSTER_FAILOVER=0 skips the failover run.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/bootstrap.sh

@@ -73,6 +73,20 @@ function logSummary(output: string): string {
   return [...counts].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, n]) => `    ${n} × ${k}`).join('\n');
 }
 
+/** How many log lines of a process carry `msg` and were written after `since` (epoch ms). */
+function logCountSince(output: string, msg: string, since: number): number {
+  let count = 0;
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('{') || !line.includes(`"msg":"${msg}"`)) continue;
+    try {
+      if ((JSON.parse(line) as { time?: number }).time! > since) count++;
+    } catch {
+      // not a log line
+    }
+  }
+  return count;
+}
+
 describe.runIf(services.redisMode === 'cluster')('Redis Cluster failover under load', () => {
   it('SIGKILL of the busiest master: every acked position stored once, live state newest, every breakdown one case, launched or escalated', async () => {
     for (let i = 0; i < 2; i++) dispatchers.push(spawnService('dispatcher/main.ts', services.env({ ...env, LOG_LEVEL: 'info' })));
@@ -143,6 +157,7 @@ describe.runIf(services.redisMode === 'cluster')('Redis Cluster failover under l
     const casesAtKill = await rig.redis.zcard(rig.keys.caseIndex);
     const ackedAtKill = acked;
     const killedAt = Date.now();
+    let wholeAgainAt = Infinity;
     process.kill(pid, 'SIGKILL');
     // The replica promoted, as a surviving master sees it: the killed node flagged failed, every slot served again.
     const promoted = (async () => {
@@ -151,6 +166,7 @@ describe.runIf(services.redisMode === 'cluster')('Redis Cluster failover under l
         const killedFlag = async () => ((await survivor.cluster('NODES')) as string).split('\n').find((l) => l.includes(`:${busiest.options.port}@`))?.split(' ')[2] ?? '';
         const failedMs = await waitFor(async () => /(^|,)fail(,|$)/.test(await killedFlag()) && Date.now() - killedAt, { timeoutMs: 60_000, intervalMs: 50, what: 'the killed master flagged fail' });
         const okMs = await waitFor(async () => /cluster_state:ok/.test((await survivor.cluster('INFO')) as string) && Date.now() - killedAt, { timeoutMs: 60_000, intervalMs: 50, what: 'cluster_state:ok after the kill' });
+        wholeAgainAt = Date.now();
         return `flagged fail after ${failedMs} ms, cluster_state:ok after ${okMs} ms`;
       } finally {
         survivor.disconnect();
@@ -194,6 +210,10 @@ describe.runIf(services.redisMode === 'cluster')('Redis Cluster failover under l
     const doubled = [...byVin.values()].filter((n) => n > 1).length;
     const lost = acked - influx.distinct;
     const duplicated = influx.stored - influx.distinct;
+    // Each dispatcher still runs its timers once the failover is over: a rescue-jobs worker that stopped at the kill
+    // (infra/redis.ts SettlingCluster) went unnoticed while the other dispatcher did its work, and failed the run when
+    // both stopped. Counted from 10 s after the cluster was whole again (a worker's reconnection takes a few seconds).
+    const timeoutsAfterFailover = dispatchers.map((d) => logCountSince(d.output(), 'offer timed out', wholeAgainAt + 10_000));
     const queues = await Promise.all([rig.faultQueue, rig.rescueJobs].map(async (q) => `${q.name} ${JSON.stringify(await q.getJobCounts('wait', 'active', 'delayed', 'failed'))}`));
     process.stdout.write(
       `failover ledger (load ${loadavg().map((l) => l.toFixed(1)).join(' ')}):\n` +
@@ -204,6 +224,7 @@ describe.runIf(services.redisMode === 'cluster')('Redis Cluster failover under l
         `  | ${acked} | ${influx.distinct} | ${lost} | ${duplicated} | ${TRUCKS - liveWrong} / ${TRUCKS} |\n` +
         `  | breakdowns | cases | without a case | doubled | launched | escalated | neither |\n` +
         `  | ${breakdowns} | ${final.length} | ${withoutCase} | ${doubled} | ${launched} | ${escalated} | ${unsettled.length} ${unsettled.length ? `(${[...new Set(unsettled)].join(', ')})` : ''} |\n` +
+        `  offer timeouts handled from 10 s after cluster_state:ok, per dispatcher: ${timeoutsAfterFailover.join(' / ')}\n` +
         `  queues at the end: ${queues.join('; ')}\n` +
         dispatchers.map((d, i) => `  dispatcher ${i + 1} log:\n${logSummary(d.output())}`).join('\n') + '\n' +
         `  ingester log:\n${logSummary(ingester.output())}\n`,
@@ -219,5 +240,6 @@ describe.runIf(services.redisMode === 'cluster')('Redis Cluster failover under l
     expect(final).toHaveLength(TRUCKS);
     expect(launched + escalated).toBe(TRUCKS);
     expect(launched).toBeGreaterThan(0);
+    expect(Math.min(...timeoutsAfterFailover)).toBeGreaterThan(0);
   }, 900_000);
 });
