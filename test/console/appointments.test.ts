@@ -4,8 +4,6 @@
 // date moves; a booking beyond the day's capacity (English, from the Due list) shows the refusal at the field and
 // books nothing; the station marks a no-show and the kit is released; an agent reaches Tasks and Maintenance from
 // the menu; a snooze date is a China-time date whatever the browser's zone and locale.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +19,7 @@ import { createDueScanner } from '../../maintenance/due-scan.ts';
 import { createUsageRollup } from '../../maintenance/usage-rollup.ts';
 import { startApiHarness, type ApiHarness } from '../api/app-harness.ts';
 import { drivingLog, writeDays } from '../maintenance/support.ts';
-import { launchBrowser, signInWithToken, type ConsoleBrowser } from './browser.ts';
+import { launchBrowser, signInWithToken, type ConsoleBrowser, seriousAxeViolations } from './browser.ts';
 import { buildConsole } from './build.ts';
 import { CENTRE, consoleVin, seedRegistry, STATIONS } from './seed.ts';
 
@@ -33,7 +31,6 @@ let harness: ApiHarness;
 let browser: ConsoleBrowser;
 let base: string;
 let admin: { authorization: string };
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const daysAgo = (n: number) => new Date(Date.now() - n * DAY_MS).toISOString().slice(0, 10);
 // Last oil change at 100,000 km four months ago, now past 150,000 km: the engine oil is overdue.
@@ -384,12 +381,7 @@ describe('the new screens, both languages', () => {
         expect(await page.locator('body').textContent(), `${v.name} (${lang})`).not.toContain('⟦');
         expect(await page.locator('main h1').count(), `${v.name}: one h1`).toBe(1);
         expect(await page.locator('[role=alert]').count(), `${v.name} (${lang}): no error`).toBe(0);
-        await page.addScriptTag({ content: AXE });
-        const violations = await page.evaluate(async () => {
-          const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
-          const result = await axe.run(document, { resultTypes: ['violations'] });
-          return result.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical').map((x) => `${x.id}: ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-        });
+        const violations = await seriousAxeViolations(page);
         expect(violations, `${v.name} (${lang}) axe`).toEqual([]);
         await browser.screenshot(page, `${v.name}-${lang}`);
         await page.close();

@@ -3,9 +3,7 @@
 // markers and no serious or critical axe-core violation, screenshotted in both languages; twenty rapid
 // view switches under the production rate limit (600 a minute) without one 429; a 429 shows an error
 // banner with retry, never an empty state; the admin's fleet map shows every one of 10,000 trucks.
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../core/auth.ts';
@@ -14,7 +12,7 @@ import type { Vehicle } from '../../core/registry.ts';
 import { withCheckDigit } from '../../core/vin.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
 import { startApiHarness, type ApiHarness } from '../api/app-harness.ts';
-import { launchBrowser, signInWithToken, type ConsoleBrowser } from './browser.ts';
+import { launchBrowser, signInWithToken, type ConsoleBrowser, seriousAxeViolations } from './browser.ts';
 import { buildConsole } from './build.ts';
 import { CENTRE, seedRegistry, VEHICLES } from './seed.ts';
 
@@ -24,7 +22,6 @@ type Scope = { customerId?: string; stationId?: string; advisorId?: string; sub?
 let harness: ApiHarness;
 let browser: ConsoleBrowser;
 let base: string;
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 beforeAll(async () => {
   await buildConsole();
@@ -80,12 +77,7 @@ async function checkView(page: Page, name: string, lang: Lang): Promise<void> {
   if (lang === 'zh-CN') expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
   const unnamed = await page.locator('.leaflet-marker-icon').evaluateAll((els) => els.filter((e) => !e.closest('.leaflet-pane')?.classList.contains('leaflet-cities-pane') && !(e.getAttribute('aria-label') || e.getAttribute('title'))).length);
   expect(unnamed, `${name}: every marker has an accessible name`).toBe(0);
-  await page.addScriptTag({ content: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-  });
+  const violations = await seriousAxeViolations(page);
   expect(violations, `${name} (${lang}) axe`).toEqual([]);
   await browser.screenshot(page, `${name}-${lang}`);
 }

@@ -3,8 +3,6 @@
 // completes the follow-up call; a complaint filed from the case is answered by the station complained about;
 // the truck page shows an overdue maintenance item and the customer snoozes its reminder with a reason.
 import { createRepairSettingsStore } from '../../infra/repair-settings-store.ts';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +17,7 @@ import { createDueScanner } from '../../maintenance/due-scan.ts';
 import { createUsageRollup } from '../../maintenance/usage-rollup.ts';
 import { drivingLog, writeDays } from '../maintenance/support.ts';
 import { startApiHarness, type ApiHarness } from '../api/app-harness.ts';
-import { launchBrowser, signInWithToken, type ConsoleBrowser } from './browser.ts';
+import { launchBrowser, signInWithToken, type ConsoleBrowser, seriousAxeViolations } from './browser.ts';
 import { buildConsole } from './build.ts';
 import { CENTRE, consoleVin, seedRegistry } from './seed.ts';
 
@@ -30,7 +28,6 @@ let browser: ConsoleBrowser;
 let base: string;
 let caseId: string;
 let admin: { authorization: string };
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const truck: Vehicle = { vin: consoleVin(41), customerId: 'acme', plate: '沪A04141', model: 'H6', inServiceDate: new Date(Date.now() - 400 * 86_400_000).toISOString().slice(0, 10), active: true };
 // Two years in service, last oil change at 100,000 km, now past 150,000 km: the engine oil is overdue.
@@ -301,12 +298,7 @@ describe('the new views, both languages', () => {
         expect(await page.locator('body').textContent(), `${v.name} (${lang})`).not.toContain('⟦');
         expect(await page.locator('main h1').count(), `${v.name}: one h1`).toBe(1);
         expect(await page.locator('[role=alert]').count(), `${v.name} (${lang}): no error`).toBe(0);
-        await page.addScriptTag({ content: AXE });
-        const violations = await page.evaluate(async () => {
-          const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
-          const result = await axe.run(document, { resultTypes: ['violations'] });
-          return result.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical').map((x) => `${x.id}: ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-        });
+        const violations = await seriousAxeViolations(page);
         expect(violations, `${v.name} (${lang}) axe`).toEqual([]);
         await browser.screenshot(page, `${v.name}-${lang}`);
         await page.close();
