@@ -33,7 +33,7 @@ export interface KitReservations {
 export interface AppointmentDeps {
   appointments: AppointmentStore;
   store: Pick<MaintenanceStore, 'plans' | 'usage' | 'due'>;
-  registry: Pick<RegistryStore, 'get' | 'assignments'>;
+  registry: Pick<RegistryStore, 'get' | 'getMany' | 'assignments'>;
   scope: { customers(caller: Caller): Promise<CustomerScope> };
   regions: Pick<RegionMap, 'locate'>;
   kits: KitReservations;
@@ -254,25 +254,34 @@ export function createAppointments(deps: AppointmentDeps) {
   }
 
   /**
-   * The appointment with the names people read: the truck's plate and model, the customer's and the station's names.
+   * Appointments with the names people read: the truck's plate and model, the customer's and the station's names.
    * A station sees its appointments' trucks this way only (it may not read the vehicle registry).
    */
-  async function named(a: Appointment): Promise<NamedAppointment> {
-    const [vehicle, customer, station] = await Promise.all([
-      deps.registry.get('vehicle', a.vin), deps.registry.get('customer', a.customerId), deps.registry.get('station', a.stationId),
+  async function namedAll(list: readonly Appointment[]): Promise<NamedAppointment[]> {
+    const unique = (ids: string[]) => [...new Set(ids)];
+    const [vins, customerIds, stationIds] = [unique(list.map((a) => a.vin)), unique(list.map((a) => a.customerId)), unique(list.map((a) => a.stationId))];
+    // One read per kind for the whole list, not three per appointment.
+    const [vehicles, customers, stations] = await Promise.all([
+      deps.registry.getMany('vehicle', vins), deps.registry.getMany('customer', customerIds), deps.registry.getMany('station', stationIds),
     ]);
-    return {
-      ...a,
-      ...(vehicle?.plate ? { plate: vehicle.plate } : {}), ...(vehicle?.model ? { model: vehicle.model } : {}),
-      ...(customer ? { customerName: customer.name } : {}), ...(station ? { stationName: station.name } : {}),
-    };
+    const byId = <T>(ids: string[], found: Array<T | undefined>) => new Map(ids.map((id, i) => [id, found[i]]));
+    const vehicleOf = byId(vins, vehicles), customerOf = byId(customerIds, customers), stationOf = byId(stationIds, stations);
+    return list.map((a) => {
+      const vehicle = vehicleOf.get(a.vin), customer = customerOf.get(a.customerId), station = stationOf.get(a.stationId);
+      return {
+        ...a,
+        ...(vehicle?.plate ? { plate: vehicle.plate } : {}), ...(vehicle?.model ? { model: vehicle.model } : {}),
+        ...(customer ? { customerName: customer.name } : {}), ...(station ? { stationName: station.name } : {}),
+      };
+    });
   }
+  const named = async (a: Appointment): Promise<NamedAppointment> => (await namedAll([a]))[0]!;
   const naming = <A extends unknown[]>(run: (...args: A) => Promise<Appointment>) => async (...args: A) => named(await run(...args));
 
   return {
     proposal, book: naming(book), confirm: naming(confirm), accept: naming(accept), proposeTime: naming(proposeTime), reschedule: naming(reschedule),
     cancel: naming(cancel), noShow: naming(noShow), complete: naming(complete),
-    list: async (caller: Caller, query: Parameters<typeof list>[1]) => Promise.all((await list(caller, query)).map(named)),
+    list: async (caller: Caller, query: Parameters<typeof list>[1]) => namedAll(await list(caller, query)),
     get: naming(async (caller: Caller, id: string) => (await visible(caller, id)).appointment),
     isActive: (a: Appointment) => ACTIVE_APPOINTMENT.includes(a.status), dayOf: (a: Appointment) => cstDate(a.startMs),
   };
