@@ -10,18 +10,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../core/auth.ts';
 import { redisKeys } from '../../core/keys.ts';
 import { cstDayStart, DAY_MS } from '../../core/maintenance-due.ts';
-import { DEFAULT_MAINTENANCE_PLANS } from '../../core/maintenance-plan.ts';
 import type { Station, Vehicle } from '../../core/registry.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
-import { createRepairSettingsStore } from '../../infra/repair-settings-store.ts';
-import { createTelemetryStore } from '../../infra/telemetry-store.ts';
-import { createDueScanner } from '../../maintenance/due-scan.ts';
-import { createUsageRollup } from '../../maintenance/usage-rollup.ts';
 import { startApiHarness, type ApiHarness } from '../api/app-harness.ts';
-import { drivingLog, writeDays } from '../maintenance/support.ts';
 import { launchBrowser, signInWithToken, type ConsoleBrowser, seriousAxeViolations } from './browser.ts';
 import { buildConsole } from './build.ts';
-import { CENTRE, consoleVin, seedRegistry, STATIONS } from './seed.ts';
+import { CENTRE, consoleVin, seedMaintenance, seedRegistry, STATIONS } from './seed.ts';
 
 type Scope = { customerId?: string; stationId?: string; advisorId?: string };
 type Appointment = { id: string; status: string; stationId: string; items: string[]; startMs: number; kit: Array<{ partNo: string; status: string }>; serviceId?: string };
@@ -67,18 +61,7 @@ beforeAll(async () => {
   };
   await put('/v1/stations/cs-0/stock', { items: [{ partNo: 'LUB-OIL-18', qty: 20 }, { partNo: 'FLT-OF-01', qty: 10 }] });
   await put(`/v1/stations/cs-0/service-days/${serviceDay}`, { offer: { zh: '服务日工时八折', en: '20 % off labour on the service day' } });
-  await harness.api.maintenanceStore.putPlans(DEFAULT_MAINTENANCE_PLANS);
-  const recorded = await harness.app.inject({ method: 'POST', url: `/v1/vehicles/${serviced.vin}/services`, headers: admin, payload: { id: 'svc-old', date: daysAgo(120), odometerKm: 100_000, engineHours: 2000, items: ['engine-oil'], stationId: 'cs-0' } });
-  expect(recorded.statusCode, recorded.body).toBe(201);
-  const telemetry = createTelemetryStore({ version: 1, url: harness.services.influxUrl, database: harness.services.influxDb });
-  await writeDays(telemetry, [drivingLog(serviced.vin, 'acme', cstDayStart(Date.now()) - 5 * DAY_MS, 4, 500, 42, 150_500)], 0, 4);
-  const scanner = createDueScanner({
-    store: harness.api.maintenanceStore, registry: harness.api.registry,
-    usage: createUsageRollup({ telemetry, redis: harness.redis, prefix: harness.services.redisPrefix }, { lagMs: 0, redoDays: 1, backfillDays: 10 }),
-    warranty: createRepairSettingsStore({ redis: harness.redis, prefix: harness.services.redisPrefix }),
-    rules: harness.api.config.maintenance.rules,
-  });
-  await scanner.run(Date.now(), 'full');
+  await seedMaintenance(harness, serviced, admin);
   await harness.app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(harness.app.server.address() as AddressInfo).port}/console/`;
 });

@@ -2,24 +2,18 @@
 // name and source, the warranty and the 24 h clock, and the customer rates it in Chinese; the advisor
 // completes the follow-up call; a complaint filed from the case is answered by the station complained about;
 // the truck page shows an overdue maintenance item and the customer snoozes its reminder with a reason.
-import { createRepairSettingsStore } from '../../infra/repair-settings-store.ts';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../core/auth.ts';
 import { redisKeys } from '../../core/keys.ts';
 import { cstDayStart, DAY_MS } from '../../core/maintenance-due.ts';
-import { DEFAULT_MAINTENANCE_PLANS } from '../../core/maintenance-plan.ts';
 import type { Depot, Vehicle } from '../../core/registry.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
-import { createTelemetryStore } from '../../infra/telemetry-store.ts';
-import { createDueScanner } from '../../maintenance/due-scan.ts';
-import { createUsageRollup } from '../../maintenance/usage-rollup.ts';
-import { drivingLog, writeDays } from '../maintenance/support.ts';
 import { startApiHarness, type ApiHarness } from '../api/app-harness.ts';
 import { launchBrowser, signInWithToken, type ConsoleBrowser, seriousAxeViolations } from './browser.ts';
 import { buildConsole } from './build.ts';
-import { CENTRE, consoleVin, seedRegistry } from './seed.ts';
+import { CENTRE, consoleVin, seedMaintenance, seedRegistry } from './seed.ts';
 
 type Scope = { customerId?: string; stationId?: string; advisorId?: string };
 
@@ -72,18 +66,7 @@ afterAll(async () => {
 
 /** The serviced truck's last oil change, its driving of the last days in InfluxDB, and one scan of what is due. */
 async function maintenanceHistory(): Promise<void> {
-  await harness.api.maintenanceStore.putPlans(DEFAULT_MAINTENANCE_PLANS);
-  const recorded = await harness.app.inject({ method: 'POST', url: `/v1/vehicles/${serviced.vin}/services`, headers: admin, payload: { id: 'svc-old', date: new Date(Date.now() - 120 * DAY_MS).toISOString().slice(0, 10), odometerKm: 100_000, engineHours: 2000, items: ['engine-oil'], stationId: 'cs-0', note: '上次换油' } });
-  expect(recorded.statusCode, recorded.body).toBe(201);
-  const telemetry = createTelemetryStore({ version: 1, url: harness.services.influxUrl, database: harness.services.influxDb });
-  await writeDays(telemetry, [drivingLog(serviced.vin, 'acme', cstDayStart(Date.now()) - 5 * DAY_MS, 4, 500, 42, 150_500)], 0, 4);
-  const scanner = createDueScanner({
-    store: harness.api.maintenanceStore, registry: harness.api.registry,
-    usage: createUsageRollup({ telemetry, redis: harness.redis, prefix: harness.services.redisPrefix }, { lagMs: 0, redoDays: 1, backfillDays: 10 }),
-    warranty: createRepairSettingsStore({ redis: harness.redis, prefix: harness.services.redisPrefix }),
-    rules: harness.api.config.maintenance.rules,
-  });
-  await scanner.run(Date.now(), 'full');
+  await seedMaintenance(harness, serviced, admin, '上次换油');
 }
 
 async function open(role: Role, scope: Scope, hash: string, lang: 'en' | 'zh-CN'): Promise<Page> {

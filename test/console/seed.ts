@@ -1,7 +1,17 @@
-// A small service network around Shanghai and two logistics customers for the console tests.
+// A small service network around Shanghai and two logistics customers for the console tests, and the maintenance
+// state the maintenance screens start from.
 import type { Advisor, Customer, Station, Vehicle } from '../../core/registry.ts';
 import { withCheckDigit } from '../../core/vin.ts';
 import type { RegistryStore } from '../../infra/registry-store.ts';
+import { expect } from 'vitest';
+import { cstDayStart, DAY_MS } from '../../core/maintenance-due.ts';
+import { DEFAULT_MAINTENANCE_PLANS } from '../../core/maintenance-plan.ts';
+import { createRepairSettingsStore } from '../../infra/repair-settings-store.ts';
+import { createTelemetryStore } from '../../infra/telemetry-store.ts';
+import { createDueScanner } from '../../maintenance/due-scan.ts';
+import { createUsageRollup } from '../../maintenance/usage-rollup.ts';
+import type { ApiHarness } from '../api/app-harness.ts';
+import { drivingLog, writeDays } from '../maintenance/support.ts';
 
 export const CENTRE = { lat: 31.23, lon: 121.47 };
 
@@ -54,4 +64,25 @@ export async function seedRegistry(registry: Pick<RegistryStore, 'putMany'>): Pr
   await registry.putMany('advisor', ADVISORS);
   await registry.putMany('customer', CUSTOMERS);
   await registry.putMany('vehicle', VEHICLES);
+}
+
+/**
+ * The maintenance state the console's maintenance screens start from: the default plans, one oil service 120 days
+ * ago at 100,000 km for `serviced` (at the first console station), four days of its driving in InfluxDB, then one
+ * full due scan over the whole registry (usage roll-up, reminders).
+ */
+export async function seedMaintenance(harness: ApiHarness, serviced: Vehicle, admin: { authorization: string }, note?: string): Promise<void> {
+  await harness.api.maintenanceStore.putPlans(DEFAULT_MAINTENANCE_PLANS);
+  const date = new Date(Date.now() - 120 * DAY_MS).toISOString().slice(0, 10);
+  const recorded = await harness.app.inject({ method: 'POST', url: `/v1/vehicles/${serviced.vin}/services`, headers: admin, payload: { id: 'svc-old', date, odometerKm: 100_000, engineHours: 2000, items: ['engine-oil'], stationId: 'cs-0', ...(note ? { note } : {}) } });
+  expect(recorded.statusCode, recorded.body).toBe(201);
+  const telemetry = createTelemetryStore({ version: 1, url: harness.services.influxUrl, database: harness.services.influxDb });
+  await writeDays(telemetry, [drivingLog(serviced.vin, serviced.customerId, cstDayStart(Date.now()) - 5 * DAY_MS, 4, 500, 42, 150_500)], 0, 4);
+  const scanner = createDueScanner({
+    store: harness.api.maintenanceStore, registry: harness.api.registry,
+    usage: createUsageRollup({ telemetry, redis: harness.redis, prefix: harness.services.redisPrefix }, { lagMs: 0, redoDays: 1, backfillDays: 10 }),
+    warranty: createRepairSettingsStore({ redis: harness.redis, prefix: harness.services.redisPrefix }),
+    rules: harness.api.config.maintenance.rules,
+  });
+  await scanner.run(Date.now(), 'full');
 }
