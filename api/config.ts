@@ -24,7 +24,7 @@ export interface ApiConfig {
   readonly fleetLiveResyncS: number;
   /** Timeout of one webhook delivery (the API lists dead letters; the dispatcher delivers). */
   readonly webhookTimeoutMs: number;
-  /** Due-soon thresholds, warranty terms, service day, default service bays (issue 18). */
+  /** Due-soon thresholds, warranty terms, service day, default service bays (docs/maintenance.md). */
   readonly maintenance: MaintenanceConfig;
   /** Sessions, the sign-in limiter, single sign-on and the audit trail's retention (infra/accounts-config.ts). */
   readonly accounts: AccountsConfig;

@@ -86,10 +86,10 @@ export interface ApiServices extends ApiClients {
   readonly webhooks: Pick<ReturnType<typeof createWebhookDeliverer>, 'listDeadLetters'>;
   readonly coverageHistory: CoverageHistory;
   readonly coverage: CoverageService;
-  /** Maintenance plans, service history, due items, reminders (issue 18). */
+  /** Maintenance plans, service history, due items, reminders (docs/maintenance.md). */
   readonly maintenanceStore: MaintenanceStore;
   readonly maintenance: MaintenanceService;
-  /** Service appointments with the parts kit reserved (issue 18). */
+  /** Service appointments with the parts kit reserved (docs/maintenance.md). */
   readonly appointments: Appointments;
   /** User accounts, sessions, sign-in, single sign-on, API keys, the audit trail and request credentials. */
   readonly accounts: AccountServices;

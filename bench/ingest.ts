@@ -4,7 +4,7 @@
 // Starts its own Redis, Mosquitto and InfluxDB on free loopback ports (infra/local-services.ts).
 // Options: --trucks N (200) --messages N (200000) --rounds N (3: naive, ingester, naive, ingester, … — the machine
 // is shared, so alternating and comparing medians is fairer than one run each) --keep (keep the temp dir).
-// --strict (issue 20): 100,000 messages and 5 rounds unless given; each arm is timed from the first publish to the
+// --strict (the hot-path acceptance): 100,000 messages and 5 rounds unless given; each arm is timed from the first publish to the
 // last point stored (InfluxDB polled every 50 ms), both arms write the same points; the report gives every run, the
 // ratio of each adjacent naive/ingester pair and their median, and the CPU µs per message of every process.
 import { spawn, type ChildProcess } from 'node:child_process';

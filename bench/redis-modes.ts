@@ -1,4 +1,4 @@
-// The benchmarks' Redis in either mode (issue 19: "report their figures in both modes, same run"): a private
+// The benchmarks' Redis in either mode (so their figures in both modes come from the same run): a private
 // standalone redis-server, or a private local cluster (3 masters + 3 replicas on loopback, as the cluster tests
 // use), and what the benchmarks read from every master (INFO commandstats, INFO cpu).
 import { join } from 'node:path';

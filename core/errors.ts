@@ -12,7 +12,7 @@ export type ErrorCode =
   | 'rate_limited'
   | 'unavailable'
   | 'internal'
-  // accounts (issue 15): stable codes the console translates
+  // accounts: stable codes the console translates
   | 'invalid_credentials'
   | 'account_locked'
   | 'account_deactivated'

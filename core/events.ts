@@ -10,7 +10,7 @@ export type LiveEventType =
   | 'vehicle.alarm'
   | `rescue.${string}`
   | `complaint.${string}`
-  /** Maintenance reminders and appointments (issue 18). */
+  /** Maintenance reminders and appointments (docs/maintenance.md). */
   | `maintenance.${string}`;
 
 export interface LiveEvent {

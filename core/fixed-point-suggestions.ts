@@ -114,7 +114,7 @@ export interface RegionSuggestions {
 export interface SuggestionInput {
   readonly presence: readonly PresenceCell[];
   readonly stations: readonly Station[];
-  /** Issue 4's rules: may this station be the fixed point of this region (active, heavy-duty, in or adjacent)? */
+  /** The fixed-point rules (docs/coverage.md): may this station be the fixed point of this region (active, heavy-duty, in or adjacent)? */
   readonly eligible: (station: Station, region: string) => boolean;
   /** Customers each station serves today (as fixed point). */
   readonly customersServed: ReadonlyMap<string, number>;

@@ -87,7 +87,7 @@ export function redisKeys(prefix: string) {
     /** Hash of rescue counters and the time-to-launch histogram (Prometheus, read at scrape time). */
     rescueStats: `${p}rescue-stats`,
 
-    // ---- parts (issue 17): stock and reservations ----
+    // ---- parts (docs/repair.md): stock and reservations ----
     // One stock location (`station:S1`, `depot:D1`) is one {hash tag}: its on-hand and reserved counts and every
     // reservation held there live in one slot, so the reservation script (infra/parts-store.ts) touches one
     // slot on Redis Cluster. A kit spread over several locations is one script call per location.
@@ -117,7 +117,7 @@ export function redisKeys(prefix: string) {
     /** Held (SET NX PX) by the one process rolling positions up. */
     coverageRollupLock: `${p}coverage:rollup-lock`,
 
-    // ---- maintenance (issue 18) ----
+    // ---- maintenance (docs/maintenance.md) ----
     /** Hash model → JSON MaintenancePlan (`*` is the fallback plan). */
     maintPlans: `${p}maint:plans`,
     /** Hash serviceId → JSON ServiceRecord of one vehicle. */

@@ -47,7 +47,7 @@ export function createWebhookRelay(deps: WebhookRelayDeps) {
       const jobs: Array<{ name: string; data: WebhookDelivery; opts: JobsOptions }> = [];
       const hooks = new Map<string, boolean>();
       for (const { id, event, json } of liveEventsOfEntry(streamId, fields)) {
-        // Case and complaint events, and maintenance reminders and appointments (issue 18), go to the customer's webhook.
+        // Case and complaint events, and maintenance reminders and appointments, go to the customer's webhook.
         if (!(event.type.startsWith('rescue.') || event.type.startsWith('complaint.') || event.type.startsWith('maintenance.')) || !event.customerId) continue;
         let hook = hooks.get(event.customerId);
         if (hook === undefined) {

@@ -1,5 +1,5 @@
 #!/bin/sh
-# `npm run test:faults`: the long form of the fault suite (issue 9). The short form of the same tests runs
+# `npm run test:faults`: the long form of the fault and hostile-input suite (docs/reliability.md). The short form of the same tests runs
 # in `npm test`. Long form: 10× the traffic, InfluxDB stalled for 10 minutes (twice: in the fault suite
 # and in the ingest test), the full 500-breakdown storm with a dispatcher kill -9. Takes about 30 minutes.
 set -eu

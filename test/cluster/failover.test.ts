@@ -1,4 +1,4 @@
-// Issue 19's failover acceptance on the real cluster, with the real processes: 200 trucks publish 50,000 positions
+// The failover acceptance on the real cluster, with the real processes: 200 trucks publish 50,000 positions
 // and 200 red-stop DM1 snapshots over MQTT (QoS 1, Mosquitto); an ingester process stores the positions in InfluxDB
 // and the live state in Redis and turns each DM1 change into a fault event (outbox → relay → BullMQ); two dispatcher
 // processes open and dispatch the cases; the stations answer offers. Mid-storm the master owning the most keys is

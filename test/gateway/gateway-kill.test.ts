@@ -1,4 +1,4 @@
-// Acceptance (issue 16): the gateway is kill -9-ed three times during a 20,000-location stream from 200
+// Acceptance (JT/T 808 gateway): the gateway is kill -9-ed three times during a 20,000-location stream from 200
 // terminals that resend what was not answered. Answers go out only after the broker's PUBACK, so every
 // answered location is in the broker's hands and every unanswered one is resent: stored = sent, and since a
 // record's identity is (VIN, device time) the resends overwrite instead of duplicating.

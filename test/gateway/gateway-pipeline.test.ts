@@ -1,4 +1,4 @@
-// Acceptance (issue 16): terminals built from our own encoder → real gateway → Mosquitto → real ingester →
+// Acceptance (JT/T 808 gateway): terminals built from our own encoder → real gateway → Mosquitto → real ingester →
 // InfluxDB and Redis. Register → authenticate → 1,000 locations and a 0x0704 blind-area batch of 500 (sub-
 // packaged); a 3-DTC DM1 by BAM over 0x0705; refusals with the standard's result codes.
 import { Queue } from 'bullmq';

@@ -1,4 +1,4 @@
-// Robustness (issue 16): 10,000 hostile frames — random bytes, truncated frames, wrong check codes, bad escapes,
+// Robustness (JT/T 808 gateway): 10,000 hostile frames — random bytes, truncated frames, wrong check codes, bad escapes,
 // oversized frames, sub-package floods, unknown message ids, frames before authentication — plus slow-loris
 // connections and a per-address connection flood. The gateway stays up, counts each by reason, closes abusive
 // connections, and a well-behaved terminal streaming at the same time has every location acknowledged.

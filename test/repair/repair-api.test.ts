@@ -1,6 +1,6 @@
 // The repair API's races, calendar and bad input, against the real API and Redis: 50 cases for 10 units,
 // complaints due on the Chinese working calendar (set through the API, with an injected clock), and every
-// "bad input" of issue 17 answered with a clear 4xx that changes nothing.
+// bad input of docs/repair.md answered with a clear 4xx that changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Customer, Depot, Station, Vehicle } from '../../core/registry.ts';
 import type { RescueCase } from '../../core/rescue-case.ts';
