@@ -5,10 +5,10 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { devicePassword } from '../core/device-credentials.ts';
 import { deviceTopic } from '../core/topics.ts';
-import { RED_STOP_FAULTS } from './faults.ts';
+import { createConnectRamp, forceRedStops, newFleetStats, powerUp, stepTruck, type FleetStats } from './fleet-pacing.ts';
 import type { Random } from './prng.ts';
 import type { SimClock } from './sim-clock.ts';
-import { advanceTruck, breakDown, inCoverageGap, nextDueAt, takeMessages, type TruckParams, type TruckState } from './truck.ts';
+import { inCoverageGap, type TruckParams, type TruckState } from './truck.ts';
 
 export interface FleetRuntimeOptions {
   readonly mqttUrl: string;
@@ -29,27 +29,7 @@ export interface FleetRuntimeOptions {
   readonly rng: Random;
 }
 
-export interface FleetStats {
-  trucks: number;
-  connected: number;
-  /** Trucks that have connected at least once. */
-  started: number;
-  /** MQTT publishes of telemetry (a batch counts once) and how many the broker acknowledged (PUBACK). */
-  published: number;
-  acknowledged: number;
-  failed: number;
-  /** Position records (a batch counts each record) published / acknowledged. */
-  positionRecordsPublished: number;
-  positionRecordsAcknowledged: number;
-  dm1Published: number;
-  dm1Acknowledged: number;
-  batches: number;
-  redStops: number;
-  ambers: number;
-  gaps: number;
-  connectionErrors: number;
-  lastConnectionError: string | undefined;
-}
+export type { FleetStats } from './fleet-pacing.ts';
 
 interface Device {
   readonly truck: TruckState;
@@ -67,15 +47,10 @@ export function createFleetRuntime(opts: FleetRuntimeOptions) {
     truck, client: undefined, connected: false, started: false, droppedForGap: false,
     reconnectPeriodMs: 2000 + opts.rng.int(0, 3000),
   }));
-  const stats: FleetStats = {
-    trucks: devices.length, connected: 0, started: 0, published: 0, acknowledged: 0, failed: 0,
-    positionRecordsPublished: 0, positionRecordsAcknowledged: 0, dm1Published: 0, dm1Acknowledged: 0, batches: 0,
-    redStops: 0, ambers: 0, gaps: 0, connectionErrors: 0, lastConnectionError: undefined,
-  };
+  const stats = newFleetStats(devices.length);
+  const ramp = createConnectRamp(opts.connectRatePerS);
   let timer: NodeJS.Timeout | undefined;
   let nextToConnect = 0;
-  let connectBudget = 0;
-  let lastTickWall = Date.now();
   let stopping = false;
 
   function connect(device: Device): void {
@@ -101,9 +76,7 @@ export function createFleetRuntime(opts: FleetRuntimeOptions) {
         // The device powers up now: its simulation starts at the current simulated time.
         device.started = true;
         stats.started++;
-        const now = clock.now();
-        advanceTruck(device.truck, now, params);
-        device.truck.nextReportAt = now;
+        powerUp(device.truck, clock.now(), params);
       }
     });
     client.on('close', () => {
@@ -135,28 +108,14 @@ export function createFleetRuntime(opts: FleetRuntimeOptions) {
 
   /** One turn of the shared timer; exposed so that tests can drive it with a manual clock. */
   function tick(): void {
-    const wall = Date.now();
-    connectBudget = Math.min(opts.connectRatePerS, connectBudget + ((wall - lastTickWall) / 1000) * opts.connectRatePerS);
-    lastTickWall = wall;
-    while (!stopping && nextToConnect < devices.length && connectBudget >= 1) {
-      connect(devices[nextToConnect++]!);
-      connectBudget--;
-    }
+    ramp.refill(Date.now());
+    while (!stopping && nextToConnect < devices.length && ramp.take()) connect(devices[nextToConnect++]!);
     const now = clock.now();
     for (const device of devices) {
       if (!device.started || !device.client) continue;
       const truck = device.truck;
-      if (nextDueAt(truck, params) <= now) {
-        const redBefore = truck.stats.redStops;
-        const amberBefore = truck.stats.ambers;
-        const gapsBefore = truck.stats.gaps;
-        for (const message of takeMessages(truck, now, params)) {
-          publish(device, message.channel, message.payload, Array.isArray(message.payload) ? message.payload.length : 1);
-        }
-        stats.redStops += truck.stats.redStops - redBefore;
-        stats.ambers += truck.stats.ambers - amberBefore;
-        stats.gaps += truck.stats.gaps - gapsBefore;
-      }
+      stepTruck(truck, now, params, stats, (message) =>
+        publish(device, message.channel, message.payload, Array.isArray(message.payload) ? message.payload.length : 1));
       const gap = inCoverageGap(truck);
       if (opts.dropConnectionInGaps && gap && device.connected && !device.droppedForGap) {
         // Lose the network: no DISCONNECT, so the broker publishes the will; no automatic reconnect
@@ -177,15 +136,8 @@ export function createFleetRuntime(opts: FleetRuntimeOptions) {
 
   /** Red-stop breakdowns now on `count` driving trucks (demo, storms); returns their VINs. */
   function forceBreakdowns(count: number, filter: (truck: TruckState) => boolean = () => true): string[] {
-    const now = clock.now();
-    const candidates = devices.filter((d) => d.started && d.truck.phase === 'driving' && filter(d.truck));
-    const chosen = opts.rng.sample(candidates, count);
-    for (const device of chosen) {
-      advanceTruck(device.truck, now, params);
-      breakDown(device.truck, params, opts.rng.pick(RED_STOP_FAULTS));
-      stats.redStops++;
-    }
-    return chosen.map((d) => d.truck.vin);
+    const started = devices.filter((d) => d.started && filter(d.truck)).map((d) => d.truck);
+    return forceRedStops(started, count, clock.now(), params, opts.rng, stats);
   }
 
   return {
@@ -193,8 +145,7 @@ export function createFleetRuntime(opts: FleetRuntimeOptions) {
     tick,
     forceBreakdowns,
     start(): void {
-      lastTickWall = Date.now();
-      connectBudget = Math.min(opts.connectRatePerS, 1);
+      ramp.start();
       timer = setInterval(tick, opts.tickMs);
     },
     /** Clean stop: each connected truck says `offline` (retained) and disconnects; waits for acknowledgements. */

@@ -10,11 +10,11 @@ import { STATUS_BIT, type LocationInput, type TerminalEdition } from '../core/jt
 import { createRegistryStore } from '../infra/registry-store.ts';
 import { createTerminalStore } from '../infra/terminal-store.ts';
 import { createTerminalBinding } from '../terminals/terminal-binding.ts';
-import { RED_STOP_FAULTS } from './faults.ts';
+import { createConnectRamp, forceRedStops, newFleetStats, powerUp, stepTruck, type FleetStats } from './fleet-pacing.ts';
 import { createJt808Terminal, type Jt808Terminal } from './jt808-terminal.ts';
 import type { Random } from './prng.ts';
 import type { SimClock } from './sim-clock.ts';
-import { advanceTruck, breakDown, nextDueAt, takeMessages, type Dm1Payload, type PositionPayload, type TruckParams, type TruckState } from './truck.ts';
+import { type Dm1Payload, type PositionPayload, type TruckParams, type TruckState } from './truck.ts';
 
 export type EditionChoice = TerminalEdition | 'mixed';
 
@@ -37,23 +37,8 @@ export interface Jt808FleetOptions {
   readonly resendAfterS: number;
 }
 
-export interface Jt808FleetStats {
-  trucks: number;
-  connected: number;
-  started: number;
-  published: number;
-  acknowledged: number;
-  failed: number;
-  positionRecordsPublished: number;
-  positionRecordsAcknowledged: number;
-  dm1Published: number;
-  dm1Acknowledged: number;
-  batches: number;
-  redStops: number;
-  ambers: number;
-  gaps: number;
-  connectionErrors: number;
-  lastConnectionError: string | undefined;
+export interface Jt808FleetStats extends FleetStats {
+  /** Messages sent again because the platform did not answer in time. */
   resent: number;
 }
 
@@ -86,19 +71,14 @@ export function createJt808FleetRuntime(opts: Jt808FleetOptions) {
     truck, terminal: undefined, started: false, phone: terminalPhone(i),
     edition: opts.edition === 'mixed' ? MIXED[i % MIXED.length]! : opts.edition,
   }));
-  const stats: Jt808FleetStats = {
-    trucks: devices.length, connected: 0, started: 0, published: 0, acknowledged: 0, failed: 0,
-    positionRecordsPublished: 0, positionRecordsAcknowledged: 0, dm1Published: 0, dm1Acknowledged: 0, batches: 0,
-    redStops: 0, ambers: 0, gaps: 0, connectionErrors: 0, lastConnectionError: undefined, resent: 0,
-  };
+  const stats: Jt808FleetStats = { ...newFleetStats(devices.length), resent: 0 };
+  const ramp = createConnectRamp(opts.connectRatePerS);
   const binding = createTerminalBinding({
     store: createTerminalStore({ redis: opts.redis, prefix: opts.redisPrefix }),
     vehicles: createRegistryStore({ redis: opts.redis, prefix: opts.redisPrefix }),
   });
   let timer: NodeJS.Timeout | undefined;
   let nextToConnect = 0;
-  let connectBudget = 0;
-  let lastTickWall = Date.now();
   let stopping = false;
 
   /** Devices whose first connection failed (gateway not listening yet, refused …): tried again after a pause. */
@@ -136,9 +116,7 @@ export function createJt808FleetRuntime(opts: Jt808FleetOptions) {
       stats.connected++;
       device.started = true;
       stats.started++;
-      const now = clock.now();
-      advanceTruck(device.truck, now, params);
-      device.truck.nextReportAt = now;
+      powerUp(device.truck, clock.now(), params);
     } catch (err) {
       stats.connectionErrors++;
       stats.lastConnectionError = err instanceof Error ? err.message : String(err);
@@ -180,40 +158,23 @@ export function createJt808FleetRuntime(opts: Jt808FleetOptions) {
 
   function tick(): void {
     const wall = Date.now();
-    connectBudget = Math.min(opts.connectRatePerS, connectBudget + ((wall - lastTickWall) / 1000) * opts.connectRatePerS);
-    lastTickWall = wall;
-    while (!stopping && nextToConnect < devices.length && connectBudget >= 1) {
-      void connect(devices[nextToConnect++]!);
-      connectBudget--;
-    }
+    ramp.refill(wall);
+    while (!stopping && nextToConnect < devices.length && ramp.take()) void connect(devices[nextToConnect++]!);
     for (const [device, at] of retryAt) {
-      if (stopping || at > wall || connectBudget < 1) continue;
+      if (stopping || at > wall) continue;
+      if (!ramp.take()) break;
       retryAt.delete(device);
       void connect(device);
-      connectBudget--;
     }
     const now = clock.now();
     for (const device of devices) {
       if (!device.started || !device.terminal) continue;
-      const truck = device.truck;
-      if (nextDueAt(truck, params) > now) continue;
-      const before = { red: truck.stats.redStops, amber: truck.stats.ambers, gaps: truck.stats.gaps };
-      for (const message of takeMessages(truck, now, params)) send(device, message.channel, message.payload);
-      stats.redStops += truck.stats.redStops - before.red;
-      stats.ambers += truck.stats.ambers - before.amber;
-      stats.gaps += truck.stats.gaps - before.gaps;
+      stepTruck(device.truck, now, params, stats, (message) => send(device, message.channel, message.payload));
     }
   }
 
   function forceBreakdowns(count: number): string[] {
-    const now = clock.now();
-    const chosen = opts.rng.sample(devices.filter((d) => d.started && d.truck.phase === 'driving'), count);
-    for (const device of chosen) {
-      advanceTruck(device.truck, now, params);
-      breakDown(device.truck, params, opts.rng.pick(RED_STOP_FAULTS));
-      stats.redStops++;
-    }
-    return chosen.map((d) => d.truck.vin);
+    return forceRedStops(devices.filter((d) => d.started).map((d) => d.truck), count, clock.now(), params, opts.rng, stats);
   }
 
   return {
@@ -225,8 +186,7 @@ export function createJt808FleetRuntime(opts: Jt808FleetOptions) {
     tick,
     forceBreakdowns,
     start(): void {
-      lastTickWall = Date.now();
-      connectBudget = Math.min(opts.connectRatePerS, 1);
+      ramp.start();
       timer = setInterval(tick, opts.tickMs);
     },
     /** Stops sending, waits up to `timeoutMs` for answers to what is outstanding, then closes every terminal. */
