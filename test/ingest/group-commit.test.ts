@@ -1,20 +1,22 @@
 // Group commit: the spool writes a group of messages with one write, and the MQTT subscriber holds the
 // PUBACKs of the group until that write has returned — a failed write leaves the whole group unacknowledged,
-// so the broker delivers it again.
+// so the broker delivers it again. Both subscribers keep it: the mqtt.js one (infra/mqtt.ts, for ws/wss) and the
+// ingester's own MQTT framing (ingest/mqtt-subscriber.ts).
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { connectMqttSubscriber } from '../../ingest/mqtt-subscriber.ts';
 import { createSpool } from '../../ingest/spool.ts';
-import { connectDurableSubscriber, type MqttClient } from '../../infra/mqtt.ts';
+import { connectDurableSubscriber } from '../../infra/mqtt.ts';
 import { testServices, waitFor } from '../harness/context.ts';
 import { tempDir } from './support.ts';
 
 const services = testServices('groupcommit');
 const dirs: string[] = [];
-const clients: MqttClient[] = [];
+const clients: Array<{ endAsync(force?: boolean): Promise<unknown> }> = [];
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.endAsync(true)));
   dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
@@ -48,17 +50,22 @@ describe('spool group commit', () => {
   });
 });
 
-describe('durable subscriber with group commit', () => {
+const SUBSCRIBERS = [
+  { name: 'mqtt.js durable subscriber', connect: connectDurableSubscriber, vin: 'GROUPCOMMIT000001', id: 'gc' },
+  { name: 'own MQTT framing', connect: connectMqttSubscriber, vin: 'OWNFRAMING0000001', id: 'own' },
+] as const;
+
+describe.each(SUBSCRIBERS)('$name with group commit', ({ connect, vin, id }) => {
   it('holds the PUBACKs until flush: a failed flush leaves the group unacknowledged and it is delivered again', async () => {
-    const topic = `${services.topicRoot}/GROUPCOMMIT000001/position`;
+    const topic = `${services.topicRoot}/${vin}/position`;
     const config = { url: services.mqttUrl, topicRoot: services.topicRoot, username: services.accounts.ops.username, password: services.accounts.ops.password };
-    const clientId = `gc-${services.namespace}`;
+    const clientId = `${id}-${services.namespace}`;
 
     // A: stages messages, then its first flush fails.
     const staged: string[] = [];
     let fatal: Error | undefined;
     const logA = logSink();
-    const a = connectDurableSubscriber(config, {
+    const a = connect(config, {
       clientId, filters: [`${services.topicRoot}/+/position`], logger: logA.logger,
       onMessage: (_t, payload) => void staged.push(payload.toString()),
       flush: () => {
@@ -86,7 +93,7 @@ describe('durable subscriber with group commit', () => {
     let pending: string[] = [];
     let flushes = 0;
     const logB = logSink();
-    const b = connectDurableSubscriber(config, {
+    const b = connect(config, {
       clientId, filters: [`${services.topicRoot}/+/position`], logger: logB.logger,
       onMessage: (_t, payload) => void pending.push(payload.toString()),
       flush: () => {
