@@ -22,6 +22,12 @@ export interface ServiceRecord {
   readonly atMs: number;
   readonly odometerKm: number;
   readonly engineHours?: number;
+  /**
+   * Recorded without `engineHours`: the truck's reading at the service taken from its usage roll-up when the record
+   * was made (core/maintenance-usage.ts `engineHoursAt`); the cycle's hours limit counts from it. Absent when the
+   * usage could not tell: that cycle then has no hours limit (km and months only).
+   */
+  readonly engineHoursFromUsage?: number;
   readonly items: string[];
   readonly stationId?: string;
   /** Where it comes from: the services route, a repaired rescue case, a completed appointment. */
@@ -60,8 +66,11 @@ for _, j in ipairs(redis.call('HVALS', KEYS[1])) do
   for _, item in ipairs(s.items) do
     local l = last[item]
     if not l or l.atMs < s.atMs or (l.atMs == s.atMs and l.odometerKm < s.odometerKm) then
+      -- Engine hours at the service: as recorded, else as taken from the truck's usage when it was recorded
+      -- (maintenance/maintenance-service.ts), else none — the item's hours limit is left out of that cycle.
       local h = s.engineHours
-      if type(h) ~= 'number' then h = 0 end
+      if type(h) ~= 'number' then h = s.engineHoursFromUsage end
+      if type(h) ~= 'number' then h = nil end
       last[item] = { cycle = s.id, atMs = s.atMs, odometerKm = s.odometerKm, engineHours = h }
       any = true
     end

@@ -752,7 +752,7 @@ export const en = {
   'maint.completed': 'Service recorded; the truck\'s due dates moved.',
   'maint.odometerKm': 'Odometer (km)',
   'maint.engineHours': 'Engine hours (optional)',
-  'maint.engineHoursHint': 'Enter them when the truck has an hour meter: a service without engine hours restarts the items\' hour intervals from 0 h.',
+  'maint.engineHoursHint': 'Enter them when the truck has an hour meter. Left empty, the hour intervals count from the truck\'s last reported reading; with none reported, this service sets no hour limit.',
   'maint.partsUsed': 'Parts used',
   'maint.noKit': 'No parts reserved.',
   'maint.prefilled': 'Prefilled from the truck\'s latest report; check against the dashboard.',

@@ -753,7 +753,7 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
   'maint.completed': '保养已登记，车辆到期日已更新。',
   'maint.odometerKm': '里程（公里）',
   'maint.engineHours': '发动机小时（可选）',
-  'maint.engineHoursHint': '车辆有小时表时请填写：不填发动机小时，项目的小时间隔将从 0 小时起算。',
+  'maint.engineHoursHint': '车辆有小时表时请填写。不填时，小时间隔从车辆最近上报的读数起算；无上报读数时，本次保养不设小时间隔。',
   'maint.partsUsed': '实际用件',
   'maint.noKit': '未预留配件。',
   'maint.prefilled': '已按车辆最新上报预填，请与仪表核对。',
