@@ -253,6 +253,7 @@ export const en = {
   'case.vanEta': 'van ETA {eta}',
   'case.etaMinutes': 'ETA (minutes)',
   'case.truckHere': 'Broken-down truck',
+  'case.unknownCustomer': 'unknown customer',
   'case.unknownStation': 'unknown station',
   'case.noCodes': 'No fault codes: reported by phone.',
   'case.candidates': 'Candidate stations ({n})',

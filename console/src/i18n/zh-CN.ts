@@ -254,6 +254,7 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
   'case.vanEta': '服务车预计 {eta}',
   'case.etaMinutes': '预计到达（分钟）',
   'case.truckHere': '故障车辆',
+  'case.unknownCustomer': '未知客户',
   'case.unknownStation': '未知服务站',
   'case.noCodes': '无故障码：电话报修。',
   'case.candidates': '候选服务站（{n}）',
