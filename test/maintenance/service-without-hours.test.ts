@@ -100,6 +100,16 @@ describe('a service recorded without engine hours', () => {
     const dpf = (res.json() as { due: { items: Due[] } }).due.items.find((i) => i.itemId === 'dpf-scr')!;
     expect(dpf).toMatchObject({ cycle: 'svc-brakes', status: 'ok', dueHours: expected + 4000 });
     expect(stored.engineHoursFromUsage).toBe(usage.engineHours);
+
+    // Older than the usage window: the usage cannot tell, so that cycle has no hours limit (not 0 h).
+    const old = await h.app.inject({
+      method: 'POST', url: `/v1/vehicles/${vin(11)}/services`, headers: h.auth(admin),
+      payload: { id: 'svc-old', date: cstDate(usage.atMs - 40 * DAY_MS), odometerKm: 140_000, items: ['brakes', 'fuel-filters'] },
+    });
+    expect(old.statusCode, old.body).toBe(201);
+    expect((await h.api.maintenanceStore.services(vin(11))).find((s) => s.id === 'svc-old')!.engineHoursFromUsage).toBeUndefined();
+    // fuel-filters' cycle still starts at the newer svc-nohours, which has hours.
+    expect((old.json() as { due: { items: Due[] } }).due.items.find((i) => i.itemId === 'fuel-filters')).toMatchObject({ cycle: 'svc-nohours', dueHours: usage.engineHours! + 1000 });
   });
 
   it('with no usage to tell, the cycle has no hours limit (km and months still apply)', async () => {
