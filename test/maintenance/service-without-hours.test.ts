@@ -112,6 +112,28 @@ describe('a service recorded without engine hours', () => {
     expect((old.json() as { due: { items: Due[] } }).due.items.find((i) => i.itemId === 'fuel-filters')).toMatchObject({ cycle: 'svc-nohours', dueHours: usage.engineHours! + 1000 });
   });
 
+  it('a cycle start stored at 0 h before this rule is rebuilt once (the scheduler\'s start): no longer overdue', async () => {
+    const store = h.api.maintenanceStore;
+    const keys = store.keys;
+    await h.redis.del(`${keys.maintLastServices}:hours-repaired`);
+    // As the previous version stored it: the record without engine hours, its cycle start at 0 h.
+    const atMs = cstDayStart(Date.now()) - 3 * DAY_MS;
+    const record = { id: 'svc-legacy', vin: vin(13), customerId: 'C1', atMs, odometerKm: 90_000, items: ['engine-oil'], source: 'manual', recordedAt: atMs, recordedBy: 'test' };
+    await h.redis.hset(keys.maintServices(vin(13)), 'svc-legacy', JSON.stringify(record));
+    await h.redis.hset(keys.maintLastServices, vin(13), JSON.stringify({ 'engine-oil': { cycle: 'svc-legacy', atMs, odometerKm: 90_000, engineHours: 0 } }));
+    // A record that did say 0 h stays as it is.
+    await h.redis.hset(keys.maintServices(vin(14)), 'svc-zero', JSON.stringify({ ...record, id: 'svc-zero', vin: vin(14), engineHours: 0 }));
+    await h.redis.hset(keys.maintLastServices, vin(14), JSON.stringify({ 'engine-oil': { cycle: 'svc-zero', atMs, odometerKm: 90_000, engineHours: 0 } }));
+
+    expect(await store.repairHourlessCycleStarts()).toBe(2);
+    const last = await store.lastServices([vin(13), vin(14)]);
+    expect(last.get(vin(13))!['engine-oil']).toEqual({ cycle: 'svc-legacy', atMs, odometerKm: 90_000 });
+    expect(last.get(vin(14))!['engine-oil']).toEqual({ cycle: 'svc-zero', atMs, odometerKm: 90_000, engineHours: 0 });
+    expect(await h.redis.smembers(keys.maintDirty)).toEqual(expect.arrayContaining([vin(13), vin(14)]));
+    // Done once: a second call (another scheduler starting) does nothing.
+    expect(await store.repairHourlessCycleStarts()).toBe(0);
+  });
+
   it('with no usage to tell, the cycle has no hours limit (km and months still apply)', async () => {
     const res = await h.app.inject({
       method: 'POST', url: `/v1/vehicles/${vin(12)}/services`, headers: h.auth(admin),
