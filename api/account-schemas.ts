@@ -97,6 +97,7 @@ export const MeSchema = Type.Object(
     stationId: Type.Optional(Type.String()),
     advisorId: Type.Optional(Type.String()),
     name: Type.Optional(Type.String({ description: 'Display name (users) or key name (API keys)' })),
+    scopeName: Type.Optional(Type.String({ description: 'Name of the customer, station or advisor the caller is bound to (customerId, else stationId, else advisorId)' })),
     via: Literals(['token', 'session', 'api-key'] as const),
     mustChangePassword: Type.Boolean(),
     csrfToken: Type.Optional(Type.String({ description: 'Only for a session: the token to echo in X-CSRF-Token' })),

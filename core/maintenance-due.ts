@@ -35,7 +35,8 @@ export interface CycleStart {
   readonly cycle: string;
   readonly atMs: number;
   readonly odometerKm: number;
-  readonly engineHours: number;
+  /** Absent for a service whose engine hours are unknown (not recorded, not known from usage): no hours limit in that cycle. */
+  readonly engineHours?: number;
 }
 
 export interface DueItem {
@@ -115,7 +116,7 @@ export function dueItem(
 ): DueItem {
   const interval: ServiceInterval = start.cycle === 'initial' ? item.first ?? item.every : item.every;
   const dueKm = interval.km !== undefined ? start.odometerKm + interval.km : undefined;
-  const dueHours = interval.hours !== undefined ? start.engineHours + interval.hours : undefined;
+  const dueHours = interval.hours !== undefined && start.engineHours !== undefined ? start.engineHours + interval.hours : undefined;
   const dueDateMs = interval.months !== undefined ? addMonthsCst(start.atMs, interval.months) : undefined;
 
   const remainingKm = dueKm !== undefined && usage ? dueKm - usage.odometerKm : undefined;

@@ -58,3 +58,18 @@ export function idleUsage(previous: UsageSnapshot): UsageSnapshot {
   const { kmPerDay: _k, hoursPerDay: _h, ...rest } = previous;
   return { ...rest, kmPerDay: 0, hoursPerDay: 0 };
 }
+
+/**
+ * The truck's engine hours at `atMs` from its usage, for a service recorded without them: the newest rolled-up reading
+ * when the service is at or after it (the hours driven since are not measured, and readings are never extrapolated
+ * forward); for a service before it, that reading less the window's hours per day over the days between, when those
+ * are within the usage window and a rate is known. Undefined when the usage cannot tell (no hour meter readings, no
+ * rate, a service older than the window): the service's cycle then has no hours limit.
+ */
+export function engineHoursAt(usage: VehicleUsage | undefined, atMs: number): number | undefined {
+  if (usage?.engineHours === undefined) return undefined;
+  if (atMs >= usage.atMs) return usage.engineHours;
+  const days = (usage.atMs - atMs) / DAY_MS;
+  if (days > USAGE_WINDOW_DAYS || usage.hoursPerDay === undefined) return undefined;
+  return Math.max(0, Math.round((usage.engineHours - usage.hoursPerDay * days) * 10) / 10);
+}

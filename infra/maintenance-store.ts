@@ -22,6 +22,12 @@ export interface ServiceRecord {
   readonly atMs: number;
   readonly odometerKm: number;
   readonly engineHours?: number;
+  /**
+   * Recorded without `engineHours`: the truck's reading at the service taken from its usage roll-up when the record
+   * was made (core/maintenance-usage.ts `engineHoursAt`); the cycle's hours limit counts from it. Absent when the
+   * usage could not tell: that cycle then has no hours limit (km and months only).
+   */
+  readonly engineHoursFromUsage?: number;
   readonly items: string[];
   readonly stationId?: string;
   /** Where it comes from: the services route, a repaired rescue case, a completed appointment. */
@@ -43,6 +49,30 @@ export interface VehicleDue {
   readonly status: DueItem['status'];
 }
 
+/**
+ * Rebuilds a vehicle's last service per item from all its records (KEYS[1] its services, KEYS[2] the last-services
+ * hash, `vin` set): shared by recording a service and by the repair of cycle starts stored at 0 h.
+ */
+const REBUILD_LAST_SERVICES = `
+local last, any = {}, false
+for _, j in ipairs(redis.call('HVALS', KEYS[1])) do
+  local s = cjson.decode(j)
+  for _, item in ipairs(s.items) do
+    local l = last[item]
+    if not l or l.atMs < s.atMs or (l.atMs == s.atMs and l.odometerKm < s.odometerKm) then
+      -- Engine hours at the service: as recorded, else as taken from the truck's usage when it was recorded
+      -- (maintenance/maintenance-service.ts), else none — the item's hours limit is left out of that cycle.
+      local h = s.engineHours
+      if type(h) ~= 'number' then h = s.engineHoursFromUsage end
+      if type(h) ~= 'number' then h = nil end
+      last[item] = { cycle = s.id, atMs = s.atMs, odometerKm = s.odometerKm, engineHours = h }
+      any = true
+    end
+  end
+end
+if any then redis.call('HSET', KEYS[2], vin, cjson.encode(last)) end
+`;
+
 const RECORD_SERVICE = `
 local id, vin, json = ARGV[1], ARGV[2], ARGV[3]
 local at, odo = tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -54,22 +84,18 @@ for _, j in ipairs(redis.call('HVALS', KEYS[1])) do
   if s.atMs >= at and s.odometerKm < odo then return {'odometer_above', j} end
 end
 redis.call('HSET', KEYS[1], id, json)
-local last, any = {}, false
-for _, j in ipairs(redis.call('HVALS', KEYS[1])) do
-  local s = cjson.decode(j)
-  for _, item in ipairs(s.items) do
-    local l = last[item]
-    if not l or l.atMs < s.atMs or (l.atMs == s.atMs and l.odometerKm < s.odometerKm) then
-      local h = s.engineHours
-      if type(h) ~= 'number' then h = 0 end
-      last[item] = { cycle = s.id, atMs = s.atMs, odometerKm = s.odometerKm, engineHours = h }
-      any = true
-    end
-  end
-end
-if any then redis.call('HSET', KEYS[2], vin, cjson.encode(last)) end
-redis.call('SADD', KEYS[3], vin)
+${REBUILD_LAST_SERVICES}redis.call('SADD', KEYS[3], vin)
 return {'ok', json}
+`;
+
+/**
+ * KEYS = services of the vehicle, last-services hash, dirty set; ARGV = vin. Rebuilds its last services (a record
+ * without engine hours then starts its cycles without an hours limit, not at 0 h) and puts it on the scan's work list.
+ */
+const REPAIR_LAST_SERVICES = `
+local vin = ARGV[1]
+${REBUILD_LAST_SERVICES}redis.call('SADD', KEYS[3], vin)
+return 1
 `;
 
 /**
@@ -301,6 +327,33 @@ export function createMaintenanceStore(deps: { redis: Redis; prefix: string }) {
     throw new ConflictError(message, [{ field: 'body.odometerKm', message }]);
   }
 
+  /**
+   * Once per deployment (a flag key marks it done): cycle starts stored at 0 h by services recorded without engine hours
+   * before such a service stopped counting as 0 h. Every vehicle with a service cycle starting at 0 h gets its last
+   * services rebuilt from its records (a record without hours: no hours limit in that cycle; a record of 0 h stays 0 h)
+   * and goes on the scan's work list. Idempotent: schedulers doing it at once, or one killed midway and redoing it,
+   * end the same. Returns how many vehicles it rebuilt (0 once done).
+   */
+  async function repairHourlessCycleStarts(): Promise<number> {
+    const done = `${keys.maintLastServices}:hours-repaired`;
+    if (await redis.exists(done)) return 0;
+    let cursor = '0';
+    let repaired = 0;
+    do {
+      const [nextCursor, flat] = await redis.hscan(keys.maintLastServices, cursor, 'COUNT', 2000);
+      cursor = nextCursor;
+      const vins: string[] = [];
+      for (let i = 0; i < flat.length; i += 2) {
+        const starts = Object.values(JSON.parse(flat[i + 1]!) as Record<string, CycleStart>);
+        if (starts.some((c) => c.cycle !== 'initial' && c.engineHours === 0)) vins.push(flat[i]!);
+      }
+      await Promise.all(vins.map((vin) => redis.eval(REPAIR_LAST_SERVICES, 3, keys.maintServices(vin), keys.maintLastServices, keys.maintDirty, vin)));
+      repaired += vins.length;
+    } while (cursor !== '0');
+    await redis.set(done, String(Date.now()));
+    return repaired;
+  }
+
   async function services(vin: string): Promise<ServiceRecord[]> {
     const all = await redis.hvals(keys.maintServices(vin));
     return all.map((j) => JSON.parse(j) as ServiceRecord).sort((a, b) => b.atMs - a.atMs || b.odometerKm - a.odometerKm);
@@ -487,7 +540,7 @@ export function createMaintenanceStore(deps: { redis: Redis; prefix: string }) {
 
   return {
     putServiceDay, serviceDays,
-    keys, plans, putPlans, seedPlans, deletePlan, recordService, services, lastServices, takeDirty, markDirty,
+    keys, plans, putPlans, seedPlans, deletePlan, recordService, repairHourlessCycleStarts, services, lastServices, takeDirty, markDirty,
     usage, usageSummaryDay, putUsage, due, putDue, dueFingerprints, raiseReminders, raisedAmong, reminder, remindersOf, allReminders, updateReminder,
   };
 }

@@ -6,7 +6,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { cstDate, type DueStatus } from '../core/maintenance-due.ts';
 import { planFor, planProblems, type MaintenancePlan } from '../core/maintenance-plan.ts';
 import type { Reminder, ReminderState } from '../core/maintenance-reminder.ts';
-import { currentUsage } from '../core/maintenance-usage.ts';
+import { currentUsage, engineHoursAt } from '../core/maintenance-usage.ts';
 import { DEFAULT_WARRANTY_POLICY } from '../core/warranty.ts';
 import type { Vehicle } from '../core/registry.ts';
 import { offerNear, serviceDayDateProblem, type ServiceDayOffer } from '../core/service-day.ts';
@@ -95,9 +95,13 @@ export function createMaintenanceService(deps: MaintenanceServiceDeps) {
     if (input.stationId !== undefined && !(await registry.get('station', input.stationId))) {
       throw new ValidationError(`body.stationId: station ${input.stationId} does not exist`, [{ field: 'body.stationId', message: 'unknown station' }]);
     }
+    // Without engine hours the cycle's hours limit counts from the truck's reading at the service, taken from its
+    // usage (the snapshot as stored: its rate is the one of the window before its reading); none known, no hours limit.
+    const fromUsage = input.engineHours === undefined ? engineHoursAt((await store.usage([vin])).get(vin), atMs) : undefined;
     const record: ServiceRecord = {
       id: input.id ?? `svc-${randomUUID()}`, vin, customerId: vehicle.customerId, atMs, odometerKm: input.odometerKm,
       ...(input.engineHours !== undefined ? { engineHours: input.engineHours } : {}),
+      ...(fromUsage !== undefined ? { engineHoursFromUsage: fromUsage } : {}),
       items: [...new Set(input.items)], ...(stationId ? { stationId } : {}), source, ...links,
       ...(input.note ? { note: input.note } : {}), recordedAt: deps.now(), recordedBy: caller.sub,
     };

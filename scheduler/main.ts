@@ -32,6 +32,10 @@ runMain('scheduler', async () => {
   const telemetry = createTelemetryStore(config.influx, { timeoutMs: 120_000 });
   const store = createMaintenanceStore({ redis, prefix });
   await store.seedPlans(DEFAULT_MAINTENANCE_PLANS);
+  // Once per deployment (a flag after): cycle starts stored at 0 h by services recorded without engine hours before
+  // that stopped counting as 0 h are rebuilt, and their vehicles go on the next scan's work list (docs/maintenance.md).
+  const repaired = await store.repairHourlessCycleStarts();
+  if (repaired > 0) logger.info({ repaired }, 'cycle starts stored at 0 h rebuilt from the service records');
   const registry = createRegistryStore({ redis, prefix });
   const scanner = createDueScanner({
     store,

@@ -14,7 +14,7 @@ const tags = ['accounts'];
 const OIDC_STATE_COOKIE = 'fr_oidc_state';
 const OIDC_PATH = '/v1/auth/oidc';
 
-const authRoutes: RoutePlugin = async (app, { accounts }) => {
+const authRoutes: RoutePlugin = async (app, { accounts, registry }) => {
   const sessionConfig = accounts.config.sessions;
 
   app.get('/auth/options', {
@@ -80,6 +80,11 @@ const authRoutes: RoutePlugin = async (app, { accounts }) => {
     const caller = callerOf(request);
     const session = request.accountSession;
     const user = caller.via === 'session' ? await accounts.users.get(caller.sub) : undefined;
+    // The name of what the caller is bound to (the console's top bar shows names, not ids).
+    const bound = caller.customerId ? registry.get('customer', caller.customerId)
+      : caller.stationId ? registry.get('station', caller.stationId)
+        : caller.advisorId ? registry.get('advisor', caller.advisorId) : undefined;
+    const scopeName = (await bound)?.name;
     return {
       sub: caller.sub,
       role: caller.role,
@@ -87,6 +92,7 @@ const authRoutes: RoutePlugin = async (app, { accounts }) => {
       ...(caller.stationId ? { stationId: caller.stationId } : {}),
       ...(caller.advisorId ? { advisorId: caller.advisorId } : {}),
       ...(caller.name !== undefined ? { name: caller.name } : {}),
+      ...(scopeName !== undefined ? { scopeName } : {}),
       via: caller.via ?? 'token',
       mustChangePassword: caller.mustChangePassword ?? false,
       ...(session ? { csrfToken: session.record.csrfToken } : {}),

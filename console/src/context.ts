@@ -16,6 +16,8 @@ export interface ViewContext {
   readonly directory: Directory;
   /** A station record by id, from the directory (stations rarely change during a shift). */
   station(id: string): Promise<Station | undefined>;
+  /** Name of the customer, station or advisor the caller is bound to (`GET /v1/auth/me`, asked once); screens show it, not the id. */
+  boundName(): Promise<string | undefined>;
   navigate(hash: string): void;
 }
 

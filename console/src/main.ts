@@ -112,6 +112,7 @@ function start(session: Session): void {
         return undefined;
       }
     },
+    boundName: () => boundName,
     navigate(hash) {
       if (location.hash === hash) route();
       else location.hash = hash;
@@ -128,6 +129,17 @@ function start(session: Session): void {
     liveState = s;
     drawLive();
   });
+  // A pasted token or a fresh sign-in carries the scope's id only: its name comes from GET /v1/auth/me.
+  let scopeName = session.claims.scopeName;
+  const boundId = session.claims.customerId ?? session.claims.stationId ?? session.claims.advisorId;
+  const boundName: Promise<string | undefined> = boundId === undefined || scopeName !== undefined
+    ? Promise.resolve(scopeName)
+    : api.get<{ scopeName?: string }>('/v1/auth/me').then((me) => me.scopeName, () => undefined);
+  void boundName.then((name) => {
+    if (name === scopeName) return;
+    scopeName = name;
+    topbarTexts();
+  });
   const nav = h('nav', { 'aria-label': t('nav.label') });
   const who = h('span', { class: 'who', 'data-testid': 'who' });
   const brand = h('a', { class: 'brand', href: `${NAV[role][0]![0]}` });
@@ -140,8 +152,8 @@ function start(session: Session): void {
     render(nav, NAV[role].map(([href, key]) => h('a', { href, class: path.startsWith(href.slice(1)) ? 'active' : '' }, t(key))));
     nav.setAttribute('aria-label', t('nav.label'));
     brand.textContent = t('app.brand');
-    const scope = session.claims.customerId ?? session.claims.stationId ?? session.claims.advisorId;
-    who.textContent = `${session.claims.name ? `${session.claims.name} · ` : ''}${t(`role.${role}` as MessageKey)}${scope ? ` · ${scope}` : ''}`;
+    // The customer's, station's or advisor's name, never its id (it shows once GET /v1/auth/me has answered).
+    who.textContent = `${session.claims.name ? `${session.claims.name} · ` : ''}${t(`role.${role}` as MessageKey)}${scopeName ? ` · ${scopeName}` : ''}`;
     signOutButton.textContent = t('action.signOut');
     settingsLink.title = t('nav.settings');
     settingsLink.setAttribute('aria-label', t('nav.settings'));

@@ -13,6 +13,8 @@ export interface Claims {
   readonly advisorId?: string;
   /** The person's display name (cookie sessions). */
   readonly name?: string;
+  /** Name of the customer, station or advisor the caller is bound to (`GET /v1/auth/me`'s `scopeName`). */
+  readonly scopeName?: string;
   /** Expiry, epoch seconds (tokens). */
   readonly exp?: number;
 }
@@ -76,6 +78,7 @@ interface MeAnswer {
   stationId?: string;
   advisorId?: string;
   name?: string;
+  scopeName?: string;
   via: 'token' | 'session' | 'api-key';
   mustChangePassword: boolean;
   csrfToken?: string;
@@ -89,6 +92,7 @@ function sessionOfMe(me: MeAnswer): Session {
     ...(me.stationId ? { stationId: me.stationId } : {}),
     ...(me.advisorId ? { advisorId: me.advisorId } : {}),
     ...(me.name ? { name: me.name } : {}),
+    ...(me.scopeName ? { scopeName: me.scopeName } : {}),
   };
   return { claims, ...(me.csrfToken ? { csrfToken: me.csrfToken } : {}), ...(me.mustChangePassword ? { mustChangePassword: true } : {}) };
 }

@@ -44,9 +44,9 @@ describe('console shell', () => {
     await page.getByTestId('token-submit').click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('not a JWT');
 
-    await page.getByLabel('Bearer token').fill(await harness.token('station', { stationId: 'st-1' }));
+    await page.getByLabel('Bearer token').fill(await harness.token('station', { stationId: 'cs-0' }));
     await page.getByTestId('token-submit').click();
-    await expect.poll(() => page.getByTestId('who').textContent()).toBe('station · st-1');
+    await expect.poll(() => page.getByTestId('who').textContent()).toBe('station · Console Station 0');
     expect(await page.locator('.topbar nav a').allTextContents()).toEqual(['Offers']);
     expect(page.url()).toContain('#/offers');
     // A station cannot open the agent's launch form: the router sends it back to its own screen.
@@ -54,7 +54,7 @@ describe('console shell', () => {
     await expect.poll(() => page.url()).toContain('#/offers');
     // The token survives a reload of the tab.
     await page.reload();
-    await expect.poll(() => page.getByTestId('who').textContent()).toBe('station · st-1');
+    await expect.poll(() => page.getByTestId('who').textContent()).toBe('station · Console Station 0');
     await page.close();
   });
 

@@ -209,6 +209,31 @@ describe('agent and station', () => {
   });
 });
 
+describe('names, not ids', () => {
+  it('the top bar and the settings page name the station, customer and advisor the caller is bound to, in both languages, never by id', async () => {
+    const bound: Array<[Role, Scope, string, string, Record<Lang, string>]> = [
+      ['station', { stationId: 'cs-0' }, 'cs-0', 'Console Station 0', { en: 'station', 'zh-CN': '服务站' }],
+      ['customer', { customerId: 'acme' }, 'acme', 'Acme Logistics', { en: 'customer', 'zh-CN': '客户' }],
+      ['advisor', { advisorId: 'adv-1' }, 'adv-1', 'Chen Jing', { en: 'advisor', 'zh-CN': '服务顾问' }],
+    ];
+    for (const [role, scope, id, name, roleLabel] of bound) {
+      for (const lang of ['en', 'zh-CN'] as const) {
+        const page = await open(role, scope, '#/settings', lang);
+        const who = page.getByTestId('who');
+        await expect.poll(() => who.textContent(), { timeout: 10_000 }).toBe(`${roleLabel[lang]} · ${name}`);
+        await expect.poll(() => page.getByTestId('bound-name').textContent()).toBe(name);
+        // (The settings page's "subject" is the token's own subject, not the binding: not checked here.)
+        const shown = `${await who.textContent()} ${await page.getByTestId('bound-name').textContent()} ${await page.locator('header.topbar').textContent()}`;
+        expect(shown, `${role} (${lang})`).not.toContain(id);
+        // The language switch rewrites the top bar in place: still the name.
+        await page.getByTestId('language').selectOption(lang === 'en' ? 'zh-CN' : 'en');
+        await expect.poll(() => who.textContent()).toBe(`${roleLabel[lang === 'en' ? 'zh-CN' : 'en']} · ${name}`);
+        await page.close();
+      }
+    }
+  });
+});
+
 describe('advisor, customer, admin', () => {
   it('advisor opens the truck page from a fault and has the fixed point\'s number to call', async () => {
     const page = await open('advisor', { advisorId: 'adv-1' }, '#/fleet');

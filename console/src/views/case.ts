@@ -201,7 +201,7 @@ export const caseView: View = (el, ctx, params) => {
       cancelled ? h('div', { class: 'error', role: 'status', 'data-testid': 'cancel-reason' }, t('case.cancelledBecause', { reason: String(cancelled.details?.['reason'] ?? '') })) : null,
       h('dl', { class: 'facts' },
         h('dt', {}, t('col.truck')), h('dd', {}, role === 'station' ? truckName : truckLink(c.vin, truckName), h('span', { class: 'muted mono' }, ` ${c.vin}`)),
-        h('dt', {}, t('col.customer')), h('dd', { 'data-testid': 'customer' }, x.customerName ?? c.customerId, x.customerPhone ? [' · ', phoneLink(x.customerPhone)] : null),
+        h('dt', {}, t('col.customer')), h('dd', { 'data-testid': 'customer' }, x.customerName ?? t('case.unknownCustomer'), x.customerPhone ? [' · ', phoneLink(x.customerPhone)] : null),
         h('dt', {}, t('col.reported')), h('dd', {}, `${time(c.reportedAt)} · ${tCode('source', c.source)}`),
         h('dt', {}, t('col.place')), h('dd', {}, served?.region?.name ?? x.regionName ?? '', c.location ? h('span', { class: 'muted' }, ` ${c.location.lat.toFixed(4)}, ${c.location.lon.toFixed(4)}`) : null),
         c.description ? [h('dt', {}, t('col.description')), h('dd', {}, c.description)] : null,

@@ -134,7 +134,7 @@ export const fleetView: View = (el, ctx) => {
           h('thead', {}, h('tr', {}, [t('col.truck'), t('col.customer'), t('col.status'), t('col.launchIn')].map((x) => h('th', {}, x)))),
           h('tbody', {}, open.map((c) => h('tr', { 'data-case-id': c.id },
             h('td', {}, h('a', { href: `#/cases/${encodeURIComponent(c.id)}` }, byVin.get(c.vin)?.plate ?? c.vin)),
-            h('td', {}, customerName.get(c.customerId) ?? c.customerId),
+            h('td', {}, customerName.get(c.customerId) ?? t('case.unknownCustomer')),
             h('td', {}, statusBadge(c.status), ' ', escalatedBadge(c)),
             h('td', {}, ['open', 'offered'].includes(c.status) ? h('span', { class: 'countdown', 'data-deadline': c.launchDeadline }) : t('case.launchedShort'))))))
       : empty(t('fleet.noOpenCases')));

@@ -75,7 +75,7 @@ export const queueView: View = (el, ctx, params) => {
           h('tr', { 'data-case-id': c.id, class: c.escalated && NOT_LAUNCHED.has(c.status) ? 'row-escalated' : '', onclick: () => ctx.navigate(`#/cases/${encodeURIComponent(c.id)}`) },
             h('td', {}, h('a', { href: `#/cases/${encodeURIComponent(c.id)}`, class: 'case-link' }, c.plate ?? c.vin)),
             h('td', {}, statusBadge(c.status), ' ', escalatedBadge(c)),
-            h('td', {}, c.customerName ?? c.customerId),
+            h('td', {}, c.customerName ?? t('case.unknownCustomer')),
             h('td', {}, c.regionName ?? '–'),
             h('td', {}, time(c.reportedAt)),
             tab === 'open'

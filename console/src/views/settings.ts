@@ -12,6 +12,10 @@ export const settingsView: View = (el, ctx) => {
   const { claims } = ctx.session;
   const s = ctx.settings;
   const note = h('div', { role: 'status' });
+  // What the caller is bound to, by name (never its id).
+  const boundLabel: MessageKey | undefined = claims.customerId ? 'col.customer' : claims.stationId ? 'col.station' : claims.advisorId ? 'truck.advisor' : undefined;
+  const bound = h('dd', { 'data-testid': 'bound-name' }, '…');
+  if (boundLabel) void ctx.boundName().then((name) => void (bound.textContent = name ?? '–'));
   const form = h('form', { class: 'form card', 'data-testid': 'map-settings' },
     h('h2', {}, t('settings.baseMap')),
     h('label', {}, t('settings.tileUrl'),
@@ -34,9 +38,7 @@ export const settingsView: View = (el, ctx) => {
       h('dl', { class: 'facts' },
         h('dt', {}, t('settings.subject')), h('dd', {}, claims.sub),
         h('dt', {}, t('settings.role')), h('dd', { 'data-testid': 'role' }, t(`role.${claims.role}` as MessageKey)),
-        claims.customerId ? [h('dt', {}, t('col.customer')), h('dd', {}, claims.customerId)] : null,
-        claims.stationId ? [h('dt', {}, t('col.station')), h('dd', {}, claims.stationId)] : null,
-        claims.advisorId ? [h('dt', {}, t('truck.advisor')), h('dd', {}, claims.advisorId)] : null,
+        boundLabel ? [h('dt', {}, t(boundLabel)), bound] : null,
         claims.exp ? [h('dt', {}, t('settings.expires')), h('dd', {}, time(claims.exp * 1000))] : null)),
     form, note,
     h('p', { class: 'muted' }, t('settings.outlineNote'))));

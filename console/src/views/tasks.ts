@@ -43,7 +43,7 @@ export const tasksView: View = (el, ctx, params) => {
           const plate = plates.get(task.vin) ?? task.vin;
           return h('tr', { 'data-task-id': task.id, 'data-overdue': String(task.overdue), class: task.overdue ? 'overdue' : '' },
             h('td', {}, caseLink({ id: task.caseId }, t('tasks.followUpOf', { plate }))),
-            h('td', {}, customers.get(task.customerId)?.name ?? task.customerId),
+            h('td', {}, customers.get(task.customerId)?.name ?? t('case.unknownCustomer')),
             h('td', {}, time(task.dueAt), task.overdue ? [' ', h('span', { class: 'badge escalated' }, t('tasks.overdue'))] : null),
             h('td', {}, task.status === 'open'
               ? h('form', { class: 'row', 'data-testid': 'complete-task', onsubmit: async (e: Event) => {

@@ -33,7 +33,7 @@ export function truckSearch(ctx: Pick<ViewContext, 'api' | 'navigate'>, onPick?:
               render(results);
               onPick(m);
             } : undefined,
-          }, h('b', {}, m.plate ?? m.vin), ' ', h('span', { class: 'muted' }, `${m.customerName ?? m.customerId} · ${m.vin}`))))
+          }, h('b', {}, m.plate ?? m.vin), ' ', h('span', { class: 'muted' }, `${m.customerName ?? t('case.unknownCustomer')} · ${m.vin}`))))
         : h('li', { class: 'muted' }, t('search.none')));
     } catch (err) {
       if (mine === seq) render(results, h('li', {}, errorBox(err, () => void run())));

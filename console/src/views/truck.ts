@@ -74,7 +74,7 @@ export const truckView: View = (el, ctx, params) => {
         h('dl', { class: 'facts' },
           h('dt', {}, t('col.plate')), h('dd', { 'data-testid': 'plate' }, vehicle.plate ?? '–'),
           h('dt', {}, 'VIN'), h('dd', { class: 'mono' }, vehicle.vin),
-          h('dt', {}, t('col.customer')), h('dd', {}, customer?.name ?? vehicle.customerId),
+          h('dt', {}, t('col.customer')), h('dd', {}, customer?.name ?? t('case.unknownCustomer')),
           vehicle.model ? [h('dt', {}, t('col.model')), h('dd', {}, vehicle.model)] : null,
           h('dt', {}, t('col.lastSeen')), h('dd', {}, live ? time(live.lastSeen ?? live.ts) : t('truck.neverReported')),
           live ? [h('dt', {}, t('col.speed')), h('dd', {}, kmh(live.speedKmh))] : null,
