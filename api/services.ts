@@ -8,6 +8,7 @@ import { redisKeys, type RedisKeys } from '../core/keys.ts';
 import type { RegionMap } from '../core/regions.ts';
 import { createStationIndex, type StationIndex } from '../core/station-index.ts';
 import { createCoverageService, type CoverageService } from '../coverage/coverage-service.ts';
+import { createSuggestionAcceptance, type AcceptSuggestion } from '../coverage/accept-suggestion.ts';
 import { createCaseStore, type CaseStore } from '../infra/case-store.ts';
 import { createCoverageHistory, type CoverageHistory } from '../infra/coverage-history.ts';
 import type { TokenVerifier } from '../infra/jwt.ts';
@@ -18,7 +19,7 @@ import type { TelemetryStore } from '../infra/telemetry-store.ts';
 import { createWebhookDeliverer } from '../infra/webhooks.ts';
 import { createFleetService, type FleetService } from '../fleet/fleet-service.ts';
 import { createLiveTable } from '../fleet/live-table.ts';
-import { createEventFanout } from './event-fanout.ts';
+import { createEventFanout, type EventFanout } from './event-fanout.ts';
 import { createRegistryImporter, type RegistryImporter } from '../registry/importer.ts';
 import { createDeskService, type DeskService } from '../station-desk/desk-service.ts';
 import { createRescueCommands, type RescueCommands } from '../rescue/commands.ts';
@@ -86,6 +87,10 @@ export interface ApiServices extends ApiClients {
   readonly webhooks: Pick<ReturnType<typeof createWebhookDeliverer>, 'listDeadLetters'>;
   readonly coverageHistory: CoverageHistory;
   readonly coverage: CoverageService;
+  /** Accepting a fixed-point suggestion as a region's assignment (coverage/accept-suggestion.ts). */
+  readonly acceptSuggestion: AcceptSuggestion;
+  /** The one reader of the live event stream in this process, fanned out to the SSE route and the fleet's live table. */
+  readonly liveEvents: EventFanout;
   /** Maintenance plans, service history, due items, reminders (issue 18). */
   readonly maintenanceStore: MaintenanceStore;
   readonly maintenance: MaintenanceService;
@@ -110,8 +115,8 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
   const registryCache = createRegistryCache({ redis, keys });
   const etaModel = createEtaModel({ circuity: config.rescue.roadCircuity });
   const queues = openDispatcherQueues(redis, keys.bullPrefix);
-  // The fleet's live columns in memory, kept current from the live stream (a reader of its own: the SSE
-  // route's reader lives and dies with its plugin).
+  // One blocking reader of the live stream per process: the SSE route's connections and the fleet's live
+  // columns in memory both listen to it.
   const liveEvents = createEventFanout({ redis, streamKey: keys.events });
   const liveTable = createLiveTable({
     redis, keys, events: liveEvents, resyncMs: config.fleetLiveResyncS * 1000,
@@ -130,6 +135,10 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
   const rescueQueries = createRescueQueries({ cases, scope });
   const complaintStore = createComplaintStore({ redis, prefix, ...clock });
   const coverageHistory = createCoverageHistory({ telemetry: clients.telemetry, redis, prefix });
+  const coverage = createCoverageService(
+    { redis, prefix, registry, history: coverageHistory, regions: clients.regions },
+    { etaModel, cacheTtlS: config.coverageCacheTtlS },
+  );
   const maintenanceStore = createMaintenanceStore({ redis, prefix });
   const maintenance = createMaintenanceService({ store: maintenanceStore, registry, scope, rules: config.maintenance.rules, warranty: repair.settings, serviceDay: { dayOfMonth: config.maintenance.serviceDayOfMonth, nearDays: config.maintenance.serviceDayNearDays }, now: () => Date.now() });
   return {
@@ -160,10 +169,9 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
     rescueMetrics: createRescueMetrics({ redis, prefix, queues: queues.all }),
     webhooks: createWebhookDeliverer({ registry, redis, prefix, timeoutMs: config.webhookTimeoutMs }),
     coverageHistory,
-    coverage: createCoverageService(
-      { redis, prefix, registry, history: coverageHistory, regions: clients.regions },
-      { etaModel, cacheTtlS: config.coverageCacheTtlS },
-    ),
+    coverage,
+    acceptSuggestion: createSuggestionAcceptance({ coverage, registry, regions: clients.regions, ...clock }),
+    liveEvents,
     maintenanceStore,
     maintenance,
     appointments: createAppointments({

@@ -5,7 +5,6 @@ import { Type, type Static } from '@sinclair/typebox';
 import { customerInScope, type Caller } from '../../core/auth.ts';
 import { DomainError, NotFoundError, ValidationError } from '../../core/errors.ts';
 import { CapabilitySchema, CustomerSchema, RegionCodeSchema, type Capability, type Customer } from '../../core/registry.ts';
-import { createSuggestionAcceptance } from '../../coverage/accept-suggestion.ts';
 import { DEFAULT_CAPABILITY, type CoverageReport, type CoverageRequest, type GeoJsonFeatureCollection } from '../../coverage/coverage-service.ts';
 import { TelemetryStoreError } from '../../infra/telemetry-store.ts';
 import { callerOf } from '../auth.ts';
@@ -141,7 +140,7 @@ async function telemetryGuard<T>(work: Promise<T>): Promise<T> {
 
 const coverageRoutes: RoutePlugin = async (app, ctx) => {
   const service = ctx.coverage;
-  const acceptSuggestion = createSuggestionAcceptance({ coverage: service, registry: ctx.registry, regions: ctx.regions });
+  const acceptSuggestion = ctx.acceptSuggestion;
 
   const request = (customerId: string | undefined, q: { from?: string; to?: string; thresholdMin: number; capability?: Capability }): CoverageRequest => ({
     ...(customerId !== undefined ? { customerId } : {}),
