@@ -16,6 +16,7 @@ const UNIT_TESTS = [
   'test/foundation/case-access.test.ts',
   'test/foundation/config.test.ts',
   'test/foundation/tsconfig-scope.test.ts',
+  'test/foundation/layers.test.ts',
   'test/foundation/queue-contracts.test.ts',
   'test/foundation/vin-topics.test.ts',
   'test/gateway/jt808-codec.test.ts',

@@ -180,7 +180,7 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
     }),
     accounts: createAccountServices({ redis, keys: keys.accounts, tokens: clients.tokens, config: config.accounts }),
     terminals: createTerminalBinding({ store: createTerminalStore({ redis, prefix }), vehicles: registry }),
-    fleet: createFleetService({ redis, keys, registry, scope, regions: clients.regions, cases, liveTable }),
+    fleet: createFleetService({ redis, keys, registry, cache: registryCache, scope, regions: clients.regions, cases, liveTable }),
     stationDesk: createDeskService({ redis, keys, registry, regions: clients.regions, cases }),
     close: () => {
       liveTable.close();
