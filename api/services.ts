@@ -21,6 +21,9 @@ import { createFleetService, type FleetService } from '../fleet/fleet-service.ts
 import { createLiveTable } from '../fleet/live-table.ts';
 import { createEventFanout, type EventFanout } from './event-fanout.ts';
 import { createRegistryImporter, type RegistryImporter } from '../registry/importer.ts';
+import { createVehicleUseCases, type VehicleUseCases } from '../registry/vehicles.ts';
+import { createAssignmentCommands, type AssignmentCommands } from '../registry/assignments.ts';
+import { createTrackHistory } from '../infra/track-history.ts';
 import { createDeskService, type DeskService } from '../station-desk/desk-service.ts';
 import { createRescueCommands, type RescueCommands } from '../rescue/commands.ts';
 import { createRescueQueries, type RescueQueries } from '../rescue/queries.ts';
@@ -68,6 +71,10 @@ export interface ApiServices extends ApiClients {
   readonly scope: ScopeResolver;
   /** Customers, stations and advisors in memory, current with the registry versions. */
   readonly registrySnapshot: RegistrySnapshot;
+  /** A truck with its live state and who serves it, its track, the one-active-truck-per-plate rule (registry/vehicles.ts). */
+  readonly vehicles: VehicleUseCases;
+  /** Setting a customer's fixed points, all or nothing, under the assignment rules (registry/assignments.ts). */
+  readonly assignments: AssignmentCommands;
   /** The one ETA model of this deployment (ROAD_CIRCUITY): nearest stations, cases and coverage agree. */
   readonly etaModel: EtaModel;
   /** Spatial index of the stations, rebuilt when the station registry changes. */
@@ -123,6 +130,7 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
     onError: (err) => clients.logger?.warn({ err }, 'fleet live table: resync failed'),
   });
   const scope = createScopeResolver(registry);
+  const registrySnapshot = createRegistrySnapshot(registryCache, registry);
   const now = clients.now;
   const clock = now ? { now } : {};
   const cases = createCaseStore({
@@ -148,7 +156,12 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
     registry,
     importer: createRegistryImporter({ registry, regions: clients.regions }),
     scope,
-    registrySnapshot: createRegistrySnapshot(registryCache, registry),
+    registrySnapshot,
+    assignments: createAssignmentCommands({ registry, regions: clients.regions }),
+    vehicles: createVehicleUseCases({
+      redis, keys, registry, scope, snapshot: registrySnapshot, regions: clients.regions, etaModel,
+      tracks: createTrackHistory({ telemetry: clients.telemetry }),
+    }),
     etaModel,
     stationIndex: registryCache.view(['station'], async () => createStationIndex(await registry.list('station'), etaModel)),
     queues,
