@@ -23,6 +23,7 @@ import { createEventFanout, type EventFanout } from './event-fanout.ts';
 import { createRegistryImporter, type RegistryImporter } from '../registry/importer.ts';
 import { createVehicleUseCases, type VehicleUseCases } from '../registry/vehicles.ts';
 import { createAssignmentCommands, type AssignmentCommands } from '../registry/assignments.ts';
+import { createNetworkQueries, type NetworkQueries } from '../registry/network.ts';
 import { createTrackHistory } from '../infra/track-history.ts';
 import { createDeskService, type DeskService } from '../station-desk/desk-service.ts';
 import { createRescueCommands, type RescueCommands } from '../rescue/commands.ts';
@@ -79,6 +80,8 @@ export interface ApiServices extends ApiClients {
   readonly etaModel: EtaModel;
   /** Spatial index of the stations, rebuilt when the station registry changes. */
   readonly stationIndex: RegistryView<StationIndex>;
+  /** Nearest stations (by etaModel), a station's customers, an advisor's trucks (registry/network.ts). */
+  readonly network: NetworkQueries;
   /** The system's BullMQ queues, shared by every route that adds, counts or shows jobs. */
   readonly queues: DispatcherQueues;
   readonly cases: CaseStore;
@@ -131,6 +134,7 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
   });
   const scope = createScopeResolver(registry);
   const registrySnapshot = createRegistrySnapshot(registryCache, registry);
+  const stationIndex = registryCache.view(['station'], async () => createStationIndex(await registry.list('station'), etaModel));
   const now = clients.now;
   const clock = now ? { now } : {};
   const cases = createCaseStore({
@@ -163,7 +167,8 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
       tracks: createTrackHistory({ telemetry: clients.telemetry }),
     }),
     etaModel,
-    stationIndex: registryCache.view(['station'], async () => createStationIndex(await registry.list('station'), etaModel)),
+    stationIndex,
+    network: createNetworkQueries({ registry, stationIndex, etaModel }),
     queues,
     cases,
     rescueCommands: createRescueCommands({
