@@ -40,7 +40,9 @@ export default defineConfig({
   test: {
     ...RUN_OPTIONS,
     projects: [
-      { extends: true, test: { name: 'unit', include: UNIT_TESTS } },
+      // Worker threads instead of a process per file: nothing here needs its own process, and on two busy cores
+      // the project takes about two thirds of the time (27 s instead of 39 s at load 6; CPU time is the same).
+      { extends: true, test: { name: 'unit', include: UNIT_TESTS, pool: 'threads' } },
       {
         extends: true,
         test: {
