@@ -25,6 +25,7 @@ import { createVehicleUseCases, type VehicleUseCases } from '../registry/vehicle
 import { createAssignmentCommands, type AssignmentCommands } from '../registry/assignments.ts';
 import { createNetworkQueries, type NetworkQueries } from '../registry/network.ts';
 import { createTrackHistory } from '../infra/track-history.ts';
+import { createIngestDeadLetters, type IngestDeadLetters } from '../infra/ingest-dead-letters.ts';
 import { createDeskService, type DeskService } from '../station-desk/desk-service.ts';
 import { createRescueCommands, type RescueCommands } from '../rescue/commands.ts';
 import { createRescueQueries, type RescueQueries } from '../rescue/queries.ts';
@@ -95,6 +96,8 @@ export interface ApiServices extends ApiClients {
   readonly complaints: Complaints;
   readonly scorecard: Scorecards;
   readonly webhooks: Pick<ReturnType<typeof createWebhookDeliverer>, 'listDeadLetters'>;
+  /** What the ingester refused (its dead-letter list and counts). */
+  readonly ingestDeadLetters: IngestDeadLetters;
   readonly coverageHistory: CoverageHistory;
   readonly coverage: CoverageService;
   /** Accepting a fixed-point suggestion as a region's assignment (coverage/accept-suggestion.ts). */
@@ -186,6 +189,7 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
     scorecard: createScorecards({ redis, prefix, cases, complaints: complaintStore, ...clock }),
     rescueMetrics: createRescueMetrics({ redis, prefix, queues: queues.all }),
     webhooks: createWebhookDeliverer({ registry, redis, prefix, timeoutMs: config.webhookTimeoutMs }),
+    ingestDeadLetters: createIngestDeadLetters({ redis, keys }),
     coverageHistory,
     coverage,
     acceptSuggestion: createSuggestionAcceptance({ coverage, registry, regions: clients.regions, ...clock }),
