@@ -256,6 +256,28 @@ describe('rescue routes: route × role × own/foreign case', () => {
     expect(await listed('agent', '?stationId=S3')).toEqual([cases.own, cases.foreign, cases.foreignClosed].sort());
   });
 
+  it('GET /v1/rescues pages with a cursor for every role', async () => {
+    const pages = async (role: Role) => {
+      const seen: string[][] = [];
+      let cursor: string | undefined;
+      do {
+        const res = await h.app.inject({ method: 'GET', url: `/v1/rescues?limit=1${cursor ? `&cursor=${cursor}` : ''}`, headers: tokens[role] });
+        expect(res.statusCode, res.body).toBe(200);
+        seen.push((res.json().items as Array<{ id: string }>).map((c) => c.id));
+        cursor = res.json().nextCursor;
+      } while (cursor && seen.length < 10);
+      return seen;
+    };
+    const c1 = [cases.own, cases.ownClosed];
+    for (const role of ['advisor', 'customer', 'station'] as const) {
+      const seen = await pages(role);
+      // One case per page, each once; the last page says so by carrying no cursor.
+      expect(seen.every((page) => page.length === 1), role).toBe(true);
+      expect(seen.flat().sort(), role).toEqual(c1.sort());
+    }
+    for (const role of ['admin', 'agent'] as const) expect((await pages(role)).flat().sort(), role).toEqual(Object.values(cases).sort());
+  });
+
   it('a station sees its own part of a case: no other candidates, no other station\'s offer or answer', async () => {
     const asStation = (await h.app.inject({ method: 'GET', url: `/v1/rescues/${cases.own}`, headers: tokens.station })).json();
     expect(asStation.launch.stationId).toBe('S1');
