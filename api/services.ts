@@ -24,6 +24,7 @@ import { createRegistryImporter, type RegistryImporter } from '../registry/impor
 import { createVehicleUseCases, type VehicleUseCases } from '../registry/vehicles.ts';
 import { createAssignmentCommands, type AssignmentCommands } from '../registry/assignments.ts';
 import { createNetworkQueries, type NetworkQueries } from '../registry/network.ts';
+import { createFileImport, type FileImport } from '../registry/file-import.ts';
 import { createTrackHistory } from '../infra/track-history.ts';
 import { createIngestDeadLetters, type IngestDeadLetters } from '../infra/ingest-dead-letters.ts';
 import { createDeskService, type DeskService } from '../station-desk/desk-service.ts';
@@ -70,6 +71,8 @@ export interface ApiServices extends ApiClients {
   readonly keys: RedisKeys;
   readonly registry: RegistryStore;
   readonly importer: RegistryImporter;
+  /** A registry, assignment or stock file (JSON rows or CSV), all or nothing, or a dry run (registry/file-import.ts). */
+  readonly importFile: FileImport;
   readonly scope: ScopeResolver;
   /** Customers, stations and advisors in memory, current with the registry versions. */
   readonly registrySnapshot: RegistrySnapshot;
@@ -137,6 +140,7 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
   });
   const scope = createScopeResolver(registry);
   const registrySnapshot = createRegistrySnapshot(registryCache, registry);
+  const importer = createRegistryImporter({ registry, regions: clients.regions });
   const stationIndex = registryCache.view(['station'], async () => createStationIndex(await registry.list('station'), etaModel));
   const now = clients.now;
   const clock = now ? { now } : {};
@@ -161,7 +165,8 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
     config,
     keys,
     registry,
-    importer: createRegistryImporter({ registry, regions: clients.regions }),
+    importer,
+    importFile: createFileImport({ importer, stock: repair.catalog }),
     scope,
     registrySnapshot,
     assignments: createAssignmentCommands({ registry, regions: clients.regions }),
