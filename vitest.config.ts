@@ -17,6 +17,7 @@ const UNIT_TESTS = [
   'test/foundation/config.test.ts',
   'test/foundation/tsconfig-scope.test.ts',
   'test/foundation/no-tracker-references.test.ts',
+  'test/foundation/layers.test.ts',
   'test/foundation/queue-contracts.test.ts',
   'test/foundation/vin-topics.test.ts',
   'test/gateway/jt808-codec.test.ts',
@@ -40,7 +41,9 @@ export default defineConfig({
   test: {
     ...RUN_OPTIONS,
     projects: [
-      { extends: true, test: { name: 'unit', include: UNIT_TESTS } },
+      // Worker threads instead of a process per file: nothing here needs its own process, and on two busy cores
+      // the project takes about two thirds of the time (27 s instead of 39 s at load 6; CPU time is the same).
+      { extends: true, test: { name: 'unit', include: UNIT_TESTS, pool: 'threads' } },
       {
         extends: true,
         test: {

@@ -24,6 +24,8 @@ export interface ApiConfig {
   readonly fleetLiveResyncS: number;
   /** Timeout of one webhook delivery (the API lists dead letters; the dispatcher delivers). */
   readonly webhookTimeoutMs: number;
+  /** How long GET /health waits for Redis or InfluxDB to answer before reporting it down. */
+  readonly healthProbeTimeoutMs: number;
   /** Due-soon thresholds, warranty terms, service day, default service bays (docs/maintenance.md). */
   readonly maintenance: MaintenanceConfig;
   /** Sessions, the sign-in limiter, single sign-on and the audit trail's retention (infra/accounts-config.ts). */
@@ -42,6 +44,7 @@ export function readApiConfig(env: Env): ApiConfig {
     coverageRollupEveryS: requireInt(env, 'COVERAGE_ROLLUP_EVERY_S', { fallback: 300, min: 0, max: 86_400 }),
     fleetLiveResyncS: requireInt(env, 'FLEET_LIVE_RESYNC_S', { fallback: 60, min: 1, max: 86_400 }),
     webhookTimeoutMs: requireInt(env, 'WEBHOOK_TIMEOUT_MS', { fallback: 5000, min: 100, max: 60_000 }),
+    healthProbeTimeoutMs: requireInt(env, 'HEALTH_PROBE_TIMEOUT_MS', { fallback: 2000, min: 100, max: 60_000 }),
     maintenance: readMaintenanceConfig(env),
     accounts: readAccountsConfig(env),
   });

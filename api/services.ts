@@ -8,6 +8,7 @@ import { redisKeys, type RedisKeys } from '../core/keys.ts';
 import type { RegionMap } from '../core/regions.ts';
 import { createStationIndex, type StationIndex } from '../core/station-index.ts';
 import { createCoverageService, type CoverageService } from '../coverage/coverage-service.ts';
+import { createSuggestionAcceptance, type AcceptSuggestion } from '../coverage/accept-suggestion.ts';
 import { createCaseStore, type CaseStore } from '../infra/case-store.ts';
 import { createCoverageHistory, type CoverageHistory } from '../infra/coverage-history.ts';
 import type { TokenVerifier } from '../infra/jwt.ts';
@@ -18,8 +19,14 @@ import type { TelemetryStore } from '../infra/telemetry-store.ts';
 import { createWebhookDeliverer } from '../infra/webhooks.ts';
 import { createFleetService, type FleetService } from '../fleet/fleet-service.ts';
 import { createLiveTable } from '../fleet/live-table.ts';
-import { createEventFanout } from './event-fanout.ts';
+import { createEventFanout, type EventFanout } from './event-fanout.ts';
 import { createRegistryImporter, type RegistryImporter } from '../registry/importer.ts';
+import { createVehicleUseCases, type VehicleUseCases } from '../registry/vehicles.ts';
+import { createAssignmentCommands, type AssignmentCommands } from '../registry/assignments.ts';
+import { createNetworkQueries, type NetworkQueries } from '../registry/network.ts';
+import { createFileImport, type FileImport } from '../registry/file-import.ts';
+import { createTrackHistory } from '../infra/track-history.ts';
+import { createIngestDeadLetters, type IngestDeadLetters } from '../infra/ingest-dead-letters.ts';
 import { createDeskService, type DeskService } from '../station-desk/desk-service.ts';
 import { createRescueCommands, type RescueCommands } from '../rescue/commands.ts';
 import { createRescueQueries, type RescueQueries } from '../rescue/queries.ts';
@@ -64,13 +71,21 @@ export interface ApiServices extends ApiClients {
   readonly keys: RedisKeys;
   readonly registry: RegistryStore;
   readonly importer: RegistryImporter;
+  /** A registry, assignment or stock file (JSON rows or CSV), all or nothing, or a dry run (registry/file-import.ts). */
+  readonly importFile: FileImport;
   readonly scope: ScopeResolver;
   /** Customers, stations and advisors in memory, current with the registry versions. */
   readonly registrySnapshot: RegistrySnapshot;
+  /** A truck with its live state and who serves it, its track, the one-active-truck-per-plate rule (registry/vehicles.ts). */
+  readonly vehicles: VehicleUseCases;
+  /** Setting a customer's fixed points, all or nothing, under the assignment rules (registry/assignments.ts). */
+  readonly assignments: AssignmentCommands;
   /** The one ETA model of this deployment (ROAD_CIRCUITY): nearest stations, cases and coverage agree. */
   readonly etaModel: EtaModel;
   /** Spatial index of the stations, rebuilt when the station registry changes. */
   readonly stationIndex: RegistryView<StationIndex>;
+  /** Nearest stations (by etaModel), a station's customers, an advisor's trucks (registry/network.ts). */
+  readonly network: NetworkQueries;
   /** The system's BullMQ queues, shared by every route that adds, counts or shows jobs. */
   readonly queues: DispatcherQueues;
   readonly cases: CaseStore;
@@ -84,8 +99,14 @@ export interface ApiServices extends ApiClients {
   readonly complaints: Complaints;
   readonly scorecard: Scorecards;
   readonly webhooks: Pick<ReturnType<typeof createWebhookDeliverer>, 'listDeadLetters'>;
+  /** What the ingester refused (its dead-letter list and counts). */
+  readonly ingestDeadLetters: IngestDeadLetters;
   readonly coverageHistory: CoverageHistory;
   readonly coverage: CoverageService;
+  /** Accepting a fixed-point suggestion as a region's assignment (coverage/accept-suggestion.ts). */
+  readonly acceptSuggestion: AcceptSuggestion;
+  /** The one reader of the live event stream in this process, fanned out to the SSE route and the fleet's live table. */
+  readonly liveEvents: EventFanout;
   /** Maintenance plans, service history, due items, reminders (docs/maintenance.md). */
   readonly maintenanceStore: MaintenanceStore;
   readonly maintenance: MaintenanceService;
@@ -110,14 +131,17 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
   const registryCache = createRegistryCache({ redis, keys });
   const etaModel = createEtaModel({ circuity: config.rescue.roadCircuity });
   const queues = openDispatcherQueues(redis, keys.bullPrefix);
-  // The fleet's live columns in memory, kept current from the live stream (a reader of its own: the SSE
-  // route's reader lives and dies with its plugin).
+  // One blocking reader of the live stream per process: the SSE route's connections and the fleet's live
+  // columns in memory both listen to it.
   const liveEvents = createEventFanout({ redis, streamKey: keys.events });
   const liveTable = createLiveTable({
     redis, keys, events: liveEvents, resyncMs: config.fleetLiveResyncS * 1000,
     onError: (err) => clients.logger?.warn({ err }, 'fleet live table: resync failed'),
   });
   const scope = createScopeResolver(registry);
+  const registrySnapshot = createRegistrySnapshot(registryCache, registry);
+  const importer = createRegistryImporter({ registry, regions: clients.regions });
+  const stationIndex = registryCache.view(['station'], async () => createStationIndex(await registry.list('station'), etaModel));
   const now = clients.now;
   const clock = now ? { now } : {};
   const cases = createCaseStore({
@@ -130,6 +154,10 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
   const rescueQueries = createRescueQueries({ cases, scope });
   const complaintStore = createComplaintStore({ redis, prefix, ...clock });
   const coverageHistory = createCoverageHistory({ telemetry: clients.telemetry, redis, prefix });
+  const coverage = createCoverageService(
+    { redis, prefix, registry, history: coverageHistory, regions: clients.regions },
+    { etaModel, cacheTtlS: config.coverageCacheTtlS },
+  );
   const maintenanceStore = createMaintenanceStore({ redis, prefix });
   const maintenance = createMaintenanceService({ store: maintenanceStore, registry, scope, rules: config.maintenance.rules, warranty: repair.settings, serviceDay: { dayOfMonth: config.maintenance.serviceDayOfMonth, nearDays: config.maintenance.serviceDayNearDays }, now: () => Date.now() });
   return {
@@ -137,11 +165,18 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
     config,
     keys,
     registry,
-    importer: createRegistryImporter({ registry, regions: clients.regions }),
+    importer,
+    importFile: createFileImport({ importer, stock: repair.catalog }),
     scope,
-    registrySnapshot: createRegistrySnapshot(registryCache, registry),
+    registrySnapshot,
+    assignments: createAssignmentCommands({ registry, regions: clients.regions }),
+    vehicles: createVehicleUseCases({
+      redis, keys, registry, scope, snapshot: registrySnapshot, regions: clients.regions, etaModel,
+      tracks: createTrackHistory({ telemetry: clients.telemetry }),
+    }),
     etaModel,
-    stationIndex: registryCache.view(['station'], async () => createStationIndex(await registry.list('station'), etaModel)),
+    stationIndex,
+    network: createNetworkQueries({ registry, stationIndex, etaModel }),
     queues,
     cases,
     rescueCommands: createRescueCommands({
@@ -159,11 +194,11 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
     scorecard: createScorecards({ redis, prefix, cases, complaints: complaintStore, ...clock }),
     rescueMetrics: createRescueMetrics({ redis, prefix, queues: queues.all }),
     webhooks: createWebhookDeliverer({ registry, redis, prefix, timeoutMs: config.webhookTimeoutMs }),
+    ingestDeadLetters: createIngestDeadLetters({ redis, keys }),
     coverageHistory,
-    coverage: createCoverageService(
-      { redis, prefix, registry, history: coverageHistory, regions: clients.regions },
-      { etaModel, cacheTtlS: config.coverageCacheTtlS },
-    ),
+    coverage,
+    acceptSuggestion: createSuggestionAcceptance({ coverage, registry, regions: clients.regions, ...clock }),
+    liveEvents,
     maintenanceStore,
     maintenance,
     appointments: createAppointments({
@@ -172,7 +207,7 @@ export function createApiServices(config: ApiConfig, clients: ApiClients): ApiSe
     }),
     accounts: createAccountServices({ redis, keys: keys.accounts, tokens: clients.tokens, config: config.accounts }),
     terminals: createTerminalBinding({ store: createTerminalStore({ redis, prefix }), vehicles: registry }),
-    fleet: createFleetService({ redis, keys, registry, scope, regions: clients.regions, cases, liveTable }),
+    fleet: createFleetService({ redis, keys, registry, cache: registryCache, scope, regions: clients.regions, cases, liveTable }),
     stationDesk: createDeskService({ redis, keys, registry, regions: clients.regions, cases }),
     close: () => {
       liveTable.close();

@@ -95,6 +95,10 @@ export const PREPOSITION_DEPOT_MAX_KM = 1500;
 export const SUGGESTION_THRESHOLD_MIN = 60;
 /** A region where the fleet spent less than this share of its time (or under an hour) is a pass-through. */
 export const PASS_THROUGH_SHARE = 0.002;
+/** An answer whose range ends within this long before now may still change (late uploads)… */
+const FRESH_RANGE_MS = 15 * 60_000;
+/** …so it is cached this long only, instead of COVERAGE_CACHE_TTL_S. */
+const FRESH_ANSWER_TTL_S = 300;
 
 export function createCoverageService(
   deps: {
@@ -107,7 +111,7 @@ export function createCoverageService(
   opts: CoverageServiceOptions,
 ) {
   const keys = redisKeys(deps.prefix);
-  const cache = createCoverageCache({ redis: deps.redis, prefix: deps.prefix }, { ttlS: opts.cacheTtlS });
+  const cache = createCoverageCache({ redis: deps.redis, prefix: deps.prefix }, { ttlS: opts.cacheTtlS, recentTtlS: FRESH_ANSWER_TTL_S, freshMs: FRESH_RANGE_MS });
   const horizonMin = HORIZON_MIN;
   const maxGaps = MAX_GAPS_LISTED;
   const model = opts.etaModel;

@@ -1,17 +1,17 @@
 // The fleet as the console shows it: every truck the caller may see with its live state in one compact
 // answer (`GET /v1/fleet/live`), the open cases beside it, and truck search by VIN or plate. The vehicle
-// and customer lists are kept in memory per registry version (one GET of the version counters per
-// request); the live columns come from the in-process live table (fleet/live-table.ts), kept current by
+// and customer lists are views of the process's one registry cache (infra/registry-cache.ts: one MGET of
+// the version counters per request); the live columns come from the in-process live table (fleet/live-table.ts), kept current by
 // the event stream, so a request reads no live hash.
 import type { Redis } from 'ioredis';
-import { customerInScope, type Caller } from '../core/auth.ts';
+import { customerInScope, type Caller, type CustomerScope } from '../core/auth.ts';
 import type { RedisKeys } from '../core/keys.ts';
 import { normalisePlate } from '../core/plate.ts';
 import type { Customer, Vehicle } from '../core/registry.ts';
 import type { RescueCase } from '../core/rescue-case.ts';
 import type { RegionMap } from '../core/regions.ts';
 import type { RegistryStore } from '../infra/registry-store.ts';
-import type { ScopeResolver } from '../api/scope.ts';
+import type { RegistryCache } from '../infra/registry-cache.ts';
 import type { LiveColumns, LiveTable } from './live-table.ts';
 
 export interface FleetTruck {
@@ -68,7 +68,6 @@ export interface TruckMatch {
 }
 
 interface Snapshot {
-  version: string;
   /** Active vehicles sorted by VIN. */
   vehicles: Vehicle[];
   /** Normalised plate (upper case, no separators) per VIN, for search. */
@@ -80,7 +79,10 @@ export interface FleetServiceDeps {
   redis: Pick<Redis, 'mget' | 'zrange'>;
   keys: RedisKeys;
   registry: Pick<RegistryStore, 'list'>;
-  scope: Pick<ScopeResolver, 'customers'>;
+  /** The process's one registry cache (infra/registry-cache.ts). */
+  cache: RegistryCache;
+  /** What customers a caller may see (api/scope.ts resolves it from the registry). */
+  scope: { customers(caller: Caller): Promise<CustomerScope> };
   regions: Pick<RegionMap, 'locate'>;
   /** Rescue cases by id (the case store). */
   cases: { getMany(ids: readonly string[]): Promise<RescueCase[]> };
@@ -90,39 +92,27 @@ export interface FleetServiceDeps {
 
 export function createFleetService(deps: FleetServiceDeps) {
   const { redis, keys, registry } = deps;
-  let vehicles: Promise<Snapshot> | undefined;
   let activeVins: readonly string[] = [];
   let liveStarted = false;
-  let customers: { version: string; byId: Promise<Map<string, Customer>> } | undefined;
+  // Views of the process's one registry cache (infra/registry-cache.ts): rebuilt when the vehicle or customer
+  // registry version moves, once however many requests wait.
+  const vehicles = deps.cache.view(['vehicle'], async (): Promise<Snapshot> => {
+    const all = await registry.list('vehicle');
+    const active = all.filter((v) => v.active !== false).sort((a, b) => (a.vin < b.vin ? -1 : 1));
+    // The live table's first load, or the hashes of trucks new in this registry version.
+    const vins = active.map((v) => v.vin);
+    activeVins = vins;
+    await (liveStarted ? deps.liveTable.add(vins) : deps.liveTable.start(vins, () => activeVins));
+    liveStarted = true;
+    return { vehicles: active, plates: new Map(active.map((v) => [v.vin, normalisePlate(v.plate ?? '')])), byVin: new Map(all.map((v) => [v.vin, v])) };
+  });
+  const customers = deps.cache.view(['customer'], async () => new Map((await registry.list('customer')).map((c) => [c.id, c])));
 
   async function snapshots(): Promise<{ fleet: Snapshot; customers: Map<string, Customer> }> {
-    const [vehicleVersion, customerVersion] = (await redis.mget(keys.registryVersion('vehicle'), keys.registryVersion('customer'))).map((v) => v ?? '0');
-    let fleet = vehicles ? await vehicles : undefined;
-    if (!fleet || fleet.version !== vehicleVersion) {
-      vehicles = registry.list('vehicle').then(async (all) => {
-        const active = all.filter((v) => v.active !== false).sort((a, b) => (a.vin < b.vin ? -1 : 1));
-        const next: Snapshot = {
-          version: vehicleVersion!,
-          vehicles: active,
-          plates: new Map(active.map((v) => [v.vin, normalisePlate(v.plate ?? '')])),
-          byVin: new Map(all.map((v) => [v.vin, v])),
-        };
-        // The live table's first load, or the hashes of trucks new in this registry version.
-        const vins = active.map((v) => v.vin);
-        activeVins = vins;
-        await (liveStarted ? deps.liveTable.add(vins) : deps.liveTable.start(vins, () => activeVins));
-        liveStarted = true;
-        return next;
-      });
-      vehicles.catch(() => (vehicles = undefined));
-      fleet = await vehicles;
-    }
-    if (!customers || customers.version !== customerVersion) {
-      const byId = registry.list('customer').then((all) => new Map(all.map((c) => [c.id, c])));
-      byId.catch(() => (customers = undefined));
-      customers = { version: customerVersion!, byId };
-    }
-    return { fleet, customers: await customers.byId };
+    // Both counters in one round trip.
+    const [vehicleVersion, customerVersion] = await redis.mget(...vehicles.versionKeys, ...customers.versionKeys);
+    const [fleet, byId] = await Promise.all([vehicles.at([vehicleVersion]), customers.at([customerVersion])]);
+    return { fleet, customers: byId };
   }
 
   async function visibleVehicles(caller: Caller) {

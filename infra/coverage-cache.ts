@@ -10,15 +10,14 @@ export interface CoverageCacheOptions {
   /** Lifetime of an answer whose range ended more than `freshMs` ago. */
   readonly ttlS: number;
   /** Lifetime of an answer whose range reaches into the last `freshMs` (data may still arrive). */
-  readonly recentTtlS?: number;
-  readonly freshMs?: number;
+  readonly recentTtlS: number;
+  readonly freshMs: number;
 }
 
 export function createCoverageCache(deps: { redis: Redis; prefix: string }, opts: CoverageCacheOptions) {
   const keys = redisKeys(deps.prefix);
   const inFlight = new Map<string, Promise<unknown>>();
-  const recentTtlS = opts.recentTtlS ?? 300;
-  const freshMs = opts.freshMs ?? 15 * 60_000;
+  const { recentTtlS, freshMs } = opts;
 
   async function keyOf(parts: Record<string, unknown>): Promise<string> {
     const versions = await deps.redis.mget(keys.registryVersion('station'), keys.registryVersion('customer'), keys.registryVersion('vehicle'));

@@ -1,11 +1,9 @@
-// Service advisors: CRUD, and the trucks each advisor looks after (their workload).
+// Service advisors over HTTP: CRUD, and the trucks each advisor looks after (their workload: registry/network.ts).
 import { Type } from '@sinclair/typebox';
 import { advisorInScope, seesEverything } from '../../core/auth.ts';
-import { servingFor } from '../../core/assignment-rules.ts';
-import { NotFoundError } from '../../core/errors.ts';
-import { AdvisorSchema, type Advisor, type Vehicle } from '../../core/registry.ts';
+import { AdvisorSchema, type Advisor } from '../../core/registry.ts';
 import { callerOf } from '../auth.ts';
-import type { ApiContext, RoutePlugin } from '../context.ts';
+import type { RoutePlugin } from '../context.ts';
 import { objectSchema, PageQuery, registerRegistryCrud } from '../registry-crud.ts';
 
 const AdvisedVehicle = Type.Object({
@@ -26,32 +24,6 @@ const AdvisorVehicles = Type.Object({
   limit: Type.Integer(),
   items: Type.Array(AdvisedVehicle),
 });
-
-/** Vehicles an advisor looks after: by each vehicle's home region, with the lead advisor as fallback. */
-async function vehiclesOfAdvisor(ctx: ApiContext, advisorId: string) {
-  const customerIds = (await ctx.registry.customersOfAdvisor(advisorId)).sort();
-  const result: Array<{ vin: string; customerId: string; plate?: string; homeRegion?: string; basis: 'prefecture' | 'province' | 'lead-advisor' }> = [];
-  for (const customerId of customerIds) {
-    const [customer, assignments, vins] = await Promise.all([
-      ctx.registry.get('customer', customerId),
-      ctx.registry.assignments(customerId),
-      ctx.registry.vehiclesOfCustomer(customerId),
-    ]);
-    const vehicles = (await ctx.registry.getMany('vehicle', vins.sort())).filter((v): v is Vehicle => v !== undefined && v.active);
-    for (const v of vehicles) {
-      const serving = servingFor(assignments, v.homeRegion, customer?.leadAdvisorId);
-      if (serving.advisorId !== advisorId || serving.basis === 'none') continue;
-      result.push({
-        vin: v.vin,
-        customerId,
-        ...(v.plate ? { plate: v.plate } : {}),
-        ...(v.homeRegion ? { homeRegion: v.homeRegion } : {}),
-        basis: serving.basis,
-      });
-    }
-  }
-  return { customers: customerIds.length, vehicles: result };
-}
 
 const advisorRoutes: RoutePlugin = async (app, ctx) => {
   registerRegistryCrud(app, ctx, {
@@ -83,10 +55,8 @@ const advisorRoutes: RoutePlugin = async (app, ctx) => {
       response: { 200: AdvisorVehicles },
     },
   }, async (request) => {
-    const caller = callerOf(request);
     const { id } = request.params;
-    if (!advisorInScope(caller, id, new Set()) || !(await ctx.registry.get('advisor', id))) throw new NotFoundError('advisor', id);
-    const { customers, vehicles } = await vehiclesOfAdvisor(ctx, id);
+    const { customers, vehicles } = await ctx.network.vehiclesOfAdvisor(callerOf(request), id);
     const offset = request.query.offset ?? 0;
     const limit = request.query.limit ?? 100;
     return { advisorId: id, customers, total: vehicles.length, offset, limit, items: vehicles.slice(offset, offset + limit) };

@@ -3,16 +3,13 @@
 // else answers 404. Answers are cached in Redis (infra/coverage-cache.ts).
 import { Type, type Static } from '@sinclair/typebox';
 import { customerInScope, type Caller } from '../../core/auth.ts';
-import { DomainError, NotFoundError, ValidationError } from '../../core/errors.ts';
+import { DomainError, NotFoundError } from '../../core/errors.ts';
 import { CapabilitySchema, CustomerSchema, RegionCodeSchema, type Capability, type Customer } from '../../core/registry.ts';
-import { createSuggestionAcceptance } from '../../coverage/accept-suggestion.ts';
-import { DEFAULT_CAPABILITY, type CoverageReport, type CoverageRequest, type GeoJsonFeatureCollection } from '../../coverage/coverage-service.ts';
+import type { CoverageReport, CoverageRequest, GeoJsonFeatureCollection } from '../../coverage/coverage-service.ts';
+import { coverageRange, coverageRequest } from '../../coverage/request.ts';
 import { TelemetryStoreError } from '../../infra/telemetry-store.ts';
 import { callerOf } from '../auth.ts';
 import type { ApiContext, RoutePlugin } from '../context.ts';
-
-const DAY = 86_400_000;
-const MAX_RANGE_DAYS = 93;
 
 const RangeQuery = {
   from: Type.Optional(Type.String({ format: 'date-time', description: 'Start (ISO-8601); default `to` − 7 days' })),
@@ -112,16 +109,8 @@ const AcceptBody = Type.Object({
   ...RangeQuery,
 }, { additionalProperties: false });
 
-function rangeOf(q: { from?: string | undefined; to?: string | undefined }): { fromMs: number; toMs: number } {
-  // The default range ends on a 10-minute boundary so that repeated requests share one cached answer.
-  const toMs = q.to !== undefined ? Date.parse(q.to) : Math.floor(Date.now() / 600_000) * 600_000;
-  const fromMs = q.from !== undefined ? Date.parse(q.from) : toMs - 7 * DAY;
-  if (!(fromMs < toMs)) throw new ValidationError('querystring.from must be before querystring.to', [{ field: 'querystring.from', message: 'must be before to' }]);
-  if (toMs - fromMs > MAX_RANGE_DAYS * DAY) {
-    throw new ValidationError(`the range may span at most ${MAX_RANGE_DAYS} days`, [{ field: 'querystring.from', message: `at most ${MAX_RANGE_DAYS} days before to` }]);
-  }
-  return { fromMs, toMs };
-}
+/** The range of a request: the defaults and limits are coverage/request.ts's. */
+const rangeOf = (q: { from?: string | undefined; to?: string | undefined }) => coverageRange(q, Date.now());
 
 async function customerOr404(ctx: ApiContext, caller: Caller, id: string): Promise<Customer> {
   const customer = await ctx.registry.get('customer', id);
@@ -141,14 +130,10 @@ async function telemetryGuard<T>(work: Promise<T>): Promise<T> {
 
 const coverageRoutes: RoutePlugin = async (app, ctx) => {
   const service = ctx.coverage;
-  const acceptSuggestion = createSuggestionAcceptance({ coverage: service, registry: ctx.registry, regions: ctx.regions });
+  const acceptSuggestion = ctx.acceptSuggestion;
 
-  const request = (customerId: string | undefined, q: { from?: string; to?: string; thresholdMin: number; capability?: Capability }): CoverageRequest => ({
-    ...(customerId !== undefined ? { customerId } : {}),
-    ...rangeOf(q),
-    thresholdMin: q.thresholdMin,
-    capability: q.capability ?? DEFAULT_CAPABILITY,
-  });
+  const request = (customerId: string | undefined, q: { from?: string; to?: string; thresholdMin: number; capability?: Capability }): CoverageRequest =>
+    coverageRequest(customerId, q, Date.now());
 
   app.get('/customers/:id/coverage', {
     schema: {

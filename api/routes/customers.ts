@@ -1,9 +1,8 @@
 // Customers (fleet operators): CRUD, and per region their fixed-point station and advisor.
 import { Type } from '@sinclair/typebox';
 import { customerInScope, type Caller } from '../../core/auth.ts';
-import { assignmentProblems } from '../../core/assignment-rules.ts';
 import { NotFoundError, ValidationError } from '../../core/errors.ts';
-import { AssignmentSchema, CustomerSchema, RegionCodeSchema, type Assignment, type Customer } from '../../core/registry.ts';
+import { AssignmentSchema, CustomerSchema, RegionCodeSchema, type Customer } from '../../core/registry.ts';
 import { callerOf } from '../auth.ts';
 import type { ApiContext, RoutePlugin } from '../context.ts';
 import { objectSchema, registerRegistryCrud } from '../registry-crud.ts';
@@ -147,33 +146,10 @@ const customerRoutes: RoutePlugin = async (app, ctx) => {
   }, async (request) => {
     const caller = callerOf(request);
     const customer = await customerOr404(ctx, caller, request.params.id);
-    const rows = request.body.assignments;
-    const [stations, advisors] = await Promise.all([
-      ctx.registry.getMany('station', rows.map((r) => r.stationId)),
-      ctx.registry.getMany('advisor', rows.map((r) => r.advisorId)),
-    ]);
-    const problems: Array<{ field: string; message: string }> = [];
-    const regionsSeen = new Set<string>();
-    rows.forEach((row, i) => {
-      if (regionsSeen.has(row.region)) problems.push({ field: `body.assignments.${i}.region`, message: `region ${row.region} is listed twice` });
-      regionsSeen.add(row.region);
-      for (const p of assignmentProblems({ region: row.region, station: stations[i], advisor: advisors[i], regions: ctx.regions })) {
-        problems.push({ field: `body.assignments.${i}.${p.field}`, message: p.message });
-      }
+    await ctx.assignments.set(customer.id, request.body.assignments, {
+      assignedBy: `${caller.role}:${caller.sub}`,
+      ...(request.body.reason ? { reason: request.body.reason } : {}),
     });
-    if (problems.length) throw new ValidationError(`${problems[0]!.field} ${problems[0]!.message}`, problems);
-    const assignedAt = new Date().toISOString();
-    for (const row of rows) {
-      const next: Assignment = {
-        region: row.region,
-        stationId: row.stationId,
-        advisorId: row.advisorId,
-        assignedAt,
-        assignedBy: `${caller.role}:${caller.sub}`.slice(0, 200),
-        ...(request.body.reason ? { reason: request.body.reason } : {}),
-      };
-      await ctx.registry.assign(customer.id, next);
-    }
     const [assignments, history] = await Promise.all([ctx.registry.assignments(customer.id), ctx.registry.assignmentHistory(customer.id, 50)]);
     return { customerId: customer.id, ...(customer.leadAdvisorId ? { leadAdvisorId: customer.leadAdvisorId } : {}), assignments, history };
   });

@@ -6,7 +6,7 @@ import { eventAsSeenBy, eventInScope } from '../../core/auth.ts';
 import { DomainError, ValidationError } from '../../core/errors.ts';
 import { callerOf } from '../auth.ts';
 import type { RoutePlugin } from '../context.ts';
-import { compareStreamIds, createEventFanout, STREAM_ID, type StreamEvent } from '../event-fanout.ts';
+import { compareStreamIds, STREAM_ID, type StreamEvent } from '../event-fanout.ts';
 
 const HEARTBEAT_MS = 15_000;
 const SCOPE_REFRESH_MS = 60_000;
@@ -14,12 +14,12 @@ const SCOPE_REFRESH_MS = 60_000;
 export const MAX_STREAMS_PER_CALLER = 10;
 
 const eventRoutes: RoutePlugin = async (app, ctx) => {
-  const fanout = createEventFanout({ redis: ctx.redis, streamKey: ctx.keys.events });
+  // The process's one reader of the live stream (createApiServices builds it; closing the app closes it).
+  const fanout = ctx.liveEvents;
   const open = new Set<() => void>();
   const perCaller = new Map<string, number>();
   app.addHook('onClose', async () => {
     for (const end of open) end();
-    fanout.close();
   });
 
   app.get('/events', {

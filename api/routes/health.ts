@@ -13,7 +13,7 @@ const HealthSchema = Type.Object({
   services: Type.Object({ redis: ServiceState, influx: ServiceState, mqtt: ServiceState }),
 });
 
-async function probe(check: () => Promise<unknown>, timeoutMs = 2000) {
+async function probe(check: () => Promise<unknown>, timeoutMs: number) {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -44,9 +44,10 @@ const healthRoutes: RoutePlugin = async (app, ctx) => {
       },
     },
     async (_request, reply) => {
-      const [redis, influx] = await Promise.all([probe(() => ctx.redis.ping()), probe(async () => {
+      const timeoutMs = ctx.config.healthProbeTimeoutMs;
+      const [redis, influx] = await Promise.all([probe(() => ctx.redis.ping(), timeoutMs), probe(async () => {
         if (!(await ctx.telemetry.ping())) throw new Error('no answer to ping');
-      })]);
+      }, timeoutMs)]);
       const mqtt = ctx.mqtt.connected ? { ok: true } : { ok: false, error: 'not connected to the broker' };
       // Redis is the system of record: without it the API cannot answer anything. InfluxDB only serves tracks
       // and MQTT is not used by the API itself, so their loss degrades it without making it unavailable.

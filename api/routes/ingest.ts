@@ -1,4 +1,5 @@
-// What the ingester refused: the capped dead-letter list and the counts per reason (admin, agent).
+// What the ingester refused: the capped dead-letter list and the counts per reason (admin, agent), read through
+// infra/ingest-dead-letters.ts.
 import { Type } from '@sinclair/typebox';
 import type { RoutePlugin } from '../context.ts';
 
@@ -37,31 +38,7 @@ const ingestRoutes: RoutePlugin = async (app, ctx) => {
     const offset = request.query.offset ?? 0;
     const limit = request.query.limit ?? 100;
     const reason = request.query.reason;
-    // With a reason filter, scan a bounded window of the capped list.
-    const window = reason ? 10_000 : limit;
-    const [rawCounts, total, rows] = await Promise.all([
-      ctx.redis.hgetall(ctx.keys.deadLetterCounts),
-      ctx.redis.llen(ctx.keys.deadLetters),
-      ctx.redis.lrange(ctx.keys.deadLetters, reason ? 0 : offset, (reason ? 0 : offset) + window - 1),
-    ]);
-    const counts = Object.fromEntries(Object.entries(rawCounts).map(([k, v]) => [k, Number(v) || 0]));
-    const parsed = rows.flatMap((json) => {
-      try {
-        const d = JSON.parse(json) as Record<string, unknown>;
-        return [{
-          at: typeof d.at === 'number' || typeof d.at === 'string' ? d.at : '',
-          reason: String(d.reason ?? 'unknown'),
-          topic: String(d.topic ?? ''),
-          ...(typeof d.vin === 'string' ? { vin: d.vin } : {}),
-          detail: String(d.detail ?? ''),
-          payload: typeof d.payload === 'string' ? d.payload : JSON.stringify(d.payload ?? null),
-        }];
-      } catch {
-        return [];
-      }
-    });
-    const items = reason ? parsed.filter((d) => d.reason === reason).slice(offset, offset + limit) : parsed;
-    return { counts, total, items };
+    return ctx.ingestDeadLetters.page({ offset, limit, ...(reason !== undefined ? { reason } : {}) });
   });
 };
 

@@ -1,8 +1,7 @@
-// Service stations: CRUD, nearest stations by estimated drive time, and the customers a station serves.
+// Service stations over HTTP: CRUD, nearest stations by estimated drive time, and the customers a station serves
+// (use cases in registry/network.ts).
 import { Type } from '@sinclair/typebox';
 import { stationInScope } from '../../core/auth.ts';
-import { NotFoundError } from '../../core/errors.ts';
-import { isOpenAt } from '../../core/opening-hours.ts';
 import { CapabilitySchema, StationSchema, type Capability, type Station } from '../../core/registry.ts';
 import { callerOf } from '../auth.ts';
 import type { RoutePlugin } from '../context.ts';
@@ -48,27 +47,13 @@ const stationRoutes: RoutePlugin = async (app, ctx) => {
       response: { 200: Type.Object({ items: Type.Array(NearestStation) }) },
     },
   }, async (request) => {
-    const caller = callerOf(request);
-    const q = request.query;
-    const limit = q.limit ?? 10;
-    const maxKm = q.maxKm ?? 1000;
-    const now = new Date();
-    const index = await ctx.stationIndex.current();
-    const model = ctx.etaModel;
-    const capability = q.capability as Capability | undefined;
-    const eligible = (s: Station) =>
-      s.active && stationInScope(caller, s.id) && (!capability || s.capabilities.includes(capability)) && (!q.openNow || isOpenAt(s.hours, now));
-    // Exact least-ETA search (core/geo-knn.ts). The filter runs per station rather than through the index's
-    // compiled eligibility, which always applies opening hours: this answer lists closed stations too
-    // unless `openNow` is asked for.
-    const ranked = index.leastEta({ lat: q.lat, lon: q.lon, limit, maxDistanceKm: maxKm, filter: eligible }, model);
+    const { lat, lon, limit, maxKm, capability, openNow } = request.query;
     return {
-      items: ranked.slice(0, limit).map((r) => ({
-        station: r.station,
-        distanceKm: Math.round(r.distanceKm * 100) / 100,
-        etaMin: Math.round(r.etaMin * 10) / 10,
-        openNow: isOpenAt(r.station.hours, now),
-      })),
+      items: await ctx.network.nearestStations(callerOf(request), {
+        lat, lon, limit: limit ?? 10, maxKm: maxKm ?? 1000,
+        ...(capability !== undefined ? { capability: capability as Capability } : {}),
+        ...(openNow !== undefined ? { openNow } : {}),
+      }),
     };
   });
 
@@ -103,28 +88,10 @@ const stationRoutes: RoutePlugin = async (app, ctx) => {
       response: { 200: pageOf(ServedCustomer) },
     },
   }, async (request) => {
-    const caller = callerOf(request);
-    const { id } = request.params;
-    if (!stationInScope(caller, id) || !(await ctx.registry.get('station', id))) throw new NotFoundError('station', id);
-    const customerIds = (await ctx.registry.customersOfStation(id)).sort();
     const offset = request.query.offset ?? 0;
     const limit = request.query.limit ?? 100;
-    const slice = customerIds.slice(offset, offset + limit);
-    const customers = await ctx.registry.getMany('customer', slice);
-    const items = await Promise.all(
-      slice.map(async (customerId, i) => {
-        const c = customers[i];
-        const regions = (await ctx.registry.assignments(customerId)).filter((a) => a.stationId === id).map((a) => a.region);
-        return {
-          id: customerId,
-          name: c?.name ?? customerId,
-          ...(c?.contactName ? { contactName: c.contactName } : {}),
-          ...(c?.contactPhone ? { contactPhone: c.contactPhone } : {}),
-          regions,
-        };
-      }),
-    );
-    return { items, total: customerIds.length, offset, limit };
+    const page = await ctx.network.customersOfStation(callerOf(request), request.params.id, { offset, limit });
+    return { ...page, offset, limit };
   });
 };
 

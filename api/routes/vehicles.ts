@@ -1,15 +1,12 @@
-// Vehicles: CRUD, live state + who serves the truck where it is, and its track from InfluxDB.
+// Vehicles over HTTP: CRUD, live state + who serves the truck where it is, and its track (use cases in
+// registry/vehicles.ts, the track query in infra/track-history.ts).
 import { Type } from '@sinclair/typebox';
-import { customerInScope, type Caller } from '../../core/auth.ts';
-import { servingFor } from '../../core/assignment-rules.ts';
-import { etaMinutes } from '../../core/eta.ts';
-import { ConflictError, DomainError, NotFoundError, ValidationError } from '../../core/errors.ts';
-import { normalisePlate } from '../../core/plate.ts';
-import { parseLiveState } from '../../core/live-state.ts';
+import { customerInScope } from '../../core/auth.ts';
+import { ValidationError } from '../../core/errors.ts';
 import { VehicleSchema, type Vehicle } from '../../core/registry.ts';
-import { influxString, type InfluxRow } from '../../infra/telemetry-store.ts';
+import { MAX_TRACK_POINTS } from '../../registry/vehicles.ts';
 import { callerOf } from '../auth.ts';
-import type { ApiContext, RoutePlugin } from '../context.ts';
+import type { RoutePlugin } from '../context.ts';
 import { objectSchema, registerRegistryCrud } from '../registry-crud.ts';
 
 const VehicleResponse = objectSchema(VehicleSchema, { title: 'Vehicle' });
@@ -94,17 +91,8 @@ const Track = Type.Object({
   ),
 });
 
-export const MAX_TRACK_POINTS = 2000;
-const MAX_TRACK_RANGE_MS = 400 * 24 * 3600 * 1000;
-
-async function vehicleOr404(ctx: ApiContext, caller: Caller, vin: string): Promise<Vehicle> {
-  const vehicle = await ctx.registry.get('vehicle', vin);
-  if (!vehicle || !customerInScope(await ctx.scope.customers(caller), vehicle.customerId)) throw new NotFoundError('vehicle', vin);
-  return vehicle;
-}
-
 const vehicleRoutes: RoutePlugin = async (app, ctx) => {
-  const registryCache = ctx.registrySnapshot;
+  const vehicles = ctx.vehicles;
   registerRegistryCrud(app, ctx, {
     kind: 'vehicle',
     plural: 'vehicles',
@@ -135,14 +123,8 @@ const vehicleRoutes: RoutePlugin = async (app, ctx) => {
       };
     },
     tag: 'vehicles',
-    // A plate belongs to one active truck: registering or editing another with it is refused (409), so
-    // a search by plate and a breakdown reported by plate always find the right truck.
-    check: async (vehicle) => {
-      if (!vehicle.plate || vehicle.active === false) return;
-      const plate = normalisePlate(vehicle.plate);
-      const holder = (await ctx.registry.list('vehicle')).find((v) => v.vin !== vehicle.vin && v.active !== false && v.plate && normalisePlate(v.plate) === plate);
-      if (holder) throw new ConflictError(`plate ${vehicle.plate} is used by active vehicle ${holder.vin}`, [{ field: 'body.plate', message: 'is used by another active vehicle' }]);
-    },
+    // A plate belongs to one active truck (so a search by plate and a breakdown reported by plate find the right one).
+    check: (vehicle) => vehicles.checkPlate(vehicle),
   });
 
   app.get('/vehicles/:vin', {
@@ -158,60 +140,11 @@ const vehicleRoutes: RoutePlugin = async (app, ctx) => {
       response: { 200: VehicleView },
     },
   }, async (request) => {
-    const caller = callerOf(request);
-    const { vin } = request.params;
-    const { lat: qLat, lon: qLon } = request.query;
-    if ((qLat === undefined) !== (qLon === undefined)) {
-      throw new ValidationError('querystring.lat and querystring.lon go together', [{ field: qLat === undefined ? 'querystring.lat' : 'querystring.lon', message: 'is required with the other coordinate' }]);
+    const { lat, lon } = request.query;
+    if ((lat === undefined) !== (lon === undefined)) {
+      throw new ValidationError('querystring.lat and querystring.lon go together', [{ field: lat === undefined ? 'querystring.lat' : 'querystring.lon', message: 'is required with the other coordinate' }]);
     }
-    // One round trip: the vehicle, its live hash and the registry versions; the rest comes from memory.
-    // (Commands issued together share one round trip; cheaper than building a pipeline object.)
-    const [vehicleJson, liveHash, versions] = await Promise.all([
-      ctx.redis.hget(ctx.keys.registry('vehicle'), vin),
-      ctx.redis.hgetall(ctx.keys.live(vin)),
-      ctx.redis.mget(...registryCache.versionKeys),
-    ]);
-    if (!vehicleJson) throw new NotFoundError('vehicle', vin);
-    const vehicle = JSON.parse(vehicleJson) as Vehicle;
-    if (!customerInScope(await ctx.scope.customers(caller), vehicle.customerId)) throw new NotFoundError('vehicle', vin);
-    const live = parseLiveState(vin, liveHash);
-    const snapshot = await registryCache.at(versions);
-
-    const position =
-      qLat !== undefined && qLon !== undefined
-        ? { lat: qLat, lon: qLon, source: 'query' }
-        : live?.lat !== undefined && live.lon !== undefined
-          ? { lat: live.lat, lon: live.lon, source: 'live' }
-          : null;
-    const region = position ? ctx.regions.locate(position.lat, position.lon) : vehicle.homeRegion ? ctx.regions.get(vehicle.homeRegion) : undefined;
-    const entry = snapshot.customers.get(vehicle.customerId);
-    const serving = servingFor(entry?.assignments ?? [], region?.code, entry?.customer.leadAdvisorId);
-    const station = serving.assignment ? snapshot.stations.get(serving.assignment.stationId) : undefined;
-    const advisor = serving.advisorId ? snapshot.advisors.get(serving.advisorId) : undefined;
-    const { vin: _vin, customerId: _customer, ...liveView } = live ?? { vin, dtcs: [], severity: 'none' };
-    return {
-      vehicle,
-      live: live ? liveView : null,
-      servedBy: {
-        position,
-        region: region ? { code: region.code, name: region.name, provinceCode: region.provinceCode } : null,
-        basis: serving.basis,
-        station: station
-          ? {
-              id: station.id,
-              name: station.name,
-              ...(station.phone ? { phone: station.phone } : {}),
-              lat: station.lat,
-              lon: station.lon,
-              active: station.active,
-              ...(position ? { etaMin: Math.round(etaMinutes(station, position, ctx.etaModel) * 10) / 10 } : {}),
-            }
-          : null,
-        advisor: advisor
-          ? { id: advisor.id, name: advisor.name, ...(advisor.phone ? { phone: advisor.phone } : {}), ...(advisor.email ? { email: advisor.email } : {}) }
-          : null,
-      },
-    };
+    return vehicles.servedView(callerOf(request), request.params.vin, lat !== undefined && lon !== undefined ? { lat, lon } : undefined);
   });
 
   app.get('/vehicles/:vin/track', {
@@ -223,33 +156,13 @@ const vehicleRoutes: RoutePlugin = async (app, ctx) => {
       response: { 200: Track },
     },
   }, async (request) => {
-    const vehicle = await vehicleOr404(ctx, callerOf(request), request.params.vin);
-    const toMs = request.query.to ? Date.parse(request.query.to) : Date.now();
-    const fromMs = request.query.from ? Date.parse(request.query.from) : toMs - 24 * 3600 * 1000;
-    if (!(fromMs < toMs)) throw new ValidationError('querystring.from must be before querystring.to', [{ field: 'querystring.from', message: 'must be before to' }]);
-    if (toMs - fromMs > MAX_TRACK_RANGE_MS) {
-      throw new ValidationError('querystring.from the range may span at most 400 days', [{ field: 'querystring.from', message: 'range longer than 400 days' }]);
-    }
-    // Buckets are aligned to epoch multiples of the step, so the range touches at most range/step + 1 of them.
-    const minStep = Math.max(1, Math.ceil((toMs - fromMs) / 1000 / (MAX_TRACK_POINTS - 1)));
-    const stepS = Math.max(minStep, request.query.step ?? minStep);
-    const influxql =
-      `SELECT mean("lat") AS "lat", mean("lon") AS "lon", max("speedKmh") AS "speedKmh" FROM "position" ` +
-      `WHERE "vin" = ${influxString(vehicle.vin)} AND time >= ${fromMs}ms AND time < ${toMs}ms ` +
-      `GROUP BY time(${stepS}s) fill(none)`;
-    let rows: InfluxRow[];
-    try {
-      rows = await ctx.telemetry.query(influxql);
-    } catch (err) {
-      // "database not found" before the first write means: no track yet.
-      if (/database not found/i.test((err as Error).message)) rows = [];
-      else throw new DomainError('unavailable', 'telemetry store unavailable');
-    }
-    const points = rows
-      .filter((r) => typeof r.lat === 'number' && typeof r.lon === 'number')
-      .slice(0, MAX_TRACK_POINTS)
-      .map((r) => ({ t: Number(r.time), lat: r.lat as number, lon: r.lon as number, speedKmh: typeof r.speedKmh === 'number' ? r.speedKmh : null }));
-    return { vin: vehicle.vin, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), stepS, points };
+    const { from, to, step } = request.query;
+    const track = await vehicles.track(callerOf(request), request.params.vin, {
+      ...(from !== undefined ? { fromMs: Date.parse(from) } : {}),
+      ...(to !== undefined ? { toMs: Date.parse(to) } : {}),
+      ...(step !== undefined ? { stepS: step } : {}),
+    });
+    return { vin: track.vin, from: new Date(track.fromMs).toISOString(), to: new Date(track.toMs).toISOString(), stepS: track.stepS, points: track.points };
   });
 };
 

@@ -137,6 +137,22 @@ describe('GET /v1/events (SSE)', () => {
     expect(stationSeen.map((e) => `${e.type}:${e.data.caseId}`)).toEqual(['rescue.offered:K1']);
   });
 
+  it('tells a station nothing about the other stations of a case it was offered', async () => {
+    const stationStream = await readEvents(`${baseUrl}/v1/events?types=rescue.`, await h.token('station', { stationId: 'S1' }), 2);
+    const agentStream = await readEvents(`${baseUrl}/v1/events?types=rescue.`, await h.token('agent'), 3);
+    // K3 went to S3 first (declined), then to S1: every event of the case names both stations.
+    const both = ['S3', 'S1'];
+    await publish({ type: 'rescue.offered', at, caseId: 'K3', customerId: 'C1', stationIds: both, data: { stationId: 'S3', etaMin: 40 } });
+    await publish({ type: 'rescue.escalated', at, caseId: 'K3', customerId: 'C1', stationIds: both, data: { reason: 'launch_window' } });
+    await publish({ type: 'rescue.offered', at, caseId: 'K3', customerId: 'C1', stationIds: both, data: { stationId: 'S1', etaMin: 20 } });
+    const stationSeen = await stationStream.events;
+    expect(stationSeen.map((e) => `${e.type}:${String(e.data.data.stationId)}`)).toEqual(['rescue.escalated:undefined', 'rescue.offered:S1']);
+    for (const e of stationSeen) expect(e.data.stationIds).toEqual(['S1']);
+    expect(JSON.stringify(stationSeen)).not.toContain('S3');
+    const agentSeen = await agentStream.events;
+    expect(agentSeen.map((e) => e.data.stationIds)).toEqual([both, both, both]);
+  });
+
   it('resumes after Last-Event-ID with what was missed', async () => {
     const first = await publish({ type: 'vehicle.status', at, vin: net.vin(1), customerId: 'C1', data: { n: 1 } });
     await publish({ type: 'vehicle.status', at, vin: net.vin(1), customerId: 'C1', data: { n: 2 } });

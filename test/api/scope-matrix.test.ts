@@ -140,10 +140,13 @@ describe('lists only show what the caller may see', () => {
   });
 });
 
-// Rescue cases: the own case is C1's (offered to S3 first, declined, then assigned to S1); the foreign case
-// is C2's, assigned to S3. Every /v1/rescues* route, every role.
+// Rescue cases. Launched: the own case is C1's (offered to S3 first, declined, then assigned to S1); the foreign
+// case is C2's, assigned to S3. Closed: C1's second truck's case, offered to S1 and cancelled; C2's earlier case,
+// offered to S3 and cancelled. Every /v1/rescues* route, every role, own and foreign. Routes that change a case
+// run against the closed cases, where a caller in scope gets the state's answer (409, or 400/403 for what the
+// role may not do) and a caller out of scope 404, so no row changes what another row sees.
 describe('rescue routes: route × role × own/foreign case', () => {
-  const cases = { own: '', foreign: '' };
+  const cases = { own: '', foreign: '', ownClosed: '', foreignClosed: '' };
 
   beforeAll(async () => {
     const open = async (vin: string, lat: number, lon: number) => {
@@ -151,17 +154,27 @@ describe('rescue routes: route × role × own/foreign case', () => {
       expect(res.statusCode, res.body).toBe(201);
       return res.json().id as string;
     };
+    // The dispatcher's offer (no dispatcher runs here: the case store commits the same action).
+    const offer = (id: string, stationId: string, candidates: Array<{ stationId: string; etaMin: number; distanceKm: number }>) =>
+      h.api.cases.apply(id, {
+        type: 'offer', stationId, etaMin: candidates[0]!.etaMin, distanceKm: candidates[0]!.distanceKm, timeoutS: 180,
+        candidates: candidates.map((c, i) => ({ ...c, kept: true, reason: 'ranked', rank: i + 1 })),
+        partsDepots: [],
+      }, { kind: 'dispatcher', id: 'test' }, () => 2);
+    const cancel = async (id: string) => {
+      const res = await h.app.inject({ method: 'POST', url: `/v1/rescues/${id}/cancel`, headers: tokens.admin, payload: { reason: 'false alarm' } });
+      expect(res.statusCode, res.body).toBe(200);
+    };
+    cases.ownClosed = await open(net.vin(2), 31.8, 117.2);
+    await offer(cases.ownClosed, 'S1', [{ stationId: 'S1', distanceKm: 3, etaMin: 15 }]);
+    await cancel(cases.ownClosed);
+    cases.foreignClosed = await open(FOREIGN.vin, 22.5, 114.0);
+    await offer(cases.foreignClosed, 'S3', [{ stationId: 'S3', distanceKm: 4, etaMin: 18 }]);
+    await cancel(cases.foreignClosed);
+
     cases.own = await open(OWN.vin, 31.9, 117.3);
     cases.foreign = await open(FOREIGN.vin, 22.6, 114.1);
-    // The dispatcher's offer to S3 (no dispatcher runs here: the case store commits the same action).
-    await h.api.cases.apply(cases.own, {
-      type: 'offer', stationId: 'S3', etaMin: 400, distanceKm: 1100, timeoutS: 180,
-      candidates: [
-        { stationId: 'S3', distanceKm: 1100, etaMin: 400, kept: true, reason: 'ranked', rank: 1 },
-        { stationId: 'S1', distanceKm: 5, etaMin: 20, kept: true, reason: 'ranked', rank: 2 },
-      ],
-      partsDepots: [],
-    }, { kind: 'dispatcher', id: 'test' }, () => 2);
+    await offer(cases.own, 'S3', [{ stationId: 'S3', distanceKm: 1100, etaMin: 400 }, { stationId: 'S1', distanceKm: 5, etaMin: 20 }]);
     const s3 = h.auth(await h.token('station', { stationId: 'S3' }));
     expect((await h.app.inject({ method: 'POST', url: `/v1/rescues/${cases.own}/decline`, headers: s3, payload: { reason: 'too far' } })).statusCode).toBe(200);
     for (const [id, stationId] of [[cases.own, 'S1'], [cases.foreign, 'S3']] as const) {
@@ -171,14 +184,41 @@ describe('rescue routes: route × role × own/foreign case', () => {
   });
 
   type Which = 'own' | 'foreign';
-  const RESCUE_ROUTES: Array<{ name: string; method: 'GET' | 'POST'; url: (id: string) => string; payload?: object; expect: Record<Role, [Expect | 400 | 409, Expect | 400 | 409]> }> = [
-    { name: 'GET rescue', method: 'GET', url: (id) => `/v1/rescues/${id}`, expect: { admin: ALL, agent: ALL, advisor: SCOPED, customer: SCOPED, station: SCOPED } },
+  type Status = Expect | 400 | 409;
+  interface RescueRoute {
+    name: string;
+    method: 'GET' | 'POST';
+    /** The launched cases, or the closed ones. */
+    target: 'launched' | 'closed';
+    url: (id: string) => string;
+    payload?: (which: Which) => object;
+    expect: Record<Role, [Status, Status]>;
+  }
+  const caseOf = (route: RescueRoute, which: Which) => (route.target === 'launched' ? cases[which] : cases[which === 'own' ? 'ownClosed' : 'foreignClosed']);
+  const CLOSED: [Status, Status] = [409, 404];
+  const RESCUE_ROUTES: RescueRoute[] = [
+    { name: 'GET rescue', method: 'GET', target: 'launched', url: (id) => `/v1/rescues/${id}`, expect: { admin: ALL, agent: ALL, advisor: SCOPED, customer: SCOPED, station: SCOPED } },
+    { name: 'GET closed rescue', method: 'GET', target: 'closed', url: (id) => `/v1/rescues/${id}`, expect: { admin: ALL, agent: ALL, advisor: SCOPED, customer: SCOPED, station: SCOPED } },
+    // Reporting a breakdown of a truck with an open case attaches to it (200); a truck the caller may not see is 404.
+    {
+      name: 'POST report', method: 'POST', target: 'launched', url: () => '/v1/rescues',
+      payload: (which) => ({ vin: which === 'own' ? OWN.vin : FOREIGN.vin, lat: 30, lon: 115, description: 'called again' }),
+      expect: { admin: ALL, agent: ALL, advisor: SCOPED, customer: SCOPED, station: FORBIDDEN },
+    },
     // Launched already: an agent must name the station (no pending offer: 400), the station gets 409 (nothing
     // to accept) on its own case and 404 on another's; roles that never answer offers 403.
-    { name: 'POST accept', method: 'POST', url: (id) => `/v1/rescues/${id}/accept`, payload: {}, expect: { admin: [400, 400], agent: [400, 400], advisor: FORBIDDEN, customer: FORBIDDEN, station: [409, 404] } },
-    { name: 'POST status', method: 'POST', url: (id) => `/v1/rescues/${id}/status`, payload: { status: 'closed' }, expect: { admin: [409, 409], agent: [409, 409], advisor: FORBIDDEN, customer: FORBIDDEN, station: [409, 404] } },
-    { name: 'POST assign', method: 'POST', url: (id) => `/v1/rescues/${id}/assign`, payload: { stationId: 'S2' }, expect: { admin: [409, 409], agent: [409, 409], advisor: FORBIDDEN, customer: FORBIDDEN, station: FORBIDDEN } },
-    { name: 'POST cancel (unknown case)', method: 'POST', url: () => '/v1/rescues/rc-nope-0000000000/cancel', payload: { reason: 'x' }, expect: { admin: [404, 404], agent: [404, 404], advisor: [404, 404], customer: [404, 404], station: FORBIDDEN } },
+    { name: 'POST accept', method: 'POST', target: 'launched', url: (id) => `/v1/rescues/${id}/accept`, payload: () => ({}), expect: { admin: [400, 400], agent: [400, 400], advisor: FORBIDDEN, customer: FORBIDDEN, station: [409, 404] } },
+    { name: 'POST decline', method: 'POST', target: 'closed', url: (id) => `/v1/rescues/${id}/decline`, payload: () => ({ reason: 'no van' }), expect: { admin: [400, 400], agent: [400, 400], advisor: FORBIDDEN, customer: FORBIDDEN, station: CLOSED } },
+    { name: 'POST status', method: 'POST', target: 'launched', url: (id) => `/v1/rescues/${id}/status`, payload: () => ({ status: 'closed' }), expect: { admin: [409, 409], agent: [409, 409], advisor: FORBIDDEN, customer: FORBIDDEN, station: [409, 404] } },
+    { name: 'POST assign', method: 'POST', target: 'launched', url: (id) => `/v1/rescues/${id}/assign`, payload: () => ({ stationId: 'S2' }), expect: { admin: [409, 409], agent: [409, 409], advisor: FORBIDDEN, customer: FORBIDDEN, station: FORBIDDEN } },
+    { name: 'POST cancel', method: 'POST', target: 'closed', url: (id) => `/v1/rescues/${id}/cancel`, payload: () => ({ reason: 'x' }), expect: { admin: [409, 409], agent: [409, 409], advisor: CLOSED, customer: CLOSED, station: FORBIDDEN } },
+    { name: 'POST cancel (unknown case)', method: 'POST', target: 'launched', url: () => '/v1/rescues/rc-nope-0000000000/cancel', payload: () => ({ reason: 'x' }), expect: { admin: [404, 404], agent: [404, 404], advisor: [404, 404], customer: [404, 404], station: FORBIDDEN } },
+    { name: 'POST quote', method: 'POST', target: 'closed', url: (id) => `/v1/rescues/${id}/quote`, payload: () => ({ labourHours: 2, parts: [], amountCny: 800 }), expect: { admin: [409, 409], agent: [409, 409], advisor: FORBIDDEN, customer: FORBIDDEN, station: [403, 404] } },
+    { name: 'POST quote decision', method: 'POST', target: 'closed', url: (id) => `/v1/rescues/${id}/quote/decision`, payload: () => ({ approved: true }), expect: { admin: FORBIDDEN, agent: FORBIDDEN, advisor: CLOSED, customer: CLOSED, station: FORBIDDEN } },
+    { name: 'POST claim submit', method: 'POST', target: 'closed', url: (id) => `/v1/rescues/${id}/claim/submit`, payload: () => ({ labourHours: 2 }), expect: { admin: [409, 409], agent: [409, 409], advisor: FORBIDDEN, customer: FORBIDDEN, station: [403, 404] } },
+    { name: 'POST rating', method: 'POST', target: 'closed', url: (id) => `/v1/rescues/${id}/rating`, payload: () => ({ score: 5 }), expect: { admin: FORBIDDEN, agent: FORBIDDEN, advisor: CLOSED, customer: CLOSED, station: FORBIDDEN } },
+    { name: 'POST parts reserve', method: 'POST', target: 'closed', url: (id) => `/v1/rescues/${id}/parts/reserve`, expect: { admin: [409, 409], agent: [409, 409], advisor: FORBIDDEN, customer: FORBIDDEN, station: [403, 404] } },
+    { name: 'GET webhook dead letters', method: 'GET', target: 'launched', url: () => '/v1/rescues/webhook-dead-letters', expect: { admin: ALL, agent: ALL, advisor: FORBIDDEN, customer: ALL, station: FORBIDDEN } },
   ];
 
   for (const route of RESCUE_ROUTES) {
@@ -187,9 +227,12 @@ describe('rescue routes: route × role × own/foreign case', () => {
       const want: string[] = [];
       for (const role of ROLES) {
         for (const which of ['own', 'foreign'] as Which[]) {
-          const res = await h.app.inject({ method: route.method, url: route.url(cases[which]), headers: tokens[role], ...(route.payload ? { payload: route.payload } : {}) });
-          got.push(`${role}/${which}: ${res.statusCode}`);
+          const payload = route.payload?.(which);
+          const res = await h.app.inject({ method: route.method, url: route.url(caseOf(route, which)), headers: tokens[role], ...(payload ? { payload } : {}) });
+          got.push(`${role}/${which}: ${res.statusCode === 201 ? 200 : res.statusCode}`);
           want.push(`${role}/${which}: ${route.expect[role][which === 'own' ? 0 : 1]}`);
+          // An answer for a case the caller may not see looks exactly like one for a case that does not exist.
+          if (res.statusCode === 404) expect(res.json()).toMatchObject({ error: 'not_found', details: [] });
         }
       }
       expect(got).toEqual(want);
@@ -199,13 +242,40 @@ describe('rescue routes: route × role × own/foreign case', () => {
   it('GET /v1/rescues lists exactly the cases in scope, per role', async () => {
     const listed = async (role: Role, query = '') =>
       ((await h.app.inject({ method: 'GET', url: `/v1/rescues${query}`, headers: tokens[role] })).json().items as Array<{ id: string }>).map((c) => c.id).sort();
-    expect(await listed('admin')).toEqual([cases.own, cases.foreign].sort());
-    expect(await listed('agent')).toEqual([cases.own, cases.foreign].sort());
-    expect(await listed('advisor')).toEqual([cases.own]);
-    expect(await listed('customer')).toEqual([cases.own]);
+    const all = Object.values(cases).sort();
+    const c1 = [cases.own, cases.ownClosed].sort();
+    expect(all).toHaveLength(4);
+    expect(await listed('admin')).toEqual(all);
+    expect(await listed('agent')).toEqual(all);
+    expect(await listed('advisor')).toEqual(c1);
+    expect(await listed('customer')).toEqual(c1);
     expect(await listed('customer', '?customerId=C2')).toEqual([]);
-    expect(await listed('station')).toEqual([cases.own]);
+    // S1 was offered C1's cancelled case and runs C1's launched one; it was never offered C2's.
+    expect(await listed('station')).toEqual(c1);
     expect(await listed('station', '?stationId=S3')).toEqual([]);
+    expect(await listed('agent', '?stationId=S3')).toEqual([cases.own, cases.foreign, cases.foreignClosed].sort());
+  });
+
+  it('GET /v1/rescues pages with a cursor for every role', async () => {
+    const pages = async (role: Role) => {
+      const seen: string[][] = [];
+      let cursor: string | undefined;
+      do {
+        const res = await h.app.inject({ method: 'GET', url: `/v1/rescues?limit=1${cursor ? `&cursor=${cursor}` : ''}`, headers: tokens[role] });
+        expect(res.statusCode, res.body).toBe(200);
+        seen.push((res.json().items as Array<{ id: string }>).map((c) => c.id));
+        cursor = res.json().nextCursor;
+      } while (cursor && seen.length < 10);
+      return seen;
+    };
+    const c1 = [cases.own, cases.ownClosed];
+    for (const role of ['advisor', 'customer', 'station'] as const) {
+      const seen = await pages(role);
+      // One case per page, each once; the last page says so by carrying no cursor.
+      expect(seen.every((page) => page.length === 1), role).toBe(true);
+      expect(seen.flat().sort(), role).toEqual(c1.sort());
+    }
+    for (const role of ['admin', 'agent'] as const) expect((await pages(role)).flat().sort(), role).toEqual(Object.values(cases).sort());
   });
 
   it('a station sees its own part of a case: no other candidates, no other station\'s offer or answer', async () => {
@@ -213,7 +283,8 @@ describe('rescue routes: route × role × own/foreign case', () => {
     expect(asStation.launch.stationId).toBe('S1');
     expect(asStation.candidates).toEqual([]);
     expect(asStation.stationIds).toEqual(['S1']);
-    expect(asStation.offers.every((o: { stationId: string }) => o.stationId === 'S1')).toBe(true);
+    // S1 got the case by assignment, not by an offer: it sees no offer at all (S3's is not its business).
+    expect(asStation.offers).toEqual([]);
     expect(JSON.stringify(asStation)).not.toContain('S3');
     // The agent still sees the whole story.
     const asAgent = (await h.app.inject({ method: 'GET', url: `/v1/rescues/${cases.own}`, headers: tokens.agent })).json();

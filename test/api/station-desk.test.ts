@@ -18,7 +18,10 @@ beforeAll(async () => {
   await registry.putMany('station', [{
     id: 'st-a', name: '浦东服务站', lat: 31.23, lon: 121.5, region: '310100', phone: '+86 21 6000 0001', hours: '24h',
     capabilities: ['heavy-duty', 'engine'], vans: 2, rating: 4, partsCategories: ['engine'], active: true,
-  }]);
+  }, ...(['st-b', 'st-c'] as const).map((id, i) => ({
+    id, name: `服务站 ${id}`, lat: 31.2 + i * 0.05, lon: 121.45, region: '310100', hours: '24h',
+    capabilities: ['heavy-duty' as const, 'engine' as const], vans: 2, rating: 4, partsCategories: ['engine' as const], active: true,
+  }))]);
   await h.redis.hset(redisKeys(h.services.redisPrefix).live(vin(1)), { customerId: 'shunda', dtcs: JSON.stringify([{ spn: 100, fmi: 1, oc: 1 }]), severity: 'critical' });
 });
 afterAll(async () => h?.close());
@@ -35,6 +38,37 @@ describe('station desk', () => {
     expect(desk.station).toMatchObject({ id: 'st-a', name: '浦东服务站', vans: 2, vansInUse: 1, closed: false });
     expect(desk.running).toHaveLength(1);
     expect(desk.running[0]).toMatchObject({ id, plate: '沪A12345', customerName: '顺达物流', place: { regionName: '上海' }, dtcs: [{ spn: 100, fmi: 1 }], launch: { vanId: 'V1' } });
+  });
+
+  it('shows the station that lost an offer its own offer only, never who got the case', async () => {
+    const agent = h.auth(await h.token('agent'));
+    const created = await h.app.inject({ method: 'POST', url: '/v1/rescues', headers: agent, payload: { vin: vin(2), lat: 31.22, lon: 121.46 } });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().id as string;
+    // The dispatcher's offer to st-c (no dispatcher runs here: the case store commits the same action)…
+    await h.api.cases.apply(id, {
+      type: 'offer', stationId: 'st-c', etaMin: 25, distanceKm: 6, timeoutS: 180,
+      candidates: [
+        { stationId: 'st-c', distanceKm: 6, etaMin: 25, kept: true, reason: 'ranked', rank: 1 },
+        { stationId: 'st-b', distanceKm: 3, etaMin: 18, kept: true, reason: 'ranked', rank: 2 },
+      ],
+      partsDepots: [],
+    }, { kind: 'dispatcher', id: 'test' }, () => 2);
+    // …withdrawn when an agent gives the case to st-b by hand.
+    expect((await h.app.inject({ method: 'POST', url: `/v1/rescues/${id}/assign`, headers: agent, payload: { stationId: 'st-b', vanId: 'VB' } })).statusCode).toBe(200);
+    const deskOf = async (stationId: string) => (await h.app.inject({ method: 'GET', url: '/v1/station-desk', headers: h.auth(await h.token('station', { stationId })) })).json();
+    const loser = await deskOf('st-c');
+    const seen = [...loser.offers, ...loser.running, ...loser.history].filter((c: { id: string }) => c.id === id);
+    expect(seen).toHaveLength(1);
+    expect(seen[0].offer).toMatchObject({ outcome: 'withdrawn', etaMin: 25 });
+    expect(seen[0].launch).toBeUndefined();
+    expect(JSON.stringify(loser)).not.toContain('st-b');
+    const winner = await deskOf('st-b');
+    const running = winner.running.filter((c: { id: string }) => c.id === id);
+    expect(running).toHaveLength(1);
+    expect(running[0].launch).toMatchObject({ vanId: 'VB' });
+    expect(running[0].offer).toBeUndefined();
+    expect(JSON.stringify(winner)).not.toContain('st-c');
   });
 
   it('lets the station take vans out of service and close itself; the record dispatch reads carries both', async () => {

@@ -88,6 +88,7 @@ describe('candidate preferences', () => {
     }, { what: 'escalation: no candidate left' });
     expect(escalated.escalationReason).toBe('no_candidate_left');
     expect(escalated.advisorId).toBe('adv-lz');
+    expect(escalated.candidates.length).toBeGreaterThan(0);
     expect(escalated.candidates.every((d) => !d.kept)).toBe(true);
   });
 });
