@@ -2,7 +2,7 @@
 // data, read at run time), loading and resting at stops, going offline now and then, one position every
 // `stepS` seconds. Deterministic per seed. Produces InfluxDB line protocol directly, one truck at a time.
 import type { City } from '../simulators/cities.ts';
-import { createRandom, type Random } from '../simulators/prng.ts';
+import { createRandom, type Random } from '../core/prng.ts';
 import { greatCircleKm } from '../core/eta.ts';
 import { withCheckDigit } from '../core/vin.ts';
 

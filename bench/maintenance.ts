@@ -31,7 +31,7 @@ import { createDueScanner, type DueScanStats } from '../maintenance/due-scan.ts'
 import { createUsageRollup, USAGE_MEASUREMENT } from '../maintenance/usage-rollup.ts';
 import { arg } from './args.ts';
 import { cpuSeconds } from './proc.ts';
-import { createRandom } from '../simulators/prng.ts';
+import { createRandom } from '../core/prng.ts';
 
 const VEHICLES = arg('vehicles', 100_000);
 const RUNS = arg('runs', 2);

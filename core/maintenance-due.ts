@@ -185,6 +185,13 @@ export interface WarrantyTerms {
  */
 export type WarrantyReminderThresholds = Pick<WarrantyTerms, 'remindDays' | 'remindKm' | 'expiredDays'>;
 
+/** What the due computation needs besides the vehicle's data: due-soon thresholds and warranty reminder terms. */
+export interface DueRules {
+  readonly thresholds: DueSoonThresholds;
+  /** How early the warranty reminder comes, how long after expiry "expired" still is; the limits are the model's warranty policy. */
+  readonly warranty: WarrantyReminderThresholds;
+}
+
 /** The terms of the repair loop's warranty policy of a model (core/warranty.ts: years and km from in-service). */
 export function warrantyTermsOf(policy: WarrantyPolicy, remind: WarrantyReminderThresholds): WarrantyTerms {
   return { months: policy.years * 12, km: policy.km, remindDays: remind.remindDays, remindKm: remind.remindKm, expiredDays: remind.expiredDays };

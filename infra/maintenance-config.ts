@@ -1,7 +1,7 @@
 // Maintenance and warranty settings, read once by the processes that compute due dates or book services
 // (the maintenance scheduler and the API).
 import { deepFreeze, requireInt, requireNumber, type Env } from './config.ts';
-import type { DueRules } from '../maintenance/due-scan.ts';
+import type { DueRules } from '../core/maintenance-due.ts';
 
 export interface MaintenanceConfig {
   /** Due soon when any is reached first: days to the predicted date, km, engine hours; warranty reminder lead. */

@@ -12,7 +12,7 @@ import { cstDate, cstDateStart, DAY_MS } from '../core/maintenance-due.ts';
 import { planFor, type MaintenancePlan } from '../core/maintenance-plan.ts';
 import type { Vehicle } from '../core/registry.ts';
 import type { MaintenanceStore } from '../infra/maintenance-store.ts';
-import { createRandom } from '../simulators/prng.ts';
+import { createRandom } from '../core/prng.ts';
 import type { MaintenanceService, ServiceInput } from './maintenance-service.ts';
 
 /** Trucks younger than this have not had a service yet (their first service is measured from the in-service date). */

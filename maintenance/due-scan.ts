@@ -4,7 +4,7 @@
 // (infra/maintenance-store.ts claims reminder ids atomically).
 import {
   cstDateStart, dueItem, reminderLevelOf, warrantyDue, warrantyTermsOf, WARRANTY_ITEM_ID,
-  type CycleStart, type DueItem, type DueSoonThresholds, type ReminderLevel, type WarrantyReminderThresholds,
+  type CycleStart, type DueItem, type DueRules, type ReminderLevel,
 } from '../core/maintenance-due.ts';
 import { planFor, type LocalizedText, type MaintenanceItem, type MaintenancePlan } from '../core/maintenance-plan.ts';
 import { REMINDER_RECORD, reminderId, WARRANTY_NAME } from '../core/maintenance-reminder.ts';
@@ -15,12 +15,6 @@ import type { MaintenanceStore, ReminderClaim, VehicleDue } from '../infra/maint
 import type { RegistryStore } from '../infra/registry-store.ts';
 import type { RepairSettingsStore } from '../infra/repair-settings-store.ts';
 import type { UsageRollup } from './usage-rollup.ts';
-
-export interface DueRules {
-  readonly thresholds: DueSoonThresholds;
-  /** How early the warranty reminder comes, how long after expiry "expired" still is; the limits are the model's warranty policy. */
-  readonly warranty: WarrantyReminderThresholds;
-}
 
 export interface DueScanStats {
   readonly mode: 'full' | 'incremental';

@@ -14,7 +14,8 @@ import type { LocalizedText } from '../core/maintenance-plan.ts';
 import type { MaintenanceStore, ServiceRecord, VehicleDue } from '../infra/maintenance-store.ts';
 import type { RegistryStore } from '../infra/registry-store.ts';
 import type { RepairSettingsStore } from '../infra/repair-settings-store.ts';
-import { vehicleDue, type DueRules } from './due-scan.ts';
+import type { DueRules } from '../core/maintenance-due.ts';
+import { vehicleDue } from './due-scan.ts';
 
 export interface ServiceInput {
   readonly id?: string;

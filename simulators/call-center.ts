@@ -1,7 +1,7 @@
 // A simulated call-center agent: when a case is escalated without a launch, the agent phones stations and
 // assigns one by hand (POST /v1/rescues/{id}/assign) after a reaction time — the manual assignment path of the dispatcher (docs/dispatch.md).
 // The station chosen is the best kept candidate that has not declined or let an offer time out.
-import type { Random } from './prng.ts';
+import type { Random } from '../core/prng.ts';
 import { RescueApiError, type CaseView, type RescueApiClient } from './rescue-api-client.ts';
 
 export interface CallCenterOptions {

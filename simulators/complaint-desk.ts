@@ -2,7 +2,7 @@
 // simulated hours (POST /v1/complaints/{id}/answer). Most answers come the same working day; the long tail of the
 // delay is what makes some answers late against the 2-working-day promise, which the scenario report measures on
 // simulated time (see `computeComplaintKpis` in scenario.ts).
-import type { Random } from './prng.ts';
+import type { Random } from '../core/prng.ts';
 import { RescueApiError, type RescueApiClient } from './rescue-api-client.ts';
 
 export interface ComplaintDeskOptions {

@@ -18,7 +18,7 @@ import { createRedis, verifyRedisMode } from '../infra/redis.ts';
 import { fleetAccounts, planTrucks, selectFleet } from './fleet-plan.ts';
 import { createFleetRuntime, type FleetStats } from './fleet-runtime.ts';
 import { DEFAULT_NETWORK_OPTIONS, generateNetwork } from './network.ts';
-import { createRandom } from './prng.ts';
+import { createRandom } from '../core/prng.ts';
 import { createSimClock } from './sim-clock.ts';
 import { DEFAULT_TRUCK_PARAMS, type TruckParams } from './truck.ts';
 import { onStopSignals } from '../infra/shutdown.ts';

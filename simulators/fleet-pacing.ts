@@ -2,7 +2,7 @@
 // counters a run reports, the connect ramp of the shared timer, one truck's turn (its due messages handed to the
 // wire, its breakdowns, gaps and amber faults counted) and forced red-stop breakdowns.
 import { RED_STOP_FAULTS } from './faults.ts';
-import type { Random } from './prng.ts';
+import type { Random } from '../core/prng.ts';
 import { advanceTruck, breakDown, nextDueAt, takeMessages, type TruckMessage, type TruckParams, type TruckState } from './truck.ts';
 
 export interface FleetStats {

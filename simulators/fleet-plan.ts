@@ -6,7 +6,7 @@ import type { City } from './cities.ts';
 import { CORRIDORS } from './china-corridors.ts';
 import { buildCorridorPath, type CorridorPath } from './corridor-path.ts';
 import { distanceKm } from './geo.ts';
-import { createRandom } from './prng.ts';
+import { createRandom } from '../core/prng.ts';
 import { createTruck, type TruckParams, type TruckState } from './truck.ts';
 
 /** FNV-1a 32-bit hash of a string (stable across platforms). */

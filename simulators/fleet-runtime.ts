@@ -6,7 +6,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { devicePassword } from '../core/device-credentials.ts';
 import { deviceTopic } from '../core/topics.ts';
 import { createConnectRamp, forceRedStops, newFleetStats, powerUp, stepTruck, type FleetStats } from './fleet-pacing.ts';
-import type { Random } from './prng.ts';
+import type { Random } from '../core/prng.ts';
 import type { SimClock } from './sim-clock.ts';
 import { inCoverageGap, type TruckParams, type TruckState } from './truck.ts';
 

@@ -12,7 +12,7 @@ import { createTerminalStore } from '../infra/terminal-store.ts';
 import { createTerminalBinding } from '../terminals/terminal-binding.ts';
 import { createConnectRamp, forceRedStops, newFleetStats, powerUp, stepTruck, type FleetStats } from './fleet-pacing.ts';
 import { createJt808Terminal, type Jt808Terminal } from './jt808-terminal.ts';
-import type { Random } from './prng.ts';
+import type { Random } from '../core/prng.ts';
 import type { SimClock } from './sim-clock.ts';
 import { type Dm1Payload, type PositionPayload, type TruckParams, type TruckState } from './truck.ts';
 

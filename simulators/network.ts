@@ -9,7 +9,7 @@ import { withCheckDigit } from '../core/vin.ts';
 import type { City } from './cities.ts';
 import { CORRIDORS, type Corridor } from './china-corridors.ts';
 import { destination, distanceKm, round } from './geo.ts';
-import { createRandom, type Random } from './prng.ts';
+import { createRandom, type Random } from '../core/prng.ts';
 
 export interface NetworkOptions {
   readonly seed: number;

@@ -23,7 +23,7 @@ import { fleetAccounts, planTrucks, selectFleet } from './fleet-plan.ts';
 import { createFleetRuntime, type FleetStats } from './fleet-runtime.ts';
 import { DEFAULT_NETWORK_OPTIONS, generateNetwork, NETWORK_FILES, serializeNetworkFile } from './network.ts';
 import { generateStock } from './stock.ts';
-import { createRandom } from './prng.ts';
+import { createRandom } from '../core/prng.ts';
 import { createRescueApiClient } from './rescue-api-client.ts';
 import {
   computeComplaintKpis, computeKpis, parseScenario, renderReportHtml, scaledRescueEnv, type CaseForKpi, type Scenario, type ScenarioEvent,

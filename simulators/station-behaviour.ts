@@ -1,7 +1,7 @@
 // How simulated service stations answer rescue offers (pure): accept with a probability, answer after a
 // log-normal delay (median ~90 s with a long tail, so that some offers time out), decline with a
 // realistic reason, promise an ETA near the dispatcher's estimate, and run the rescue to the end.
-import type { Random } from './prng.ts';
+import type { Random } from '../core/prng.ts';
 
 export interface StationBehaviour {
   /** Probability that a station accepts an offer it answers. */

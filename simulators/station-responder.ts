@@ -3,7 +3,7 @@
 // rescues to on_site after the promised ETA, to waiting_parts while a part is still on its way, to repairing,
 // then repaired (log-normal duration by fault system) or towed, then closed; the customer rates the repair. Time is injected
 // (`now`, wall ms) and delays are divided by `speedup`, so compressed scenarios and tests don't wait.
-import type { Random } from './prng.ts';
+import type { Random } from '../core/prng.ts';
 import { RescueApiError, type CaseView, type RescueApiClient } from './rescue-api-client.ts';
 import { answerOffer, COMPLAINT_TEXTS, customerComplains, customerScore, planRescue, type StationBehaviour } from './station-behaviour.ts';
 

@@ -6,7 +6,7 @@ import { ConfigError } from '../infra/config.ts';
 import { signToken } from '../infra/jwt.ts';
 import { createCallCenter } from './call-center.ts';
 import { CliOptionError, intOption, numberOption } from './cli-options.ts';
-import { createRandom } from './prng.ts';
+import { createRandom } from '../core/prng.ts';
 import { createRescueApiClient } from './rescue-api-client.ts';
 import { DEFAULT_STATION_BEHAVIOUR } from './station-behaviour.ts';
 import { createStationResponder } from './station-responder.ts';

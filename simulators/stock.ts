@@ -3,7 +3,7 @@
 import { DEFAULT_PARTS } from '../core/parts-catalog.ts';
 import type { StockRow } from '../core/stock-import.ts';
 import type { Depot, Station } from '../core/registry.ts';
-import type { Random } from './prng.ts';
+import type { Random } from '../core/prng.ts';
 
 /** Parts a station usually keeps on its own shelf (fluids, filters, sensors, batteries). */
 const CONSUMABLE = /-(OIL|FL|DEF|OF|FF|AF|BAT|PS|SS|WSS|NOX|DPS|TS|HS)-?/;

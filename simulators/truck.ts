@@ -8,7 +8,7 @@ import type { CorridorPath } from './corridor-path.ts';
 import { pointAt } from './corridor-path.ts';
 import { AMBER_FAULTS, RED_STOP_FAULTS, type FaultCode } from './faults.ts';
 import { round } from './geo.ts';
-import type { Random } from './prng.ts';
+import type { Random } from '../core/prng.ts';
 
 export interface TruckParams {
   /** Position report interval, simulated seconds. */

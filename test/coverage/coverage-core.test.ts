@@ -8,7 +8,7 @@ import { isOpenAt } from '../../core/opening-hours.ts';
 import type { Station } from '../../core/registry.ts';
 import { generateNetwork, DEFAULT_NETWORK_OPTIONS } from '../../simulators/network.ts';
 import { loadChinaCities } from '../../simulators/cities.ts';
-import { createRandom } from '../../simulators/prng.ts';
+import { createRandom } from '../../core/prng.ts';
 
 const model = DEFAULT_ETA_MODEL;
 const KM_PER_DEG_LAT = greatCircleKm(0, 114, 1, 114);

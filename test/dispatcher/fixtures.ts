@@ -1,6 +1,6 @@
 // Deterministic service networks and fleets for dispatcher tests and the benchmark.
 import { withCheckDigit } from '../../core/vin.ts';
-import { createRandom } from '../../simulators/prng.ts';
+import { createRandom } from '../../core/prng.ts';
 import { CAPABILITIES, type Capability, type Customer, type Station, type Vehicle } from '../../core/registry.ts';
 import type { FaultEvent } from '../../core/queues.ts';
 

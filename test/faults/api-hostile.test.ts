@@ -10,7 +10,7 @@ import { createApiServices } from '../../api/services.ts';
 import { createTokenVerifier, signToken } from '../../infra/jwt.ts';
 import { loadRegionMap } from '../../infra/regions-data.ts';
 import { createTelemetryStore } from '../../infra/telemetry-store.ts';
-import { createRandom } from '../../simulators/prng.ts';
+import { createRandom } from '../../core/prng.ts';
 import { startApiHarness, TEST_JWT, type ApiHarness } from '../api/app-harness.ts';
 
 const FUZZ_ROUNDS = Number(process.env.FAULT_SCALE ?? 1) * 25;

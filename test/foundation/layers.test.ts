@@ -1,5 +1,5 @@
 // The layering of README's code layout, checked on the source: processes never import each other, the
-// application layer imports no process, and registry data is cached by one mechanism only — the registry
+// application layer imports no process, infra no use case, core only core, and registry data is cached by one mechanism only — the registry
 // version counters are read by infra/registry-cache.ts (and hashed into the coverage answers' Redis key by
 // infra/coverage-cache.ts), so a hand-rolled cache keyed by those counters cannot come back unnoticed.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -37,12 +37,18 @@ describe('code layout', () => {
   });
 
   it('the application layer, core and infra import no process', () => {
-    // Demo data only: the maintenance history the demo seeds uses the simulators' seeded random numbers.
-    const allowed = new Set(['maintenance/demo-history.ts → simulators/']);
     const crossings = [...APPLICATION, 'core', 'infra'].flatMap((layer) =>
       sources(layer).flatMap(({ file, text }) => importedFolders(file, text).filter((f) => PROCESSES.includes(f)).map((f) => `${file} → ${f}/`)),
     );
-    expect(crossings.filter((c) => !allowed.has(c))).toEqual([]);
+    expect(crossings).toEqual([]);
+  });
+
+  it('infra imports no use case, and core imports nothing but core', () => {
+    const infraUp = sources('infra').flatMap(({ file, text }) =>
+      importedFolders(file, text).filter((f) => APPLICATION.includes(f)).map((f) => `${file} → ${f}/`));
+    const coreOut = sources('core').flatMap(({ file, text }) =>
+      importedFolders(file, text).filter((f) => f !== 'core').map((f) => `${file} → ${f}/`));
+    expect([...infraUp, ...coreOut]).toEqual([]);
   });
 
   it('registry data is cached by infra/registry-cache.ts alone (nothing else reads the version counters)', () => {

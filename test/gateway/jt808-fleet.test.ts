@@ -8,7 +8,7 @@ import { loadChinaCities } from '../../simulators/cities.ts';
 import { RED_STOP_FAULTS } from '../../simulators/faults.ts';
 import { planTrucks } from '../../simulators/fleet-plan.ts';
 import { createJt808FleetRuntime, terminalPhone } from '../../simulators/jt808-fleet.ts';
-import { createRandom } from '../../simulators/prng.ts';
+import { createRandom } from '../../core/prng.ts';
 import { createManualClock } from '../../simulators/sim-clock.ts';
 import { breakDown, DEFAULT_TRUCK_PARAMS, loseCoverage, type TruckParams } from '../../simulators/truck.ts';
 import { testServices, waitFor } from '../harness/context.ts';

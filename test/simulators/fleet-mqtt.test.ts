@@ -18,7 +18,7 @@ import type { Vehicle } from '../../core/registry.ts';
 import { loadChinaCities } from '../../simulators/cities.ts';
 import { fleetAccounts, planTrucks } from '../../simulators/fleet-plan.ts';
 import { createFleetRuntime, type FleetRuntime } from '../../simulators/fleet-runtime.ts';
-import { createRandom } from '../../simulators/prng.ts';
+import { createRandom } from '../../core/prng.ts';
 import { createManualClock } from '../../simulators/sim-clock.ts';
 import { DEFAULT_TRUCK_PARAMS, loseCoverage, type TruckParams } from '../../simulators/truck.ts';
 import { testServices, waitFor } from '../harness/context.ts';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { readRescueConfig } from '../../infra/rescue-config.ts';
 import { chooseStationByHand } from '../../simulators/call-center.ts';
 import { SEEDED_CALENDAR } from '../../core/working-calendar.ts';
-import { createRandom } from '../../simulators/prng.ts';
+import { createRandom } from '../../core/prng.ts';
 import { customerComplains } from '../../simulators/station-behaviour.ts';
 import { computeComplaintKpis, computeKpis, parseScenario, renderReportHtml, scaledRescueEnv, type CaseForKpi } from '../../simulators/scenario.ts';
 

@@ -7,7 +7,7 @@ import { startDispatcher, type RunningDispatcher } from '../../dispatcher/dispat
 import type { RescueCase } from '../../core/rescue-case.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
 import { signToken } from '../../infra/jwt.ts';
-import { createRandom } from '../../simulators/prng.ts';
+import { createRandom } from '../../core/prng.ts';
 import { createRescueApiClient } from '../../simulators/rescue-api-client.ts';
 import { answerOffer, DECLINE_REASONS, DEFAULT_STATION_BEHAVIOUR, type StationBehaviour } from '../../simulators/station-behaviour.ts';
 import { createStationResponder, type StationResponder } from '../../simulators/station-responder.ts';

@@ -1,4 +1,4 @@
-// Seeded pseudo-random numbers for the simulators: mulberry32 (32-bit state, fast, good enough for
+// Seeded pseudo-random numbers for the simulators and the demo data: mulberry32 (32-bit state, fast, good enough for
 // simulation, not for secrets). Same seed → same sequence on every machine, which is what makes the
 // generated network byte-identical and a scenario repeatable.
 
