@@ -40,33 +40,25 @@ function outcomeOf(status: number): AuditOutcome {
   return status === 401 || status === 403 || status === 429 ? 'refused' : 'failed';
 }
 
-/** Records one answered request; a failure to record is logged, never thrown (the answer has gone). */
-async function record(audit: Pick<AuditTrail, 'record'>, request: FastifyRequest, status: number): Promise<void> {
-  const object = objectOf(request);
-  try {
-    await audit.record({
-      actor: actorOf(request),
-      action: `${request.method} ${request.routeOptions.url}`,
-      ...(object !== undefined ? { object } : {}),
-      outcome: outcomeOf(status),
-      status,
-      address: request.ip,
-      requestId: String(request.id),
-    });
-  } catch (err) {
-    request.log.error({ err }, 'audit trail: could not record a request');
-  }
-}
-
 export function installAuditTrail(app: FastifyInstance, audit: Pick<AuditTrail, 'record'>): void {
   app.decorateRequest('auditObject', undefined);
   app.decorateRequest('auditActor', undefined);
-  // A callback hook, not an `async` one: it runs on every response, and for the reads that are not audited
-  // (nearly all traffic) it must end without entering an async function that awaits — see docs/benchmarks.md,
-  // API, "Session 7" (that made each request's objects outlive young-generation GC, doubling CPU per request).
-  app.addHook('onResponse', (request, reply, done) => {
-    if (request.routeOptions.url === undefined) return done();
-    if (!isStateChanging(request.method) && !request.routeOptions.config.audited) return done();
-    void record(audit, request, reply.statusCode).then(() => done());
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.routeOptions.url === undefined) return;
+    if (!isStateChanging(request.method) && !request.routeOptions.config.audited) return;
+    const object = objectOf(request);
+    try {
+      await audit.record({
+        actor: actorOf(request),
+        action: `${request.method} ${request.routeOptions.url}`,
+        ...(object !== undefined ? { object } : {}),
+        outcome: outcomeOf(reply.statusCode),
+        status: reply.statusCode,
+        address: request.ip,
+        requestId: String(request.id),
+      });
+    } catch (err) {
+      request.log.error({ err }, 'audit trail: could not record a request');
+    }
   });
 }
