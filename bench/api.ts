@@ -5,6 +5,7 @@
 //   --rate R        requests per second (default 2000)
 //   --seconds S     measured duration (default 20; plus 5 s of warm-up at the same rate)
 //   --vehicles N    registry size (default 10000, from the network generator)
+//   --connections N keep-alive connections of the load client (default 256)
 //   --cpu-prof      write a V8 CPU profile of the API process to .data/bench-api/
 //   --trace-gc      let the API process print V8's garbage-collection trace
 //   --gc-stats      trace the API's scavenges (--trace-gc-nvp) and print, for the measured part, how many there
@@ -38,6 +39,7 @@ const RATE = arg('rate', 2000);
 const SECONDS = arg('seconds', 20);
 const WARMUP_S = 5;
 const VEHICLES = arg('vehicles', 10_000);
+const CONNECTIONS = arg('connections', 256);
 const PREFIX = 'bench';
 const GC_STATS = process.argv.includes('--gc-stats');
 const JWT = { secret: 'bench-jwt-secret-that-is-long-enough-0123456789' };
@@ -220,7 +222,7 @@ async function run(mode: BenchMode): Promise<{ ok: boolean; row: string }> {
     for (let i = 0; i < 20; i++) callers.push({ token: await signToken(JWT, { sub: `agent-${i}`, role: 'agent' }), vins: network.vehicles.map((v) => v.vin) });
     for (const [customerId, vins] of byCustomer) callers.push({ token: await signToken(JWT, { sub: `fleet-${customerId}`, role: 'customer', customerId }), vins });
 
-    const client = createLoadClient(port, 256);
+    const client = createLoadClient(port, CONNECTIONS);
     const total = RATE * (SECONDS + WARMUP_S);
     const latencies = new Float64Array(RATE * SECONDS);
     let measured = 0;
