@@ -5,8 +5,14 @@
 //   --rate R        requests per second (default 2000)
 //   --seconds S     measured duration (default 20; plus 5 s of warm-up at the same rate)
 //   --vehicles N    registry size (default 10000, from the network generator)
+//   --connections N keep-alive connections of the load client (default 256)
 //   --cpu-prof      write a V8 CPU profile of the API process to .data/bench-api/
 //   --trace-gc      let the API process print V8's garbage-collection trace
+//   --gc-stats      trace the API's scavenges (--trace-gc-nvp) and print, for the measured part, how many there
+//                   were, their mean pause and the mean bytes promoted to old space per scavenge (the
+//                   load-insensitive figure: ≈ 25–50 KB when only in-flight requests survive)
+//   BENCH_API_NODE_FLAGS  extra Node/V8 flags for the API process, space-separated (experiments such as
+//                   --no-allocation-site-pretenuring or --trace-pretenuring)
 //   --mode M        standalone, cluster or both (default both: the whole run on a private standalone Redis, then on
 //                   a private local Redis Cluster of 3 masters + 3 replicas, and a side-by-side table at the end)
 // Not a test: prints the numbers for docs/benchmarks.md (## API).
@@ -33,7 +39,9 @@ const RATE = arg('rate', 2000);
 const SECONDS = arg('seconds', 20);
 const WARMUP_S = 5;
 const VEHICLES = arg('vehicles', 10_000);
+const CONNECTIONS = arg('connections', 256);
 const PREFIX = 'bench';
+const GC_STATS = process.argv.includes('--gc-stats');
 const JWT = { secret: 'bench-jwt-secret-that-is-long-enough-0123456789' };
 
 /** Nanoseconds a process's main thread spent runnable but waiting for a CPU (Linux schedstat). */
@@ -164,7 +172,9 @@ async function run(mode: BenchMode): Promise<{ ok: boolean; row: string }> {
     const port = await freePort();
     const profile = [
       ...(process.argv.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir=.data/bench-api'] : []),
-      ...(process.argv.includes('--trace-gc') ? ['--trace-gc'] : []),
+      ...(process.argv.includes('--trace-gc') || GC_STATS ? ['--trace-gc'] : []),
+      ...(GC_STATS ? ['--trace-gc-nvp'] : []),
+      ...(process.env.BENCH_API_NODE_FLAGS ?? '').split(' ').filter(Boolean),
     ];
     api = spawn(process.execPath, [...profile, '--import', 'tsx', 'api/main.ts'], {
       env: {
@@ -175,8 +185,28 @@ async function run(mode: BenchMode): Promise<{ ok: boolean; row: string }> {
         // The limiter still runs (one Redis round trip per request); the limit is high enough not to refuse the load.
         API_RATE_LIMIT_MAX: '100000000',
       },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', GC_STATS ? 'pipe' : 'inherit', 'inherit'],
     });
+    const scavenges = { counting: false, count: 0, pauseMs: 0, promoted: 0, survived: 0 };
+    if (GC_STATS) {
+      let pending = '';
+      api.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+        const lines = (pending + chunk).split('\n');
+        pending = lines.pop()!;
+        for (const line of lines) {
+          if (!line.includes(' gc=')) {
+            process.stdout.write(`${line}\n`);
+            continue;
+          }
+          if (!scavenges.counting || !line.includes(' gc=s ')) continue;
+          const field = (name: string) => Number(new RegExp(` ${name}=([0-9.]+)`).exec(line)?.[1] ?? NaN);
+          scavenges.count++;
+          scavenges.pauseMs += field('pause');
+          scavenges.promoted += field('promoted');
+          scavenges.survived += field('new_space_survived');
+        }
+      });
+    }
     const base = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       const ok = await fetch(`${base}/health`).then((r) => r.status === 200, () => false);
@@ -192,7 +222,7 @@ async function run(mode: BenchMode): Promise<{ ok: boolean; row: string }> {
     for (let i = 0; i < 20; i++) callers.push({ token: await signToken(JWT, { sub: `agent-${i}`, role: 'agent' }), vins: network.vehicles.map((v) => v.vin) });
     for (const [customerId, vins] of byCustomer) callers.push({ token: await signToken(JWT, { sub: `fleet-${customerId}`, role: 'customer', customerId }), vins });
 
-    const client = createLoadClient(port, 256);
+    const client = createLoadClient(port, CONNECTIONS);
     const total = RATE * (SECONDS + WARMUP_S);
     const latencies = new Float64Array(RATE * SECONDS);
     let measured = 0;
@@ -207,6 +237,7 @@ async function run(mode: BenchMode): Promise<{ ok: boolean; row: string }> {
     const loadBefore = loadAverage();
     const redisBefore = await masterUsage(redis);
     const started = performance.now();
+    const measuring = setTimeout(() => { scavenges.counting = true; }, WARMUP_S * 1000);
     await new Promise<void>((resolve) => {
       let sent = 0;
       const tick = () => {
@@ -228,6 +259,8 @@ async function run(mode: BenchMode): Promise<{ ok: boolean; row: string }> {
       tick();
     });
     const elapsedS = (performance.now() - started) / 1000;
+    clearTimeout(measuring);
+    scavenges.counting = false;
     const redisUsage = usageBetween(redisBefore, await masterUsage(redis), elapsedS);
     const apiCpuUsPerRequest = ((cpuSeconds(api.pid!) - cpuBefore) / total) * 1e6;
     const ownCpu = process.cpuUsage(ownCpuBefore);
@@ -257,6 +290,10 @@ async function run(mode: BenchMode): Promise<{ ok: boolean; row: string }> {
         `load generator CPU: ${Math.round(clientCpuUsPerRequest)} µs per request; ` +
         `API main thread waited ${apiWaitS.toFixed(1)} s for a CPU during the ${elapsedS.toFixed(1)} s run; ` +
         `load average before/after: ${loadBefore} / ${loadAverage()} on ${cpus().length} cores\n` +
+        (GC_STATS
+          ? `API scavenges after warm-up: ${scavenges.count}, mean pause ${(scavenges.pauseMs / scavenges.count).toFixed(2)} ms, ` +
+            `promoted ${Math.round(scavenges.promoted / scavenges.count / 1024)} KB and survived in new space ${Math.round(scavenges.survived / scavenges.count / 1024)} KB per scavenge\n`
+          : '') +
         `Redis ${mode === 'cluster' ? 'masters' : 'server'}: ${redisUsage.map((u) => `${u.port}: CPU ${(100 * u.cpuShare).toFixed(1)} % of a core, ${Math.round(u.callsPerS)} commands/s`).join('; ')}\n`,
     );
     client.close();
