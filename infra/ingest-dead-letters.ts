@@ -2,19 +2,13 @@
 // ingest/apply-state.ts), read for GET /v1/ingest/dead-letters.
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../core/keys.ts';
+import { DEAD_LETTER_LIST_MAX, type DeadLetter } from '../core/telemetry.ts';
 
-export interface IngestDeadLetter {
-  at: string | number;
-  reason: string;
-  topic: string;
-  vin?: string;
-  detail: string;
-  /** The message as received (truncated by the ingester). */
-  payload: string;
-}
+/** A dead letter as read back: the ingester's record (core/telemetry.ts), with `at` and `reason` as loose as older entries. */
+export type IngestDeadLetter = Omit<DeadLetter, 'at' | 'reason'> & { at: string | number; reason: string };
 
-/** With a reason filter, this many of the newest entries are scanned. */
-const REASON_SCAN_WINDOW = 10_000;
+/** With a reason filter, the whole capped list is scanned. */
+const REASON_SCAN_WINDOW = DEAD_LETTER_LIST_MAX;
 
 export function createIngestDeadLetters(deps: { redis: Pick<Redis, 'hgetall' | 'llen' | 'lrange'>; keys: Pick<RedisKeys, 'deadLetters' | 'deadLetterCounts'> }) {
   return {
