@@ -88,6 +88,16 @@ ${REBUILD_LAST_SERVICES}redis.call('SADD', KEYS[3], vin)
 return {'ok', json}
 `;
 
+type OdometerRefusal = 'odometer_below' | 'odometer_above';
+
+/** The 409 of a service whose odometer is lower than an earlier service's or higher than a later one's. */
+function odometerConflict(refusal: OdometerRefusal, record: ServiceRecord, other: ServiceRecord): ConflictError {
+  const message = refusal === 'odometer_below'
+    ? `odometer ${record.odometerKm} km is lower than ${other.odometerKm} km of the earlier service ${other.id}`
+    : `odometer ${record.odometerKm} km is higher than ${other.odometerKm} km of the later service ${other.id}`;
+  return new ConflictError(message, [{ field: 'body.odometerKm', message }]);
+}
+
 /**
  * KEYS = services of the vehicle, last-services hash, dirty set; ARGV = vin. Rebuilds its last services (a record
  * without engine hours then starts its cycles without an hours limit, not at 0 h) and puts it on the scan's work list.
@@ -320,11 +330,21 @@ export function createMaintenanceStore(deps: { redis: Redis; prefix: string }) {
     )) as [string, string];
     if (outcome === 'ok') return { created: true, record };
     if (outcome === 'exists') return { created: false, record: JSON.parse(json) as ServiceRecord };
-    const other = JSON.parse(json) as ServiceRecord;
-    const message = outcome === 'odometer_below'
-      ? `odometer ${record.odometerKm} km is lower than ${other.odometerKm} km of the earlier service ${other.id}`
-      : `odometer ${record.odometerKm} km is higher than ${other.odometerKm} km of the later service ${other.id}`;
-    throw new ConflictError(message, [{ field: 'body.odometerKm', message }]);
+    throw odometerConflict(outcome as OdometerRefusal, record, JSON.parse(json) as ServiceRecord);
+  }
+
+  /**
+   * Would `recordService` refuse `record` now? The same odometer rule as its script (read, not atomic: the script
+   * decides again when the record is written), for a caller that must check before doing something irreversible.
+   * A record whose id is already stored passes (recording it again is a no-op).
+   */
+  async function checkOdometer(record: ServiceRecord): Promise<void> {
+    const history = await services(record.vin);
+    if (history.some((s) => s.id === record.id)) return;
+    for (const other of history) {
+      if (other.atMs <= record.atMs && other.odometerKm > record.odometerKm) throw odometerConflict('odometer_below', record, other);
+      if (other.atMs >= record.atMs && other.odometerKm < record.odometerKm) throw odometerConflict('odometer_above', record, other);
+    }
   }
 
   /**
@@ -540,7 +560,7 @@ export function createMaintenanceStore(deps: { redis: Redis; prefix: string }) {
 
   return {
     putServiceDay, serviceDays,
-    keys, plans, putPlans, seedPlans, deletePlan, recordService, repairHourlessCycleStarts, services, lastServices, takeDirty, markDirty,
+    keys, plans, putPlans, seedPlans, deletePlan, recordService, checkOdometer, repairHourlessCycleStarts, services, lastServices, takeDirty, markDirty,
     usage, usageSummaryDay, putUsage, due, putDue, dueFingerprints, raiseReminders, raisedAmong, reminder, remindersOf, allReminders, updateReminder,
   };
 }

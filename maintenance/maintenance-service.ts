@@ -2,7 +2,7 @@
 // reminders (list, snooze, dismiss). No HTTP, no environment: the caller passes the clock and the settings.
 import { randomUUID } from 'node:crypto';
 import { customerInScope, requireRole, seesEverything, type Caller, type CustomerScope } from '../core/auth.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../core/errors.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../core/errors.ts';
 import { cstDate, type DueStatus } from '../core/maintenance-due.ts';
 import { planFor, planProblems, type MaintenancePlan } from '../core/maintenance-plan.ts';
 import type { Reminder, ReminderState } from '../core/maintenance-reminder.ts';
@@ -124,18 +124,7 @@ export function createMaintenanceService(deps: MaintenanceServiceDeps) {
    */
   async function checkService(caller: Caller, vin: string, input: ServiceInput, source: ServiceRecord['source'] = 'manual', links: Pick<ServiceRecord, 'caseId' | 'appointmentId'> = {}): Promise<void> {
     const { record } = await prepareService(caller, vin, input, source, links);
-    const history = await store.services(vin);
-    if (history.some((s) => s.id === record.id)) return;
-    for (const other of history) {
-      if (other.atMs <= record.atMs && other.odometerKm > record.odometerKm) {
-        const message = `odometer ${record.odometerKm} km is lower than ${other.odometerKm} km of the earlier service ${other.id}`;
-        throw new ConflictError(message, [{ field: 'body.odometerKm', message }]);
-      }
-      if (other.atMs >= record.atMs && other.odometerKm < record.odometerKm) {
-        const message = `odometer ${record.odometerKm} km is higher than ${other.odometerKm} km of the later service ${other.id}`;
-        throw new ConflictError(message, [{ field: 'body.odometerKm', message }]);
-      }
-    }
+    await store.checkOdometer(record);
   }
 
   async function services(caller: Caller, vin: string): Promise<ServiceRecord[]> {
