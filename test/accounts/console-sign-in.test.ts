@@ -1,15 +1,14 @@
 // The console's sign-in page in real headless Chromium against the API (listening on loopback) and real
 // Redis: every role signs in with username and password, acts, and signs out; a wrong password and a
 // lockout are told in the user's language; single sign-on against a real OpenID provider opens the queue.
-import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../core/auth.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
-import { launchBrowser, type ConsoleBrowser } from '../console/browser.ts';
+import { type ConsoleBrowser, launchBrowser, listenOnLoopback } from '../console/browser.ts';
 import { buildConsole } from '../console/build.ts';
 import { CENTRE, consoleVin, seedRegistry } from '../console/seed.ts';
-import { testServices, type TestServices } from '../harness/context.ts';
+import { clearNamespace, testServices, type TestServices } from '../harness/context.ts';
 import { operatorToken, startAccountsApp, testAccountsConfig, type AccountsApp } from './harness.ts';
 import { startOpenIdProvider, type TestOpenIdProvider } from './oidc-provider.ts';
 
@@ -46,8 +45,7 @@ beforeAll(async () => {
       get redirectUri() { return lateRedirect.redirectUri; },
     },
   }));
-  await api.app.listen({ host: '127.0.0.1', port: 0 });
-  origin = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
+  origin = await listenOnLoopback(api.app);
   redirectUris.push(`${origin}/v1/auth/oidc/callback`);
   base = `${origin}/console/`;
   browser = await launchBrowser();
@@ -69,8 +67,7 @@ afterAll(async () => {
   await browser?.close();
   await idp?.close();
   if (!api) return;
-  const keys = await api.redis.keys(`${services.redisPrefix}:*`);
-  if (keys.length) await api.redis.del(...keys);
+  await clearNamespace(api.redis, services);
   await api.close();
 });
 

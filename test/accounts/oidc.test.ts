@@ -1,7 +1,7 @@
 // Single sign-on against a real OpenID provider on loopback (oidc-provider): authorization code + PKCE,
 // the claim → role mapping, first-time account creation, and the attacks on the callback.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testServices, waitFor, type TestServices } from '../harness/context.ts';
+import { clearNamespace, testServices, type TestServices, waitFor } from '../harness/context.ts';
 import { operatorToken, setCookie, startAccountsApp, testAccountsConfig, type AccountsApp } from './harness.ts';
 import { startOpenIdProvider, type TestOpenIdProvider } from './oidc-provider.ts';
 
@@ -23,8 +23,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const keys = await api.redis.keys(`${services.redisPrefix}:*`);
-  if (keys.length) await api.redis.del(...keys);
+  await clearNamespace(api.redis, services);
   await api?.close();
   await idp?.close();
 });

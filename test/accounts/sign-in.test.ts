@@ -2,7 +2,7 @@
 // CSRF, fixation, tampering, expiry, deactivation, the shared brute-force limit, bad usernames.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountKeys } from '../../core/account-keys.ts';
-import { testServices, waitFor, type TestServices } from '../harness/context.ts';
+import { clearNamespace, testServices, type TestServices, waitFor } from '../harness/context.ts';
 import { operatorToken, setCookie, startAccountsApp, testAccountsConfig, type AccountsApp } from './harness.ts';
 
 let services: TestServices;
@@ -20,8 +20,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const keys = await one.redis.keys(`${services.redisPrefix}:*`);
-  if (keys.length) await one.redis.del(...keys);
+  await clearNamespace(one.redis, services);
   await Promise.all([one?.close(), two?.close()]);
 });
 

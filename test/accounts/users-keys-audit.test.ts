@@ -2,7 +2,7 @@
 // against real Redis.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountKeys } from '../../core/account-keys.ts';
-import { testServices, waitFor, type TestServices } from '../harness/context.ts';
+import { clearNamespace, testServices, type TestServices, waitFor } from '../harness/context.ts';
 import { operatorToken, setCookie, startAccountsApp, testAccountsConfig, type AccountsApp } from './harness.ts';
 
 let services: TestServices;
@@ -22,8 +22,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const keys = await api.redis.keys(`${services.redisPrefix}:*`);
-  if (keys.length) await api.redis.del(...keys);
+  await clearNamespace(api.redis, services);
   await api?.close();
 });
 

@@ -9,7 +9,7 @@ import { redisKeys } from '../../core/keys.ts';
 import { createRedis, type Redis } from '../../infra/redis.ts';
 import { loadChinaCities } from '../../simulators/cities.ts';
 import { DEFAULT_NETWORK_OPTIONS, generateNetwork, serializeNetworkFile } from '../../simulators/network.ts';
-import { testServices } from '../harness/context.ts';
+import { clearNamespace, testServices } from '../harness/context.ts';
 
 const services = testServices('importcli');
 const keys = redisKeys(services.redisPrefix);
@@ -38,8 +38,7 @@ beforeAll(async () => {
     'BAD1,Broken,31.8,117.2,340100,25h,heavy-duty;flying,2,4,engine\n');
 });
 afterAll(async () => {
-  const all = await redis.keys(`${services.redisPrefix}:*`);
-  if (all.length) await redis.del(...all);
+  await clearNamespace(redis, services);
   redis.disconnect();
 });
 

@@ -4,7 +4,6 @@
 // date moves; a booking beyond the day's capacity (English, from the Due list) shows the refusal at the field and
 // books nothing; the station marks a no-show and the kit is released; an agent reaches Tasks and Maintenance from
 // the menu; a snooze date is a China-time date whatever the browser's zone and locale.
-import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../core/auth.ts';
@@ -13,7 +12,7 @@ import { cstDayStart, DAY_MS } from '../../core/maintenance-due.ts';
 import type { Station, Vehicle } from '../../core/registry.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
 import { startApiHarness, type ApiHarness } from '../api/app-harness.ts';
-import { launchBrowser, signInWithToken, type ConsoleBrowser, seriousAxeViolations } from './browser.ts';
+import { type ConsoleBrowser, launchBrowser, listenOnLoopback, seriousAxeViolations, signInWithToken } from './browser.ts';
 import { buildConsole } from './build.ts';
 import { CENTRE, consoleVin, seedMaintenance, seedRegistry, STATIONS } from './seed.ts';
 
@@ -62,8 +61,7 @@ beforeAll(async () => {
   await put('/v1/stations/cs-0/stock', { items: [{ partNo: 'LUB-OIL-18', qty: 20 }, { partNo: 'FLT-OF-01', qty: 10 }] });
   await put(`/v1/stations/cs-0/service-days/${serviceDay}`, { offer: { zh: '服务日工时八折', en: '20 % off labour on the service day' } });
   await seedMaintenance(harness, serviced, admin);
-  await harness.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(harness.app.server.address() as AddressInfo).port}/console/`;
+  base = `${await listenOnLoopback(harness.app)}/console/`;
 });
 afterEach(async () => browser?.closePages());
 afterAll(async () => {

@@ -1,5 +1,7 @@
 // Headless Debian chromium driven by playwright-core (never a downloaded browser), with a fresh profile
 // per run; screenshots go to test-artifacts/console/.
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -73,3 +75,10 @@ export async function seriousAxeViolations(page: Page): Promise<string[]> {
     return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
   });
 }
+
+/** Starts `app` on a free loopback port; its origin (`http://127.0.0.1:<port>`) for the browser. */
+export async function listenOnLoopback(app: Pick<FastifyInstance, 'listen' | 'server'>): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+}
+

@@ -1,11 +1,10 @@
 // The web console in real headless Chromium against the real API (listening on loopback), with the
 // harness's Redis / Mosquitto / InfluxDB. Screenshots: test-artifacts/console/.
-import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../core/auth.ts';
 import { startApiHarness, type ApiHarness } from '../api/app-harness.ts';
-import { launchBrowser, signInWithToken, type ConsoleBrowser } from './browser.ts';
+import { type ConsoleBrowser, launchBrowser, listenOnLoopback, signInWithToken } from './browser.ts';
 import { buildConsole } from './build.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
 import { createTelemetryStore } from '../../infra/telemetry-store.ts';
@@ -22,8 +21,7 @@ beforeAll(async () => {
   harness = h;
   browser = b;
   await seedRegistry(createRegistryStore({ redis: harness.redis, prefix: harness.services.redisPrefix }));
-  await harness.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(harness.app.server.address() as AddressInfo).port}/console/`;
+  base = `${await listenOnLoopback(harness.app)}/console/`;
 });
 afterEach(async () => browser?.closePages());
 afterAll(async () => {

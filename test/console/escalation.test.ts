@@ -1,7 +1,6 @@
 // The call center's side in real headless Chromium with rescue timers of seconds: an agent launches a
 // rescue through the form; no station answers, the dispatcher escalates it; the queue shows it on top of
 // an earlier, already launched case; the agent assigns a station by hand. Screenshots: test-artifacts/console/.
-import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +9,7 @@ import { startDispatcher, type RunningDispatcher } from '../../dispatcher/dispat
 import { createRegistryStore } from '../../infra/registry-store.ts';
 import { startApiHarness, type ApiHarness } from '../api/app-harness.ts';
 import { waitFor } from '../harness/context.ts';
-import { launchBrowser, signInWithToken, type ConsoleBrowser } from './browser.ts';
+import { type ConsoleBrowser, launchBrowser, listenOnLoopback, signInWithToken } from './browser.ts';
 import { buildConsole } from './build.ts';
 import { CENTRE, seedRegistry, VEHICLES } from './seed.ts';
 
@@ -29,8 +28,7 @@ beforeAll(async () => {
   // Offers time out after 2 s and a case escalates 4 s after its report.
   const env = harness.services.env({ STATION_OFFER_TIMEOUT_S: '2', RESCUE_LAUNCH_WINDOW_S: '12', ESCALATE_BEFORE_S: '8' });
   dispatcher = await startDispatcher(readDispatcherConfig(env), pino({ level: 'error' }));
-  await harness.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(harness.app.server.address() as AddressInfo).port}/console/`;
+  base = `${await listenOnLoopback(harness.app)}/console/`;
 });
 afterEach(async () => browser?.closePages());
 afterAll(async () => {

@@ -1,12 +1,11 @@
 // The admin's import preview in real Chromium against the real API: the preview is the server's dry run
 // (POST /v1/import/{kind}?dryRun=true) — every row's problem marked, the counts the import would store —
 // and nothing is stored until the admin imports.
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckDigit } from '../../core/vin.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
 import { startApiHarness, type ApiHarness } from '../api/app-harness.ts';
-import { launchBrowser, signInWithToken, type ConsoleBrowser } from './browser.ts';
+import { type ConsoleBrowser, launchBrowser, listenOnLoopback, signInWithToken } from './browser.ts';
 import { buildConsole } from './build.ts';
 import { seedRegistry } from './seed.ts';
 
@@ -20,8 +19,7 @@ beforeAll(async () => {
   harness = h;
   browser = b;
   await seedRegistry(createRegistryStore({ redis: harness.redis, prefix: harness.services.redisPrefix }));
-  await harness.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(harness.app.server.address() as AddressInfo).port}/console/`;
+  base = `${await listenOnLoopback(harness.app)}/console/`;
 });
 afterAll(async () => {
   await browser?.close();

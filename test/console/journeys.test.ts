@@ -3,7 +3,6 @@
 // markers and no serious or critical axe-core violation, screenshotted in both languages; twenty rapid
 // view switches under the production rate limit (600 a minute) without one 429; a 429 shows an error
 // banner with retry, never an empty state; the admin's fleet map shows every one of 10,000 trucks.
-import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../core/auth.ts';
@@ -12,7 +11,7 @@ import type { Vehicle } from '../../core/registry.ts';
 import { withCheckDigit } from '../../core/vin.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
 import { startApiHarness, type ApiHarness } from '../api/app-harness.ts';
-import { launchBrowser, signInWithToken, type ConsoleBrowser, seriousAxeViolations } from './browser.ts';
+import { type ConsoleBrowser, launchBrowser, listenOnLoopback, seriousAxeViolations, signInWithToken } from './browser.ts';
 import { buildConsole } from './build.ts';
 import { CENTRE, seedRegistry, VEHICLES } from './seed.ts';
 
@@ -39,8 +38,7 @@ beforeAll(async () => {
   const now = String(Date.now());
   await harness.redis.hset(keys.live(VEHICLES[0]!.vin), { customerId: 'acme', lat: String(CENTRE.lat + 0.02), lon: String(CENTRE.lon + 0.03), speedKmh: '0', ts: now, lastSeen: now, status: 'online', severity: 'critical', dtcs: JSON.stringify([{ spn: 100, fmi: 1, oc: 1 }]), lamps: JSON.stringify({ mil: false, redStop: true, amberWarning: false, protect: false }) });
   await harness.redis.hset(keys.live(VEHICLES[1]!.vin), { customerId: 'acme', lat: String(CENTRE.lat - 0.1), lon: String(CENTRE.lon), speedKmh: '62', ts: now, lastSeen: now, status: 'online', severity: 'none', dtcs: '[]' });
-  await harness.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(harness.app.server.address() as AddressInfo).port}/console/`;
+  base = `${await listenOnLoopback(harness.app)}/console/`;
 });
 afterEach(async () => browser?.closePages());
 afterAll(async () => {

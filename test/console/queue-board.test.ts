@@ -1,13 +1,12 @@
 // The admin queue board (bull-board at /admin/queues) in real headless Chromium against the real API
 // listening on loopback: the sign-in form sets the board cookie and the board's own page then loads its
 // scripts and its JSON API with it. Screenshot: test-artifacts/console/queue-board.png.
-import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisKeys } from '../../core/keys.ts';
 import { RESCUE_QUEUES } from '../../core/queues.ts';
 import { startApiHarness, type ApiHarness } from '../api/app-harness.ts';
-import { launchBrowser, type ConsoleBrowser } from './browser.ts';
+import { type ConsoleBrowser, launchBrowser, listenOnLoopback } from './browser.ts';
 
 let harness: ApiHarness;
 let browser: ConsoleBrowser;
@@ -20,8 +19,7 @@ beforeAll(async () => {
   browser = b;
   jobs = new Queue(RESCUE_QUEUES.rescueJobs, { connection: { url: h.services.redisUrl }, prefix: redisKeys(h.services.redisPrefix).bullPrefix });
   await jobs.add('advance', { kind: 'advance', caseId: 'rc-browser-1' }, { jobId: 'advance-rc-browser-1' });
-  await harness.app.listen({ host: '127.0.0.1', port: 0 });
-  origin = `http://127.0.0.1:${(harness.app.server.address() as AddressInfo).port}`;
+  origin = await listenOnLoopback(harness.app);
 });
 afterAll(async () => {
   await browser?.close();

@@ -2,7 +2,6 @@
 // name and source, the warranty and the 24 h clock, and the customer rates it in Chinese; the advisor
 // completes the follow-up call; a complaint filed from the case is answered by the station complained about;
 // the truck page shows an overdue maintenance item and the customer snoozes its reminder with a reason.
-import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../core/auth.ts';
@@ -11,7 +10,7 @@ import { cstDayStart, DAY_MS } from '../../core/maintenance-due.ts';
 import type { Depot, Vehicle } from '../../core/registry.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
 import { startApiHarness, type ApiHarness } from '../api/app-harness.ts';
-import { launchBrowser, signInWithToken, type ConsoleBrowser, seriousAxeViolations } from './browser.ts';
+import { type ConsoleBrowser, launchBrowser, listenOnLoopback, seriousAxeViolations, signInWithToken } from './browser.ts';
 import { buildConsole } from './build.ts';
 import { CENTRE, consoleVin, seedMaintenance, seedRegistry } from './seed.ts';
 
@@ -55,8 +54,7 @@ beforeAll(async () => {
   const assigned = await harness.app.inject({ method: 'POST', url: `/v1/rescues/${caseId}/assign`, headers: agent, payload: { stationId: 'cs-0', vanId: 'V1', etaMin: 20 } });
   expect(assigned.statusCode, assigned.body).toBe(200);
   await maintenanceHistory();
-  await harness.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(harness.app.server.address() as AddressInfo).port}/console/`;
+  base = `${await listenOnLoopback(harness.app)}/console/`;
 });
 afterEach(async () => browser?.closePages());
 afterAll(async () => {

@@ -17,7 +17,7 @@ import { startApiHarness, type ApiHarness } from '../api/app-harness.ts';
 import { waitFor } from '../harness/context.ts';
 import { spawnService, type ServiceProcess } from '../harness/processes.ts';
 import { tempDir } from '../ingest/support.ts';
-import { launchBrowser, signInWithToken, type ConsoleBrowser } from './browser.ts';
+import { type ConsoleBrowser, launchBrowser, listenOnLoopback, signInWithToken } from './browser.ts';
 import { buildConsole } from './build.ts';
 import { CENTRE, seedRegistry, VEHICLES } from './seed.ts';
 
@@ -49,8 +49,7 @@ beforeAll(async () => {
   await waitFor(() => ingester.output().includes('"subscribed"') || ingester.child.exitCode !== null, { what: 'ingester start' });
   expect(ingester.child.exitCode, ingester.output()).toBeNull();
   dispatcher = await startDispatcher(readDispatcherConfig(env), pino({ level: 'error' }));
-  await harness.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(harness.app.server.address() as AddressInfo).port}/console/`;
+  base = `${await listenOnLoopback(harness.app)}/console/`;
 });
 afterEach(async () => browser?.closePages());
 afterAll(async () => {

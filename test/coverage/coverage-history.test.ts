@@ -6,7 +6,7 @@ import { redisKeys } from '../../core/keys.ts';
 import { createCoverageHistory, windowFor } from '../../infra/coverage-history.ts';
 import { createRedis, type Redis } from '../../infra/redis.ts';
 import { createTelemetryStore } from '../../infra/telemetry-store.ts';
-import { testServices } from '../harness/context.ts';
+import { clearNamespace, testServices } from '../harness/context.ts';
 
 const services = testServices('covhistory');
 const START = Date.UTC(2026, 8, 1, 6, 0, 0);
@@ -36,8 +36,7 @@ describe('coverage history (InfluxDB downsampling and roll-ups)', () => {
   });
 
   afterAll(async () => {
-    const keys = await redis.keys(`${services.redisPrefix}:*`);
-    if (keys.length) await redis.del(...keys);
+    await clearNamespace(redis, services);
     redis.disconnect();
   });
 

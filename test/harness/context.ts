@@ -1,7 +1,8 @@
-// Per-test-file namespaces on the shared test services, and condition waiting.
+// Per-test-file namespaces on the shared test services, their Redis teardown, and condition waiting.
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import type { RedisMode } from '../../infra/config.ts';
+import type { Redis } from '../../infra/redis.ts';
 import { testAccounts } from './accounts.ts';
 
 export interface TestServices {
@@ -72,4 +73,10 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** Deletes every Redis key of the test file's namespace (in chunks): the teardown of a file that wrote to Redis. */
+export async function clearNamespace(redis: Pick<Redis, 'keys' | 'del'>, services: Pick<TestServices, 'redisPrefix'>): Promise<void> {
+  const keys = await redis.keys(`${services.redisPrefix}:*`);
+  for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
 }

@@ -7,7 +7,7 @@ import type { Station } from '../../core/registry.ts';
 import { createRegistryCache } from '../../infra/registry-cache.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
 import { createRedis, type Redis } from '../../infra/redis.ts';
-import { testServices } from '../harness/context.ts';
+import { clearNamespace, testServices } from '../harness/context.ts';
 
 const services = testServices('registrycache');
 let redis: Redis;
@@ -23,8 +23,7 @@ beforeAll(() => {
   other = createRedis(services, 'fail-fast');
 });
 afterAll(async () => {
-  const keys = await redis.keys(`${services.redisPrefix}:*`);
-  if (keys.length) await redis.del(...keys);
+  await clearNamespace(redis, services);
   redis.disconnect();
   other.disconnect();
 });

@@ -12,7 +12,7 @@ import { createMaintenanceStore } from '../../infra/maintenance-store.ts';
 import { createRedis, type Redis } from '../../infra/redis.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
 import { createCaseServiceRecorder, createRepairedCaseRelay } from '../../maintenance/case-services.ts';
-import { testServices, waitFor } from '../harness/context.ts';
+import { clearNamespace, testServices, waitFor } from '../harness/context.ts';
 
 const services = testServices('maintcase');
 const plan = DEFAULT_MAINTENANCE_PLANS[0]!;
@@ -47,8 +47,7 @@ describe('repaired case → service history', () => {
   });
 
   afterAll(async () => {
-    const all = await redis.keys(`${services.redisPrefix}:*`);
-    if (all.length) await redis.del(...all);
+    await clearNamespace(redis, services);
     redis.disconnect();
   });
 

@@ -16,7 +16,7 @@ import { createTelemetryStore } from '../../infra/telemetry-store.ts';
 import { createDueScanner } from '../../maintenance/due-scan.ts';
 import { createRepairSettingsStore } from '../../infra/repair-settings-store.ts';
 import { createUsageRollup } from '../../maintenance/usage-rollup.ts';
-import { testServices } from '../harness/context.ts';
+import { clearNamespace, testServices } from '../harness/context.ts';
 import { countersAt, drivingLog, timeOdometerReaches, writeDays } from './support.ts';
 
 const services = testServices('maintdue');
@@ -65,8 +65,7 @@ describe('due date from the truck\'s own usage (acceptance: ~800 km a day, oil e
   });
 
   afterAll(async () => {
-    const keys = await redis.keys(`${services.redisPrefix}:*`);
-    if (keys.length) await redis.del(...keys);
+    await clearNamespace(redis, services);
     redis.disconnect();
   });
 

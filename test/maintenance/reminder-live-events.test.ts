@@ -9,7 +9,7 @@ import { DEFAULT_MAINTENANCE_PLANS } from '../../core/maintenance-plan.ts';
 import { createMaintenanceStore } from '../../infra/maintenance-store.ts';
 import { createRedis, type Redis } from '../../infra/redis.ts';
 import { reminderClaimFor } from '../../maintenance/due-scan.ts';
-import { testServices, waitFor } from '../harness/context.ts';
+import { clearNamespace, testServices, waitFor } from '../harness/context.ts';
 
 const services = testServices('maintlive');
 
@@ -21,8 +21,7 @@ describe('reminders on the API\'s event stream', () => {
   });
 
   afterAll(async () => {
-    const keys = await redis.keys(`${services.redisPrefix}:*`);
-    if (keys.length) await redis.del(...keys);
+    await clearNamespace(redis, services);
     redis.disconnect();
   });
 

@@ -18,7 +18,7 @@ import { createRepairSettingsStore } from '../../infra/repair-settings-store.ts'
 import { createTelemetryStore } from '../../infra/telemetry-store.ts';
 import { createDueScanner } from '../../maintenance/due-scan.ts';
 import { createUsageRollup } from '../../maintenance/usage-rollup.ts';
-import { testServices, waitFor } from '../harness/context.ts';
+import { clearNamespace, testServices, waitFor } from '../harness/context.ts';
 
 const services = testServices('maintoverflow');
 const ITEMS = DEFAULT_MAINTENANCE_PLANS[0]!.items.length;
@@ -37,8 +37,7 @@ describe('a scan raising more reminders than the live stream keeps', () => {
   });
 
   afterAll(async () => {
-    const keys = await redis.keys(`${services.redisPrefix}:*`);
-    for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
+    await clearNamespace(redis, services);
     redis.disconnect();
   });
 

@@ -8,7 +8,7 @@ import { reminderClaimFor } from '../../maintenance/due-scan.ts';
 import { createRedis, type Redis } from '../../infra/redis.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
 import { createWebhookRelay } from '../../dispatcher/webhook-relay.ts';
-import { testServices, waitFor } from '../harness/context.ts';
+import { clearNamespace, testServices, waitFor } from '../harness/context.ts';
 
 const services = testServices('maintwebhook');
 
@@ -20,8 +20,7 @@ describe('maintenance reminder → webhook relay', () => {
   });
 
   afterAll(async () => {
-    const keys = await redis.keys(`${services.redisPrefix}:*`);
-    if (keys.length) await redis.del(...keys);
+    await clearNamespace(redis, services);
     redis.disconnect();
   });
 

@@ -13,7 +13,7 @@ import { createRedis, type Redis } from '../../infra/redis.ts';
 import { createRegistryStore } from '../../infra/registry-store.ts';
 import { createTelemetryStore } from '../../infra/telemetry-store.ts';
 import { spawnService } from '../harness/processes.ts';
-import { testServices, waitFor } from '../harness/context.ts';
+import { clearNamespace, testServices, waitFor } from '../harness/context.ts';
 import { drivingLog, writeDays } from './support.ts';
 
 const services = testServices('maintsched');
@@ -61,8 +61,7 @@ describe('maintenance scheduler: each reminder exactly once', () => {
   });
 
   afterAll(async () => {
-    const keys = await redis.keys(`${services.redisPrefix}:*`);
-    for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
+    await clearNamespace(redis, services);
     redis.disconnect();
   });
 

@@ -19,7 +19,7 @@ import { createDueScanner } from '../../maintenance/due-scan.ts';
 import { createRepairSettingsStore } from '../../infra/repair-settings-store.ts';
 import { DEFAULT_WARRANTY_POLICY } from '../../core/warranty.ts';
 import { createUsageRollup } from '../../maintenance/usage-rollup.ts';
-import { testServices } from '../harness/context.ts';
+import { clearNamespace, testServices } from '../harness/context.ts';
 import { countersAt, dayPositions, drivingLog, prng, writeDays, type TruckLog } from './support.ts';
 
 const services = testServices('maintyear');
@@ -131,8 +131,7 @@ describe('a simulated year for 1,000 trucks', () => {
   }, 600_000);
 
   afterAll(async () => {
-    const keys = await redis.keys(`${services.redisPrefix}:*`);
-    for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
+    await clearNamespace(redis, services);
     redis.disconnect();
   });
 

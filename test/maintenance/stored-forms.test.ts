@@ -6,7 +6,7 @@ import { reminderRecordJson, type Reminder } from '../../core/maintenance-remind
 import { createMaintenanceStore } from '../../infra/maintenance-store.ts';
 import type { VehicleDue } from '../../infra/maintenance-store.ts';
 import { createRedis, type Redis } from '../../infra/redis.ts';
-import { testServices } from '../harness/context.ts';
+import { clearNamespace, testServices } from '../harness/context.ts';
 
 const services = testServices('maintforms');
 
@@ -29,8 +29,7 @@ describe('stored due items', () => {
   });
 
   afterAll(async () => {
-    const keys = await redis.keys(`${services.redisPrefix}:*`);
-    if (keys.length) await redis.del(...keys);
+    await clearNamespace(redis, services);
     redis.disconnect();
   });
 

@@ -7,7 +7,7 @@ import type { Depot } from '../../core/registry.ts';
 import { createRedis, type Redis } from '../../infra/redis.ts';
 import { createPartsStore, type PartsStore } from '../../infra/parts-store.ts';
 import { createPartsReservations, type PartsReservations } from '../../parts/reservations.ts';
-import { testServices } from '../harness/context.ts';
+import { clearNamespace, testServices } from '../harness/context.ts';
 
 const services = testServices('partsres');
 let redis: Redis;
@@ -30,8 +30,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  const keys = await redis.keys(`${services.redisPrefix}:*`);
-  if (keys.length) await redis.del(...keys);
+  await clearNamespace(redis, services);
   redis.disconnect();
 });
 
